@@ -1,0 +1,126 @@
+"""The offline audit as a library call: gather, resolve, run the checks.
+
+This is what ``keydoctor check --offline`` does before rendering, and what the Python
+API (:func:`keydoctor.audit`) returns. It never imports boto3 and never touches the
+network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from keydoctor.checks import run_offline_checks
+from keydoctor.checks.base import AuditContext
+from keydoctor.model import CredentialSource, Finding, Resolution
+from keydoctor.redact import Redactor
+from keydoctor.sources.chain import Environment, audited_environment, gather, resolve
+
+
+@dataclass
+class AuditResult:
+    """Everything the offline audit learned; reporters turn it into text, JSON or SARIF."""
+
+    environment: Environment
+    resolution: Resolution
+    findings: list[Finding]
+    region: str | None
+    region_origin: str | None
+    redactor: Redactor
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def collect_secrets(env: Environment, resolution: Resolution) -> Redactor:
+    """Every secret value this run has seen, so that no reporter can print one."""
+    redactor = Redactor()
+    sources: list[CredentialSource] = list(resolution.shadowed)
+    if resolution.winner is not None:
+        sources.append(resolution.winner)
+    for source in sources:
+        if source.secret_access_key is not None:
+            redactor.add_secret(source.secret_access_key.reveal())
+        if source.session_token is not None:
+            redactor.add_secret(source.session_token.reveal())
+        redactor.add_key_id(source.access_key_id)
+    for name in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        redactor.add_secret(env.env.get(name))
+    redactor.add_key_id(env.env.get("AWS_ACCESS_KEY_ID"))
+    for shared in (env.config, env.credentials):
+        for entry in shared.entries:
+            lowered = entry.key.lower()
+            if "secret" in lowered or "token" in lowered or "password" in lowered:
+                redactor.add_secret(entry.raw_value)
+                redactor.add_secret(entry.raw_value.strip().strip("'\""))
+            elif "access_key" in lowered or lowered.endswith("key_id"):
+                redactor.add_key_id(entry.raw_value.strip().strip("'\""))
+    for values in list(env.profiles.values()) + list(env.config_profiles.values()):
+        for key, value in values.items():
+            if isinstance(value, str) and ("secret" in key or "token" in key):
+                redactor.add_secret(value)
+    return redactor
+
+
+def effective_region(env: Environment, flag: str | None) -> tuple[str | None, str | None]:
+    """The region botocore would use, and where it came from.
+
+    botocore reads ``AWS_DEFAULT_REGION`` then the profile's ``region``; ``AWS_REGION`` is
+    read by the AWS CLI v2 and the other SDKs but not by botocore itself.
+    """
+    if flag:
+        return flag, "--region"
+    value = env.env.get("AWS_DEFAULT_REGION")
+    if value:
+        return value, "AWS_DEFAULT_REGION"
+    region = env.profile_config.get("region")
+    if isinstance(region, str) and region:
+        return region, f"profile [{env.profile}] region"
+    return None, None
+
+
+def run_audit(
+    *,
+    profile: str | None = None,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+    expect_account: str | None = None,
+    environ: dict[str, str] | None = None,
+    now: datetime | None = None,
+) -> AuditResult:
+    env_map = dict(environ) if environ is not None else audited_environment()
+    environment = gather(env_map, profile)
+    resolution = resolve(environment)
+    ctx = AuditContext(
+        environment=environment,
+        resolution=resolution,
+        region_flag=region,
+        endpoint_flag=endpoint_url,
+        expect_account=expect_account,
+        now=now or datetime.now(UTC),
+    )
+    findings = run_offline_checks(ctx)
+    eff_region, origin = effective_region(environment, region)
+    return AuditResult(
+        environment=environment,
+        resolution=resolution,
+        findings=sort_findings(findings),
+        region=eff_region,
+        region_origin=origin,
+        redactor=collect_secrets(environment, resolution),
+    )
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    """Worst first, then by code, so that output is stable."""
+    return sorted(findings, key=lambda f: (-f.severity.rank, f.code, f.title))
+
+
+def audit(
+    profile: str | None = None,
+    region: str | None = None,
+    expect_account: str | None = None,
+    environ: dict[str, str] | None = None,
+) -> AuditResult:
+    """Run the offline audit from Python and return the structured result."""
+    return run_audit(
+        profile=profile, region=region, expect_account=expect_account, environ=environ
+    )

@@ -1,0 +1,107 @@
+"""Parse arguments, run a command, render, exit: the only module that exits.
+
+Each subcommand lives in ``keydoctor.commands.<name>`` and exposes
+``register(subparsers)`` and ``run(args) -> int``. Command modules are imported lazily,
+only the one that runs, so ``keydoctor check --offline`` never pays for the lab, the
+probes or the catalog.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from keydoctor import __version__
+from keydoctor.errors import KeydoctorError
+
+# name → (module, one-line help). The order is the order of ``keydoctor --help``.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("keydoctor.commands.check", "audit the credentials this shell would use"),
+    "explain": ("keydoctor.commands.explain", "explain a pasted AWS error and rank its causes"),
+    "redshift": ("keydoctor.commands.redshift", "check a Redshift COPY/UNLOAD credentials clause"),
+    "fix": ("keydoctor.commands.fix", "preview and apply fixes (nothing changes without --apply)"),
+    "lab": ("keydoctor.commands.lab", "run the embedded sandbox scenarios on a local AWS emulator"),
+    "run": ("keydoctor.commands.run", "run a Python program with keydoctor's diagnosis installed"),
+}
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits 2 with one line, as the conventions ask."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"keydoctor: error: {message}\n")
+        raise SystemExit(EXIT_ERROR)
+
+
+def _available_commands() -> dict[str, tuple[str, str]]:
+    import importlib.util
+
+    return {
+        name: spec
+        for name, spec in COMMANDS.items()
+        if importlib.util.find_spec(spec[0]) is not None
+    }
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="keydoctor",
+        description="Find out why AWS credentials fail, and fix it.",
+    )
+    parser.add_argument("--version", action="version", version=f"keydoctor {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, (module_name, help_text) in _available_commands().items():
+        if only is not None and name != only:
+            sub.add_parser(name, help=help_text, add_help=False)
+            continue
+        module = importlib.import_module(module_name)
+        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        module.register(command_parser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in args_list if not a.startswith("-")), None)
+    if command not in COMMANDS:
+        command = None
+    parser = build_parser(only=command)
+    args = parser.parse_args(args_list)
+    if not getattr(args, "command", None):
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
+    module = importlib.import_module(COMMANDS[args.command][0])
+    try:
+        code: int = module.run(args)
+    except KeydoctorError as exc:
+        sys.stderr.write(f"keydoctor: error: {exc}\n")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        sys.stderr.write("keydoctor: interrupted\n")
+        return EXIT_ERROR
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # a bug: one masked line, the traceback only on request
+        import os
+
+        from keydoctor.redact import scrub_patterns
+
+        if os.environ.get("KEYDOCTOR_DEBUG"):
+            raise
+        message = scrub_patterns(f"{type(exc).__name__}: {exc}".splitlines()[0])
+        sys.stderr.write(
+            f"keydoctor: internal error: {message} (set KEYDOCTOR_DEBUG=1 for details)\n"
+        )
+        return EXIT_ERROR
+    return code
+
+
+def entry() -> None:
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The embedded sandbox: AWS failure scenarios rebuilt on a local moto server."""

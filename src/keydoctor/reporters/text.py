@@ -1,0 +1,116 @@
+"""Readable text for people; ANSI colour only when asked (a TTY without NO_COLOR).
+
+Plain ANSI codes instead of a rendering library: the offline audit must start in a few
+tens of milliseconds, and a terminal UI library costs more than the whole audit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_COLORS = {
+    "critical": "\033[1;31m",
+    "high": "\033[31m",
+    "medium": "\033[33m",
+    "low": "\033[36m",
+    "info": "\033[2m",
+    "bold": "\033[1m",
+    "dim": "\033[2m",
+    "green": "\033[32m",
+    "reset": "\033[0m",
+}
+
+
+class _Painter:
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, style: str, text: str) -> str:
+        if not self.color:
+            return text
+        return f"{_COLORS[style]}{text}{_COLORS['reset']}"
+
+
+def _source_line(source: dict[str, Any]) -> str:
+    key = source.get("access_key_id")
+    parts = [source["method"]]
+    if source.get("profile"):
+        parts.append(f"profile {source['profile']}")
+    if key:
+        parts.append(f"key {key}")
+    if source.get("has_session_token"):
+        parts.append("with session token")
+    parts.append(f"from {source['location']}")
+    return ", ".join(parts)
+
+
+def render_credentials(doc: dict[str, Any], paint: _Painter) -> list[str]:
+    lines: list[str] = []
+    creds = doc.get("credentials") or {}
+    profile = doc.get("profile") or {}
+    region = doc.get("region") or {}
+    lines.append(paint("bold", "Credentials"))
+    origin = profile.get("origin")
+    lines.append(
+        f"  profile: {profile.get('name')}"
+        + (f" (from {origin})" if origin and origin != "default" else " (default)")
+    )
+    if region.get("name"):
+        lines.append(f"  region:  {region['name']} (from {region.get('origin')})")
+    else:
+        lines.append("  region:  not set")
+    winner = creds.get("winner")
+    if winner:
+        lines.append("  " + paint("green", "uses:") + " " + _source_line(winner))
+    elif creds.get("failure"):
+        lines.append("  " + paint("high", "fails:") + f" {creds['failure']}")
+    else:
+        lines.append("  " + paint("high", "uses: nothing") + " (no credentials found)")
+    for source in creds.get("shadowed", []):
+        lines.append("  " + paint("dim", "hidden:") + " " + _source_line(source))
+        if source.get("reason"):
+            lines.append("          " + paint("dim", source["reason"]))
+    return lines
+
+
+def render_findings(findings: list[dict[str, Any]], paint: _Painter) -> list[str]:
+    lines: list[str] = []
+    if not findings:
+        lines.append(paint("green", "No problems found."))
+        return lines
+    lines.append(paint("bold", f"Findings ({len(findings)})"))
+    for f in findings:
+        sev = f["severity"]
+        head = paint(sev, f"{sev.upper():8}") + f" {f['code']} {f['title']}"
+        lines.append(head + paint("dim", f"  [{f['category']}]"))
+        loc = f.get("location")
+        if loc and (loc.get("path") or loc.get("key")):
+            where = loc.get("path") or ""
+            if loc.get("line"):
+                where += f":{loc['line']}"
+            if loc.get("key"):
+                where = (where + " " if where else "") + str(loc["key"])
+            lines.append("         at " + where)
+        lines.append("         " + f["explanation"])
+        lines.append("         " + paint("bold", "fix: ") + f["fix"])
+    return lines
+
+
+def render_text(document: dict[str, Any], *, color: bool = False) -> str:
+    paint = _Painter(color)
+    lines: list[str] = []
+    if "credentials" in document:
+        lines.extend(render_credentials(document, paint))
+        lines.append("")
+    for block in document.get("text_blocks", []):  # extra sections added by online checks
+        lines.extend(str(line) for line in block)
+        lines.append("")
+    diagnosis = document.get("diagnosis")
+    if diagnosis:
+        lines.append(paint("bold", "Most likely cause: ") + f"{diagnosis['title']} "
+                     + paint("dim", f"[{diagnosis['category']}]"))
+        lines.append("  " + diagnosis["explanation"])
+        lines.append("  " + paint("bold", "fix: ") + diagnosis["fix"])
+        lines.append("")
+    lines.extend(render_findings(document.get("findings", []), paint))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,219 @@
+"""Reading the shared config and credentials files, safely and twice.
+
+The SDK's view comes from botocore's own parser (``botocore.configloader``), so that
+what keydoctor reports is what the SDK reads. Our own line scanner runs beside it for
+what the parser hides: line numbers, raw values with their stray characters, duplicate
+sections, CRLF line endings and byte-order marks. Nothing here ever raises on bad
+input: problems are recorded in :attr:`SharedFile.problems` and become findings.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_FILE_BYTES = 1 << 20  # a credentials file of more than 1 MiB is not one
+
+_SECTION = re.compile(r"^\s*\[(?P<name>[^\]]*)\]\s*(?:[#;].*)?$")
+_OPTION = re.compile(r"^(?P<key>[^=:\s][^=:]*?)\s*[=:](?P<value>.*)$")
+
+
+@dataclass(frozen=True)
+class RawEntry:
+    """One ``key = value`` line as written, before any parser strips it."""
+
+    section: str
+    key: str
+    raw_value: str  # everything after the '=' with the line ending removed
+    line: int
+
+
+@dataclass(frozen=True)
+class RawSection:
+    """A section header as written, with its line."""
+
+    header: str  # the text between the brackets, unstripped
+    line: int
+
+
+@dataclass
+class SharedFile:
+    """One shared file (config or credentials) as found on disk."""
+
+    kind: str  # "config" or "credentials"
+    path: str
+    env_var: str | None  # the variable that chose this path, if any
+    exists: bool = False
+    readable: bool = True
+    size: int = 0
+    mode: int | None = None
+    is_symlink: bool = False
+    has_bom: bool = False
+    has_crlf: bool = False
+    text: str | None = None
+    sections: list[RawSection] = field(default_factory=list)
+    entries: list[RawEntry] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # one-line, already masked
+    parse_error: str | None = None  # what botocore raises on this file, if anything
+    parsed: dict[str, Any] | None = None  # botocore's view: raw sections or profile map
+
+    def entries_for(self, section: str) -> list[RawEntry]:
+        return [e for e in self.entries if e.section == section]
+
+    def line_of(self, section: str, key: str | None = None) -> int | None:
+        if key is None:
+            for s in self.sections:
+                if s.header.strip() == section:
+                    return s.line
+            return None
+        for e in self.entries:
+            if e.section == section and e.key == key:
+                return e.line
+        return None
+
+
+def default_paths(env: dict[str, str]) -> tuple[tuple[str, str | None], tuple[str, str | None]]:
+    """The config and credentials paths botocore would use, and the variable that set them."""
+    config = env.get("AWS_CONFIG_FILE")
+    creds = env.get("AWS_SHARED_CREDENTIALS_FILE")
+    config_path = (config, "AWS_CONFIG_FILE") if config else ("~/.aws/config", None)
+    creds_path = (creds, "AWS_SHARED_CREDENTIALS_FILE") if creds else ("~/.aws/credentials", None)
+    return config_path, creds_path
+
+
+def expand(path: str, env: dict[str, str]) -> str:
+    """Expand ``~`` against the HOME the SDK would see (the audited environment's)."""
+    if path.startswith("~"):
+        home = env.get("HOME") or os.path.expanduser("~")
+        return home + path[1:]
+    return path
+
+
+def load_shared_file(kind: str, path: str, env_var: str | None) -> SharedFile:
+    """Read one shared file and record everything odd about it; never raises."""
+    shared = SharedFile(kind=kind, path=path, env_var=env_var)
+    try:
+        shared.is_symlink = os.path.islink(path)
+        st = os.stat(path)
+    except FileNotFoundError:
+        return shared
+    except NotADirectoryError:
+        shared.problems.append(f"{path}: a parent of this path is a file, not a folder")
+        return shared
+    except PermissionError:
+        shared.exists = True
+        shared.readable = False
+        shared.problems.append(f"{path}: permission denied when reading its metadata")
+        return shared
+    except OSError as exc:
+        shared.problems.append(f"{path}: cannot be read ({exc.strerror or exc})")
+        return shared
+    shared.exists = True
+    shared.mode = stat.S_IMODE(st.st_mode)
+    shared.size = st.st_size
+    if stat.S_ISDIR(st.st_mode):
+        shared.readable = False
+        shared.problems.append(f"{path} is a directory, not a file")
+        shared.parse_error = "is a directory"
+        return shared
+    if st.st_size > MAX_FILE_BYTES:
+        shared.readable = False
+        shared.problems.append(
+            f"{path} is {st.st_size / 1e6:.1f} MB, far larger than any real {kind} file; "
+            "keydoctor did not parse it"
+        )
+        shared.parse_error = "file too large to be a credentials or config file"
+        return shared
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except PermissionError:
+        shared.readable = False
+        shared.problems.append(f"{path}: permission denied")
+        shared.parse_error = "permission denied"
+        return shared
+    except OSError as exc:
+        shared.readable = False
+        shared.problems.append(f"{path}: cannot be read ({exc.strerror or exc})")
+        shared.parse_error = str(exc.strerror or exc)
+        return shared
+    if b"\x00" in data:
+        shared.readable = False
+        shared.problems.append(f"{path} contains NUL bytes: it is a binary file, not INI text")
+        shared.parse_error = "binary file"
+        return shared
+    if data.startswith(b"\xef\xbb\xbf"):
+        shared.has_bom = True
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        shared.problems.append(
+            f"{path} is not valid UTF-8 (byte {exc.start} is 0x{data[exc.start]:02x}); "
+            "it was probably saved in another encoding"
+        )
+        shared.parse_error = "not UTF-8"
+        text = data.decode("utf-8", errors="replace")
+    shared.has_crlf = b"\r\n" in data
+    shared.text = text
+    _scan(shared, text)
+    return shared
+
+
+def _scan(shared: SharedFile, text: str) -> None:
+    """Our own line scanner: headers, entries and raw values with line numbers."""
+    section: str | None = None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped[0] in "#;":
+            continue
+        if line[:1] in " \t" and section is not None and not _SECTION.match(line):
+            continue  # a continuation or nested value (s3 = \n  addressing_style = path)
+        match = _SECTION.match(line)
+        if match:
+            header = match.group("name")
+            shared.sections.append(RawSection(header=header, line=number))
+            section = header.strip()
+            continue
+        opt = _OPTION.match(line)
+        if opt and section is not None:
+            shared.entries.append(
+                RawEntry(
+                    section=section,
+                    key=opt.group("key").strip(),
+                    raw_value=opt.group("value"),
+                    line=number,
+                )
+            )
+
+
+def parse_with_botocore(shared: SharedFile) -> None:
+    """Fill ``parsed`` and ``parse_error`` the way the SDK would see this file.
+
+    For the credentials file that is ``raw_config_parse`` (sections as written); for the
+    config file it is ``load_config`` (``[profile x]`` folded into profile names).
+    """
+    if not shared.exists or not shared.readable or shared.parse_error == "binary file":
+        return
+    from botocore import configloader
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        if shared.kind == "credentials":
+            shared.parsed = configloader.raw_config_parse(shared.path)
+        else:
+            shared.parsed = configloader.load_config(shared.path)
+    except BotoCoreError as exc:
+        shared.parse_error = _first_line(str(exc))
+    except UnicodeDecodeError:
+        shared.parse_error = "not UTF-8"
+    except (OSError, ValueError) as exc:  # configparser oddities surface as ValueError
+        shared.parse_error = _first_line(str(exc))
+
+
+def _first_line(message: str) -> str:
+    return message.strip().splitlines()[0] if message.strip() else "unknown error"
