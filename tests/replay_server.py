@@ -119,7 +119,7 @@ class ReplayServer:
                 if answer.delay:
                     time.sleep(answer.delay)
                 payload = answer.body.encode()
-                self.send_response(answer.status)
+                self.send_response_only(answer.status)  # our own Date header below
                 self.send_header("Date", formatdate(time.time() + answer.date_offset,
                                                     usegmt=True))
                 self.send_header("x-amz-request-id", "4442587FB7D0A2F9")

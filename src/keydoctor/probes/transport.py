@@ -127,7 +127,11 @@ class Transport:
             client = self.client(probe.service, region)
             response = call(client)
         except Exception as exc:  # classified below; nothing escapes a probe
-            probe.failure = classify(exc, self._last, self.target)
+            try:
+                probe.failure = classify(exc, self._last, self.target)
+            except Exception as inner:  # a bug in classification must not stop the run
+                probe.failure = Failure(oc.ERROR, type(exc).__name__, _short(exc),
+                                        f"unclassified error ({type(inner).__name__})")
             probe.outcome = probe.failure.outcome
         finally:
             probe.duration_ms = (time.perf_counter() - start) * 1000.0
@@ -248,13 +252,24 @@ def classify(exc: BaseException, last: _LastResponse, target: Target) -> Failure
     if isinstance(exc, (bx.ConnectionClosedError, bx.HTTPClientError, bx.ConnectionError)):
         return Failure(oc.UNREACHABLE, type(exc).__name__, _short(exc),
                        f"the connection to {where} broke before an answer came")
-    if isinstance(exc, bx.ResponseParserError):
+    from botocore.parsers import ResponseParserError
+
+    parse_failed = isinstance(exc, (ResponseParserError, KeyError, ValueError)) and (
+        last.status is not None
+    )
+    if parse_failed and last.status is not None and last.status >= 500 and not _looks_html(
+        last.body_head
+    ):
+        return Failure(oc.SERVER_ERROR, str(last.status), _short(exc),
+                       f"{where} answered HTTP {last.status} without a readable body: a "
+                       "service-side problem or throttling", last.status)
+    if parse_failed or (last.status is not None and _looks_html(last.body_head)):
         if _looks_html(last.body_head):
             reason = (f"{where} answered HTTP {last.status} with an HTML page, not an AWS "
                       "XML/JSON answer")
         else:
             reason = f"{where} answered something that is not a readable AWS answer"
-        return Failure(oc.NOT_AWS, "ResponseParserError", _short(exc), reason, last.status)
+        return Failure(oc.NOT_AWS, type(exc).__name__, _short(exc), reason, last.status)
     if isinstance(exc, (bx.NoCredentialsError, bx.PartialCredentialsError,
                         bx.CredentialRetrievalError, bx.TokenRetrievalError,
                         bx.ProfileNotFound, bx.InvalidConfigError, bx.NoAuthTokenError)) or \
