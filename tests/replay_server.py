@@ -52,8 +52,14 @@ def iam_error(code: str, message: str, status: int = 403) -> Answer:
     return Answer(status, body, {"Content-Type": "text/xml"})
 
 
-def s3_error(code: str, message: str, status: int, extra: str = "",
-             headers: dict[str, str] | None = None, **kw: float) -> Answer:
+def s3_error(
+    code: str,
+    message: str,
+    status: int,
+    extra: str = "",
+    headers: dict[str, str] | None = None,
+    **kw: float,
+) -> Answer:
     body = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f"<Error><Code>{code}</Code><Message>{message}</Message>{extra}"
@@ -63,8 +69,9 @@ def s3_error(code: str, message: str, status: int, extra: str = "",
     return Answer(status, body, {"Content-Type": "application/xml", **(headers or {})}, **kw)
 
 
-def caller_identity(arn: str, account: str = "123456789012",
-                    user_id: str = "AIDACKCEVSQ6C2EXAMPLE") -> Answer:
+def caller_identity(
+    arn: str, account: str = "123456789012", user_id: str = "AIDACKCEVSQ6C2EXAMPLE"
+) -> Answer:
     body = (
         f'<GetCallerIdentityResponse xmlns="{STS_NS}"><GetCallerIdentityResult>'
         f"<Arn>{arn}</Arn><UserId>{user_id}</UserId><Account>{account}</Account>"
@@ -91,8 +98,12 @@ def operation_of(method: str, path: str, body: str) -> str:
         if "location" in query:
             return "GetBucketLocation"
         return "ListObjectsV2"
-    return {"HEAD": "HeadObject", "GET": "GetObject", "PUT": "PutObject",
-            "DELETE": "DeleteObject"}.get(method, "?")
+    return {
+        "HEAD": "HeadObject",
+        "GET": "GetObject",
+        "PUT": "PutObject",
+        "DELETE": "DeleteObject",
+    }.get(method, "?")
 
 
 class ReplayServer:
@@ -120,13 +131,13 @@ class ReplayServer:
                     time.sleep(answer.delay)
                 payload = answer.body.encode()
                 self.send_response_only(answer.status)  # our own Date header below
-                self.send_header("Date", formatdate(time.time() + answer.date_offset,
-                                                    usegmt=True))
+                self.send_header("Date", formatdate(time.time() + answer.date_offset, usegmt=True))
                 self.send_header("x-amz-request-id", "4442587FB7D0A2F9")
                 for name, value in answer.headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(0 if self.command == "HEAD"
-                                                       else len(payload)))
+                self.send_header(
+                    "Content-Length", str(0 if self.command == "HEAD" else len(payload))
+                )
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(payload)

@@ -22,14 +22,18 @@ from keydoctor.lab.emulator import Emulator, Keys
 def run_check(env: dict[str, str], *args: str) -> tuple[subprocess.CompletedProcess[str], Any]:
     result = subprocess.run(
         [sys.executable, "-m", "keydoctor", "check", "--format", "json", *args],
-        env=env, capture_output=True, text=True, timeout=60,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert "Traceback" not in result.stderr, result.stderr
     return result, json.loads(result.stdout)
 
 
-def with_keys(env: dict[str, str], key_id: str, secret: str, token: str | None = None
-              ) -> dict[str, str]:
+def with_keys(
+    env: dict[str, str], key_id: str, secret: str, token: str | None = None
+) -> dict[str, str]:
     env = dict(env, AWS_ACCESS_KEY_ID=key_id, AWS_SECRET_ACCESS_KEY=secret)
     if token is not None:
         env["AWS_SESSION_TOKEN"] = token
@@ -65,43 +69,76 @@ def world(moto_server: Emulator) -> dict[str, Any]:
     moto_server.create_bucket(home_bucket, "us-east-1")
     moto_server.create_bucket(far_bucket, "eu-west-1")
     moto_server.client("s3").put_object(Bucket=home_bucket, Key="data/report.csv", Body=b"a,b")
-    reader = moto_server.create_user(name("reader"), {
-        "Version": "2012-10-17",
-        "Statement": [
-            READ_OWN_POLICIES,
-            {"Effect": "Allow",
-             "Action": ["s3:ListBucket", "s3:ListAllMyBuckets", "s3:GetBucketLocation"],
-             "Resource": "*"},
-            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
-        ],
-    })
-    no_list = moto_server.create_user(name("nolist"), {
-        "Version": "2012-10-17",
-        "Statement": [
-            READ_OWN_POLICIES,
-            {"Effect": "Allow", "Action": "s3:GetObject",
-             "Resource": f"arn:aws:s3:::{home_bucket}/*"},
-        ],
-    })
-    deny_get = moto_server.create_user(name("denyget"), {
-        "Version": "2012-10-17",
-        "Statement": [
-            READ_OWN_POLICIES,
-            {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
-            {"Sid": "NoReadsOfData", "Effect": "Deny", "Action": "s3:GetObject",
-             "Resource": f"arn:aws:s3:::{home_bucket}/data/*"},
-        ],
-    })
-    return {"home": home_bucket, "far": far_bucket, "reader": reader, "no_list": no_list,
-            "deny_get": deny_get}
+    reader = moto_server.create_user(
+        name("reader"),
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                READ_OWN_POLICIES,
+                {
+                    "Effect": "Allow",
+                    "Action": ["s3:ListBucket", "s3:ListAllMyBuckets", "s3:GetBucketLocation"],
+                    "Resource": "*",
+                },
+                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+            ],
+        },
+    )
+    no_list = moto_server.create_user(
+        name("nolist"),
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                READ_OWN_POLICIES,
+                {
+                    "Effect": "Allow",
+                    "Action": "s3:GetObject",
+                    "Resource": f"arn:aws:s3:::{home_bucket}/*",
+                },
+            ],
+        },
+    )
+    deny_get = moto_server.create_user(
+        name("denyget"),
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                READ_OWN_POLICIES,
+                {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+                {
+                    "Sid": "NoReadsOfData",
+                    "Effect": "Deny",
+                    "Action": "s3:GetObject",
+                    "Resource": f"arn:aws:s3:::{home_bucket}/data/*",
+                },
+            ],
+        },
+    )
+    return {
+        "home": home_bucket,
+        "far": far_bucket,
+        "reader": reader,
+        "no_list": no_list,
+        "deny_get": deny_get,
+    }
 
 
-def test_healthy_user_has_no_diagnosis(moto_server: Emulator, world: dict[str, Any],
-                                       clean_env: dict[str, str]) -> None:
+def test_healthy_user_has_no_diagnosis(
+    moto_server: Emulator, world: dict[str, Any], clean_env: dict[str, str]
+) -> None:
     keys: Keys = world["reader"]
     env = with_keys(clean_env, keys.access_key_id, keys.secret_access_key)
-    result, doc = run_check(env, "--endpoint-url", moto_server.endpoint, "--region", "us-east-1",
-                            "--bucket", world["home"], "--key", "data/report.csv")
+    result, doc = run_check(
+        env,
+        "--endpoint-url",
+        moto_server.endpoint,
+        "--region",
+        "us-east-1",
+        "--bucket",
+        world["home"],
+        "--key",
+        "data/report.csv",
+    )
     assert result.returncode == 0, doc["findings"]
     assert doc["mode"] == "online"
     assert doc["diagnosis"] is None
@@ -118,8 +155,9 @@ def test_healthy_user_has_no_diagnosis(moto_server: Emulator, world: dict[str, A
     assert keys.access_key_id not in result.stdout  # only the masked form
 
 
-def test_wrong_secret_is_secret_wrong(moto_server: Emulator, world: dict[str, Any],
-                                      clean_env: dict[str, str]) -> None:
+def test_wrong_secret_is_secret_wrong(
+    moto_server: Emulator, world: dict[str, Any], clean_env: dict[str, str]
+) -> None:
     keys: Keys = world["reader"]
     bad = keys.secret_access_key[:-4] + "AbCd"
     env = with_keys(clean_env, keys.access_key_id, bad)
@@ -131,8 +169,9 @@ def test_wrong_secret_is_secret_wrong(moto_server: Emulator, world: dict[str, An
     assert_no_secret(result, bad, keys.secret_access_key)
 
 
-def test_secret_with_trailing_space_names_the_space(moto_server: Emulator, world: dict[str, Any],
-                                                    clean_env: dict[str, str]) -> None:
+def test_secret_with_trailing_space_names_the_space(
+    moto_server: Emulator, world: dict[str, Any], clean_env: dict[str, str]
+) -> None:
     keys: Keys = world["reader"]
     env = with_keys(clean_env, keys.access_key_id, keys.secret_access_key + " ")
     result, doc = run_check(env, "--endpoint-url", moto_server.endpoint)
@@ -152,10 +191,10 @@ def test_unknown_key_is_key_id_wrong(moto_server: Emulator, clean_env: dict[str,
 
 
 def test_deleted_key_is_key_id_wrong(moto_server: Emulator, clean_env: dict[str, str]) -> None:
-    keys = moto_server.create_user(name("rotated"), {"Version": "2012-10-17",
-                                                     "Statement": [READ_OWN_POLICIES]})
-    moto_server.client("iam").delete_access_key(UserName=keys.user,
-                                                AccessKeyId=keys.access_key_id)
+    keys = moto_server.create_user(
+        name("rotated"), {"Version": "2012-10-17", "Statement": [READ_OWN_POLICIES]}
+    )
+    moto_server.client("iam").delete_access_key(UserName=keys.user, AccessKeyId=keys.access_key_id)
     env = with_keys(clean_env, keys.access_key_id, keys.secret_access_key)
     result, doc = run_check(env, "--endpoint-url", moto_server.endpoint)
     assert doc["diagnosis"]["category"] == "key-id-wrong"
@@ -164,8 +203,9 @@ def test_deleted_key_is_key_id_wrong(moto_server: Emulator, clean_env: dict[str,
     assert_no_secret(result, keys.secret_access_key)
 
 
-def test_temporary_key_without_token_is_session_token(moto_server: Emulator,
-                                                      clean_env: dict[str, str]) -> None:
+def test_temporary_key_without_token_is_session_token(
+    moto_server: Emulator, clean_env: dict[str, str]
+) -> None:
     secret = "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY"
     env = with_keys(clean_env, "ASIAZ3EXAMPLEKEY1234", secret)
     result, doc = run_check(env, "--endpoint-url", moto_server.endpoint)
@@ -177,8 +217,9 @@ def test_temporary_key_without_token_is_session_token(moto_server: Emulator,
     assert_no_secret(result, secret)
 
 
-def test_env_keys_shadowing_profile_is_wrong_source(moto_server: Emulator, world: dict[str, Any],
-                                                    clean_env: dict[str, str]) -> None:
+def test_env_keys_shadowing_profile_is_wrong_source(
+    moto_server: Emulator, world: dict[str, Any], clean_env: dict[str, str]
+) -> None:
     keys: Keys = world["reader"]
     home = Path(clean_env["HOME"])
     (home / ".aws" / "credentials").write_text(
@@ -194,8 +235,9 @@ def test_env_keys_shadowing_profile_is_wrong_source(moto_server: Emulator, world
     assert_no_secret(result, keys.secret_access_key, stale_secret)
 
 
-def test_profile_keys_are_used_with_profile_flag(moto_server: Emulator, world: dict[str, Any],
-                                                 clean_env: dict[str, str]) -> None:
+def test_profile_keys_are_used_with_profile_flag(
+    moto_server: Emulator, world: dict[str, Any], clean_env: dict[str, str]
+) -> None:
     keys: Keys = world["reader"]
     home = Path(clean_env["HOME"])
     (home / ".aws" / "credentials").write_text(
@@ -208,18 +250,29 @@ def test_profile_keys_are_used_with_profile_flag(moto_server: Emulator, world: d
     assert_no_secret(result, keys.secret_access_key)
 
 
-def test_missing_list_bucket_names_the_statement(moto_server: Emulator, world: dict[str, Any],
-                                                 clean_env: dict[str, str]) -> None:
+def test_missing_list_bucket_names_the_statement(
+    moto_server: Emulator, world: dict[str, Any], clean_env: dict[str, str]
+) -> None:
     keys: Keys = world["no_list"]
     env = with_keys(clean_env, keys.access_key_id, keys.secret_access_key)
-    result, doc = run_check(env, "--endpoint-url", moto_server.endpoint, "--region", "us-east-1",
-                            "--bucket", world["home"], "--key", "data/report.csv")
+    result, doc = run_check(
+        env,
+        "--endpoint-url",
+        moto_server.endpoint,
+        "--region",
+        "us-east-1",
+        "--bucket",
+        world["home"],
+        "--key",
+        "data/report.csv",
+    )
     assert result.returncode == 1
     diagnosis = doc["diagnosis"]
     assert diagnosis["category"] == "permission-missing"
     assert "KD704" in codes(doc)
-    expected = json.dumps({"Effect": "Allow", "Action": "s3:ListBucket",
-                           "Resource": f"arn:aws:s3:::{world['home']}"})
+    expected = json.dumps(
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{world['home']}"}
+    )
     assert expected in diagnosis["fix"]
     outcomes = {p["name"]: p["outcome"] for p in doc["probes"]}
     assert outcomes[f"s3:HeadObject {world['home']}/data/report.csv"] == "ok"
@@ -231,8 +284,17 @@ def test_explicit_deny_on_get_object_names_policy_and_statement(
 ) -> None:
     keys: Keys = world["deny_get"]
     env = with_keys(clean_env, keys.access_key_id, keys.secret_access_key)
-    result, doc = run_check(env, "--endpoint-url", moto_server.endpoint, "--region", "us-east-1",
-                            "--bucket", world["home"], "--key", "data/report.csv")
+    result, doc = run_check(
+        env,
+        "--endpoint-url",
+        moto_server.endpoint,
+        "--region",
+        "us-east-1",
+        "--bucket",
+        world["home"],
+        "--key",
+        "data/report.csv",
+    )
     assert result.returncode == 1
     diagnosis = doc["diagnosis"]
     assert diagnosis["category"] == "explicit-deny"
@@ -241,8 +303,9 @@ def test_explicit_deny_on_get_object_names_policy_and_statement(
     assert "KD705" in codes(doc)
 
 
-def test_bucket_in_other_region_gives_exact_fix(moto_server: Emulator, world: dict[str, Any],
-                                                clean_env: dict[str, str]) -> None:
+def test_bucket_in_other_region_gives_exact_fix(
+    moto_server: Emulator, world: dict[str, Any], clean_env: dict[str, str]
+) -> None:
     keys: Keys = world["reader"]
     env = with_keys(clean_env, keys.access_key_id, keys.secret_access_key)
     env["AWS_DEFAULT_REGION"] = "us-east-1"
@@ -256,41 +319,69 @@ def test_bucket_in_other_region_gives_exact_fix(moto_server: Emulator, world: di
     assert doc["bucket_regions"] == {world["far"]: "eu-west-1"}
 
 
-def test_inactive_key_is_reported_from_iam(moto_server: Emulator, clean_env: dict[str, str]) -> None:
+def test_inactive_key_is_reported_from_iam(
+    moto_server: Emulator, clean_env: dict[str, str]
+) -> None:
     """moto still accepts an inactive key (AWS refuses it: see the replay test); the IAM
     probe sees its status and reports it."""
-    keys = moto_server.create_user(name("inactive"), {"Version": "2012-10-17",
-                                                      "Statement": [READ_OWN_POLICIES]})
-    moto_server.client("iam").update_access_key(UserName=keys.user,
-                                                AccessKeyId=keys.access_key_id, Status="Inactive")
+    keys = moto_server.create_user(
+        name("inactive"), {"Version": "2012-10-17", "Statement": [READ_OWN_POLICIES]}
+    )
+    moto_server.client("iam").update_access_key(
+        UserName=keys.user, AccessKeyId=keys.access_key_id, Status="Inactive"
+    )
     env = with_keys(clean_env, keys.access_key_id, keys.secret_access_key)
     result, doc = run_check(env, "--endpoint-url", moto_server.endpoint)
     assert "KD710" in codes(doc)
     assert doc["diagnosis"]["category"] == "key-id-wrong"
 
 
-def test_write_test_leaves_nothing_behind(moto_server: Emulator, world: dict[str, Any],
-                                          clean_env: dict[str, str]) -> None:
+def test_write_test_leaves_nothing_behind(
+    moto_server: Emulator, world: dict[str, Any], clean_env: dict[str, str]
+) -> None:
     admin = moto_server.admin
     assert admin is not None
     env = with_keys(clean_env, admin.access_key_id, admin.secret_access_key)
-    result, doc = run_check(env, "--endpoint-url", moto_server.endpoint, "--region", "us-east-1",
-                            "--bucket", world["home"], "--key", "tmp/", "--write-test")
+    result, doc = run_check(
+        env,
+        "--endpoint-url",
+        moto_server.endpoint,
+        "--region",
+        "us-east-1",
+        "--bucket",
+        world["home"],
+        "--key",
+        "tmp/",
+        "--write-test",
+    )
     put = next(p for p in doc["probes"] if p["name"].startswith("s3:PutObject"))
     assert put["outcome"] == "ok"
     listed = moto_server.client("s3").list_objects_v2(Bucket=world["home"], Prefix="tmp/")
     assert listed.get("KeyCount", 0) == 0
 
 
-def test_text_output_shows_identity_probes_and_cause(moto_server: Emulator,
-                                                     world: dict[str, Any],
-                                                     clean_env: dict[str, str]) -> None:
+def test_text_output_shows_identity_probes_and_cause(
+    moto_server: Emulator, world: dict[str, Any], clean_env: dict[str, str]
+) -> None:
     keys: Keys = world["no_list"]
     env = with_keys(clean_env, keys.access_key_id, keys.secret_access_key)
     result = subprocess.run(
-        [sys.executable, "-m", "keydoctor", "check", "--endpoint-url", moto_server.endpoint,
-         "--region", "us-east-1", "--bucket", world["home"]],
-        env=env, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "keydoctor",
+            "check",
+            "--endpoint-url",
+            moto_server.endpoint,
+            "--region",
+            "us-east-1",
+            "--bucket",
+            world["home"],
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 1
     assert "Identity (STS GetCallerIdentity)" in result.stdout
@@ -308,7 +399,12 @@ def test_offline_does_not_ask(clean_env: dict[str, str]) -> None:
 
 
 def test_key_without_bucket_is_usage_error(clean_env: dict[str, str]) -> None:
-    result = subprocess.run([sys.executable, "-m", "keydoctor", "check", "--key", "a"],
-                            env=clean_env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "keydoctor", "check", "--key", "a"],
+        env=clean_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "--bucket" in result.stderr

@@ -28,14 +28,28 @@ SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 USER_ARN = "arn:aws:iam::123456789012:user/alice"
 
 
-def run_check(env: dict[str, str], endpoint: str, *args: str,
-              key_id: str = KEY_ID) -> tuple[subprocess.CompletedProcess[str], Any]:
-    env = dict(env, AWS_ACCESS_KEY_ID=key_id, AWS_SECRET_ACCESS_KEY=SECRET,
-               AWS_DEFAULT_REGION="us-east-1")
+def run_check(
+    env: dict[str, str], endpoint: str, *args: str, key_id: str = KEY_ID
+) -> tuple[subprocess.CompletedProcess[str], Any]:
+    env = dict(
+        env, AWS_ACCESS_KEY_ID=key_id, AWS_SECRET_ACCESS_KEY=SECRET, AWS_DEFAULT_REGION="us-east-1"
+    )
     result = subprocess.run(
-        [sys.executable, "-m", "keydoctor", "check", "--format", "json",
-         "--endpoint-url", endpoint, *args],
-        env=env, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "keydoctor",
+            "check",
+            "--format",
+            "json",
+            "--endpoint-url",
+            endpoint,
+            *args,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert "Traceback" not in result.stderr, result.stderr
     assert SECRET not in result.stdout and SECRET not in result.stderr
@@ -62,13 +76,15 @@ def test_signature_expired_with_skewed_date_is_clock_skew(clean_env: dict[str, s
             date_offset=1200,
         ),
     }
-    default = s3_error("RequestTimeTooSkewed",
-                       "The difference between the request time and the current time is too "
-                       "large.", 403,
-                       "<RequestTime>20261125T200000Z</RequestTime>"
-                       "<ServerTime>2026-11-25T20:20:00Z</ServerTime>"
-                       "<MaxAllowedSkewMilliseconds>900000</MaxAllowedSkewMilliseconds>",
-                       date_offset=1200)
+    default = s3_error(
+        "RequestTimeTooSkewed",
+        "The difference between the request time and the current time is too large.",
+        403,
+        "<RequestTime>20261125T200000Z</RequestTime>"
+        "<ServerTime>2026-11-25T20:20:00Z</ServerTime>"
+        "<MaxAllowedSkewMilliseconds>900000</MaxAllowedSkewMilliseconds>",
+        date_offset=1200,
+    )
     with replaying(answers, default) as server:
         result, doc = run_check(clean_env, server.endpoint)
     assert result.returncode == 1
@@ -83,12 +99,21 @@ def test_skew_alone_is_a_medium_finding(clean_env: dict[str, str]) -> None:
     (inside AWS's 5-minute window, so the call still succeeds)."""
     ok = caller_identity(USER_ARN)
     ok.date_offset = 180
-    denied = iam_error("AccessDenied", "User: arn:aws:iam::123456789012:user/alice is not "
-                       "authorized to perform: iam:ListAccessKeys")
+    denied = iam_error(
+        "AccessDenied",
+        "User: arn:aws:iam::123456789012:user/alice is not "
+        "authorized to perform: iam:ListAccessKeys",
+    )
     denied.date_offset = 180
-    with replaying({"GetCallerIdentity": ok, "ListAccessKeys": denied},
-                   Answer(200, "<ListAllMyBucketsResult><Buckets/></ListAllMyBucketsResult>",
-                          {"Content-Type": "application/xml"}, date_offset=180)) as server:
+    with replaying(
+        {"GetCallerIdentity": ok, "ListAccessKeys": denied},
+        Answer(
+            200,
+            "<ListAllMyBucketsResult><Buckets/></ListAllMyBucketsResult>",
+            {"Content-Type": "application/xml"},
+            date_offset=180,
+        ),
+    ) as server:
         result, doc = run_check(clean_env, server.endpoint)
     skew = [f for f in doc["findings"] if f["code"] == "KD614"]
     assert skew and skew[0]["severity"] == "medium"
@@ -101,14 +126,19 @@ def test_inactive_key_as_aws_answers_it(clean_env: dict[str, str]) -> None:
     """Recorded: AWS refuses an inactive key like an unknown one: STS answers
     InvalidClientTokenId, S3 InvalidAccessKeyId (moto still accepts inactive keys)."""
     answers = {
-        "GetCallerIdentity": sts_error("InvalidClientTokenId",
-                                       "The security token included in the request is invalid."),
-        "ListAccessKeys": iam_error("InvalidClientTokenId",
-                                    "The security token included in the request is invalid."),
+        "GetCallerIdentity": sts_error(
+            "InvalidClientTokenId", "The security token included in the request is invalid."
+        ),
+        "ListAccessKeys": iam_error(
+            "InvalidClientTokenId", "The security token included in the request is invalid."
+        ),
     }
-    default = s3_error("InvalidAccessKeyId",
-                       "The AWS Access Key Id you provided does not exist in our records.", 403,
-                       f"<AWSAccessKeyId>{KEY_ID}</AWSAccessKeyId>")
+    default = s3_error(
+        "InvalidAccessKeyId",
+        "The AWS Access Key Id you provided does not exist in our records.",
+        403,
+        f"<AWSAccessKeyId>{KEY_ID}</AWSAccessKeyId>",
+    )
     with replaying(answers, default) as server:
         result, doc = run_check(clean_env, server.endpoint)
     assert doc["diagnosis"]["category"] == "key-id-wrong"
@@ -119,9 +149,11 @@ def test_inactive_key_as_aws_answers_it(clean_env: dict[str, str]) -> None:
 def test_expired_token(clean_env: dict[str, str]) -> None:
     """Recorded: STS answers ExpiredToken when the session token has expired (moto never
     expires tokens)."""
-    answers = {"GetCallerIdentity": sts_error("ExpiredToken",
-                                              "The security token included in the request "
-                                              "is expired")}
+    answers = {
+        "GetCallerIdentity": sts_error(
+            "ExpiredToken", "The security token included in the request is expired"
+        )
+    }
     default = s3_error("ExpiredToken", "The provided token has expired.", 400)
     with replaying(answers, default) as server:
         env = dict(clean_env, AWS_SESSION_TOKEN="FwoGZXIvYXdzEXAMPLETOKENvalueTHATisLONG" * 3)
@@ -142,9 +174,12 @@ def test_permanent_redirect_names_the_region(clean_env: dict[str, str]) -> None:
         "ListObjectsV2": s3_error(
             "PermanentRedirect",
             "The bucket you are attempting to access must be addressed using the specified "
-            "endpoint. Please send all future requests to this endpoint.", 301,
+            "endpoint. Please send all future requests to this endpoint.",
+            301,
             "<Endpoint>logs-bucket.s3.eu-west-1.amazonaws.com</Endpoint>"
-            "<Bucket>logs-bucket</Bucket>", region_header),
+            "<Bucket>logs-bucket</Bucket>",
+            region_header,
+        ),
         "ListAccessKeys": iam_error("AccessDenied", "not authorized"),
     }
     with replaying(answers) as server:
@@ -196,8 +231,13 @@ def test_root_keys_and_quarantine_and_old_keys(clean_env: dict[str, str]) -> Non
     assert {"KD711", "KD712"} <= codes(doc)
     assert doc["diagnosis"]["category"] == "explicit-deny"
 
-    with replaying({"GetCallerIdentity": caller_identity("arn:aws:iam::123456789012:root",
-                                                         user_id="123456789012")}) as server:
+    with replaying(
+        {
+            "GetCallerIdentity": caller_identity(
+                "arn:aws:iam::123456789012:root", user_id="123456789012"
+            )
+        }
+    ) as server:
         result, doc = run_check(clean_env, server.endpoint)
     assert doc["identity"]["principal_type"] == "root"
     assert "KD601" in codes(doc)
@@ -238,10 +278,10 @@ def test_slow_server_times_out(clean_env: dict[str, str]) -> None:
 
 
 def test_503_and_500_are_server_errors(clean_env: dict[str, str]) -> None:
-    answers = {"GetCallerIdentity": Answer(503, "Service Unavailable",
-                                           {"Content-Type": "text/plain"})}
-    default = s3_error("InternalError", "We encountered an internal error. Please try again.",
-                       500)
+    answers = {
+        "GetCallerIdentity": Answer(503, "Service Unavailable", {"Content-Type": "text/plain"})
+    }
+    default = s3_error("InternalError", "We encountered an internal error. Please try again.", 500)
     with replaying(answers, default) as server:
         result, doc = run_check(clean_env, server.endpoint)
     assert "KD902" in codes(doc)
@@ -258,8 +298,10 @@ def test_throttling_is_not_the_keys(clean_env: dict[str, str]) -> None:
 
 
 def test_html_page_is_not_aws(clean_env: dict[str, str]) -> None:
-    page = ("<!DOCTYPE html><html><head><title>Sign in to the network</title></head>"
-            "<body>Captive portal</body></html>")
+    page = (
+        "<!DOCTYPE html><html><head><title>Sign in to the network</title></head>"
+        "<body>Captive portal</body></html>"
+    )
     with replaying({}, Answer(200, page, {"Content-Type": "text/html"})) as server:
         result, doc = run_check(clean_env, server.endpoint)
     assert "KD903" in codes(doc)

@@ -20,8 +20,12 @@ from keydoctor.redact import mask_key_id
 if TYPE_CHECKING:
     from keydoctor.probes.runner import ProbeReport
 
-_UNKNOWN_KEY = {"InvalidClientTokenId", "InvalidAccessKeyId", "UnrecognizedClientException",
-                "AuthFailure"}
+_UNKNOWN_KEY = {
+    "InvalidClientTokenId",
+    "InvalidAccessKeyId",
+    "UnrecognizedClientException",
+    "AuthFailure",
+}
 _SIGNATURE = {"SignatureDoesNotMatch", "IncompleteSignature"}
 _TOKEN = {"ExpiredToken", "ExpiredTokenException", "InvalidToken"}
 _SKEW = {"RequestTimeTooSkewed", "RequestExpired"}
@@ -84,8 +88,16 @@ def _finding_causes(findings: list[Finding], base: int) -> list[Cause]:
     for f in findings:
         if f.severity < Severity.HIGH:
             continue
-        causes.append(Cause(f.category, f.title, f.explanation, f.fix,
-                            base + 5 * f.severity.rank, [f"{f.code}: {f.title}"]))
+        causes.append(
+            Cause(
+                f.category,
+                f.title,
+                f.explanation,
+                f.fix,
+                base + 5 * f.severity.rank,
+                [f"{f.code}: {f.title}"],
+            )
+        )
     return causes
 
 
@@ -124,127 +136,192 @@ def rank_causes(
     signature = next((c for c in codes if c in _SIGNATURE), None)
     shadowed = _profile_keys_shadowed(resolution)
     no_token = source is not None and not source.session_token
-    skew_finding = next((f for f in probe_findings if f.category is Category.CLOCK_SKEW
-                         and f.severity >= Severity.HIGH), None)
+    skew_finding = next(
+        (
+            f
+            for f in probe_findings
+            if f.category is Category.CLOCK_SKEW and f.severity >= Severity.HIGH
+        ),
+        None,
+    )
 
     if unknown is not None:
         if key_id.startswith("ASIA") and no_token:
-            causes.append(Cause(
-                Category.SESSION_TOKEN,
-                "Temporary key used without its session token",
-                f"{masked} starts with ASIA: it is a temporary key, valid only together with "
-                f"the session token issued with it, and none was sent. That is why AWS "
-                f"answered {unknown}; the key itself may be fine.",
-                "Set the token with the key: export AWS_SESSION_TOKEN=... (or "
-                "aws_session_token = ... in the profile), or get a fresh set of temporary "
-                "credentials",
-                100,
-                [seen(unknown), f"{masked} is a temporary (ASIA) key id", "no session token set"]
-                + offline_evidence(Category.SESSION_TOKEN),
-            ))
+            causes.append(
+                Cause(
+                    Category.SESSION_TOKEN,
+                    "Temporary key used without its session token",
+                    f"{masked} starts with ASIA: it is a temporary key, valid only together with "
+                    f"the session token issued with it, and none was sent. That is why AWS "
+                    f"answered {unknown}; the key itself may be fine.",
+                    "Set the token with the key: export AWS_SESSION_TOKEN=... (or "
+                    "aws_session_token = ... in the profile), or get a fresh set of temporary "
+                    "credentials",
+                    100,
+                    [
+                        seen(unknown),
+                        f"{masked} is a temporary (ASIA) key id",
+                        "no session token set",
+                    ]
+                    + offline_evidence(Category.SESSION_TOKEN),
+                )
+            )
         if shadowed is not None:
-            causes.append(Cause(
-                Category.WRONG_SOURCE,
-                "Environment keys override the profile you selected",
-                f"The environment variables hold {masked}, which AWS rejects ({unknown}); "
-                f"botocore uses them before profile [{resolution.profile}] "
-                f"({resolution.profile_origin}), which holds other keys "
-                f"({mask_key_id((shadowed.access_key_id or '').strip())}).",
-                "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN (or pass "
-                f"--profile {resolution.profile}, which makes botocore ignore them)",
-                98,
-                [seen(unknown), f"winner: environment variables ({masked})",
-                 f"shadowed: profile [{resolution.profile}] keys"]
-                + offline_evidence(Category.WRONG_SOURCE),
-            ))
+            causes.append(
+                Cause(
+                    Category.WRONG_SOURCE,
+                    "Environment keys override the profile you selected",
+                    f"The environment variables hold {masked}, which AWS rejects ({unknown}); "
+                    f"botocore uses them before profile [{resolution.profile}] "
+                    f"({resolution.profile_origin}), which holds other keys "
+                    f"({mask_key_id((shadowed.access_key_id or '').strip())}).",
+                    "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN (or pass "
+                    f"--profile {resolution.profile}, which makes botocore ignore them)",
+                    98,
+                    [
+                        seen(unknown),
+                        f"winner: environment variables ({masked})",
+                        f"shadowed: profile [{resolution.profile}] keys",
+                    ]
+                    + offline_evidence(Category.WRONG_SOURCE),
+                )
+            )
         elif offline_by_cat.get(Category.WRONG_SOURCE):
             first = offline_by_cat[Category.WRONG_SOURCE][0]
-            causes.append(Cause(Category.WRONG_SOURCE, first.title, first.explanation,
-                                first.fix, 96, [seen(unknown)] + offline_evidence(
-                                    Category.WRONG_SOURCE)))
+            causes.append(
+                Cause(
+                    Category.WRONG_SOURCE,
+                    first.title,
+                    first.explanation,
+                    first.fix,
+                    96,
+                    [seen(unknown)] + offline_evidence(Category.WRONG_SOURCE),
+                )
+            )
         if key_id.startswith("ASIA") and not no_token:
-            causes.append(Cause(
-                Category.SESSION_TOKEN,
-                "The temporary credentials are stale or do not belong together",
-                f"{masked} is a temporary key and AWS does not accept it with the session token "
-                f"sent ({unknown}): the set expired and was purged, or key and token come "
-                "from different sets.",
-                "Get a fresh set of temporary credentials and copy all three values together",
-                93,
-                [seen(unknown), f"{masked} is a temporary (ASIA) key id"],
-            ))
+            causes.append(
+                Cause(
+                    Category.SESSION_TOKEN,
+                    "The temporary credentials are stale or do not belong together",
+                    f"{masked} is a temporary key and AWS does not accept it with the session "
+                    "token "
+                    f"sent ({unknown}): the set expired and was purged, or key and token come "
+                    "from different sets.",
+                    "Get a fresh set of temporary credentials and copy all three values together",
+                    93,
+                    [seen(unknown), f"{masked} is a temporary (ASIA) key id"],
+                )
+            )
         typo = offline_by_cat.get(Category.KEY_ID_WRONG)
         explanation = (
             f"AWS does not know {masked} ({unknown}): the key id is mistyped, the key was "
             "deleted or rotated, made inactive, or belongs to another partition."
         )
         if typo:
-            explanation = f"{typo[0].explanation} AWS confirms it does not know the key ({unknown})."
-        causes.append(Cause(
-            Category.KEY_ID_WRONG,
-            typo[0].title if typo else "AWS does not know this access key id",
-            explanation,
-            typo[0].fix if typo else (
-                "Copy the key id again from the IAM console, or create a new key "
-                "(aws iam create-access-key) and configure it (aws configure)"),
-            97 if typo else 90,
-            [seen(unknown)] + offline_evidence(Category.KEY_ID_WRONG),
-        ))
+            explanation = (
+                f"{typo[0].explanation} AWS confirms it does not know the key ({unknown})."
+            )
+        causes.append(
+            Cause(
+                Category.KEY_ID_WRONG,
+                typo[0].title if typo else "AWS does not know this access key id",
+                explanation,
+                typo[0].fix
+                if typo
+                else (
+                    "Copy the key id again from the IAM console, or create a new key "
+                    "(aws iam create-access-key) and configure it (aws configure)"
+                ),
+                97 if typo else 90,
+                [seen(unknown)] + offline_evidence(Category.KEY_ID_WRONG),
+            )
+        )
 
     if signature is not None:
         if skew_finding is not None:
-            causes.append(Cause(
-                Category.CLOCK_SKEW, skew_finding.title, skew_finding.explanation,
-                skew_finding.fix, 100, [seen(signature), f"{skew_finding.code}: clock skew"],
-            ))
+            causes.append(
+                Cause(
+                    Category.CLOCK_SKEW,
+                    skew_finding.title,
+                    skew_finding.explanation,
+                    skew_finding.fix,
+                    100,
+                    [seen(signature), f"{skew_finding.code}: clock skew"],
+                )
+            )
         problem = _secret_problem(source)
         altered = offline_by_cat.get(Category.SECRET_WRONG)
         if problem or altered:
             evidence = [seen(signature)] + ([problem] if problem else [])
             evidence += offline_evidence(Category.SECRET_WRONG)
-            causes.append(Cause(
+            causes.append(
+                Cause(
+                    Category.SECRET_WRONG,
+                    altered[0].title if altered else "The secret key has a stray character",
+                    (altered[0].explanation if altered else f"{(problem or '').capitalize()}.")
+                    + f" AWS knows {masked} but the signature does not match ({signature}).",
+                    altered[0].fix
+                    if altered
+                    else (
+                        "Paste the secret again without spaces or quotes: aws configure set "
+                        "aws_secret_access_key ..."
+                    ),
+                    99,
+                    evidence,
+                )
+            )
+        causes.append(
+            Cause(
                 Category.SECRET_WRONG,
-                altered[0].title if altered else "The secret key has a stray character",
-                (altered[0].explanation if altered else f"{problem[0].upper()}{problem[1:]}.")
-                + f" AWS knows {masked} but the signature does not match ({signature}).",
-                altered[0].fix if altered else (
-                    "Paste the secret again without spaces or quotes: aws configure set "
-                    "aws_secret_access_key ..."),
-                99,
-                evidence,
-            ))
-        causes.append(Cause(
-            Category.SECRET_WRONG,
-            "The secret key does not match the key id",
-            f"AWS knows {masked} but the signature made with the secret does not match "
-            f"({signature}): the secret is wrong, truncated, or belongs to another key.",
-            "Paste the secret again (aws configure set aws_secret_access_key ...) or create a "
-            "new key pair",
-            90,
-            [seen(signature)],
-        ))
-        if shadowed is not None:
-            causes.append(Cause(
-                Category.WRONG_SOURCE,
-                "Environment keys override the profile you selected",
-                f"botocore signs with the environment's keys before profile "
-                f"[{resolution.profile}], which holds other keys; AWS refuses the signature.",
-                "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN",
-                88,
+                "The secret key does not match the key id",
+                f"AWS knows {masked} but the signature made with the secret does not match "
+                f"({signature}): the secret is wrong, truncated, or belongs to another key.",
+                "Paste the secret again (aws configure set aws_secret_access_key ...) or create a "
+                "new key pair",
+                90,
                 [seen(signature)],
-            ))
+            )
+        )
+        if shadowed is not None:
+            causes.append(
+                Cause(
+                    Category.WRONG_SOURCE,
+                    "Environment keys override the profile you selected",
+                    f"botocore signs with the environment's keys before profile "
+                    f"[{resolution.profile}], which holds other keys; AWS refuses the signature.",
+                    "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN",
+                    88,
+                    [seen(signature)],
+                )
+            )
 
     for code in codes:
         if code in _TOKEN or code in _SKEW or code == "AuthorizationHeaderMalformed":
             finding = next((f for f in probe_findings if code in f.explanation), None)
             if finding is not None:
-                causes.append(Cause(finding.category, finding.title, finding.explanation,
-                                    finding.fix, 100, [seen(code)]))
+                causes.append(
+                    Cause(
+                        finding.category,
+                        finding.title,
+                        finding.explanation,
+                        finding.fix,
+                        100,
+                        [seen(code)],
+                    )
+                )
 
     # Denials, regions, reachability, IAM: the probe findings speak for themselves.
-    causes.extend(_finding_causes(
-        [f for f in probe_findings if f.category not in (
-            Category.KEY_ID_WRONG, Category.SECRET_WRONG) or f.code in ("KD710",)], 60))
+    causes.extend(
+        _finding_causes(
+            [
+                f
+                for f in probe_findings
+                if f.category not in (Category.KEY_ID_WRONG, Category.SECRET_WRONG)
+                or f.code in ("KD710",)
+            ],
+            60,
+        )
+    )
     # What the offline audit found and AWS did not contradict.
     causes.extend(_finding_causes(offline, 55))
 
@@ -262,7 +339,8 @@ def diagnose(
     """The diagnosis (or None when all is well) and the other causes, ranked."""
     ranked = rank_causes(offline, resolution, report)
     serious = any(f.severity >= Severity.HIGH for f in offline) or (
-        report is not None and (
+        report is not None
+        and (
             any(f.severity >= Severity.HIGH for f in report.findings)
             or bool(report.auth_failures())
         )

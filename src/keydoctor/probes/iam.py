@@ -64,9 +64,13 @@ def access_keys(transport: Transport) -> KeysReport:
         )
     for info in report.keys:
         used = ProbeResult(name="", service="iam", operation="GetAccessKeyLastUsed", asked="")
-        got = transport.ask(
-            used, lambda c, k=info.access_key_id: c.get_access_key_last_used(AccessKeyId=k)
-        )
+        key_id = info.access_key_id
+
+        def last_used(client: Any, key_id: str = key_id) -> dict[str, Any]:
+            answer: dict[str, Any] = client.get_access_key_last_used(AccessKeyId=key_id)
+            return answer
+
+        got = transport.ask(used, last_used)
         probe.duration_ms += used.duration_ms
         if got is not None:
             last = got.get("AccessKeyLastUsed", {}) or {}
@@ -84,10 +88,14 @@ def access_keys(transport: Transport) -> KeysReport:
         user = report.user
         got = transport.ask(attached, lambda c: c.list_attached_user_policies(UserName=user))
         if got is not None:
-            report.attached = [str(p.get("PolicyName", "")) for p in got.get("AttachedPolicies", [])]
+            report.attached = [
+                str(p.get("PolicyName", "")) for p in got.get("AttachedPolicies", [])
+            ]
             attached.answer = ", ".join(report.attached) or "none"
         else:
-            attached.answer = f"could not check ({attached.failure.code if attached.failure else 'error'})"
+            attached.answer = (
+                f"could not check ({attached.failure.code if attached.failure else 'error'})"
+            )
         report.attached_probe = attached
     statuses = ", ".join(f"{k.access_key_id} {k.status}" for k in report.keys)
     probe.answer = f"{len(report.keys)} key(s): {statuses}" if report.keys else "no keys"
@@ -137,8 +145,9 @@ def read_own_policies(transport: Transport, identity: Identity) -> PolicyReading
         if got is None:
             return
         version = got.get("Policy", {}).get("DefaultVersionId")
-        body = call("GetPolicyVersion",
-                    lambda c: c.get_policy_version(PolicyArn=arn, VersionId=version))
+        body = call(
+            "GetPolicyVersion", lambda c: c.get_policy_version(PolicyArn=arn, VersionId=version)
+        )
         if body is not None:
             document = parse_document(body.get("PolicyVersion", {}).get("Document"))
             if document is not None:
@@ -151,44 +160,60 @@ def read_own_policies(transport: Transport, identity: Identity) -> PolicyReading
         inline = call("ListRolePolicies", lambda c: c.list_role_policies(RoleName=name))
     for pname in (inline or {}).get("PolicyNames", []):
         if is_user:
-            got = call("GetUserPolicy",
-                       lambda c, p=pname: c.get_user_policy(UserName=name, PolicyName=p))
+            got = call(
+                "GetUserPolicy", lambda c, p=pname: c.get_user_policy(UserName=name, PolicyName=p)
+            )
         else:
-            got = call("GetRolePolicy",
-                       lambda c, p=pname: c.get_role_policy(RoleName=name, PolicyName=p))
+            got = call(
+                "GetRolePolicy", lambda c, p=pname: c.get_role_policy(RoleName=name, PolicyName=p)
+            )
         document = parse_document((got or {}).get("PolicyDocument"))
         if document is not None:
-            reading.policies.append(NamedPolicy(f"inline policy {pname} of {owner} {name}", document))
+            reading.policies.append(
+                NamedPolicy(f"inline policy {pname} of {owner} {name}", document)
+            )
     if is_user:
-        attached = call("ListAttachedUserPolicies",
-                        lambda c: c.list_attached_user_policies(UserName=name))
+        attached = call(
+            "ListAttachedUserPolicies", lambda c: c.list_attached_user_policies(UserName=name)
+        )
     else:
-        attached = call("ListAttachedRolePolicies",
-                        lambda c: c.list_attached_role_policies(RoleName=name))
+        attached = call(
+            "ListAttachedRolePolicies", lambda c: c.list_attached_role_policies(RoleName=name)
+        )
     for item in (attached or {}).get("AttachedPolicies", []):
-        managed(str(item.get("PolicyArn")), f"managed policy {item.get('PolicyName')} "
-                f"attached to {owner} {name}")
+        managed(
+            str(item.get("PolicyArn")),
+            f"managed policy {item.get('PolicyName')} attached to {owner} {name}",
+        )
     if is_user:
         groups = call("ListGroupsForUser", lambda c: c.list_groups_for_user(UserName=name))
         for group in (groups or {}).get("Groups", []):
             gname = str(group.get("GroupName"))
-            listed = call("ListGroupPolicies", lambda c, g=gname: c.list_group_policies(GroupName=g))
+            listed = call(
+                "ListGroupPolicies", lambda c, g=gname: c.list_group_policies(GroupName=g)
+            )
             for pname in (listed or {}).get("PolicyNames", []):
-                got = call("GetGroupPolicy", lambda c, g=gname, p=pname: c.get_group_policy(
-                    GroupName=g, PolicyName=p))
+                got = call(
+                    "GetGroupPolicy",
+                    lambda c, g=gname, p=pname: c.get_group_policy(GroupName=g, PolicyName=p),
+                )
                 document = parse_document((got or {}).get("PolicyDocument"))
                 if document is not None:
                     reading.policies.append(
-                        NamedPolicy(f"inline policy {pname} of group {gname}", document))
-            g_attached = call("ListAttachedGroupPolicies",
-                              lambda c, g=gname: c.list_attached_group_policies(GroupName=g))
+                        NamedPolicy(f"inline policy {pname} of group {gname}", document)
+                    )
+            g_attached = call(
+                "ListAttachedGroupPolicies",
+                lambda c, g=gname: c.list_attached_group_policies(GroupName=g),
+            )
             for item in (g_attached or {}).get("AttachedPolicies", []):
-                managed(str(item.get("PolicyArn")), f"managed policy {item.get('PolicyName')} "
-                        f"attached to group {gname}")
+                managed(
+                    str(item.get("PolicyArn")),
+                    f"managed policy {item.get('PolicyName')} attached to group {gname}",
+                )
     if reading.complete:
         probe.answer = f"read {len(reading.policies)} policy document(s)"
     else:
         probe.outcome = oc.DENIED
         probe.answer = f"could not read them all: {reading.problem}"
     return reading
-

@@ -77,7 +77,6 @@ def who_am_i(transport: Transport) -> tuple[ProbeResult, Identity | None]:
     )
     answer = transport.ask(probe, lambda c: c.get_caller_identity())
     if answer is None:
-        failure = probe.failure
         probe.answer = describe_failure(probe)
         return probe, None
     arn = str(answer.get("Arn", ""))

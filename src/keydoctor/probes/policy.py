@@ -71,9 +71,7 @@ def _as_list(value: Any) -> list[str]:
 
 def _wildcard(pattern: str, value: str, *, ignore_case: bool) -> bool:
     """IAM's glob: ``*`` any run of characters, ``?`` one character."""
-    regex = "".join(
-        ".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern
-    )
+    regex = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
     flags = re.IGNORECASE if ignore_case else 0
     return re.fullmatch(regex, value, flags) is not None
 
@@ -88,11 +86,13 @@ def _matches(statement: dict[str, Any], action: str, resource: str) -> bool:
     else:
         return False
     if "Resource" in statement:
-        return any(_wildcard(p, resource, ignore_case=False)
-                   for p in _as_list(statement["Resource"]))
+        return any(
+            _wildcard(p, resource, ignore_case=False) for p in _as_list(statement["Resource"])
+        )
     if "NotResource" in statement:
-        return not any(_wildcard(p, resource, ignore_case=False)
-                       for p in _as_list(statement["NotResource"]))
+        return not any(
+            _wildcard(p, resource, ignore_case=False) for p in _as_list(statement["NotResource"])
+        )
     return False
 
 
@@ -123,8 +123,12 @@ def evaluate(policies: list[NamedPolicy], action: str, resource: str) -> Verdict
                 conditional.append(f"{policy.name}, {_label(statement, index)} ({effect})")
                 continue
             if effect == "deny":
-                return Verdict(EXPLICIT_DENY, deny_policy=policy.name,
-                               deny_statement=_label(statement, index), conditional=conditional)
+                return Verdict(
+                    EXPLICIT_DENY,
+                    deny_policy=policy.name,
+                    deny_statement=_label(statement, index),
+                    conditional=conditional,
+                )
             if effect == "allow" and allow is None:
                 allow = (policy.name, _label(statement, index))
     if allow is not None:

@@ -21,6 +21,7 @@ from keydoctor.probes.iam import KeysReport, PolicyReading, access_keys, read_ow
 from keydoctor.probes.identity import IAM_USER, Identity, who_am_i
 from keydoctor.probes.outcome import ProbeResult
 from keydoctor.probes.policy import evaluate
+from keydoctor.probes.rules import LIST_BUCKETS_DENIED
 from keydoctor.probes.transport import DEFAULT_TIMEOUT, Target, Transport
 
 MAX_WORKERS = 8
@@ -85,14 +86,17 @@ def run_probes(
         bucket_futures: list[tuple[str, Future[ProbeResult]]] = []
         for bucket in plan.buckets:
             region_futures.append(pool.submit(s3_probes.bucket_region, transport, bucket))
-            bucket_futures.append((bucket, pool.submit(s3_probes.list_objects, transport,
-                                                       bucket, key)))
+            bucket_futures.append(
+                (bucket, pool.submit(s3_probes.list_objects, transport, bucket, key))
+            )
             if key and not key.endswith("/"):
-                bucket_futures.append((bucket, pool.submit(s3_probes.head_object, transport,
-                                                           bucket, key)))
+                bucket_futures.append(
+                    (bucket, pool.submit(s3_probes.head_object, transport, bucket, key))
+                )
             if plan.write_test:
-                bucket_futures.append((bucket, pool.submit(s3_probes.write_test, transport,
-                                                           bucket, key)))
+                bucket_futures.append(
+                    (bucket, pool.submit(s3_probes.write_test, transport, bucket, key))
+                )
         temporary = bool(source and (source.access_key_id or "").strip().startswith("ASIA"))
         keys_future = None if temporary else pool.submit(access_keys, transport)
         total = 2 + len(region_futures) + len(bucket_futures) + (keys_future is not None)
@@ -104,8 +108,11 @@ def run_probes(
             if progress is not None:
                 progress(f"asking AWS: {done}/{total} answers")
 
-        for fut in [sts_future, list_future, *region_futures,
-                    *[f for _, f in bucket_futures]] + ([keys_future] if keys_future else []):
+        watched: list[Future[Any]] = [sts_future, list_future, *region_futures]
+        watched.extend(f for _, f in bucket_futures)
+        if keys_future is not None:
+            watched.append(keys_future)
+        for fut in watched:
             fut.add_done_callback(tick)
         sts_probe, identity = sts_future.result()
         probes: list[ProbeResult] = [sts_probe, list_future.result()]
@@ -118,8 +125,13 @@ def run_probes(
             keys_report = keys_future.result()
             if identity is not None and identity.principal_type != IAM_USER:
                 keys_report = None  # roles and root have no user keys to list
-            elif keys_report.probe.outcome in (oc.AUTH_FAILED, oc.UNREACHABLE, oc.NOT_AWS,
-                                               oc.SERVER_ERROR, oc.PROVIDER):
+            elif keys_report.probe.outcome in (
+                oc.AUTH_FAILED,
+                oc.UNREACHABLE,
+                oc.NOT_AWS,
+                oc.SERVER_ERROR,
+                oc.PROVIDER,
+            ):
                 probes.append(keys_report.probe)
                 keys_report = None
             else:
@@ -143,12 +155,14 @@ def run_probes(
         findings.extend(verdicts.s3_findings(region_probes, region, used_region, profile))
         list_probe = probes[1]
         if list_probe.outcome == oc.DENIED and identity is not None:
-            findings.append(verdicts.R.LIST_BUCKETS_DENIED.finding(
-                "ListBuckets (aws s3 ls) was denied: the caller may not list all buckets. "
-                "Most programs do not need it.",
-                'If you want aws s3 ls to work, add {"Effect": "Allow", "Action": '
-                '"s3:ListAllMyBuckets", "Resource": "*"}',
-            ))
+            findings.append(
+                LIST_BUCKETS_DENIED.finding(
+                    "ListBuckets (aws s3 ls) was denied: the caller may not list all buckets. "
+                    "Most programs do not need it.",
+                    'If you want aws s3 ls to work, add {"Effect": "Allow", "Action": '
+                    '"s3:ListAllMyBuckets", "Resource": "*"}',
+                )
+            )
         findings.extend(verdicts.iam_findings(keys_report, source))
 
         denied = [(b, p) for b, p in bucket_probes if p.outcome == oc.DENIED]
@@ -163,10 +177,14 @@ def run_probes(
                 verdict = None
                 if reading.complete and probe.action and probe.resource:
                     verdict = evaluate(reading.policies, probe.action, probe.resource)
-                findings.append(verdicts.denial_finding(probe, verdict, reading.problem,
-                                                        bucket, key))
-    regions = {p.name.split(" ", 1)[1]: str(p.data["region"]) for p in region_probes
-               if p.data.get("region")}
+                findings.append(
+                    verdicts.denial_finding(probe, verdict, reading.problem, bucket, key)
+                )
+    regions = {
+        p.name.split(" ", 1)[1]: str(p.data["region"])
+        for p in region_probes
+        if p.data.get("region")
+    }
     return ProbeReport(
         identity=identity,
         probes=probes,

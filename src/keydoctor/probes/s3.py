@@ -76,8 +76,11 @@ def bucket_region(transport: Transport, bucket: str) -> ProbeResult:
     if probe.outcome == oc.NOT_FOUND:
         probe.answer = "the bucket does not exist (404)"
     elif region:
-        state = {oc.OK: "exists", oc.DENIED: "exists, HeadBucket denied",
-                 oc.REDIRECT: "exists, S3 redirects"}.get(probe.outcome, probe.outcome)
+        state = {
+            oc.OK: "exists",
+            oc.DENIED: "exists, HeadBucket denied",
+            oc.REDIRECT: "exists, S3 redirects",
+        }.get(probe.outcome, probe.outcome)
         probe.answer = f"{state}; region {region}"
     else:
         _explain(probe, "exists; region not reported")
@@ -125,7 +128,7 @@ def head_object(transport: Transport, bucket: str, key: str) -> ProbeResult:
 
 def write_test(transport: Transport, bucket: str, key: str | None) -> ProbeResult:
     """Write one uniquely named empty object, then delete it."""
-    base = grant_resource(bucket, key)[len(f"arn:aws:s3:::{bucket}/"):-1]
+    base = grant_resource(bucket, key)[len(f"arn:aws:s3:::{bucket}/") : -1]
     name = f"{base}keydoctor-write-test-{uuid.uuid4().hex}"
     probe = ProbeResult(
         name=f"s3:PutObject {bucket}",
@@ -146,5 +149,7 @@ def write_test(transport: Transport, bucket: str, key: str | None) -> ProbeResul
         probe.answer = "allowed (test object written and deleted)"
     else:
         code = cleanup.failure.code if cleanup.failure else "error"
-        probe.answer = f"allowed, but deleting the test object failed ({code}): remove s3://{bucket}/{name}"
+        probe.answer = (
+            f"allowed, but deleting the test object failed ({code}): remove s3://{bucket}/{name}"
+        )
     return probe

@@ -130,8 +130,12 @@ class Transport:
             try:
                 probe.failure = classify(exc, self._last, self.target)
             except Exception as inner:  # a bug in classification must not stop the run
-                probe.failure = Failure(oc.ERROR, type(exc).__name__, _short(exc),
-                                        f"unclassified error ({type(inner).__name__})")
+                probe.failure = Failure(
+                    oc.ERROR,
+                    type(exc).__name__,
+                    _short(exc),
+                    f"unclassified error ({type(inner).__name__})",
+                )
             probe.outcome = probe.failure.outcome
         finally:
             probe.duration_ms = (time.perf_counter() - start) * 1000.0
@@ -139,7 +143,9 @@ class Transport:
         meta_headers: dict[str, str] = {}
         if response is not None:
             meta = response.get("ResponseMetadata") or {}
-            meta_headers = {str(k).lower(): str(v) for k, v in (meta.get("HTTPHeaders") or {}).items()}
+            meta_headers = {
+                str(k).lower(): str(v) for k, v in (meta.get("HTTPHeaders") or {}).items()
+            }
         elif self._last.headers:
             meta_headers = self._last.headers
         probe.headers = {k: v for k, v in meta_headers.items() if k in _KEPT_HEADERS}
@@ -167,7 +173,13 @@ _AUTH_CODES = {
 }
 _DENIED_CODES = {"AccessDenied", "AccessDeniedException", "AllAccessDisabled", "403"}
 _NOT_FOUND_CODES = {"NoSuchBucket", "NoSuchKey", "NotFound", "404", "NoSuchEntity"}
-_REDIRECT_CODES = {"PermanentRedirect", "301", "TemporaryRedirect", "307", "IllegalLocationConstraintException"}
+_REDIRECT_CODES = {
+    "PermanentRedirect",
+    "301",
+    "TemporaryRedirect",
+    "307",
+    "IllegalLocationConstraintException",
+}
 _THROTTLE_CODES = {
     "Throttling",
     "ThrottlingException",
@@ -202,47 +214,77 @@ def classify(exc: BaseException, last: _LastResponse, target: Target) -> Failure
         status = meta.get("HTTPStatusCode") or last.status
         if _looks_html(last.body_head) and code not in _AUTH_CODES | {"AccessDenied"}:
             return Failure(
-                oc.NOT_AWS, code or str(status), "HTML page instead of an AWS answer",
+                oc.NOT_AWS,
+                code or str(status),
+                "HTML page instead of an AWS answer",
                 f"{where} answered HTTP {status} with an HTML page, not an AWS XML/JSON answer",
                 status,
             )
         if code in _AUTH_CODES:
-            return Failure(oc.AUTH_FAILED, code, message, f"AWS refused the request: {code}",
-                           status)
+            return Failure(
+                oc.AUTH_FAILED, code, message, f"AWS refused the request: {code}", status
+            )
         if code in _DENIED_CODES:
             return Failure(oc.DENIED, code, message or "Forbidden", "access denied", status)
         if code in _NOT_FOUND_CODES:
             return Failure(oc.NOT_FOUND, code, message or "Not Found", "not found", status)
         if code in _REDIRECT_CODES:
-            return Failure(oc.REDIRECT, code, message or "Moved Permanently",
-                           "S3 says the bucket must be addressed in another region", status)
+            return Failure(
+                oc.REDIRECT,
+                code,
+                message or "Moved Permanently",
+                "S3 says the bucket must be addressed in another region",
+                status,
+            )
         if code in _THROTTLE_CODES or (isinstance(status, int) and status >= 500):
             return Failure(
-                oc.SERVER_ERROR, code or str(status), message,
+                oc.SERVER_ERROR,
+                code or str(status),
+                message,
                 f"{where} answered HTTP {status} ({code or 'server error'}): a service-side "
                 "problem or throttling",
                 status,
             )
         return Failure(oc.ERROR, code or str(status), message, f"AWS answered {code}", status)
     if isinstance(exc, bx.ProxyConnectionError):
-        return Failure(oc.UNREACHABLE, "ProxyConnectionError", _short(exc),
-                       f"the proxy (HTTPS_PROXY/HTTP_PROXY) refused or failed to connect to {where}")
+        return Failure(
+            oc.UNREACHABLE,
+            "ProxyConnectionError",
+            _short(exc),
+            f"the proxy (HTTPS_PROXY/HTTP_PROXY) refused or failed to connect to {where}",
+        )
     if isinstance(exc, bx.ConnectTimeoutError):
-        return Failure(oc.UNREACHABLE, "ConnectTimeoutError", _short(exc),
-                       f"connecting to {where} timed out after {target.timeout:g} s")
+        return Failure(
+            oc.UNREACHABLE,
+            "ConnectTimeoutError",
+            _short(exc),
+            f"connecting to {where} timed out after {target.timeout:g} s",
+        )
     if isinstance(exc, bx.ReadTimeoutError):
-        return Failure(oc.UNREACHABLE, "ReadTimeoutError", _short(exc),
-                       f"{where} did not answer within {target.timeout:g} s")
+        return Failure(
+            oc.UNREACHABLE,
+            "ReadTimeoutError",
+            _short(exc),
+            f"{where} did not answer within {target.timeout:g} s",
+        )
     if isinstance(exc, bx.SSLError):
-        return Failure(oc.UNREACHABLE, "SSLError", _short(exc),
-                       f"the TLS handshake with {where} failed (certificate or proxy "
-                       "interception; check AWS_CA_BUNDLE)")
+        return Failure(
+            oc.UNREACHABLE,
+            "SSLError",
+            _short(exc),
+            f"the TLS handshake with {where} failed (certificate or proxy "
+            "interception; check AWS_CA_BUNDLE)",
+        )
     if isinstance(exc, bx.EndpointConnectionError):
         inner = exc.kwargs.get("error")
         text = f"{type(inner).__name__}: {inner}" if inner is not None else str(exc)
         lowered = text.lower()
-        if "gaierror" in lowered or "name or service not known" in lowered or \
-                "nodename nor servname" in lowered or "temporary failure in name resolution" in lowered:
+        if (
+            "gaierror" in lowered
+            or "name or service not known" in lowered
+            or "nodename nor servname" in lowered
+            or "temporary failure in name resolution" in lowered
+        ):
             reason = f"the name of {where} could not be resolved (DNS)"
         elif "refused" in lowered:
             reason = f"the connection to {where} was refused (nothing listens there)"
@@ -250,32 +292,54 @@ def classify(exc: BaseException, last: _LastResponse, target: Target) -> Failure
             reason = f"could not connect to {where}"
         return Failure(oc.UNREACHABLE, "EndpointConnectionError", _short(exc), reason)
     if isinstance(exc, (bx.ConnectionClosedError, bx.HTTPClientError, bx.ConnectionError)):
-        return Failure(oc.UNREACHABLE, type(exc).__name__, _short(exc),
-                       f"the connection to {where} broke before an answer came")
+        return Failure(
+            oc.UNREACHABLE,
+            type(exc).__name__,
+            _short(exc),
+            f"the connection to {where} broke before an answer came",
+        )
     from botocore.parsers import ResponseParserError
 
     parse_failed = isinstance(exc, (ResponseParserError, KeyError, ValueError)) and (
         last.status is not None
     )
-    if parse_failed and last.status is not None and last.status >= 500 and not _looks_html(
-        last.body_head
+    if (
+        parse_failed
+        and last.status is not None
+        and last.status >= 500
+        and not _looks_html(last.body_head)
     ):
-        return Failure(oc.SERVER_ERROR, str(last.status), _short(exc),
-                       f"{where} answered HTTP {last.status} without a readable body: a "
-                       "service-side problem or throttling", last.status)
+        return Failure(
+            oc.SERVER_ERROR,
+            str(last.status),
+            _short(exc),
+            f"{where} answered HTTP {last.status} without a readable body: a "
+            "service-side problem or throttling",
+            last.status,
+        )
     if parse_failed or (last.status is not None and _looks_html(last.body_head)):
         if _looks_html(last.body_head):
-            reason = (f"{where} answered HTTP {last.status} with an HTML page, not an AWS "
-                      "XML/JSON answer")
+            reason = (
+                f"{where} answered HTTP {last.status} with an HTML page, not an AWS XML/JSON answer"
+            )
         else:
             reason = f"{where} answered something that is not a readable AWS answer"
         return Failure(oc.NOT_AWS, type(exc).__name__, _short(exc), reason, last.status)
-    if isinstance(exc, (bx.NoCredentialsError, bx.PartialCredentialsError,
-                        bx.CredentialRetrievalError, bx.TokenRetrievalError,
-                        bx.ProfileNotFound, bx.InvalidConfigError, bx.NoAuthTokenError)) or \
-            type(exc).__name__ in ("UnauthorizedSSOTokenError", "SSOTokenLoadError"):
-        return Failure(oc.PROVIDER, type(exc).__name__, _short(exc),
-                       "the SDK could not obtain credentials")
+    if isinstance(
+        exc,
+        (
+            bx.NoCredentialsError,
+            bx.PartialCredentialsError,
+            bx.CredentialRetrievalError,
+            bx.TokenRetrievalError,
+            bx.ProfileNotFound,
+            bx.InvalidConfigError,
+            bx.NoAuthTokenError,
+        ),
+    ) or type(exc).__name__ in ("UnauthorizedSSOTokenError", "SSOTokenLoadError"):
+        return Failure(
+            oc.PROVIDER, type(exc).__name__, _short(exc), "the SDK could not obtain credentials"
+        )
     if isinstance(exc, bx.NoRegionError):
         return Failure(oc.ERROR, "NoRegionError", _short(exc), "no region is configured")
     return Failure(oc.ERROR, type(exc).__name__, _short(exc), "unexpected error")
