@@ -84,3 +84,13 @@ def test_every_offline_rule_has_a_golden_case() -> None:
     offline = {code for code in all_rules() if code.startswith(OFFLINE_FAMILIES)}
     have = {c.name for c in CASES}
     assert offline - have == set()
+
+
+def test_golden_outputs_match_the_schema(tmp_path: Path) -> None:
+    import jsonschema
+
+    schema = json.loads((Path(__file__).resolve().parents[1] / "docs" / "schema.json")
+                        .read_text(encoding="utf-8"))
+    for case in CASES[:: max(1, len(CASES) // 12)]:
+        _, _, text = _run_case(case, tmp_path / case.name)
+        jsonschema.validate(json.loads(text), schema)
