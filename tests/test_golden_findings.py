@@ -23,8 +23,14 @@ import pytest
 from keydoctor.checks import all_rules
 
 FIXTURES = Path(__file__).parent / "fixtures"
-CASES = sorted(p for p in FIXTURES.iterdir() if p.is_dir() and (p / "case.toml").exists()
-               and p.name.startswith("KD") and p.name[2:5].isdigit())
+CASES = sorted(
+    p
+    for p in FIXTURES.iterdir()
+    if p.is_dir()
+    and (p / "case.toml").exists()
+    and p.name.startswith("KD")
+    and p.name[2:5].isdigit()
+)
 OFFLINE_FAMILIES = ("KD1", "KD2", "KD3", "KD4", "KD5")
 
 
@@ -55,7 +61,11 @@ def _run_case(case: Path, tmp_path: Path) -> tuple[dict[str, object], int, str]:
     args = ["check", "--offline", "--format", "json", *spec.get("args", [])]
     proc = subprocess.run(
         [sys.executable, "-m", "keydoctor", *args],
-        env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
     )
     assert "Traceback" not in proc.stderr, proc.stderr
     text = proc.stdout.replace(str(home), "$HOME")
@@ -72,8 +82,9 @@ def test_golden_case(case: Path, tmp_path: Path) -> None:
     assert case.name in codes, f"{case.name} does not produce its own code: {codes}"
     expected_path = case / "expected.json"
     if os.environ.get("KEYDOCTOR_UPDATE_GOLDEN"):
-        expected_path.write_text(json.dumps(actual, indent=2, ensure_ascii=False) + "\n",
-                                 encoding="utf-8")
+        expected_path.write_text(
+            json.dumps(actual, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
     expected = json.loads(expected_path.read_text(encoding="utf-8"))
     assert actual == expected
     spec = tomllib.loads((case / "case.toml").read_text(encoding="utf-8"))
@@ -89,8 +100,9 @@ def test_every_offline_rule_has_a_golden_case() -> None:
 def test_golden_outputs_match_the_schema(tmp_path: Path) -> None:
     import jsonschema
 
-    schema = json.loads((Path(__file__).resolve().parents[1] / "docs" / "schema.json")
-                        .read_text(encoding="utf-8"))
+    schema = json.loads(
+        (Path(__file__).resolve().parents[1] / "docs" / "schema.json").read_text(encoding="utf-8")
+    )
     for case in CASES[:: max(1, len(CASES) // 12)]:
         _, _, text = _run_case(case, tmp_path / case.name)
         jsonschema.validate(json.loads(text), schema)

@@ -28,7 +28,11 @@ def test_clean_values_have_no_problems() -> None:
         (GOOD_ID + " ", "KD101", "a space at the end (position 21)"),
         ("\t" + GOOD_ID, "KD101", "a tab at the start (position 1)"),
         ('"' + GOOD_ID + '"', "KD102", "quote character"),
-        (GOOD_ID[:10] + "\u200b" + GOOD_ID[10:], "KD103", "zero-width space (U+200B) at position 11"),
+        (
+            GOOD_ID[:10] + "\u200b" + GOOD_ID[10:],
+            "KD103",
+            "zero-width space (U+200B) at position 11",
+        ),
         (GOOD_ID[:19] + "\u0410", "KD103", "looks like Latin 'A'"),
         (GOOD_ID[:19], "KD104", "19 characters"),
         (GOOD_ID.lower(), "KD105", "lower-case letters"),

@@ -32,8 +32,10 @@ def test_redactor_removes_known_secrets_and_padded_forms() -> None:
 
 def test_patterns_catch_unknown_secrets_in_pasted_text() -> None:
     pasted = (
-        "aws_access_key_id=AKIAZZZZZZZZZZZZZZZZ aws_secret_access_key=" + SECRET
-        + " X-Amz-Signature=" + "ab" * 32
+        "aws_access_key_id=AKIAZZZZZZZZZZZZZZZZ aws_secret_access_key="
+        + SECRET
+        + " X-Amz-Signature="
+        + "ab" * 32
     )
     out = scrub_patterns(pasted)
     assert SECRET not in out
