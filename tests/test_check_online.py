@@ -181,8 +181,8 @@ def test_secret_with_trailing_space_names_the_space(
 
 
 def test_unknown_key_is_key_id_wrong(moto_server: Emulator, clean_env: dict[str, str]) -> None:
-    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzEXAMPLEKEY"
-    env = with_keys(clean_env, "AKIAIOSFODNN7TYPOXYZ", secret)
+    secret = "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"
+    env = with_keys(clean_env, "AKIARZPUZDIKTYP0XYZ7", secret)
     result, doc = run_check(env, "--endpoint-url", moto_server.endpoint)
     assert result.returncode == 1
     assert doc["diagnosis"]["category"] == "key-id-wrong"

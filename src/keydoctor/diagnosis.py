@@ -29,6 +29,21 @@ _UNKNOWN_KEY = {
 _SIGNATURE = {"SignatureDoesNotMatch", "IncompleteSignature"}
 _TOKEN = {"ExpiredToken", "ExpiredTokenException", "InvalidToken"}
 _SKEW = {"RequestTimeTooSkewed", "RequestExpired"}
+# Offline causes that can produce each refusal (a swapped id and secret is "unknown key").
+_EXPLAINS_UNKNOWN_KEY = {
+    Category.SESSION_TOKEN,
+    Category.WRONG_SOURCE,
+    Category.KEY_ID_WRONG,
+    Category.SECRET_WRONG,
+    Category.CONFIG_MALFORMED,
+}
+_EXPLAINS_SIGNATURE = {
+    Category.SECRET_WRONG,
+    Category.CLOCK_SKEW,
+    Category.WRONG_SOURCE,
+    Category.CONFIG_MALFORMED,
+    Category.SIGNING_OTHER,
+}
 
 
 @dataclass
@@ -121,7 +136,8 @@ def rank_causes(
     masked = mask_key_id(key_id) if key_id else "the key"
     offline_by_cat: dict[Category, list[Finding]] = {}
     for f in offline:
-        offline_by_cat.setdefault(f.category, []).append(f)
+        if f.severity >= Severity.MEDIUM:  # info notes (e.g. the decoded account) prove nothing
+            offline_by_cat.setdefault(f.category, []).append(f)
     probe_findings = report.findings if report is not None else []
     codes = _codes(report)
     causes: list[Cause] = []
@@ -294,6 +310,23 @@ def rank_causes(
                     [seen(signature)],
                 )
             )
+
+    # An offline finding that explains AWS's refusal is confirmed by it.
+    for refusal, plausible in ((unknown, _EXPLAINS_UNKNOWN_KEY), (signature, _EXPLAINS_SIGNATURE)):
+        if refusal is None:
+            continue
+        for f in offline:
+            if f.severity >= Severity.HIGH and f.category in plausible:
+                causes.append(
+                    Cause(
+                        f.category,
+                        f.title,
+                        f"{f.explanation} AWS confirms that the request fails ({refusal}).",
+                        f.fix,
+                        95 + (1 if f.severity is Severity.CRITICAL else 0),
+                        [seen(refusal), f"{f.code}: {f.title}"],
+                    )
+                )
 
     for code in codes:
         if code in _TOKEN or code in _SKEW or code == "AuthorizationHeaderMalformed":
