@@ -164,6 +164,11 @@ def run_probes(
                 )
             )
         findings.extend(verdicts.iam_findings(keys_report, source))
+        findings.extend(
+            verdicts.missing_object_finding(p)
+            for _, p in bucket_probes
+            if p.operation == "HeadObject" and p.outcome == oc.NOT_FOUND
+        )
 
         denied = [(b, p) for b, p in bucket_probes if p.outcome == oc.DENIED]
         reading: PolicyReading | None = None

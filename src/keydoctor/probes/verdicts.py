@@ -156,6 +156,8 @@ def auth_findings(
                     location,
                 )
             )
+        elif code in _SKEWED and any(f.code == R.CLOCK_SKEW.code for f in findings):
+            continue  # the signature refusal already named the clock
         elif code in _SKEWED:
             findings.append(
                 R.CLOCK_SKEW.finding(
@@ -315,6 +317,19 @@ def s3_findings(
                 )
             )
     return findings
+
+
+def missing_object_finding(probe: ProbeResult) -> Finding:
+    """HeadObject said 404: the keys work and the caller may list, the key is not there."""
+    where = probe.name.split(" ", 1)[1]
+    bucket = where.split("/", 1)[0]
+    prefix = where.split("/", 1)[1].rsplit("/", 1)[0] if "/" in where.split("/", 1)[1] else ""
+    return R.OBJECT_MISSING.finding(
+        f"S3 answered 404 for s3://{where}: the credentials work and may read it, but there is "
+        "no object under that key.",
+        f"Check the key's spelling and case: aws s3 ls s3://{bucket}/"
+        + (f"{prefix}/" if prefix else ""),
+    )
 
 
 def denial_finding(
