@@ -134,3 +134,14 @@ def test_online_output_matches_the_schema(clean_env: dict[str, str]) -> None:
     for name in ("KD704", "KD610", "KD901"):
         _, text = _run(FIXTURES / name, clean_env)
         jsonschema.validate(json.loads(text), schema)
+
+
+def test_probe_rules_page_is_in_sync() -> None:
+    from keydoctor.probes.docs import render_probe_rules_page
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "probe-rules.md").read_text(
+        encoding="utf-8"
+    )
+    assert page == render_probe_rules_page(), (
+        "run: python -m keydoctor.probes.docs > docs/probe-rules.md"
+    )
