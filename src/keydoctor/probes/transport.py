@@ -48,6 +48,32 @@ class _LastResponse(threading.local):
     body_head: bytes = b""
 
 
+PROBED_SERVICES = ("iam", "s3", "sts")
+
+
+def _narrow_service_listing(session: Any) -> None:
+    """Let this session's loader look only for the three services the probes use.
+
+    botocore's loader lists every service directory (hundreds of ``listdir`` calls, once
+    per model type) just to check that a service name exists; the probes know theirs.
+    Models are still found on the same search path (``AWS_DATA_PATH``, ``~/.aws/models``,
+    botocore's data), so a user's own model files keep precedence.
+    """
+    import os
+
+    loader = session.get_component("data_loader")
+    paths = list(loader.search_paths)
+
+    def known_services(type_name: str) -> list[str]:
+        return [
+            name
+            for name in PROBED_SERVICES
+            if any(os.path.isdir(os.path.join(path, name)) for path in paths)
+        ]
+
+    loader.list_available_services = known_services
+
+
 class Transport:
     """A botocore session and its clients, shared by the probe threads."""
 
@@ -62,6 +88,7 @@ class Transport:
         import botocore.session
 
         session = botocore.session.Session(profile=self.target.profile)
+        _narrow_service_listing(session)
         return session
 
     def client(self, service: str, region: str | None = None) -> Any:
