@@ -57,8 +57,12 @@ class SharedFile:
     sections: list[RawSection] = field(default_factory=list)
     entries: list[RawEntry] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # one-line, already masked
-    parse_error: str | None = None  # what botocore raises on this file, if anything
+    parse_error: str | None = None  # why this file cannot be used (ours or botocore's)
     parsed: dict[str, Any] | None = None  # botocore's view: raw sections or profile map
+    # What botocore itself does with this path: ``sdk_error`` is the one-line error it
+    # raises (which stops every credential lookup), None when it reads the file or, as
+    # for a directory, a missing path or an unreadable file, silently treats it as empty.
+    sdk_error: str | None = None
 
     def entries_for(self, section: str) -> list[RawEntry]:
         return [e for e in self.entries if e.section == section]
@@ -76,11 +80,19 @@ class SharedFile:
 
 
 def default_paths(env: dict[str, str]) -> tuple[tuple[str, str | None], tuple[str, str | None]]:
-    """The config and credentials paths botocore would use, and the variable that set them."""
+    """The config and credentials paths botocore would use, and the variable that set them.
+
+    botocore honours a variable as soon as it is *set*: ``AWS_CONFIG_FILE=`` (empty) points
+    at no file at all rather than falling back to ``~/.aws/config``.
+    """
     config = env.get("AWS_CONFIG_FILE")
     creds = env.get("AWS_SHARED_CREDENTIALS_FILE")
-    config_path = (config, "AWS_CONFIG_FILE") if config else ("~/.aws/config", None)
-    creds_path = (creds, "AWS_SHARED_CREDENTIALS_FILE") if creds else ("~/.aws/credentials", None)
+    config_path = (config, "AWS_CONFIG_FILE") if config is not None else ("~/.aws/config", None)
+    creds_path = (
+        (creds, "AWS_SHARED_CREDENTIALS_FILE")
+        if creds is not None
+        else ("~/.aws/credentials", None)
+    )
     return config_path, creds_path
 
 
@@ -192,27 +204,41 @@ def _scan(shared: SharedFile, text: str) -> None:
 
 
 def parse_with_botocore(shared: SharedFile) -> None:
-    """Fill ``parsed`` and ``parse_error`` the way the SDK would see this file.
+    """Fill ``parsed`` and ``sdk_error`` the way the SDK would see this file.
 
     For the credentials file that is ``raw_config_parse`` (sections as written); for the
-    config file it is ``load_config`` (``[profile x]`` folded into profile names).
+    config file it is ``load_config`` (``[profile x]`` folded into profile names). The
+    parser runs even on files our own reading found odd (binary, not UTF-8, unreadable):
+    what matters for the chain is what botocore makes of them, and it is often more
+    lenient than one would guess (an unreadable file is silently empty to it). Only
+    files beyond :data:`MAX_FILE_BYTES` are not handed over; they count as failing.
     """
-    if not shared.exists or not shared.readable or shared.parse_error == "binary file":
+    if not shared.exists:
+        return
+    if shared.size > MAX_FILE_BYTES:
+        shared.sdk_error = shared.parse_error or "file too large to be parsed"
         return
     from botocore import configloader
-    from botocore.exceptions import BotoCoreError
+    from botocore.exceptions import BotoCoreError, ConfigNotFound
 
+    error: str | None = None
     try:
         if shared.kind == "credentials":
             shared.parsed = configloader.raw_config_parse(shared.path)
         else:
             shared.parsed = configloader.load_config(shared.path)
+    except ConfigNotFound:
+        return  # a directory, or a path whose folder cannot be entered: botocore skips it
     except BotoCoreError as exc:
-        shared.parse_error = _first_line(str(exc))
+        error = "ConfigParseError: " + _first_line(str(exc))
     except UnicodeDecodeError:
-        shared.parse_error = "not UTF-8"
+        error = f"ConfigParseError: unable to parse config file: {shared.path} (not UTF-8)"
     except (OSError, ValueError) as exc:  # configparser oddities surface as ValueError
-        shared.parse_error = _first_line(str(exc))
+        error = f"{type(exc).__name__}: " + _first_line(str(exc))
+    if error is not None:
+        shared.sdk_error = error
+        if shared.parse_error is None:
+            shared.parse_error = error.split(": ", 1)[1]
 
 
 def _first_line(message: str) -> str:
