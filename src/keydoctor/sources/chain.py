@@ -255,8 +255,7 @@ def _profile_sources(ctx: Environment, profile: str, use_env: bool) -> list[Cred
                 location=loc,
                 profile=profile,
                 details={"role_arn": role or "", "web_identity_token_file": token_file},
-                error=None if role else "InvalidConfigError: web identity is configured "
-                "without a role ARN (role_arn or AWS_ROLE_ARN)",
+                error=None if role else "InvalidConfigError: web identity without a role ARN",
             )
         )
 
@@ -404,28 +403,16 @@ def _role_error(ctx: Environment, profile: str, visited: list[str]) -> str | Non
     source_profile = cfg.get("source_profile")
     credential_source = cfg.get("credential_source")
     if source_profile is not None and credential_source is not None:
-        return (
-            f'InvalidConfigError: profile "{profile}" sets both source_profile and '
-            "credential_source"
-        )
+        return "InvalidConfigError: both source_profile and credential_source are set"
     if source_profile is None and credential_source is None:
-        return (
-            f'PartialCredentialsError: profile "{profile}" has role_arn but neither '
-            "source_profile nor credential_source"
-        )
+        return "PartialCredentialsError: role_arn needs source_profile or credential_source"
     if credential_source is not None:
         if credential_source not in CREDENTIAL_SOURCES:
-            return (
-                f'InvalidConfigError: credential_source "{credential_source}" in profile '
-                f'"{profile}" is not one of ' + ", ".join(CREDENTIAL_SOURCES)
-            )
+            return f'InvalidConfigError: unsupported credential_source "{credential_source}"'
         return _credential_source_error(ctx, str(credential_source), profile)
     source = str(source_profile)
     if source not in ctx.profiles:
-        return (
-            f'InvalidConfigError: source_profile "{source}" of profile "{profile}" does not '
-            "exist"
-        )
+        return f'InvalidConfigError: source_profile "{source}" does not exist'
     source_cfg = ctx.profiles[source]
     if source in visited and (source != profile or not _has_static_keys(source_cfg)):
         return (
@@ -617,10 +604,10 @@ def _sdk_file_error(ctx: Environment) -> str | None:
     """botocore loads the config file, then the credentials file, before anything else."""
     for shared in (ctx.config, ctx.credentials):
         if shared.sdk_error:
-            message = shared.sdk_error
-            if ":" not in message.split(" ", 1)[0]:
-                message = f"ConfigParseError: {message}"
-            return message
+            return (
+                f"ConfigParseError: unable to parse {shared.kind} file {shared.path} "
+                f"({shared.sdk_error})"
+            )
     return None
 
 

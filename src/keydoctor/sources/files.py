@@ -131,6 +131,12 @@ def load_shared_file(kind: str, path: str, env_var: str | None) -> SharedFile:
         shared.problems.append(f"{path} is a directory, not a file")
         shared.parse_error = "is a directory"
         return shared
+    if not stat.S_ISREG(st.st_mode):
+        # a FIFO would block the read forever, a device never ends; botocore skips both
+        shared.readable = False
+        shared.problems.append(f"{path} is not a regular file (a pipe, socket or device)")
+        shared.parse_error = "not a regular file"
+        return shared
     if st.st_size > MAX_FILE_BYTES:
         shared.readable = False
         shared.problems.append(
@@ -221,7 +227,6 @@ def parse_with_botocore(shared: SharedFile) -> None:
     from botocore import configloader
     from botocore.exceptions import BotoCoreError, ConfigNotFound
 
-    error: str | None = None
     try:
         if shared.kind == "credentials":
             shared.parsed = configloader.raw_config_parse(shared.path)
@@ -230,15 +235,13 @@ def parse_with_botocore(shared: SharedFile) -> None:
     except ConfigNotFound:
         return  # a directory, or a path whose folder cannot be entered: botocore skips it
     except BotoCoreError as exc:
-        error = "ConfigParseError: " + _first_line(str(exc))
+        shared.sdk_error = _first_line(str(exc))
     except UnicodeDecodeError:
-        error = f"ConfigParseError: unable to parse config file: {shared.path} (not UTF-8)"
+        shared.sdk_error = "not UTF-8"
     except (OSError, ValueError) as exc:  # configparser oddities surface as ValueError
-        error = f"{type(exc).__name__}: " + _first_line(str(exc))
-    if error is not None:
-        shared.sdk_error = error
-        if shared.parse_error is None:
-            shared.parse_error = error.split(": ", 1)[1]
+        shared.sdk_error = _first_line(str(exc))
+    if shared.sdk_error is not None:
+        shared.parse_error = shared.sdk_error
 
 
 def _first_line(message: str) -> str:
