@@ -63,9 +63,14 @@ def _find_hits(catalog: Catalog, text: str) -> list[_Hit]:
             hits.append(best)
     # A more specific error hides a generic one (KMSAccessDenied hides AccessDenied), but
     # only when it is shown at least as plainly: a code shown beats a message matched.
+    # Wrappers (negative priority, e.g. Redshift's S3ServiceException) always give way.
     strength = {h.entry.code: h.strength for h in hits}
+    wrappers = {h.entry.code for h in hits if h.entry.priority < 0}
     subsumed = {
-        s for h in hits for s in h.entry.subsumes if s in strength and h.strength >= strength[s]
+        s
+        for h in hits
+        for s in h.entry.subsumes
+        if s in strength and (h.strength >= strength[s] or s in wrappers)
     }
     hits = [h for h in hits if h.entry.code not in subsumed]
     strong = [h for h in hits if h.strength == 2]

@@ -143,7 +143,8 @@ def _compile(where: str, pattern: object) -> re.Pattern[str]:
     if not isinstance(pattern, str) or not pattern:
         raise _fail(where, "a pattern must be a non-empty string")
     try:
-        compiled = re.compile(pattern)
+        # ASCII word boundaries: an error code glued to CJK text or binary junk is still found.
+        compiled = re.compile(pattern, re.ASCII)
     except re.error as exc:
         raise _fail(where, f"pattern {pattern!r} does not compile: {exc}") from None
     if compiled.search(""):
