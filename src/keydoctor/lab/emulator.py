@@ -102,19 +102,14 @@ class Emulator:
 
     # -- authentication -----------------------------------------------------------------
     def _post(self, path: str, body: bytes) -> None:
-        # An explicit content type: with urllib's default (a form) the server parses the
-        # body as form fields and moto's handler would read an empty body.
+        # moto reads the raw body; a form content type would make Flask swallow it.
         request = urllib.request.Request(
-            self.endpoint + path,
-            data=body,
-            method="POST",
-            headers={"Content-Type": "application/json"},
+            self.endpoint + path, data=body, method="POST", headers={"Content-Type": "text/plain"}
         )
         with urllib.request.urlopen(request, timeout=10):
             pass
 
     def disable_auth(self) -> None:
-        # moto reads the body as one number: how many requests may still pass unsigned.
         self._post("/moto-api/reset-auth", str(10**9).encode())
 
     def enforce_auth(self) -> None:
