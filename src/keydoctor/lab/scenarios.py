@@ -121,13 +121,13 @@ class Lab:
              "Resource": f"{bucket_arn}/*"},
             {"Sid": "BucketLocation", "Effect": "Allow", "Action": "s3:GetBucketLocation",
              "Resource": bucket_arn},
+            # On AWS this statement would name the user's own ARN; moto authorises IAM
+            # actions against the resource "*" only, so a narrower Resource never matches.
             {"Sid": "ReadOwnUser", "Effect": "Allow",
              "Action": ["iam:GetUser", "iam:ListAccessKeys", "iam:ListUserPolicies",
                         "iam:GetUserPolicy", "iam:ListAttachedUserPolicies",
-                        "iam:ListGroupsForUser"],
-             "Resource": self.user_arn()},
-            {"Sid": "ReadManagedPolicies", "Effect": "Allow",
-             "Action": ["iam:GetPolicy", "iam:GetPolicyVersion"], "Resource": "*"},
+                        "iam:ListGroupsForUser", "iam:GetPolicy", "iam:GetPolicyVersion"],
+             "Resource": "*"},
         ]
         if list_bucket:
             statements.insert(1, {"Sid": "ListTheBucket", "Effect": "Allow",
