@@ -206,7 +206,7 @@ def _shell(block: list[str], command_prefix: str, tmp: Path) -> subprocess.Compl
     exports = [line for line in block if line.startswith(("export ", "unset "))]
     command = next(line for line in block if line.startswith(command_prefix))
     command = command.split("   #")[0]
-    script = "\n".join([*exports, f"exec {sys.executable} {command[len('python '):]}"])
+    script = "\n".join([*exports, f"exec {sys.executable} {command[len('python ') :]}"])
     env = _lab_env(tmp)
     return subprocess.run(
         ["bash", "-c", script], env=env, capture_output=True, text=True, timeout=60

@@ -27,15 +27,22 @@ if TYPE_CHECKING:
 LAB_FORMATS = ("text", "json")
 # Every variable a scenario's shell must not inherit from the person's own shell.
 _UNSET = (
-    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-    "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_DEFAULT_REGION", "AWS_REGION",
-    "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_ENDPOINT_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_ENDPOINT_URL",
 )
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    actions = parser.add_subparsers(dest="lab_action", metavar="ACTION",
-                                    parser_class=type(parser))
+    actions = parser.add_subparsers(dest="lab_action", metavar="ACTION", parser_class=type(parser))
     listing = actions.add_parser("list", help="name the scenarios and the cause each expects")
     listing.add_argument("--format", choices=LAB_FORMATS, default="text")
     running = actions.add_parser(
@@ -48,8 +55,15 @@ def register(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="leave the emulator running and print the export lines to try it by hand",
     )
+    running.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="scenarios diagnosed side by side (default: 2; the emulator serves them all)",
+    )
     running.add_argument("--format", choices=LAB_FORMATS, default="text")
-    parser.set_defaults(lab_action=None, names=[], all=False, keep=False, format="text")
+    parser.set_defaults(lab_action=None, names=[], all=False, keep=False, jobs=None, format="text")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,7 +71,11 @@ def run(args: argparse.Namespace) -> int:
 
     if args.lab_action == "list":
         return _list(SCENARIOS, args.format)
-    return _run(_select(args), keep=args.keep, fmt=args.format)
+    if args.jobs is not None and args.jobs < 1:
+        from keydoctor.errors import UsageError
+
+        raise UsageError("--jobs takes a number of 1 or more")
+    return _run(_select(args), keep=args.keep, fmt=args.format, jobs=args.jobs)
 
 
 def _select(args: argparse.Namespace) -> list[Scenario]:
@@ -85,8 +103,13 @@ def _list(scenarios: tuple[Scenario, ...], fmt: str) -> int:
         import json
 
         rows = [
-            {"name": s.name, "title": s.title, "expected": s.expected_id, "seed": s.seed,
-             "story": s.story}
+            {
+                "name": s.name,
+                "title": s.title,
+                "expected": s.expected_id,
+                "seed": s.seed,
+                "story": s.story,
+            }
             for s in scenarios
         ]
         write_stdout(json.dumps({"scenarios": rows}, indent=2, ensure_ascii=False) + "\n")
@@ -106,9 +129,7 @@ def _ensure_lab_dependencies() -> None:
 
     missing = [m for m in ("moto", "boto3") if importlib.util.find_spec(m) is None]
     if missing:
-        raise UsageError(
-            f"the lab needs {' and '.join(missing)}: pip install 'keydoctor[lab]'"
-        )
+        raise UsageError(f"the lab needs {' and '.join(missing)}: pip install 'keydoctor[lab]'")
 
 
 def _stderr_progress(message: str) -> None:
@@ -120,7 +141,7 @@ def _stderr_progress(message: str) -> None:
         sys.stderr.flush()
 
 
-def _run(scenarios: list[Scenario], *, keep: bool, fmt: str) -> int:
+def _run(scenarios: list[Scenario], *, keep: bool, fmt: str, jobs: int | None) -> int:
     _ensure_lab_dependencies()
     from keydoctor.lab.report import display_command, render_json, render_text
     from keydoctor.lab.runner import LabSession, run_scenarios
@@ -130,17 +151,17 @@ def _run(scenarios: list[Scenario], *, keep: bool, fmt: str) -> int:
     try:
         _stderr_progress("lab: starting the AWS emulator")
         session.start()
-        outcomes = run_scenarios(session, scenarios, progress=_stderr_progress)
+        outcomes = run_scenarios(session, scenarios, progress=_stderr_progress, workers=jobs)
         progress_done()
         seconds = time.monotonic() - started
         commands = {
-            p.scenario.name: display_command(session.check_command(p)[0])
-            for p in session.prepared
+            p.scenario.name: display_command(session.check_command(p)[0]) for p in session.prepared
         }
         keep_lines = _keep_lines(session, outcomes) if keep else None
         if fmt == "json":
-            text = render_json(outcomes, endpoint=session.endpoint, seconds=seconds,
-                               commands=commands)
+            text = render_json(
+                outcomes, endpoint=session.endpoint, seconds=seconds, commands=commands
+            )
             if keep_lines is not None:
                 import json
 
@@ -148,8 +169,9 @@ def _run(scenarios: list[Scenario], *, keep: bool, fmt: str) -> int:
                 document["keep"] = {"endpoint": session.endpoint, "shell": keep_lines}
                 text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
         else:
-            text = render_text(outcomes, endpoint=session.endpoint, seconds=seconds,
-                               commands=commands)
+            text = render_text(
+                outcomes, endpoint=session.endpoint, seconds=seconds, commands=commands
+            )
             if keep_lines is not None:
                 text += "\n" + "\n".join(keep_lines) + "\n"
         write_stdout(text)
@@ -184,12 +206,22 @@ def _keep_lines(session: LabSession, outcomes: list[Outcome]) -> list[str]:
             **prepared.env,
         }
         lines += [f"export {name}={shlex.quote(value)}" for name, value in exports.items()]
-        app = ["python", "-m", "keydoctor.lab.app", prepared.app_endpoint, call.operation,
-               call.bucket, call.key]
+        app = [
+            "python",
+            "-m",
+            "keydoctor.lab.app",
+            prepared.app_endpoint,
+            call.operation,
+            call.bucket,
+            call.key,
+        ]
         lines.append(" ".join(shlex.quote(a) for a in app) + "   # the application")
         check, _ = session.check_command(prepared)
-        lines.append(" ".join(shlex.quote(a) for a in ["keydoctor", *check[3:]]).replace(
-            " --format json", ""))
+        lines.append(
+            " ".join(shlex.quote(a) for a in ["keydoctor", *check[3:]]).replace(
+                " --format json", ""
+            )
+        )
     return lines
 
 

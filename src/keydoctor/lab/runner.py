@@ -41,6 +41,7 @@ from keydoctor.lab.scenarios import Lab, Scenario, Setup
 from keydoctor.redact import scrub_patterns
 
 SUBPROCESS_TIMEOUT = 60.0
+DEFAULT_WORKERS = 2
 FAILING_SEVERITIES = ("critical", "high")
 # Variables that would make a scenario's programs see the host instead of the lab.
 _HOST_VARIABLES_PREFIXES = ("AWS_", "KEYDOCTOR_")
@@ -167,6 +168,10 @@ class LabSession:
     def start(self) -> Emulator:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self.emulator = Emulator.start_thread()
+        # moto's state lives in this process, not in the server: start from a clean slate
+        # in case an earlier session in the same process left users and settings behind.
+        self.emulator.reset()
+        self.emulator.disable_auth()
         self.emulator.create_admin()
         self.emulator.enforce_auth()
         return self.emulator
@@ -216,8 +221,15 @@ class LabSession:
             self._flags = check_flags()
         args, dropped = supported_args(prepared.setup.check_args, self._flags)
         command = [
-            sys.executable, "-m", "keydoctor", "check",
-            "--format", "json", "--endpoint-url", self.endpoint, *args,
+            sys.executable,
+            "-m",
+            "keydoctor",
+            "check",
+            "--format",
+            "json",
+            "--endpoint-url",
+            self.endpoint,
+            *args,
         ]
         return command, dropped
 
@@ -228,13 +240,19 @@ class LabSession:
         env = host_free_environment(prepared.home, prepared.env)
         call = setup.call
         app = [
-            sys.executable, "-m", "keydoctor.lab.app",
-            prepared.app_endpoint, call.operation, call.bucket, call.key,
+            sys.executable,
+            "-m",
+            "keydoctor.lab.app",
+            prepared.app_endpoint,
+            call.operation,
+            call.bucket,
+            call.key,
         ]
         check, dropped = self.check_command(prepared)
         if dropped:
             outcome.notes.append(
-                "this build of keydoctor check has no " + "/".join(dropped)
+                "this build of keydoctor check has no "
+                + "/".join(dropped)
                 + ": those questions were not asked"
             )
         with ThreadPoolExecutor(max_workers=2) as pool:
@@ -293,8 +311,13 @@ def run_scenarios(
             prepared.append(session.prepare(scenario))
         except Exception as exc:  # a scenario that cannot be built is a failed outcome
             message = scrub_patterns(f"{type(exc).__name__}: {exc}".splitlines()[0])
-            prepared.append(Outcome(scenario=scenario, prepared=None,
-                                    error=f"could not build the scenario: {message}"))
+            prepared.append(
+                Outcome(
+                    scenario=scenario,
+                    prepared=None,
+                    error=f"could not build the scenario: {message}",
+                )
+            )
     done = 0
 
     def execute(item: Prepared | Outcome) -> Outcome:
@@ -305,6 +328,8 @@ def run_scenarios(
             progress(f"lab: diagnosed {done}/{total} (last: {outcome.scenario.name})")
         return outcome
 
-    pool_size = workers or max(2, min(4, os.cpu_count() or 2))
+    # Two at a time: every check's probes land on the one in-process emulator, and more
+    # side by side only makes each of them wait longer for it (measured on two cores).
+    pool_size = workers or DEFAULT_WORKERS
     with ThreadPoolExecutor(max_workers=pool_size) as pool:
         return list(pool.map(execute, prepared))

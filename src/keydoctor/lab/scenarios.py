@@ -115,27 +115,61 @@ class Lab:
         """
         bucket_arn = f"arn:aws:s3:::{self.bucket}"
         statements: list[dict[str, Any]] = [
-            {"Sid": "ListAllBuckets", "Effect": "Allow", "Action": "s3:ListAllMyBuckets",
-             "Resource": "*"},
-            {"Sid": "ReadObjects", "Effect": "Allow", "Action": "s3:GetObject",
-             "Resource": f"{bucket_arn}/*"},
-            {"Sid": "BucketLocation", "Effect": "Allow", "Action": "s3:GetBucketLocation",
-             "Resource": bucket_arn},
+            {
+                "Sid": "ListAllBuckets",
+                "Effect": "Allow",
+                "Action": "s3:ListAllMyBuckets",
+                "Resource": "*",
+            },
+            {
+                "Sid": "ReadObjects",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": f"{bucket_arn}/*",
+            },
+            {
+                "Sid": "BucketLocation",
+                "Effect": "Allow",
+                "Action": "s3:GetBucketLocation",
+                "Resource": bucket_arn,
+            },
             # On AWS this statement would name the user's own ARN; moto authorises IAM
             # actions against the resource "*" only, so a narrower Resource never matches.
-            {"Sid": "ReadOwnUser", "Effect": "Allow",
-             "Action": ["iam:GetUser", "iam:ListAccessKeys", "iam:ListUserPolicies",
-                        "iam:GetUserPolicy", "iam:ListAttachedUserPolicies",
-                        "iam:ListGroupsForUser", "iam:GetPolicy", "iam:GetPolicyVersion"],
-             "Resource": "*"},
+            {
+                "Sid": "ReadOwnUser",
+                "Effect": "Allow",
+                "Action": [
+                    "iam:GetUser",
+                    "iam:ListAccessKeys",
+                    "iam:ListUserPolicies",
+                    "iam:GetUserPolicy",
+                    "iam:ListAttachedUserPolicies",
+                    "iam:ListGroupsForUser",
+                    "iam:GetPolicy",
+                    "iam:GetPolicyVersion",
+                ],
+                "Resource": "*",
+            },
         ]
         if list_bucket:
-            statements.insert(1, {"Sid": "ListTheBucket", "Effect": "Allow",
-                                  "Action": "s3:ListBucket", "Resource": bucket_arn})
+            statements.insert(
+                1,
+                {
+                    "Sid": "ListTheBucket",
+                    "Effect": "Allow",
+                    "Action": "s3:ListBucket",
+                    "Resource": bucket_arn,
+                },
+            )
         if deny_prefix is not None:
-            statements.append({"Sid": "DenyConfidential", "Effect": "Deny",
-                               "Action": "s3:GetObject",
-                               "Resource": f"{bucket_arn}/{deny_prefix}*"})
+            statements.append(
+                {
+                    "Sid": "DenyConfidential",
+                    "Effect": "Deny",
+                    "Action": "s3:GetObject",
+                    "Resource": f"{bucket_arn}/{deny_prefix}*",
+                }
+            )
         return {"Version": "2012-10-17", "Statement": statements}
 
     def make_user(self, policy: dict[str, Any] | None = None) -> Keys:
@@ -160,12 +194,18 @@ class Lab:
         role = f"{self.prefix}-role"
         trust = {
             "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"AWS": self.user_arn(admin.user)},
-                           "Action": "sts:AssumeRole"}],
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": self.user_arn(admin.user)},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
         }
         iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust))
-        iam.put_role_policy(RoleName=role, PolicyName=f"{role}-policy",
-                            PolicyDocument=json.dumps(policy))
+        iam.put_role_policy(
+            RoleName=role, PolicyName=f"{role}-policy", PolicyDocument=json.dumps(policy)
+        )
         creds = self.emulator.client("sts").assume_role(
             RoleArn=f"arn:aws:iam::{ACCOUNT}:role/{role}", RoleSessionName="etl-job"
         )["Credentials"]
@@ -193,7 +233,10 @@ def ini(sections: dict[str, dict[str, str]]) -> str:
 
 
 def key_section(keys: Keys) -> dict[str, str]:
-    return {"aws_access_key_id": keys.access_key_id, "aws_secret_access_key": keys.secret_access_key}
+    return {
+        "aws_access_key_id": keys.access_key_id,
+        "aws_secret_access_key": keys.secret_access_key,
+    }
 
 
 def region_config(profile: str = "default", region: str = HOME_REGION) -> str:
@@ -237,8 +280,10 @@ def _secret_wrong(lab: Lab) -> Setup:
     lab.make_bucket()
     first = lab.make_user()
     second = lab.new_key()
-    section = {"aws_access_key_id": first.access_key_id,
-               "aws_secret_access_key": second.secret_access_key}
+    section = {
+        "aws_access_key_id": first.access_key_id,
+        "aws_secret_access_key": second.secret_access_key,
+    }
     return Setup(
         call=lab.get_call(),
         config=region_config(),
@@ -277,8 +322,10 @@ def _rotated_key(lab: Lab) -> Setup:
 def _temporary_key_without_token(lab: Lab) -> Setup:
     lab.make_bucket()
     creds = lab.assume_role(lab.reader_policy())
-    section = {"aws_access_key_id": creds["access_key_id"],
-               "aws_secret_access_key": creds["secret_access_key"]}
+    section = {
+        "aws_access_key_id": creds["access_key_id"],
+        "aws_secret_access_key": creds["secret_access_key"],
+    }
     return Setup(
         call=lab.get_call(),
         config=region_config(),
@@ -386,7 +433,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         seed="seed 000 (Invalid Secret Access Key), seed 003",
         expected=Category.SECRET_WRONG,
         story="The user has two keys; the secret pasted next to the first key id is the "
-              "second key's.",
+        "second key's.",
         build=_secret_wrong,
     ),
     Scenario(
@@ -394,8 +441,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         title="Secret with a trailing space",
         seed="seed 003 (no leading or trailing spaces), seed 001 (environment variables)",
         expected=Category.SECRET_WRONG,
-        story="AWS_SECRET_ACCESS_KEY was exported from a copy that took a trailing space "
-              "with it.",
+        story="AWS_SECRET_ACCESS_KEY was exported from a copy that took a trailing space with it.",
         build=_secret_trailing_space,
     ),
     Scenario(
@@ -404,7 +450,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         seed="seed 002 (access key rotated but old key still in use)",
         expected=Category.KEY_ID_WRONG,
         story="The key was rotated: a new key was made and the old one deleted, but "
-              "~/.aws/credentials still holds the old one.",
+        "~/.aws/credentials still holds the old one.",
         build=_rotated_key,
     ),
     Scenario(
@@ -413,7 +459,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         seed="seed 000 (if you are using temporary session keys, check the token), seed 003",
         expected=Category.SESSION_TOKEN,
         story="Credentials from an assumed role were copied into ~/.aws/credentials without "
-              "aws_session_token.",
+        "aws_session_token.",
         build=_temporary_key_without_token,
     ),
     Scenario(
@@ -422,7 +468,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         seed="seed 001 (precedence of credential providers), seed 002",
         expected=Category.WRONG_SOURCE,
         story="AWS_PROFILE=analytics names good keys, but old keys still exported in "
-              "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY win.",
+        "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY win.",
         build=_env_overrides_profile,
     ),
     Scenario(
@@ -447,7 +493,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         seed="seed 000 (Access Denied: LIST and GET access), seed 001 step 3",
         expected=Category.PERMISSION_MISSING,
         story="The user's policy allows s3:GetObject on the objects but not s3:ListBucket "
-              "on the bucket; the application lists a prefix.",
+        "on the bucket; the application lists a prefix.",
         build=_no_list_bucket,
     ),
     Scenario(
@@ -456,7 +502,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         seed="seed 001 step 3 (the most restrictive policy takes precedence)",
         expected=Category.EXPLICIT_DENY,
         story="The user may read the bucket, but a Deny statement in the same policy covers "
-              "confidential/.",
+        "confidential/.",
         build=_explicit_deny,
     ),
 )
