@@ -15,7 +15,7 @@ from keydoctor.model import Finding, Location, Secret, Severity
 from keydoctor.redact import mask_key_id
 from keydoctor.redshift import keymaterial
 from keydoctor.redshift import rules as R
-from keydoctor.redshift.credentials import parse_credentials
+from keydoctor.redshift.credentials import KNOWN_KEYS, MISSPELLINGS, parse_credentials
 from keydoctor.redshift.statement import AuthClause, Operand, S3Location, Statement, parse_s3_uri
 
 _ROLE_ARN = re.compile(
@@ -23,6 +23,12 @@ _ROLE_ARN = re.compile(
 )
 _REGION = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")
 MAX_CHAINED_ROLES = 10
+# First words shown back as they are; any other first word may be part of a secret.
+SQL_VERBS = frozenset(
+    "SELECT INSERT UPDATE DELETE CREATE DROP ALTER GRANT REVOKE BEGIN COMMIT ROLLBACK END "
+    "ABORT SET RESET SHOW WITH VACUUM ANALYZE TRUNCATE CALL EXPLAIN START LOCK DECLARE FETCH "
+    "CLOSE PREPARE EXECUTE DEALLOCATE CANCEL MERGE REFRESH COMMENT VALUES".split()
+)
 SECRET_PLACEHOLDER = "<secret access key>"
 TOKEN_PLACEHOLDER = "<session token>"
 
@@ -124,13 +130,25 @@ def check_statement(statement: Statement, source: str = "<argument>") -> Stateme
     """All offline findings for one statement."""
     checker = _Checker(statement, source)
     if not statement.is_copy_or_unload:
-        word = statement.first_word.upper() or "a statement that does not start with a keyword"
-        checker.add(
-            R.NOT_COPY,
-            f"Statement {statement.index} (line {statement.line}) is {word}, not COPY or UNLOAD; "
-            "it was not checked.",
-            "Nothing to do, unless this was meant to be a COPY or UNLOAD.",
-        )
+        word = statement.first_word.upper()
+        if word.lower() in KNOWN_KEYS or word.lower() in MISSPELLINGS:
+            checker.add(
+                R.NOT_COPY,
+                f"Statement {statement.index} (line {statement.line}) starts with `{word.lower()}=`"
+                ": the rest of a credentials string that a ';' cut off, because the string "
+                "before it is not quoted.",
+                "Enclose the whole credentials string in single quotes: "
+                "CREDENTIALS 'aws_access_key_id=...;aws_secret_access_key=...'",
+                severity=Severity.CRITICAL,
+            )
+        else:
+            shown = word if word in SQL_VERBS else "a statement that is not SQL keydoctor knows"
+            checker.add(
+                R.NOT_COPY,
+                f"Statement {statement.index} (line {statement.line}) is {shown}, not COPY or "
+                "UNLOAD; it was not checked.",
+                "Nothing to do, unless this was meant to be a COPY or UNLOAD.",
+            )
         _check_unterminated(checker)
         return StatementResult(statement, Authorization("none", ""), None, checker.findings)
     _check_unterminated(checker)
@@ -343,7 +361,7 @@ def _key_clauses(checker: _Checker, by_keyword: dict[str, list[AuthClause]],
         checker.add(
             R.MALFORMED,
             " and ".join(missing) + " missing: the access key id and the secret go together.",
-            _fix(auth, form="access-key-id"),
+            _fix(auth, form="access-key-id"), title="Access key id or secret missing",
         )
 
 
@@ -454,8 +472,9 @@ def _check_location(checker: _Checker) -> S3Location | None:
     location = parse_s3_uri(operand.text)
     if location.problem:
         fixed = example
-        if location.bucket:
-            fixed = f"{st.location_keyword} 's3://{location.bucket.lower()}/{location.prefix}'"
+        candidate = (location.bucket or "").lower().replace("_", "-")
+        if candidate and parse_s3_uri(f"s3://{candidate}/").problem is None:
+            fixed = f"{st.location_keyword} 's3://{candidate}/{location.prefix}'"
         checker.add(R.S3_LOCATION, f"The location after {st.location_keyword}: "
                     f"{location.problem}.", f"Write: {fixed}")
         return location if location.bucket and location.scheme == "s3" else None
