@@ -260,11 +260,25 @@ class _StatementProbe:
             if keys is not None and self.auth_error(code, keys, "S3 HeadBucket"):
                 raise _Stop from None
         if region is None:
+            region = self.bucket_location(s3, bucket)
+        if region is None:
             self.record("bucket region", "unknown", "S3 did not say")
             return None
         self.record("bucket region", "ok", region)
         self.compare_region(region)
         return region
+
+    def bucket_location(self, s3: Any, bucket: str) -> str | None:
+        """GetBucketLocation, for when HeadBucket gave no region header."""
+        from botocore.exceptions import ClientError
+
+        try:
+            answer = self.call("bucket region", lambda: s3.get_bucket_location(Bucket=bucket))
+        except ClientError:
+            return None
+        # S3 answers an empty LocationConstraint for us-east-1, and "EU" for old eu-west-1.
+        constraint = answer.get("LocationConstraint") or "us-east-1"
+        return "eu-west-1" if constraint == "EU" else str(constraint)
 
     def compare_region(self, bucket_region: str) -> None:
         st = self.result.statement
