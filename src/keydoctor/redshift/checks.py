@@ -48,7 +48,7 @@ class Authorization:
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"kind": self.kind, "form": self.form or None}
         if self.kind in ("keys", "mixed"):
-            data["access_key_id"] = mask_key_id(self.key_id) if self.key_id else None
+            data["access_key_id"] = safe_key_id(self.key_id) if self.key_id else None
             data["has_secret"] = bool(self.secret)
             data["has_session_token"] = bool(self.token)
         if self.roles or self.role_default:
@@ -86,7 +86,7 @@ def corrected_clause(auth: Authorization, *, form: str | None = None) -> str:
         if form == "credentials":
             return f"CREDENTIALS 'aws_iam_role={roles}'"
         return f"IAM_ROLE '{roles}'"
-    key = mask_key_id(_compact(auth.key_id)) if auth.key_id else "<access key id>"
+    key = safe_key_id(auth.key_id) if auth.key_id else "<access key id>"
     temporary = bool(auth.token) or _compact(auth.key_id or "").startswith("ASIA")
     if form == "access-key-id":
         clause = f"ACCESS_KEY_ID '{key}' SECRET_ACCESS_KEY '{SECRET_PLACEHOLDER}'"
@@ -97,6 +97,19 @@ def corrected_clause(auth: Authorization, *, form: str | None = None) -> str:
     if temporary:
         inner += f";token={TOKEN_PLACEHOLDER}"
     return f"CREDENTIALS '{inner}'"
+
+
+def safe_key_id(value: str | None) -> str:
+    """The key id masked, or a placeholder when the value does not look like a key id.
+
+    A secret pasted into the id field must not lose eight of its characters to
+    :func:`mask_key_id`; only values shaped like ids (capitals and digits) are shown.
+    """
+    compact = _compact(value)
+    if compact and len(compact) <= 32 and all(c.isascii() and (c.isupper() or c.isdigit())
+                                              for c in compact):
+        return mask_key_id(compact)
+    return "<access key id>" if compact else "(empty)"
 
 
 def _compact(value: str | None) -> str:
@@ -166,10 +179,10 @@ def check_statement(statement: Statement, source: str = "<argument>") -> Stateme
                 "Attach a role to the cluster and write: "
                 "IAM_ROLE 'arn:aws:iam::<account-id>:role/<role-name>'",
             )
-    if auth.kind == "keys":
+    if auth.kind == "keys" and auth.key_id:
         checker.add(
             R.KEYS_IN_SQL,
-            f"Statement {statement.index} carries access key {mask_key_id(_compact(auth.key_id))} "
+            f"Statement {statement.index} carries access key {safe_key_id(auth.key_id)} "
             "in its text; statements are kept in query history (STL_QUERY) and in scripts.",
             "Prefer IAM_ROLE 'arn:aws:iam::<account-id>:role/<role-name>' with a role attached "
             "to the cluster.",

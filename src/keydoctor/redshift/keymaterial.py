@@ -110,13 +110,15 @@ def _builtin(key_id: str | None, secret: str | None, token: str | None) -> list[
                       f"{mask_key_id(sec)}, which is a key id."))
         return found
     if key_id is not None and kid:
+        looks_like_id = kid.isupper() and kid.isalnum() and len(kid) <= 32
+        shown = mask_key_id(kid) if looks_like_id else "The value in the key id field"
         if kid[:4] not in ("AKIA", "ASIA"):
-            found.append((_ID_PREFIX, f"{mask_key_id(kid)} does not start with AKIA or ASIA."))
+            found.append((_ID_PREFIX, f"{shown} does not start with AKIA or ASIA."))
         if len(kid) != 20:
-            found.append((_ID_LEN, f"The access key id {mask_key_id(kid)} is {len(kid)} "
+            found.append((_ID_LEN, f"The access key id {shown} is {len(kid)} "
                           "characters long; AWS key ids have 20."))
         if any(not (c.isupper() or c.isdigit()) for c in kid):
-            found.append((_ID_ALPHA, f"The access key id {mask_key_id(kid)} has characters "
+            found.append((_ID_ALPHA, f"The access key id {shown} has characters "
                           "other than A-Z and 0-9."))
     if secret is not None and sec:
         if len(sec) != 40:

@@ -85,14 +85,14 @@ def tokenize(text: str) -> list[Token]:
             i, line = _skip_block_comment(text, i, line)
             continue
         start, start_line = i, line
-        if _expects_bare_operand(tokens) and char not in "'\"$" + SMART_QUOTES + SMART_DOUBLE:
+        if _expects_bare_operand(tokens) and char not in "';\"$" + SMART_QUOTES + SMART_DOUBLE:
             j = i
             while j < n and not text[j].isspace():
                 j += 1
             if j > i + 1 and text[j - 1] == ";":
                 j -= 1  # the statement's own terminator, not part of the value
             chunk = text[i:j]
-            if chunk.upper() in ("AS", "DEFAULT") or j == i:
+            if chunk.upper() in ("AS", "DEFAULT") or chunk.upper() in _BARE_AFTER or j == i:
                 pass  # a keyword: lexed as a word below
             else:
                 tokens.append(Token(Kind.STRING, chunk, i, j, line, "", False))

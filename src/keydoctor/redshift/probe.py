@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from keydoctor.model import Finding, Location
-from keydoctor.redact import mask_key_id
 from keydoctor.redshift import rules as R
-from keydoctor.redshift.checks import StatementResult, _compact, corrected_clause
+from keydoctor.redshift.checks import StatementResult, _compact, corrected_clause, safe_key_id
 from keydoctor.redshift.statement import parse_s3_uri
 
 MANIFEST_MAX_BYTES = 1 << 20
@@ -160,7 +159,7 @@ class _StatementProbe:
         """Turn an authentication error code into its finding; False if it is not one."""
         auth = self.result.auth
         fix_clause = corrected_clause(auth) if auth.kind == "keys" else ""
-        masked = mask_key_id(keys.access_key_id)
+        masked = safe_key_id(keys.access_key_id)
         if code in _KEY_ERRORS:
             token_hint = ""
             if keys.access_key_id.startswith("ASIA") and not keys.session_token:
@@ -450,7 +449,7 @@ class _StatementProbe:
         auth = self.result.auth
         if auth.kind == "role" and auth.roles:
             return f"the role {auth.roles[-1]}"
-        return f"the IAM identity of {mask_key_id(_compact(auth.key_id))}"
+        return f"the IAM identity of {safe_key_id(auth.key_id)}"
 
     # -- roles -------------------------------------------------------------------------------
     def with_role(self) -> None:
