@@ -136,6 +136,7 @@ class _StatementProbe:
             HTTPClientError,
             NoCredentialsError,
         )
+        from botocore.parsers import ResponseParserError
 
         try:
             return fn()
@@ -149,7 +150,9 @@ class _StatementProbe:
                      f"({type(exc).__name__}); later probes of this statement were skipped.",
                      "Check the network, a proxy, or --endpoint-url; then run again.")
             raise _Stop from None
-        except BotoCoreError as exc:
+        except (BotoCoreError, ResponseParserError) as exc:
+            # ResponseParserError: the endpoint answered something that is not AWS's format
+            # (an HTML error page from a proxy or an emulator).
             self.record(name, "error", type(exc).__name__)
             self.add(R.PROBE_FAILED, f"The {name} probe failed ({type(exc).__name__}).",
                      "Run again; if it persists, run with --offline.")
@@ -251,11 +254,7 @@ class _StatementProbe:
             code = _error_code(exc)
             region = _headers(exc).get("x-amz-bucket-region")
             if code in ("404", "NoSuchBucket", "NotFound"):
-                self.record("bucket region", "failed", "NoSuchBucket")
-                self.add(R.BUCKET_MISSING, f"S3 answered NoSuchBucket for bucket {bucket}.",
-                         "Check the bucket name in " + self.result.statement.location_keyword
-                         + f" 's3://{bucket}/...'")
-                raise _Stop from None
+                self.missing_bucket("bucket region", bucket)
             if keys is not None and self.auth_error(code, keys, "S3 HeadBucket"):
                 raise _Stop from None
         if region is None:
@@ -267,13 +266,22 @@ class _StatementProbe:
         self.compare_region(region)
         return region
 
+    def missing_bucket(self, name: str, bucket: str) -> None:
+        self.record(name, "failed", "NoSuchBucket")
+        self.add(R.BUCKET_MISSING, f"S3 answered NoSuchBucket for bucket {bucket}.",
+                 "Check the bucket name in " + self.result.statement.location_keyword
+                 + f" 's3://{bucket}/...'")
+        raise _Stop from None
+
     def bucket_location(self, s3: Any, bucket: str) -> str | None:
         """GetBucketLocation, for when HeadBucket gave no region header."""
         from botocore.exceptions import ClientError
 
         try:
             answer = self.call("bucket region", lambda: s3.get_bucket_location(Bucket=bucket))
-        except ClientError:
+        except ClientError as exc:
+            if _error_code(exc) == "NoSuchBucket":
+                self.missing_bucket("bucket region", bucket)
             return None
         # S3 answers an empty LocationConstraint for us-east-1, and "EU" for old eu-west-1.
         constraint = answer.get("LocationConstraint") or "us-east-1"
@@ -315,6 +323,8 @@ class _StatementProbe:
             code = _error_code(exc)
             if keys is not None and self.auth_error(code, keys, "S3 ListObjectsV2"):
                 raise _Stop from None
+            if code == "NoSuchBucket":
+                self.missing_bucket("list", bucket)
             self.record("list", "denied" if self.denied(code) else "failed", code)
             if self.denied(code):
                 self.add(R.LIST_DENIED, f"Listing s3://{bucket}/{prefix} was denied ({code}). "
@@ -349,6 +359,8 @@ class _StatementProbe:
             code = _error_code(exc)
             if keys is not None and self.auth_error(code, keys, "S3 GetObject"):
                 raise _Stop from None
+            if code == "NoSuchBucket":
+                self.missing_bucket(name, bucket)
             self.record(name, "denied" if self.denied(code) else "failed", f"s3://{bucket}/{key}")
             if self.denied(code):
                 self.add(R.GET_DENIED, f"Reading s3://{bucket}/{key} was denied ({code}). The "
@@ -426,6 +438,8 @@ class _StatementProbe:
             code = _error_code(exc)
             if keys is not None and self.auth_error(code, keys, "S3 PutObject"):
                 raise _Stop from None
+            if code == "NoSuchBucket":
+                self.missing_bucket("put", bucket)
             self.record("put", "denied" if self.denied(code) else "failed", code)
             if self.denied(code):
                 self.add(R.PUT_DENIED, f"Writing under s3://{bucket}/{prefix} was denied ({code}).",
