@@ -102,16 +102,14 @@ class Emulator:
 
     # -- authentication -----------------------------------------------------------------
     def _post(self, path: str, body: bytes) -> None:
-        # A content type, so that the server keeps the raw body (a form type would eat it).
+        # moto reads the raw body; a form content type would make Flask swallow it.
         request = urllib.request.Request(
-            self.endpoint + path, data=body, method="POST",
-            headers={"Content-Type": "application/json"},
+            self.endpoint + path, data=body, method="POST", headers={"Content-Type": "text/plain"}
         )
         with urllib.request.urlopen(request, timeout=10):
             pass
 
     def disable_auth(self) -> None:
-        # moto reads the body as a bare number (float(request.data)), not as JSON.
         self._post("/moto-api/reset-auth", str(10**9).encode())
 
     def enforce_auth(self) -> None:
