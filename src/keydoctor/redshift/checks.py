@@ -39,7 +39,7 @@ class Authorization:
 
     kind: str  # "keys", "role", "none" or "mixed"
     form: str  # "credentials", "access-key-id", "iam-role" or ""
-    key_id: str | None = None
+    key_id: str | None = field(default=None, repr=False)
     secret: Secret | None = None
     token: Secret | None = None
     roles: tuple[str, ...] = ()
