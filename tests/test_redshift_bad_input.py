@@ -11,10 +11,16 @@ from pathlib import Path
 from keydoctor.redshift.report import MAX_INPUT_BYTES, build_document, check_sql
 
 
-def run_cli(args: list[str], env: dict[str, str], stdin: bytes | None = None
-            ) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "keydoctor", "redshift", *args], input=stdin,
-                          env=env, capture_output=True, timeout=120)
+def run_cli(
+    args: list[str], env: dict[str, str], stdin: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "keydoctor", "redshift", *args],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
 
 
 def test_missing_file_is_one_line_error(clean_env: dict[str, str], tmp_path: Path) -> None:
@@ -24,8 +30,9 @@ def test_missing_file_is_one_line_error(clean_env: dict[str, str], tmp_path: Pat
     assert err.startswith("keydoctor: error: cannot read") and err.count("\n") == 1
 
 
-def test_argument_and_file_together_is_usage_error(clean_env: dict[str, str],
-                                                   tmp_path: Path) -> None:
+def test_argument_and_file_together_is_usage_error(
+    clean_env: dict[str, str], tmp_path: Path
+) -> None:
     path = tmp_path / "a.sql"
     path.write_text("COPY t FROM 's3://bucket-a/x' IAM_ROLE default;")
     result = run_cli(["--offline", "--file", str(path), "COPY x"], clean_env)
@@ -66,23 +73,37 @@ def test_empty_input_and_no_copy_are_high() -> None:
 
 def test_unquoted_credentials_cut_by_semicolon() -> None:
     """A credentials string without quotes: the lexer keeps it whole up to the blank."""
-    run = check_sql("COPY t FROM 's3://bucket-a/p' CREDENTIALS aws_access_key_id=AKIAZ3MPLEREDSHIFT01;"
-                    "aws_secret_access_key=Rs8kPq2Wm7Xv9Ty4Ln6Jc1Hd5Fb3Gz0Aq/Ke+Mw7")
+    run = check_sql(
+        "COPY t FROM 's3://bucket-a/p' CREDENTIALS aws_access_key_id=AKIAZ3MPLEREDSHIFT01;"
+        "aws_secret_access_key=Rs8kPq2Wm7Xv9Ty4Ln6Jc1Hd5Fb3Gz0Aq/Ke+Mw7"
+    )
     assert len(run.results) == 1
     assert [f.code for f in run.results[0].findings][:1] == ["KD805"]
 
 
 def test_unterminated_comment_and_dollar_string() -> None:
-    for text in ("COPY t FROM 's3://bucket-a/p' IAM_ROLE default /* never closed",
-                 "COPY t FROM $$s3://bucket-a/p IAM_ROLE default",
-                 "UNLOAD ('select 1' TO 's3://bucket-a/p' IAM_ROLE default",
-                 "COPY", "UNLOAD", "COPY t FROM", "(((((", "'", '"', "$$", "/*", "--"):
+    for text in (
+        "COPY t FROM 's3://bucket-a/p' IAM_ROLE default /* never closed",
+        "COPY t FROM $$s3://bucket-a/p IAM_ROLE default",
+        "UNLOAD ('select 1' TO 's3://bucket-a/p' IAM_ROLE default",
+        "COPY",
+        "UNLOAD",
+        "COPY t FROM",
+        "(((((",
+        "'",
+        '"',
+        "$$",
+        "/*",
+        "--",
+    ):
         doc = build_document(check_sql(text))
         assert isinstance(doc["findings"], list)
 
 
 def test_deeply_nested_and_long_lines_are_fine() -> None:
-    text = "UNLOAD (" + "(" * 50_000 + "'x'" + ")" * 50_000 + ") TO 's3://bucket-a/p' IAM_ROLE default"
+    text = (
+        "UNLOAD (" + "(" * 50_000 + "'x'" + ")" * 50_000 + ") TO 's3://bucket-a/p' IAM_ROLE default"
+    )
     doc = build_document(check_sql(text))
     assert doc["statements"][0]["kind"] == "UNLOAD"
     assert doc["statements"][0]["bucket"] == "bucket-a"

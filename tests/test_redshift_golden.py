@@ -48,8 +48,9 @@ def test_golden(case: str) -> None:
     expected_path = FIXTURES / case / "expected.json"
     view = golden_view(sql)
     if os.environ.get("KEYDOCTOR_UPDATE_GOLDEN"):
-        expected_path.write_text(json.dumps(view, indent=2, ensure_ascii=False) + "\n",
-                                 encoding="utf-8")
+        expected_path.write_text(
+            json.dumps(view, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
     assert view == json.loads(expected_path.read_text(encoding="utf-8"))
 
 

@@ -36,9 +36,19 @@ def test_no_fixture_echoes_a_secret_cli(clean_env: dict[str, str]) -> None:
     """As a user runs it: a subprocess per fixture (text output)."""
     for case in CASES:
         result = subprocess.run(
-            [sys.executable, "-m", "keydoctor", "redshift", "--offline",
-             "--file", str(FIXTURES / case / "input.sql")],
-            env=clean_env, capture_output=True, text=True, timeout=60,
+            [
+                sys.executable,
+                "-m",
+                "keydoctor",
+                "redshift",
+                "--offline",
+                "--file",
+                str(FIXTURES / case / "input.sql"),
+            ],
+            env=clean_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert result.returncode in (0, 1), (case, result.stderr)
         assert_clean(result.stdout + result.stderr)
@@ -52,8 +62,9 @@ def test_no_fixture_echoes_a_secret_in_any_format(
     from keydoctor.cli import main
 
     for case in CASES:
-        code = main(["redshift", "--offline", "--format", fmt,
-                     "--file", str(FIXTURES / case / "input.sql")])
+        code = main(
+            ["redshift", "--offline", "--format", fmt, "--file", str(FIXTURES / case / "input.sql")]
+        )
         captured = capsys.readouterr()
         assert code in (0, 1), (case, captured.err)
         if fmt != "text":
@@ -63,11 +74,19 @@ def test_no_fixture_echoes_a_secret_in_any_format(
 
 def test_secret_as_argument_and_on_stdin(clean_env: dict[str, str]) -> None:
     sql = (FIXTURES / "seed_space_in_credentials" / "input.sql").read_text(encoding="utf-8")
-    for args, stdin in ((["redshift", "--offline", sql], None),
-                        (["redshift", "--offline", "--format", "json"], sql),
-                        (["redshift", "--offline", "-"], sql)):
-        result = subprocess.run([sys.executable, "-m", "keydoctor", *args], input=stdin,
-                                env=clean_env, capture_output=True, text=True, timeout=60)
+    for args, stdin in (
+        (["redshift", "--offline", sql], None),
+        (["redshift", "--offline", "--format", "json"], sql),
+        (["redshift", "--offline", "-"], sql),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "keydoctor", *args],
+            input=stdin,
+            env=clean_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert result.returncode == 1
         assert "KD804" in result.stdout
         assert_clean(result.stdout + result.stderr)

@@ -12,16 +12,27 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("sql", nargs="?", help="the statement(s); '-' or nothing reads stdin")
     parser.add_argument("--file", "-f", metavar="F", help="read the statements from a file")
     add_output_flags(parser)
-    parser.add_argument("--offline", action="store_true",
-                        help="check the text only; make no request to AWS")
-    parser.add_argument("--endpoint-url", dest="endpoint_url",
-                        help="custom endpoint for S3, STS and IAM (tests, emulators)")
-    parser.add_argument("--cluster-region", metavar="REGION",
-                        help="the cluster's region, compared with the bucket's")
-    parser.add_argument("--write-test", action="store_true",
-                        help="for UNLOAD: write and delete one empty object under the prefix")
-    parser.add_argument("--profile",
-                        help="your own profile, used to look at IAM roles (never for keys)")
+    parser.add_argument(
+        "--offline", action="store_true", help="check the text only; make no request to AWS"
+    )
+    parser.add_argument(
+        "--endpoint-url",
+        dest="endpoint_url",
+        help="custom endpoint for S3, STS and IAM (tests, emulators)",
+    )
+    parser.add_argument(
+        "--cluster-region",
+        metavar="REGION",
+        help="the cluster's region, compared with the bucket's",
+    )
+    parser.add_argument(
+        "--write-test",
+        action="store_true",
+        help="for UNLOAD: write and delete one empty object under the prefix",
+    )
+    parser.add_argument(
+        "--profile", help="your own profile, used to look at IAM roles (never for keys)"
+    )
 
 
 def read_input(args: argparse.Namespace) -> tuple[str, str, bool]:
@@ -36,7 +47,9 @@ def read_input(args: argparse.Namespace) -> tuple[str, str, bool]:
             with open(args.file, "rb") as handle:
                 raw = handle.read(MAX_INPUT_BYTES + 1)
         except OSError as exc:
-            raise InputError(f"cannot read {args.file}: {exc.strerror or type(exc).__name__}") from None
+            raise InputError(
+                f"cannot read {args.file}: {exc.strerror or type(exc).__name__}"
+            ) from None
         source = args.file
     elif args.sql not in (None, "-"):
         raw = args.sql.encode("utf-8", errors="surrogatepass")

@@ -25,9 +25,44 @@ _REGION = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")
 MAX_CHAINED_ROLES = 10
 # First words shown back as they are; any other first word may be part of a secret.
 SQL_VERBS = frozenset(
-    "SELECT INSERT UPDATE DELETE CREATE DROP ALTER GRANT REVOKE BEGIN COMMIT ROLLBACK END "
-    "ABORT SET RESET SHOW WITH VACUUM ANALYZE TRUNCATE CALL EXPLAIN START LOCK DECLARE FETCH "
-    "CLOSE PREPARE EXECUTE DEALLOCATE CANCEL MERGE REFRESH COMMENT VALUES".split()
+    (
+        "SELECT",
+        "INSERT",
+        "UPDATE",
+        "DELETE",
+        "CREATE",
+        "DROP",
+        "ALTER",
+        "GRANT",
+        "REVOKE",
+        "BEGIN",
+        "COMMIT",
+        "ROLLBACK",
+        "END",
+        "ABORT",
+        "SET",
+        "RESET",
+        "SHOW",
+        "WITH",
+        "VACUUM",
+        "ANALYZE",
+        "TRUNCATE",
+        "CALL",
+        "EXPLAIN",
+        "START",
+        "LOCK",
+        "DECLARE",
+        "FETCH",
+        "CLOSE",
+        "PREPARE",
+        "EXECUTE",
+        "DEALLOCATE",
+        "CANCEL",
+        "MERGE",
+        "REFRESH",
+        "COMMENT",
+        "VALUES",
+    )
 )
 SECRET_PLACEHOLDER = "<secret access key>"
 TOKEN_PLACEHOLDER = "<session token>"
@@ -106,8 +141,11 @@ def safe_key_id(value: str | None) -> str:
     :func:`mask_key_id`; only values shaped like ids (capitals and digits) are shown.
     """
     compact = _compact(value)
-    if compact and len(compact) <= 32 and all(c.isascii() and (c.isupper() or c.isdigit())
-                                              for c in compact):
+    if (
+        compact
+        and len(compact) <= 32
+        and all(c.isascii() and (c.isupper() or c.isdigit()) for c in compact)
+    ):
         return mask_key_id(compact)
     return "<access key id>" if compact else "(empty)"
 
@@ -221,8 +259,11 @@ def _check_head(checker: _Checker) -> None:
             )
             checker.add(R.INCOMPLETE, wanted[problem], f"Write the statement as: {example}")
     if "region-without-value" in st.problems:
-        checker.add(R.REGION_VALUE, "REGION is not followed by a quoted region code.",
-                    "Write: REGION 'us-west-2' (the bucket's region)")
+        checker.add(
+            R.REGION_VALUE,
+            "REGION is not followed by a quoted region code.",
+            "Write: REGION 'us-west-2' (the bucket's region)",
+        )
     for typed, meant in st.misspelt_keywords:
         checker.add(
             R.KEYWORD_MISSPELT,
@@ -237,8 +278,10 @@ def _quote_problem(operand: Operand) -> str | None:
     if operand.quote == '"':
         return "is in double quotes, which Redshift reads as an identifier, not a string"
     if operand.quote.startswith("$"):
-        return (f"is quoted with {operand.quote}; COPY and UNLOAD parameters take plain "
-                "single-quoted strings")
+        return (
+            f"is quoted with {operand.quote}; COPY and UNLOAD parameters take plain "
+            "single-quoted strings"
+        )
     if operand.quote == "":
         return "has no quotes at all"
     return f"is quoted with the typographic quote {operand.quote!r} instead of '"
@@ -286,11 +329,19 @@ def _resolve_auth(checker: _Checker) -> Authorization:
             R.MIXED,
             "The statement combines " + " and ".join(kinds) + "; Redshift accepts one of them.",
             "Keep one authorization clause. With a role: "
-            + corrected_clause(Authorization("role", "iam-role", roles=auth.roles,
-                                             role_default=auth.role_default))
-            + (("; with keys: " + corrected_clause(
-                Authorization("keys", "access-key-id", key_id=auth.key_id, token=auth.token)))
-               if auth.key_id else ""),
+            + corrected_clause(
+                Authorization("role", "iam-role", roles=auth.roles, role_default=auth.role_default)
+            )
+            + (
+                (
+                    "; with keys: "
+                    + corrected_clause(
+                        Authorization("keys", "access-key-id", key_id=auth.key_id, token=auth.token)
+                    )
+                )
+                if auth.key_id
+                else ""
+            ),
         )
     if auth.kind == "keys":
         _key_material(checker, auth)
@@ -304,9 +355,11 @@ def _role_clause(checker: _Checker, clause: AuthClause, auth: Authorization) -> 
         auth.role_default = True
         return
     if clause.operand is None:
-        checker.add(R.EMPTY_VALUE, "IAM_ROLE is not followed by a quoted role ARN or default.",
-                    "Write: IAM_ROLE 'arn:aws:iam::<account-id>:role/<role-name>' or "
-                    "IAM_ROLE default")
+        checker.add(
+            R.EMPTY_VALUE,
+            "IAM_ROLE is not followed by a quoted role ARN or default.",
+            "Write: IAM_ROLE 'arn:aws:iam::<account-id>:role/<role-name>' or IAM_ROLE default",
+        )
         return
     _check_role_list(checker, clause.operand.text, auth, "IAM_ROLE")
     _check_quotes(checker, clause, auth, "role ARN")
@@ -315,7 +368,8 @@ def _role_clause(checker: _Checker, clause: AuthClause, auth: Authorization) -> 
 def _check_role_list(checker: _Checker, text: str, auth: Authorization, where: str) -> None:
     if text.strip().lower() == "default":
         checker.add(
-            R.ROLE_ARN, f"`default` is quoted in {where}; the keyword must stand without quotes.",
+            R.ROLE_ARN,
+            f"`default` is quoted in {where}; the keyword must stand without quotes.",
             "Write: IAM_ROLE default",
         )
         auth.role_default = True
@@ -323,8 +377,9 @@ def _check_role_list(checker: _Checker, text: str, auth: Authorization, where: s
     roles = [r for r in text.split(",")]
     problems: list[str] = []
     if any(c.isspace() for c in text):
-        problems.append("it contains spaces or line breaks (chained roles are separated by a "
-                        "comma only)")
+        problems.append(
+            "it contains spaces or line breaks (chained roles are separated by a comma only)"
+        )
     cleaned = [r.strip() for r in roles if r.strip()]
     if len(cleaned) > MAX_CHAINED_ROLES:
         problems.append(f"it chains {len(cleaned)} roles; Redshift allows {MAX_CHAINED_ROLES}")
@@ -333,21 +388,25 @@ def _check_role_list(checker: _Checker, text: str, auth: Authorization, where: s
             problems.append("default cannot be part of a chain")
         elif not _ROLE_ARN.match(role):
             shown = role if len(role) <= 120 and role.isprintable() else role[:60] + "…"
-            problems.append(f"role {number} ({shown}) is not of the form "
-                            "arn:aws:iam::<12-digit account>:role/<name>")
+            problems.append(
+                f"role {number} ({shown}) is not of the form "
+                "arn:aws:iam::<12-digit account>:role/<name>"
+            )
     if not cleaned:
         problems.append("it is empty")
     auth.roles = tuple(cleaned)
     if problems:
         checker.add(
-            R.ROLE_ARN, f"The role value in {where}: " + "; ".join(problems) + ".",
+            R.ROLE_ARN,
+            f"The role value in {where}: " + "; ".join(problems) + ".",
             "Write: IAM_ROLE 'arn:aws:iam::<account-id>:role/<role-name>' (chained: "
             "'arn:...:role/a,arn:...:role/b')",
         )
 
 
-def _key_clauses(checker: _Checker, by_keyword: dict[str, list[AuthClause]],
-                 auth: Authorization) -> None:
+def _key_clauses(
+    checker: _Checker, by_keyword: dict[str, list[AuthClause]], auth: Authorization
+) -> None:
     auth.kind = "keys" if auth.kind == "none" else "mixed"
     auth.form = auth.form or "access-key-id"
     id_clause = by_keyword.get("ACCESS_KEY_ID", [None])[0]
@@ -359,29 +418,42 @@ def _key_clauses(checker: _Checker, by_keyword: dict[str, list[AuthClause]],
         auth.secret = Secret(secret_clause.operand.text)
     if token_clause is not None and token_clause.operand is not None:
         auth.token = Secret(token_clause.operand.text)
-    for clause, what in ((id_clause, "access key id"), (secret_clause, "secret access key"),
-                         (token_clause, "session token")):
+    for clause, what in (
+        (id_clause, "access key id"),
+        (secret_clause, "secret access key"),
+        (token_clause, "session token"),
+    ):
         if clause is None:
             continue
         if clause.operand is None:
-            checker.add(R.EMPTY_VALUE, f"{clause.keyword} is not followed by a quoted value.",
-                        _fix(auth, form="access-key-id"))
+            checker.add(
+                R.EMPTY_VALUE,
+                f"{clause.keyword} is not followed by a quoted value.",
+                _fix(auth, form="access-key-id"),
+            )
         else:
             _check_quotes(checker, clause, auth, what)
-    missing = [name for name, clause in (("ACCESS_KEY_ID", id_clause),
-                                         ("SECRET_ACCESS_KEY", secret_clause)) if clause is None]
+    missing = [
+        name
+        for name, clause in (("ACCESS_KEY_ID", id_clause), ("SECRET_ACCESS_KEY", secret_clause))
+        if clause is None
+    ]
     if missing:
         checker.add(
             R.MALFORMED,
             " and ".join(missing) + " missing: the access key id and the secret go together.",
-            _fix(auth, form="access-key-id"), title="Access key id or secret missing",
+            _fix(auth, form="access-key-id"),
+            title="Access key id or secret missing",
         )
 
 
 def _credentials_clause(checker: _Checker, clause: AuthClause, auth: Authorization) -> None:
     if clause.operand is None:
-        checker.add(R.EMPTY_VALUE, "CREDENTIALS is not followed by a quoted string.",
-                    _fix(auth, form="credentials"))
+        checker.add(
+            R.EMPTY_VALUE,
+            "CREDENTIALS is not followed by a quoted string.",
+            _fix(auth, form="credentials"),
+        )
         auth.kind = "keys" if auth.kind == "none" else auth.kind
         return
     parsed = parse_credentials(clause.operand.text)
@@ -404,9 +476,9 @@ def _credentials_clause(checker: _Checker, clause: AuthClause, auth: Authorizati
         _check_role_list(checker, values["aws_iam_role"], auth, "aws_iam_role")
     if parsed.has_role and parsed.has_keys:
         checker.add(
-            R.MIXED, "The credentials string holds both aws_iam_role and access keys.",
-            "Keep one: " + corrected_clause(Authorization("role", "credentials",
-                                                          roles=auth.roles)),
+            R.MIXED,
+            "The credentials string holds both aws_iam_role and access keys.",
+            "Keep one: " + corrected_clause(Authorization("role", "credentials", roles=auth.roles)),
         )
     _check_quotes(checker, clause, auth, "credentials string")
     if parsed.blanks:
@@ -418,27 +490,40 @@ def _credentials_clause(checker: _Checker, clause: AuthClause, auth: Authorizati
             "Redshift answers 'Invalid credentials. Must be of the format: credentials "
             "'aws_access_key_id=<access-key-id>;aws_secret_access_key=<secret-access-key>"
             "[;token=<temporary-session-token>]''.",
-            _fix(auth, "Remove every space and line break, including between the parts.",
-                 form="credentials"),
+            _fix(
+                auth,
+                "Remove every space and line break, including between the parts.",
+                form="credentials",
+            ),
         )
     for typed, meant in parsed.unknown_keys:
         if meant:
             text = f"`{typed}` is not a key Redshift knows; it means `{meant}`."
         else:
-            text = (f"`{typed}` is not a key Redshift knows (aws_access_key_id, "
-                    "aws_secret_access_key, token, aws_iam_role).")
+            text = (
+                f"`{typed}` is not a key Redshift knows (aws_access_key_id, "
+                "aws_secret_access_key, token, aws_iam_role)."
+            )
         checker.add(R.UNKNOWN_KEY, text, _fix(auth, form="credentials"))
     for typed, meant in parsed.wrong_case:
-        checker.add(R.UNKNOWN_KEY, f"`{typed}` must be written in lower case: `{meant}`.",
-                    _fix(auth, form="credentials"), severity=Severity.HIGH, confidence="medium")
+        checker.add(
+            R.UNKNOWN_KEY,
+            f"`{typed}` must be written in lower case: `{meant}`.",
+            _fix(auth, form="credentials"),
+            severity=Severity.HIGH,
+            confidence="medium",
+        )
     malformed: list[str] = []
     if parsed.wrapping_quotes:
         malformed.append("the value is wrapped in a second pair of quotes inside the string")
     if parsed.comma_separated:
         malformed.append("its parts are separated by commas; Redshift separates them with ';'")
     if parsed.parts_without_equals:
-        malformed.append("part(s) " + ", ".join(map(str, parsed.parts_without_equals))
-                         + " have no '=' (each part is key=value)")
+        malformed.append(
+            "part(s) "
+            + ", ".join(map(str, parsed.parts_without_equals))
+            + " have no '=' (each part is key=value)"
+        )
     for key in parsed.duplicates:
         malformed.append(f"`{key}` appears more than once")
     for key in parsed.empty_values:
@@ -450,20 +535,22 @@ def _credentials_clause(checker: _Checker, clause: AuthClause, auth: Authorizati
     if parsed.has_role and "token" in values:
         malformed.append("`token` goes with temporary keys, never with aws_iam_role")
     if malformed:
-        checker.add(R.MALFORMED, "The credentials string is malformed: "
-                    + "; ".join(malformed) + ".", _fix(auth, form="credentials"))
+        checker.add(
+            R.MALFORMED,
+            "The credentials string is malformed: " + "; ".join(malformed) + ".",
+            _fix(auth, form="credentials"),
+        )
 
 
 def _key_material(checker: _Checker, auth: Authorization) -> None:
     secret = auth.secret.reveal() if auth.secret is not None else None
     token = auth.token.reveal() if auth.token is not None else None
+    key_id: str | None = auth.key_id
     if auth.form == "credentials" and auth.key_id is not None:
         # Blanks in the credentials string are KD804; the values are judged without them.
         key_id = _compact(auth.key_id)
         secret = _compact(secret) if secret is not None else None
         token = _compact(token) if token is not None else None
-    else:
-        key_id = auth.key_id
     seen: set[str] = set()
     for rule, explanation in keymaterial.inspect(key_id, secret, token):
         if rule.code in seen:
@@ -480,16 +567,20 @@ def _check_location(checker: _Checker) -> S3Location | None:
     problem = _quote_problem(operand)
     example = f"{st.location_keyword} 's3://<bucket>/<prefix>'"
     if problem:
-        checker.add(R.QUOTES, f"The location after {st.location_keyword} {problem}.",
-                    f"Write: {example}")
+        checker.add(
+            R.QUOTES, f"The location after {st.location_keyword} {problem}.", f"Write: {example}"
+        )
     location = parse_s3_uri(operand.text)
     if location.problem:
         fixed = example
         candidate = (location.bucket or "").lower().replace("_", "-")
         if candidate and parse_s3_uri(f"s3://{candidate}/").problem is None:
             fixed = f"{st.location_keyword} 's3://{candidate}/{location.prefix}'"
-        checker.add(R.S3_LOCATION, f"The location after {st.location_keyword}: "
-                    f"{location.problem}.", f"Write: {fixed}")
+        checker.add(
+            R.S3_LOCATION,
+            f"The location after {st.location_keyword}: {location.problem}.",
+            f"Write: {fixed}",
+        )
         return location if location.bucket and location.scheme == "s3" else None
     if location.scheme != "s3":
         checker.add(
@@ -509,13 +600,20 @@ def _check_region(checker: _Checker) -> None:
     problem = _quote_problem(operand)
     value = operand.text.strip()
     if problem:
-        checker.add(R.QUOTES, f"The value after REGION {problem}.",
-                    f"Write: REGION '{value.lower() if _REGION.match(value.lower()) else '<region>'}'")
+        checker.add(
+            R.QUOTES,
+            f"The value after REGION {problem}.",
+            f"Write: REGION '{value.lower() if _REGION.match(value.lower()) else '<region>'}'",
+        )
     if not _REGION.match(value):
         shown = value if len(value) <= 30 and value.isprintable() else value[:30] + "…"
         hint = value.lower().replace("_", "-").replace(" ", "")
-        fixed = f"REGION '{hint}'" if _REGION.match(hint) else "REGION '<region code, e.g. us-west-2>'"
-        checker.add(R.REGION_VALUE, f"REGION '{shown}' is not an AWS region code.", f"Write: {fixed}")
+        fixed = (
+            f"REGION '{hint}'" if _REGION.match(hint) else "REGION '<region code, e.g. us-west-2>'"
+        )
+        checker.add(
+            R.REGION_VALUE, f"REGION '{shown}' is not an AWS region code.", f"Write: {fixed}"
+        )
 
 
 def region_is_valid(value: str) -> bool:

@@ -13,8 +13,13 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-KNOWN_KEYS = ("aws_access_key_id", "aws_secret_access_key", "token", "aws_iam_role",
-              "master_symmetric_key")
+KNOWN_KEYS = (
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "token",
+    "aws_iam_role",
+    "master_symmetric_key",
+)
 
 # What people type instead of the keys above (from the seed's own examples and common
 # SDK names), mapped to the key Redshift wants.
@@ -104,11 +109,17 @@ def parse_credentials(text: str) -> CredentialsString:
     _locate_blanks(stripped, result)
     compact = "".join(c for c in stripped if c not in _WHITESPACE_NAMES)
     parts = compact.split(";")
-    if any("," in p and "=" in p.split(",", 1)[1] and not p.lower().startswith("aws_iam_role")
-           for p in parts):
+    if any(
+        "," in p and "=" in p.split(",", 1)[1] and not p.lower().startswith("aws_iam_role")
+        for p in parts
+    ):
         # "id=...,aws_secret_access_key=..." : commas used where semicolons belong.
         result.comma_separated = True
-        parts = [q for p in parts for q in (p.split(",") if not p.lower().startswith("aws_iam_role") else [p])]
+        parts = [
+            q
+            for p in parts
+            for q in (p.split(",") if not p.lower().startswith("aws_iam_role") else [p])
+        ]
     for number, part in enumerate(parts, start=1):
         if not part:
             continue

@@ -227,7 +227,9 @@ def split_statements(tokens: list[Token]) -> list[RawStatement]:
     for token in tokens:
         if token.kind is Kind.SEMI:
             if current:
-                statements.append(RawStatement(tuple(current), current[0].line, len(statements) + 1))
+                statements.append(
+                    RawStatement(tuple(current), current[0].line, len(statements) + 1)
+                )
             current = []
             continue
         current.append(token)

@@ -139,7 +139,8 @@ def _parse_copy_head(cursor: _Cursor, statement: Statement) -> None:
 
 
 def _parse_unload_head(cursor: _Cursor, statement: Statement) -> None:
-    if cursor.peek() is not None and cursor.peek().kind is Kind.PUNCT and cursor.peek().value == "(":  # type: ignore[union-attr]
+    opening = cursor.peek()
+    if opening is not None and opening.kind is Kind.PUNCT and opening.value == "(":
         _skip_parens(cursor)
     else:
         statement.problems.append("no-query")
@@ -152,7 +153,11 @@ def _parse_unload_head(cursor: _Cursor, statement: Statement) -> None:
         return
     statement.location_keyword = "TO"
     token = cursor.peek()
-    if token is not None and token.kind in (*_OPERAND_KINDS, Kind.WORD) and token.upper not in AUTH_KEYWORDS:
+    if (
+        token is not None
+        and token.kind in (*_OPERAND_KINDS, Kind.WORD)
+        and token.upper not in AUTH_KEYWORDS
+    ):
         statement.location = _operand(token)
         cursor.next()
     else:
@@ -216,7 +221,8 @@ def _parse_parameters(cursor: _Cursor, statement: Statement) -> None:
 
 
 def _parse_auth(cursor: _Cursor, statement: Statement, keyword: str, typed: str) -> None:
-    if keyword == "IAM_ROLE" and cursor.peek() is not None and cursor.peek().upper == "DEFAULT":  # type: ignore[union-attr]
+    following = cursor.peek()
+    if keyword == "IAM_ROLE" and following is not None and following.upper == "DEFAULT":
         cursor.next()
         statement.auth.append(AuthClause("IAM_ROLE", typed, None, is_default=True))
         return

@@ -91,8 +91,9 @@ class _StatementProbe:
     def __init__(self, result: StatementResult, settings: ProbeSettings) -> None:
         self.result = result
         self.settings = settings
-        self.location = Location(kind="aws", key=f"statement {result.statement.index}",
-                                 line=result.statement.line)
+        self.location = Location(
+            kind="aws", key=f"statement {result.statement.index}", line=result.statement.line
+        )
         from botocore.session import Session
 
         self.session = Session()
@@ -104,12 +105,13 @@ class _StatementProbe:
 
     def add(self, rule: Any, explanation: str, fix: str, **kw: Any) -> None:
         finding: Finding = rule.finding(explanation, fix, self.location, **kw)
-        if not any(f.code == finding.code and f.explanation == finding.explanation
-                   for f in self.result.findings):
+        if not any(
+            f.code == finding.code and f.explanation == finding.explanation
+            for f in self.result.findings
+        ):
             self.result.findings.append(finding)
 
-    def client(self, service: str, region: str, keys: Keys | None,
-               session: Any = None) -> Any:
+    def client(self, service: str, region: str, keys: Keys | None, session: Any = None) -> Any:
         from botocore.config import Config
 
         config = Config(
@@ -146,16 +148,22 @@ class _StatementProbe:
             raise
         except (ConnectionError, HTTPClientError) as exc:
             self.record(name, "unreachable", type(exc).__name__)
-            self.add(R.PROBE_FAILED, f"The {name} probe could not reach AWS "
-                     f"({type(exc).__name__}); later probes of this statement were skipped.",
-                     "Check the network, a proxy, or --endpoint-url; then run again.")
+            self.add(
+                R.PROBE_FAILED,
+                f"The {name} probe could not reach AWS "
+                f"({type(exc).__name__}); later probes of this statement were skipped.",
+                "Check the network, a proxy, or --endpoint-url; then run again.",
+            )
             raise _Stop from None
         except (BotoCoreError, ResponseParserError) as exc:
             # ResponseParserError: the endpoint answered something that is not AWS's format
             # (an HTML error page from a proxy or an emulator).
             self.record(name, "error", type(exc).__name__)
-            self.add(R.PROBE_FAILED, f"The {name} probe failed ({type(exc).__name__}).",
-                     "Run again; if it persists, run with --offline.")
+            self.add(
+                R.PROBE_FAILED,
+                f"The {name} probe failed ({type(exc).__name__}).",
+                "Run again; if it persists, run with --offline.",
+            )
             raise _Stop from None
 
     def auth_error(self, code: str, keys: Keys, where: str) -> bool:
@@ -167,22 +175,30 @@ class _StatementProbe:
             token_hint = ""
             if keys.access_key_id.startswith("ASIA") and not keys.session_token:
                 token_hint = " It is a temporary (ASIA) key and the clause has no token."
-            self.add(R.KEY_UNKNOWN, f"{where} answered {code}: AWS does not know the access key "
-                     f"id {masked}.{token_hint} The cluster will fail with 'S3ServiceException:"
-                     "The AWS Access Key Id you provided does not exist in our records.'",
-                     "Copy the key id again from the IAM console (or create a key); "
-                     f"then write: {fix_clause}")
+            self.add(
+                R.KEY_UNKNOWN,
+                f"{where} answered {code}: AWS does not know the access key "
+                f"id {masked}.{token_hint} The cluster will fail with 'S3ServiceException:"
+                "The AWS Access Key Id you provided does not exist in our records.'",
+                "Copy the key id again from the IAM console (or create a key); "
+                f"then write: {fix_clause}",
+            )
             return True
         if code in _SIGNATURE_ERRORS:
-            self.add(R.SIGNATURE, f"{where} answered {code}: AWS knows {masked} but the secret in "
-                     "the clause does not sign for it. The cluster will fail with 'The request "
-                     "signature we calculated does not match the signature you provided.'",
-                     "Paste the secret that belongs to this key id; then write: " + fix_clause)
+            self.add(
+                R.SIGNATURE,
+                f"{where} answered {code}: AWS knows {masked} but the secret in "
+                "the clause does not sign for it. The cluster will fail with 'The request "
+                "signature we calculated does not match the signature you provided.'",
+                "Paste the secret that belongs to this key id; then write: " + fix_clause,
+            )
             return True
         if code in _TOKEN_ERRORS:
-            self.add(R.TOKEN_BAD, f"{where} answered {code}: the session token of {masked} is "
-                     "invalid or expired.",
-                     "Get new temporary credentials; then write: " + fix_clause)
+            self.add(
+                R.TOKEN_BAD,
+                f"{where} answered {code}: the session token of {masked} is invalid or expired.",
+                "Get new temporary credentials; then write: " + fix_clause,
+            )
             return True
         return False
 
@@ -204,8 +220,11 @@ class _StatementProbe:
             self.record("identity", "skipped", "the clause has no complete key pair")
             return None
         token = auth.token.reveal() if auth.token is not None else None
-        return Keys(_compact(auth.key_id), _compact(auth.secret.reveal()),
-                    _compact(token) if token else None)
+        return Keys(
+            _compact(auth.key_id),
+            _compact(auth.secret.reveal()),
+            _compact(token) if token else None,
+        )
 
     def with_keys(self, keys: Keys, who: str) -> None:
         self.identity(keys, who)
@@ -268,9 +287,13 @@ class _StatementProbe:
 
     def missing_bucket(self, name: str, bucket: str) -> None:
         self.record(name, "failed", "NoSuchBucket")
-        self.add(R.BUCKET_MISSING, f"S3 answered NoSuchBucket for bucket {bucket}.",
-                 "Check the bucket name in " + self.result.statement.location_keyword
-                 + f" 's3://{bucket}/...'")
+        self.add(
+            R.BUCKET_MISSING,
+            f"S3 answered NoSuchBucket for bucket {bucket}.",
+            "Check the bucket name in "
+            + self.result.statement.location_keyword
+            + f" 's3://{bucket}/...'",
+        )
         raise _Stop from None
 
     def bucket_location(self, s3: Any, bucket: str) -> str | None:
@@ -293,21 +316,32 @@ class _StatementProbe:
         cluster = self.settings.cluster_region
         fix = f"Add REGION '{bucket_region}' to the {st.kind}"
         if clause and clause != bucket_region:
-            self.add(R.REGION_MISMATCH, f"The bucket is in {bucket_region} but the statement says "
-                     f"REGION '{clause}'. The cluster will fail with 'S3ServiceException:The "
-                     "bucket you are attempting to access must be addressed using the specified "
-                     "endpoint.'", f"Write: REGION '{bucket_region}'")
+            self.add(
+                R.REGION_MISMATCH,
+                f"The bucket is in {bucket_region} but the statement says "
+                f"REGION '{clause}'. The cluster will fail with 'S3ServiceException:The "
+                "bucket you are attempting to access must be addressed using the specified "
+                "endpoint.'",
+                f"Write: REGION '{bucket_region}'",
+            )
         elif not clause and cluster and cluster != bucket_region:
-            self.add(R.REGION_MISMATCH, f"The bucket is in {bucket_region} and the cluster in "
-                     f"{cluster}, and the statement has no REGION clause, so Redshift looks for "
-                     f"the bucket in {cluster}. The cluster will fail with 'S3ServiceException:The "
-                     "bucket you are attempting to access must be addressed using the specified "
-                     "endpoint.'", fix + f": REGION '{bucket_region}'")
+            self.add(
+                R.REGION_MISMATCH,
+                f"The bucket is in {bucket_region} and the cluster in "
+                f"{cluster}, and the statement has no REGION clause, so Redshift looks for "
+                f"the bucket in {cluster}. The cluster will fail with 'S3ServiceException:The "
+                "bucket you are attempting to access must be addressed using the specified "
+                "endpoint.'",
+                fix + f": REGION '{bucket_region}'",
+            )
         elif not clause and not cluster:
-            self.add(R.NOT_CHECKED, f"The bucket is in {bucket_region}; without REGION, Redshift "
-                     "looks for it in the cluster's region, which keydoctor was not told.",
-                     f"Pass --cluster-region to compare; if the cluster is elsewhere: "
-                     f"REGION '{bucket_region}'")
+            self.add(
+                R.NOT_CHECKED,
+                f"The bucket is in {bucket_region}; without REGION, Redshift "
+                "looks for it in the cluster's region, which keydoctor was not told.",
+                f"Pass --cluster-region to compare; if the cluster is elsewhere: "
+                f"REGION '{bucket_region}'",
+            )
 
     def denied(self, code: str) -> bool:
         return code in _DENIED
@@ -317,8 +351,9 @@ class _StatementProbe:
 
         s3 = self.client("s3", region, keys)
         try:
-            listing = self.call("list", lambda: s3.list_objects_v2(
-                Bucket=bucket, Prefix=prefix, MaxKeys=20))
+            listing = self.call(
+                "list", lambda: s3.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=20)
+            )
         except ClientError as exc:
             code = _error_code(exc)
             if keys is not None and self.auth_error(code, keys, "S3 ListObjectsV2"):
@@ -327,24 +362,35 @@ class _StatementProbe:
                 self.missing_bucket("list", bucket)
             self.record("list", "denied" if self.denied(code) else "failed", code)
             if self.denied(code):
-                self.add(R.LIST_DENIED, f"Listing s3://{bucket}/{prefix} was denied ({code}). "
-                         "COPY lists the prefix first; the cluster will fail with "
-                         "'S3ServiceException:Access Denied,Status 403,Error AccessDenied'.",
-                         f"Allow s3:ListBucket on arn:aws:s3:::{bucket} for "
-                         f"{self.who()}.")
+                self.add(
+                    R.LIST_DENIED,
+                    f"Listing s3://{bucket}/{prefix} was denied ({code}). "
+                    "COPY lists the prefix first; the cluster will fail with "
+                    "'S3ServiceException:Access Denied,Status 403,Error AccessDenied'.",
+                    f"Allow s3:ListBucket on arn:aws:s3:::{bucket} for {self.who()}.",
+                )
                 return
-            self.add(R.PROBE_FAILED, f"Listing s3://{bucket}/{prefix} failed ({code}).",
-                     "Run again; check the bucket and prefix.")
+            self.add(
+                R.PROBE_FAILED,
+                f"Listing s3://{bucket}/{prefix} failed ({code}).",
+                "Run again; check the bucket and prefix.",
+            )
             return
-        objects = [o for o in listing.get("Contents", []) if not str(o.get("Key", "")).endswith("/")]
+        objects = [
+            o for o in listing.get("Contents", []) if not str(o.get("Key", "")).endswith("/")
+        ]
         if not objects:
             self.record("list", "empty", f"s3://{bucket}/{prefix}")
-            self.add(R.PREFIX_EMPTY, f"No object in s3://{bucket} starts with '{prefix}'. COPY "
-                     "fails with 'The specified S3 prefix ... does not exist'.",
-                     "Check the bucket and the prefix (keys are case-sensitive).")
+            self.add(
+                R.PREFIX_EMPTY,
+                f"No object in s3://{bucket} starts with '{prefix}'. COPY "
+                "fails with 'The specified S3 prefix ... does not exist'.",
+                "Check the bucket and the prefix (keys are case-sensitive).",
+            )
             return
-        self.record("list", "ok", f"{len(objects)}{'+' if listing.get('IsTruncated') else ''} "
-                    "object(s)")
+        self.record(
+            "list", "ok", f"{len(objects)}{'+' if listing.get('IsTruncated') else ''} object(s)"
+        )
         self.get(s3, keys, bucket, str(objects[0]["Key"]), "get")
 
     def get(self, s3: Any, keys: Keys | None, bucket: str, key: str, name: str) -> bool:
@@ -363,15 +409,19 @@ class _StatementProbe:
                 self.missing_bucket(name, bucket)
             self.record(name, "denied" if self.denied(code) else "failed", f"s3://{bucket}/{key}")
             if self.denied(code):
-                self.add(R.GET_DENIED, f"Reading s3://{bucket}/{key} was denied ({code}). The "
-                         "cluster will fail with 'S3ServiceException:Access Denied,Status 403'.",
-                         f"Allow s3:GetObject on arn:aws:s3:::{bucket}/{_prefix_of(key)}* for "
-                         f"{self.who()}.")
+                self.add(
+                    R.GET_DENIED,
+                    f"Reading s3://{bucket}/{key} was denied ({code}). The "
+                    "cluster will fail with 'S3ServiceException:Access Denied,Status 403'.",
+                    f"Allow s3:GetObject on arn:aws:s3:::{bucket}/{_prefix_of(key)}* for "
+                    f"{self.who()}.",
+                )
             elif code in ("NoSuchKey", "404"):
                 return False
             else:
-                self.add(R.PROBE_FAILED, f"Reading s3://{bucket}/{key} failed ({code}).",
-                         "Run again.")
+                self.add(
+                    R.PROBE_FAILED, f"Reading s3://{bucket}/{key} failed ({code}).", "Run again."
+                )
             return True
         self.record(name, "ok", f"s3://{bucket}/{key}")
         return True
@@ -390,18 +440,26 @@ class _StatementProbe:
                 raise _Stop from None
             self.record("manifest", "failed", code)
             if self.denied(code):
-                self.add(R.GET_DENIED, f"Reading the manifest s3://{bucket}/{key} was denied "
-                         f"({code}).", f"Allow s3:GetObject on arn:aws:s3:::{bucket}/{key} for "
-                         f"{self.who()}.")
+                self.add(
+                    R.GET_DENIED,
+                    f"Reading the manifest s3://{bucket}/{key} was denied ({code}).",
+                    f"Allow s3:GetObject on arn:aws:s3:::{bucket}/{key} for {self.who()}.",
+                )
             else:
-                self.add(R.MANIFEST_BAD, f"The manifest s3://{bucket}/{key} could not be read "
-                         f"({code}).", "Check the manifest's location in FROM.")
+                self.add(
+                    R.MANIFEST_BAD,
+                    f"The manifest s3://{bucket}/{key} could not be read ({code}).",
+                    "Check the manifest's location in FROM.",
+                )
             return
         entries = _manifest_entries(raw)
         if isinstance(entries, str):
             self.record("manifest", "invalid", entries)
-            self.add(R.MANIFEST_BAD, f"The manifest s3://{bucket}/{key} {entries}.",
-                     'Write it as {"entries": [{"url": "s3://<bucket>/<key>", "mandatory": true}]}')
+            self.add(
+                R.MANIFEST_BAD,
+                f"The manifest s3://{bucket}/{key} {entries}.",
+                'Write it as {"entries": [{"url": "s3://<bucket>/<key>", "mandatory": true}]}',
+            )
             return
         self.record("manifest", "ok", f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}")
         missing: list[str] = []
@@ -416,19 +474,26 @@ class _StatementProbe:
                 if mandatory:
                     missing.append(url[:200])
         if missing:
-            self.add(R.MANIFEST_BAD, f"{len(missing)} mandatory manifest entr"
-                     f"{'y is' if len(missing) == 1 else 'ies are'} missing or invalid: "
-                     + ", ".join(missing[:5]) + ".",
-                     "Upload the missing files or correct their URLs in the manifest.")
+            self.add(
+                R.MANIFEST_BAD,
+                f"{len(missing)} mandatory manifest entr"
+                f"{'y is' if len(missing) == 1 else 'ies are'} missing or invalid: "
+                + ", ".join(missing[:5])
+                + ".",
+                "Upload the missing files or correct their URLs in the manifest.",
+            )
 
     def write_test(self, keys: Keys | None, region: str, bucket: str, prefix: str) -> None:
         from botocore.exceptions import ClientError
 
         if not self.settings.write_test:
             self.record("put", "skipped", "pass --write-test to try a write")
-            self.add(R.NOT_CHECKED, "UNLOAD needs s3:PutObject; keydoctor writes only when asked.",
-                     "Run again with --write-test to write and delete one empty object under "
-                     "the prefix.")
+            self.add(
+                R.NOT_CHECKED,
+                "UNLOAD needs s3:PutObject; keydoctor writes only when asked.",
+                "Run again with --write-test to write and delete one empty object under "
+                "the prefix.",
+            )
             return
         s3 = self.client("s3", region, keys)
         key = f"{prefix}keydoctor-write-test-{uuid.uuid4().hex[:12]}"
@@ -442,12 +507,17 @@ class _StatementProbe:
                 self.missing_bucket("put", bucket)
             self.record("put", "denied" if self.denied(code) else "failed", code)
             if self.denied(code):
-                self.add(R.PUT_DENIED, f"Writing under s3://{bucket}/{prefix} was denied ({code}).",
-                         f"Allow s3:PutObject on arn:aws:s3:::{bucket}/{prefix}* for "
-                         f"{self.who()}.")
+                self.add(
+                    R.PUT_DENIED,
+                    f"Writing under s3://{bucket}/{prefix} was denied ({code}).",
+                    f"Allow s3:PutObject on arn:aws:s3:::{bucket}/{prefix}* for {self.who()}.",
+                )
             else:
-                self.add(R.PROBE_FAILED, f"Writing under s3://{bucket}/{prefix} failed ({code}).",
-                         "Run again.")
+                self.add(
+                    R.PROBE_FAILED,
+                    f"Writing under s3://{bucket}/{prefix} failed ({code}).",
+                    "Run again.",
+                )
             return
         self.record("put", "ok", f"s3://{bucket}/{key}")
         try:
@@ -455,9 +525,12 @@ class _StatementProbe:
             self.record("delete", "ok", f"s3://{bucket}/{key}")
         except ClientError as exc:
             self.record("delete", "failed", _error_code(exc))
-            self.add(R.PROBE_FAILED, f"The test object s3://{bucket}/{key} could not be deleted "
-                     f"({_error_code(exc)}).", f"Delete it: aws s3 rm s3://{bucket}/{key}",
-                     severity=R.L)
+            self.add(
+                R.PROBE_FAILED,
+                f"The test object s3://{bucket}/{key} could not be deleted ({_error_code(exc)}).",
+                f"Delete it: aws s3 rm s3://{bucket}/{key}",
+                severity=R.L,
+            )
 
     def who(self) -> str:
         auth = self.result.auth
@@ -473,9 +546,12 @@ class _StatementProbe:
         auth = self.result.auth
         if auth.role_default or not auth.roles:
             self.record("role", "skipped", "IAM_ROLE default")
-            self.add(R.NOT_CHECKED, "IAM_ROLE default names the cluster's default role, which "
-                     "keydoctor cannot see from here.",
-                     "To check it, pass the role's ARN: IAM_ROLE 'arn:aws:iam::<account>:role/<name>'")
+            self.add(
+                R.NOT_CHECKED,
+                "IAM_ROLE default names the cluster's default role, which "
+                "keydoctor cannot see from here.",
+                "To check it, pass the role's ARN: IAM_ROLE 'arn:aws:iam::<account>:role/<name>'",
+            )
             return
         caller = Session(profile=self.settings.profile) if self.settings.profile else Session()
         region = self.effective_region() or "us-east-1"
@@ -484,9 +560,12 @@ class _StatementProbe:
             keys = self.assume(caller, region, auth.roles)
         except NoCredentialsError:
             self.record("role", "skipped", "no caller credentials")
-            self.add(R.NOT_CHECKED, "The role could not be checked: this shell has no AWS "
-                     "credentials of its own to look at it with.",
-                     "Run with --profile <a profile allowed iam:GetRole and sts:AssumeRole>.")
+            self.add(
+                R.NOT_CHECKED,
+                "The role could not be checked: this shell has no AWS "
+                "credentials of its own to look at it with.",
+                "Run with --profile <a profile allowed iam:GetRole and sts:AssumeRole>.",
+            )
             return
         except ClientError as exc:
             self.record("role", "failed", _error_code(exc))
@@ -508,8 +587,11 @@ class _StatementProbe:
                 code = _error_code(exc)
                 if code == "NoSuchEntity":
                     self.record("role", "missing", arn)
-                    self.add(R.ROLE_MISSING, f"IAM has no role named {name} ({arn}).",
-                             "Check the ARN, or create the role and attach it to the cluster.")
+                    self.add(
+                        R.ROLE_MISSING,
+                        f"IAM has no role named {name} ({arn}).",
+                        "Check the ARN, or create the role and attach it to the cluster.",
+                    )
                     raise _Stop from None
                 self.record("role", "inconclusive", f"{code} on iam:GetRole")
                 previous = arn
@@ -518,12 +600,17 @@ class _StatementProbe:
             wanted = "redshift.amazonaws.com" if previous is None else previous
             if not _trusts(document, wanted, is_service=previous is None):
                 self.record("role trust", "missing", f"{name} does not trust {wanted}")
-                self.add(R.ROLE_TRUST, f"The trust policy of {arn} does not allow {wanted} to "
-                         "assume it.",
-                         f"Add to its trust policy: {{\"Effect\": \"Allow\", \"Principal\": "
-                         + (f"{{\"Service\": \"{wanted}\"}}" if previous is None
-                            else f"{{\"AWS\": \"{wanted}\"}}")
-                         + ", \"Action\": \"sts:AssumeRole\"}")
+                self.add(
+                    R.ROLE_TRUST,
+                    f"The trust policy of {arn} does not allow {wanted} to assume it.",
+                    'Add to its trust policy: {"Effect": "Allow", "Principal": '
+                    + (
+                        f'{{"Service": "{wanted}"}}'
+                        if previous is None
+                        else f'{{"AWS": "{wanted}"}}'
+                    )
+                    + ', "Action": "sts:AssumeRole"}',
+                )
             else:
                 self.record("role trust", "ok", f"{name} trusts {wanted}")
             previous = arn
@@ -535,16 +622,23 @@ class _StatementProbe:
         for arn in roles:
             sts = self.client("sts", region, keys, session=caller if keys is None else None)
             try:
-                answer = self.call("assume role", lambda a=arn, s=sts: s.assume_role(  # type: ignore[misc]
-                    RoleArn=a, RoleSessionName="keydoctor-redshift-check", DurationSeconds=900))
+                answer = self.call(
+                    "assume role",
+                    lambda a=arn, s=sts: s.assume_role(  # type: ignore[misc]
+                        RoleArn=a, RoleSessionName="keydoctor-redshift-check", DurationSeconds=900
+                    ),
+                )
             except ClientError as exc:
                 code = _error_code(exc)
                 self.record("assume role", "denied", f"{arn}: {code}")
-                self.add(R.ROLE_NOT_ASSUMABLE, f"sts:AssumeRole on {arn} with your own credentials "
-                         f"was refused ({code}); the role's S3 access was not probed. The cluster "
-                         "assumes it as redshift.amazonaws.com and may still succeed.",
-                         "To probe as the role, run with a --profile allowed to assume it.",
-                         confidence="medium")
+                self.add(
+                    R.ROLE_NOT_ASSUMABLE,
+                    f"sts:AssumeRole on {arn} with your own credentials "
+                    f"was refused ({code}); the role's S3 access was not probed. The cluster "
+                    "assumes it as redshift.amazonaws.com and may still succeed.",
+                    "To probe as the role, run with a --profile allowed to assume it.",
+                    confidence="medium",
+                )
                 return None
             creds = answer["Credentials"]
             keys = Keys(creds["AccessKeyId"], creds["SecretAccessKey"], creds.get("SessionToken"))
@@ -595,8 +689,11 @@ def _trusts(document: dict[str, Any], principal: str, *, is_service: bool) -> bo
                 return True
         else:
             named = [str(p) for p in _as_list(principals.get("AWS"))]
-            if principal in named or "*" in named or account in named or (
-                f"arn:aws:iam::{account}:root" in named
+            if (
+                principal in named
+                or "*" in named
+                or account in named
+                or (f"arn:aws:iam::{account}:root" in named)
             ):
                 return True
     return False

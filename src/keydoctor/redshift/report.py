@@ -60,19 +60,29 @@ def check_sql(
         if result.auth.key_id:
             redactor.add_key_id(result.auth.key_id)
     findings: list[Finding] = []
-    where = Location(kind="file" if source not in ("<argument>", "<stdin>") else "text",
-                     path=source)
+    where = Location(
+        kind="file" if source not in ("<argument>", "<stdin>") else "text", path=source
+    )
     if truncated:
-        findings.append(R.INPUT_LIMIT.finding(
-            f"The input is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB; only its "
-            "beginning was checked (a statement cut at the limit may be reported as broken).",
-            "Split the file, or pass only the COPY/UNLOAD statements.", where))
+        findings.append(
+            R.INPUT_LIMIT.finding(
+                f"The input is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB; only its "
+                "beginning was checked (a statement cut at the limit may be reported as broken).",
+                "Split the file, or pass only the COPY/UNLOAD statements.",
+                where,
+            )
+        )
     if not any(r.statement.is_copy_or_unload for r in results):
-        findings.append(R.NOT_COPY.finding(
-            "The input holds no COPY or UNLOAD statement"
-            + (" (it is empty)." if not statements else "."),
-            "Pass the SQL that holds the COPY or UNLOAD, as an argument, with --file or on "
-            "stdin.", where, severity=Severity.HIGH))
+        findings.append(
+            R.NOT_COPY.finding(
+                "The input holds no COPY or UNLOAD statement"
+                + (" (it is empty)." if not statements else "."),
+                "Pass the SQL that holds the COPY or UNLOAD, as an argument, with --file or on "
+                "stdin.",
+                where,
+                severity=Severity.HIGH,
+            )
+        )
     mode = "offline"
     if probe is not None and any(r.statement.is_copy_or_unload for r in results):
         from keydoctor.redshift.probe import probe_all
@@ -95,8 +105,9 @@ def statement_dict(result: StatementResult) -> dict[str, Any]:
         "manifest": st.manifest,
         "formats": list(st.formats),
         "auth": result.auth.to_dict(),
-        "corrected_clause": (corrected_clause(result.auth)
-                             if result.auth.kind in ("keys", "role") else None),
+        "corrected_clause": (
+            corrected_clause(result.auth) if result.auth.kind in ("keys", "role") else None
+        ),
         "probes": list(result.probes),
         "findings": [f.to_dict() for f in result.findings],
     }
@@ -122,9 +133,17 @@ def build_document(run: RedshiftRun) -> dict[str, Any]:
     }
 
 
-_COLORS = {"critical": "\033[1;31m", "high": "\033[31m", "medium": "\033[33m",
-           "low": "\033[36m", "info": "\033[2m", "bold": "\033[1m", "dim": "\033[2m",
-           "green": "\033[32m", "reset": "\033[0m"}
+_COLORS = {
+    "critical": "\033[1;31m",
+    "high": "\033[31m",
+    "medium": "\033[33m",
+    "low": "\033[36m",
+    "info": "\033[2m",
+    "bold": "\033[1m",
+    "dim": "\033[2m",
+    "green": "\033[32m",
+    "reset": "\033[0m",
+}
 
 
 def render_text(document: dict[str, Any], *, color: bool = False) -> str:
@@ -138,8 +157,11 @@ def render_text(document: dict[str, Any], *, color: bool = False) -> str:
         lines.extend(_finding_lines(f, paint))
     for st in document["statements"]:
         if st["kind"] == "OTHER" and all(f["severity"] == "info" for f in st["findings"]):
-            lines.append(paint("dim", f"Statement {st['index']} (line {st['line']}): not COPY/"
-                               "UNLOAD, skipped"))
+            lines.append(
+                paint(
+                    "dim", f"Statement {st['index']} (line {st['line']}): not COPY/UNLOAD, skipped"
+                )
+            )
             continue
         head = f"Statement {st['index']} (line {st['line']}): {st['kind']}"
         if st["bucket"]:
@@ -158,9 +180,15 @@ def render_text(document: dict[str, Any], *, color: bool = False) -> str:
         if st["region"]:
             lines.append(f"  region: {st['region']} (REGION clause)")
         for probe in st["probes"]:
-            mark = paint("green", "ok") if probe["outcome"] == "ok" else paint("high", probe["outcome"])
-            lines.append(f"  probe:  {probe['name']}: {mark}"
-                         + (f" ({probe['detail']})" if probe["detail"] else ""))
+            mark = (
+                paint("green", "ok")
+                if probe["outcome"] == "ok"
+                else paint("high", probe["outcome"])
+            )
+            lines.append(
+                f"  probe:  {probe['name']}: {mark}"
+                + (f" ({probe['detail']})" if probe["detail"] else "")
+            )
         if not st["findings"]:
             lines.append("  " + paint("green", "No problems found."))
         for f in st["findings"]:
@@ -169,15 +197,19 @@ def render_text(document: dict[str, Any], *, color: bool = False) -> str:
     summary = document["summary"]
     total = sum(summary.values())
     counted = ", ".join(f"{n} {sev}" for sev, n in summary.items() if n)
-    lines.append(f"{len(document['statements'])} statement(s), {total} finding(s)"
-                 + (f": {counted}" if counted else ""))
+    lines.append(
+        f"{len(document['statements'])} statement(s), {total} finding(s)"
+        + (f": {counted}" if counted else "")
+    )
     return "\n".join(lines) + "\n"
 
 
 def _finding_lines(f: dict[str, Any], paint: Any) -> list[str]:
     sev = f["severity"]
     return [
-        paint(sev, f"{sev.upper():8}") + f" {f['code']} {f['title']}" + paint("dim", f"  [{f['category']}]"),
+        paint(sev, f"{sev.upper():8}")
+        + f" {f['code']} {f['title']}"
+        + paint("dim", f"  [{f['category']}]"),
         "         " + f["explanation"],
         "         " + paint("bold", "fix: ") + f["fix"],
     ]

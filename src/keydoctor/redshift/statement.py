@@ -95,24 +95,32 @@ def parse_s3_uri(text: str) -> S3Location:
         else:
             key = path
         return S3Location(
-            bucket, key, scheme.lower(),
+            bucket,
+            key,
+            scheme.lower(),
             "it is an HTTP(S) URL; COPY and UNLOAD take the s3://bucket/prefix form",
         )
     bucket, _, prefix = rest.partition("/")
     if scheme.lower() != "s3":
         if scheme.lower() in ("s3a", "s3n"):
             return S3Location(
-                bucket or None, prefix, scheme.lower(),
+                bucket or None,
+                prefix,
+                scheme.lower(),
                 f"{scheme}:// is Hadoop's scheme; Redshift only understands s3://",
             )
         return S3Location(bucket or None, prefix, scheme.lower(), None)
     if scheme != "s3":
-        return S3Location(bucket or None, prefix, "s3", "the scheme must be written in lower case, s3://")
+        return S3Location(
+            bucket or None, prefix, "s3", "the scheme must be written in lower case, s3://"
+        )
     if not bucket:
         return S3Location(None, prefix, "s3", "there is no bucket name after s3://")
     if bucket != bucket.lower() or not all(c.isalnum() or c in ".-" for c in bucket):
         return S3Location(
-            bucket, prefix, "s3",
+            bucket,
+            prefix,
+            "s3",
             "the bucket name has characters S3 bucket names never have "
             "(only lower-case letters, digits, '.' and '-')",
         )
