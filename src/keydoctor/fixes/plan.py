@@ -246,13 +246,20 @@ def execute(plan: Plan, counter: StepCounter | None = None) -> Outcome:
     if plan.blocked is not None:
         return Outcome(plan, False, [], [], error=plan.blocked)
     done: list[Step] = []
+    committed = False  # set once an irreversible step has run: there is no way back
     try:
         for step in plan.steps:
             step.run(state)
             done.append(step)
+            committed = committed or not step.reversible
             counter.after_step()
     except Exception as exc:  # every failure, ours or the SDK's, must roll back
         error = _describe(exc)
+        if committed:
+            # Undoing the steps before an irreversible one would restore a state that
+            # no longer works (a file naming a deleted key); the plan stands as done.
+            state.log.append("failed after a step that cannot be undone; nothing was undone")
+            return Outcome(plan, True, state.log, state.backups, error)
         rollback_errors: list[str] = []
         for step in reversed(done):
             try:
