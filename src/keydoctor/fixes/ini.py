@@ -53,12 +53,11 @@ def spans(lines: list[str]) -> list[Span]:
     for index, line in enumerate(lines):
         body, _ = line_body(line)
         match = SECTION.match(body)
-        if match and not body[:1] in (" ", "\t"):
+        # An indented header inside a section is a continuation line to configparser.
+        if match and (not found or body[:1] not in (" ", "\t")):
             if found:
                 last = found[-1]
                 found[-1] = Span(last.header, last.start, index)
-            found.append(Span(match.group("name"), index, len(lines)))
-        elif match and not found:
             found.append(Span(match.group("name"), index, len(lines)))
     return found
 

@@ -56,23 +56,24 @@ def plan_move_keys(config_path: str, credentials_path: str) -> Plan:
         if not values:
             continue
         creds_match = ini.profile_matcher("credentials", profile)
-        existing = {
-            k: ini.get_option(creds_text, creds_match, k) for k in KEY_NAMES
-        }
-        existing = {k: v for k, v in existing.items() if v is not None}
+        existing: dict[str, str] = {}
+        for key in KEY_NAMES:
+            found = ini.get_option(creds_text, creds_match, key)
+            if found is not None:
+                existing[key] = found
         config_match = ini.profile_matcher("config", profile)
         if existing:
-            same = all(
+            same = set(existing) <= set(values) and all(
                 clean_value(k, existing.get(k, "")) == clean_value(k, v)
                 for k, v in values.items()
-            ) and set(existing) <= set(values)
+            )
             if not same:
+                theirs = mask_key_id(clean_value(KEY_NAMES[0], existing.get(KEY_NAMES[0], "")))
+                ours = mask_key_id(clean_value(KEY_NAMES[0], values.get(KEY_NAMES[0], "")))
                 plan.notes.append(
                     f"profile {profile}: the credentials file already holds other keys "
-                    f"({mask_key_id(clean_value('aws_access_key_id', existing.get('aws_access_key_id', '')))}), "
-                    "which win over the config file's "
-                    f"({mask_key_id(clean_value('aws_access_key_id', values.get('aws_access_key_id', '')))}); "
-                    f"not moved. Delete the pair you do not use from {config_path}"
+                    f"({theirs}), which win over the config file's ({ours}); not moved. "
+                    f"Delete the pair you do not use from {config_path}"
                 )
                 continue
             new_config = ini.remove_options(new_config, config_match, set(values))
