@@ -9,8 +9,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from keydoctor.fixes import FINDING_FIXES, fix_scenario, fixes_for_findings
-from keydoctor.fixes import ini
+from keydoctor.fixes import FINDING_FIXES, fix_scenario, fixes_for_findings, ini
 from keydoctor.fixes.tidy import clean_value, tidy_sections, tidy_values
 from keydoctor.lab.emulator import Emulator
 
