@@ -192,7 +192,9 @@ def test_failure_after_the_irreversible_step_keeps_the_new_key(
     new_id, new_secret = file_key(clean_env)
     assert keys_of(moto_server, keys.user) == {new_id: "Active"}
     assert key_works(moto_server, keys.user, new_id, new_secret)
-    assert "cannot be undone" in proc.stdout
+    assert proc.returncode == 2
+    assert "applied, then failed: InjectedFault: failure injected after step 5" in proc.stdout
+    assert "nothing was undone" in proc.stdout
 
 
 @pytest.mark.parametrize("step", [1, 2, 3, 4, 5])

@@ -134,7 +134,8 @@ def test_conflicting_duplicates_are_reported_not_guessed(clean_env: dict[str, st
 
 def test_no_secret_in_tidy_output(clean_env: dict[str, str]) -> None:
     install("messy", clean_env)
-    secrets = ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEZ", "q8Rk2T0xZbW4mN6vYp1LcH9sJ3dF5gA7eU2iO0tQ")
+    secrets = ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEZ",
+               "q8Rk2T0xZbW4mN6vYp1LcH9sJ3dF5gA7eU2iO0tQ")
     for args in (["tidy"], ["tidy", "--apply", "--unsafe"], ["--format", "json"]):
         proc = run_fix(clean_env, *args)
         for secret in secrets:
@@ -297,3 +298,22 @@ def test_clean_files_need_nothing(clean_env: dict[str, str]) -> None:
     proc = run_fix(clean_env)
     assert proc.returncode == 0, proc.stdout
     assert "nothing to fix" in proc.stdout
+
+
+def test_json_output_is_one_document_without_secrets(clean_env: dict[str, str]) -> None:
+    import json
+
+    install("messy", clean_env)
+    proc = run_fix(clean_env, "tidy", "--format", "json")
+    document = json.loads(proc.stdout)
+    assert document["dry_run"] is True and document["outcomes"] is None
+    names = [plan["name"] for plan in document["plans"]]
+    assert names == ["tidy", "tidy-sections"]
+    assert [plan["safety"] for plan in document["plans"]] == ["safe", "unsafe"]
+    assert document["plans"][0]["diffs"][0]["diff"].startswith("--- ")
+    assert "q8Rk2T0xZbW4mN6vYp1LcH9sJ3dF5gA7eU2iO0tQ" not in proc.stdout
+    proc = run_fix(clean_env, "tidy", "--format", "json", "--apply")
+    document = json.loads(proc.stdout)
+    assert [(o["name"], o["applied"], o["skipped"]) for o in document["outcomes"]] == [
+        ("tidy", True, False), ("tidy-sections", False, True)]
+    assert all(path.endswith(".bak") for path in document["outcomes"][0]["backups"])

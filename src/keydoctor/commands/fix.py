@@ -112,7 +112,9 @@ def _text(plans: list[dict[str, Any]], outcomes: list[dict[str, Any]] | None) ->
         return "\n".join(out) + "\n"
     out.append("Result:")
     for outcome in outcomes:
-        if outcome["applied"]:
+        if outcome["applied"] and outcome["error"]:
+            state = f"applied, then failed: {outcome['error']}"
+        elif outcome["applied"]:
             state = "applied"
         elif outcome["skipped"]:
             state = "skipped (unsafe: add --unsafe to apply it)"
@@ -151,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
     if args.apply:
         outcomes = apply_plans(plans, allow_unsafe=args.unsafe)
         outcome_docs = [_outcome_dict(o) for o in outcomes]
-        if any(not o.applied and not o.skipped for o in outcomes):
+        if any(o.error and not o.skipped for o in outcomes):
             code = 2
         elif any(o.skipped for o in outcomes):
             code = 1

@@ -253,7 +253,9 @@ def execute(plan: Plan, counter: StepCounter | None = None) -> Outcome:
             done.append(step)
             committed = committed or not step.reversible
             counter.after_step()
-    except Exception as exc:  # every failure, ours or the SDK's, must roll back
+    except BaseException as exc:  # every failure, ours, the SDK's or a Ctrl-C, rolls back
+        if not isinstance(exc, Exception | KeyboardInterrupt):
+            raise  # SystemExit and the like: not ours to handle
         error = _describe(exc)
         if committed:
             # Undoing the steps before an irreversible one would restore a state that
@@ -266,6 +268,8 @@ def execute(plan: Plan, counter: StepCounter | None = None) -> Outcome:
                 step.undo(state)
             except Exception as undo_exc:  # keep undoing the rest; report each one
                 rollback_errors.append(f"{step.title}: {_describe(undo_exc)}")
+        if isinstance(exc, KeyboardInterrupt):
+            raise  # undone first, then the interrupt goes on to the CLI
         return Outcome(plan, False, state.log, state.backups, error, rollback_errors)
     return Outcome(plan, True, state.log, state.backups)
 

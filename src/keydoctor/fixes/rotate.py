@@ -388,8 +388,13 @@ def plan_rotation(
             "then deactivate the old key: aws iam update-access-key --user-name "
             f"{caller.user} --access-key-id <old key id> --status Inactive, and delete {handoff}",
         ])
-    if len(keys) == 1 and others:
-        plan.notes.append("the profile's key is not listed for its user; check the account")
+    for shadowed in resolution.shadowed:
+        if shadowed.access_key_id and shadowed.access_key_id.strip() == target.key_id:
+            plan.notes.append(
+                f"the old key is also in {shadowed.location.describe()} (not used now); "
+                "remove it there after the rotation, or it will be picked up if the "
+                "rotated place goes away"
+            )
     return plan
 
 
