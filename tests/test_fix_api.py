@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from pathlib import Path
@@ -131,3 +132,47 @@ def test_fix_scenario_rotates_a_key(moto_server: Emulator, clean_env: dict[str, 
     assert report.ok, report.summary()
     assert keys.access_key_id not in path.read_text()
     assert not any(keys.secret_access_key in line for line in report.summary())
+
+
+_VALUE = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+",
+                 min_size=1, max_size=40)
+_EXISTING = st.lists(st.sampled_from([
+    "[default]", "[profile dev]", "[dev]", "aws_access_key_id = OLD", "region=x", "# c",
+    "", "s3 =", "  addressing_style = path", "aws_secret_access_key =   OLDSECRET  ",
+]), max_size=10)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_EXISTING, _VALUE, _VALUE, st.sampled_from(["default", "dev"]),
+       st.sampled_from(["\n", "\r\n"]))
+def test_botocore_reads_what_set_options_writes(
+    lines: list[str], key_id: str, secret: str, profile: str, newline: str,
+) -> None:
+    import tempfile
+
+    from botocore import configloader
+
+    text = newline.join(lines)
+    try:
+        with tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False) as handle:
+            handle.write(text)
+        configloader.raw_config_parse(handle.name)
+    except Exception:
+        os.unlink(handle.name)
+        return  # only files botocore reads today are meaningful here
+    out = ini.set_options(text, ini.profile_matcher("credentials", profile), profile,
+                          {"aws_access_key_id": key_id, "aws_secret_access_key": secret})
+    with open(handle.name, "w", newline="") as rewrite:
+        rewrite.write(out)
+    parsed = configloader.raw_config_parse(handle.name)
+    os.unlink(handle.name)
+    assert parsed[profile]["aws_access_key_id"] == key_id
+    assert parsed[profile]["aws_secret_access_key"] == secret
+    # Every line of the original that is not a key line being replaced is still there.
+    kept = [line for line in text.splitlines() if not line.startswith("aws_")]
+    remaining = out.splitlines()
+    for line in kept:
+        if line:
+            assert line in remaining
+    if "\r\n" in text:  # inserted lines follow the file's own line endings
+        assert out.count("\n") == out.count("\r\n")

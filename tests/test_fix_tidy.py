@@ -317,3 +317,40 @@ def test_json_output_is_one_document_without_secrets(clean_env: dict[str, str]) 
     assert [(o["name"], o["applied"], o["skipped"]) for o in document["outcomes"]] == [
         ("tidy", True, False), ("tidy-sections", False, True)]
     assert all(path.endswith(".bak") for path in document["outcomes"][0]["backups"])
+
+
+@pytest.mark.parametrize("content", [
+    "[default]\nregion = caf\xe9 \r\n".encode("latin-1"),  # not UTF-8
+    b"[default]\x00\x01\x02",  # binary
+])
+def test_unreadable_files_are_left_alone(content: bytes, clean_env: dict[str, str]) -> None:
+    path = aws_dir(clean_env) / "credentials"
+    path.write_bytes(content)
+    os.chmod(path, 0o600)
+    proc = run_fix(clean_env, "tidy", "--apply", "--unsafe")
+    assert "Traceback" not in proc.stderr and proc.returncode in (0, 1)
+    assert "tidy left it alone" in proc.stdout
+    assert path.read_bytes() == content
+
+
+def test_a_directory_in_place_of_the_file_is_one_line(clean_env: dict[str, str]) -> None:
+    (aws_dir(clean_env) / "credentials").mkdir()
+    proc = run_fix(clean_env, "tidy")
+    assert "Traceback" not in proc.stderr
+    assert "is a directory" in proc.stdout
+
+
+def test_planning_a_tidy_never_imports_boto3_or_a_botocore_session(
+    clean_env: dict[str, str],
+) -> None:
+    install("messy", clean_env)
+    code = (
+        "import sys\n"
+        "from keydoctor.cli import main\n"
+        "main(['fix', 'tidy'])\n"
+        "print('LOADED', [m for m in ('boto3', 'botocore.session', 'botocore.client')"
+        " if m in sys.modules])\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], env=clean_env, capture_output=True,
+                          text=True, timeout=60)
+    assert "LOADED []" in proc.stdout, proc.stdout + proc.stderr

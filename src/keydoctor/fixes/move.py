@@ -31,7 +31,12 @@ def _profile_of(header: str) -> str | None:
 def plan_move_keys(config_path: str, credentials_path: str) -> Plan:
     plan = Plan("move-keys", Safety.SAFE,
                 "move access keys from the config file to the credentials file")
-    config_bytes = atomic.read_bytes(config_path)
+    try:
+        config_bytes = atomic.read_bytes(config_path)
+        creds_bytes = atomic.read_bytes(credentials_path)
+    except OSError as exc:
+        plan.notes.append(f"move-keys cannot read a shared file ({exc.strerror or exc})")
+        return plan
     if config_bytes is None:
         return plan
     try:
@@ -39,7 +44,6 @@ def plan_move_keys(config_path: str, credentials_path: str) -> Plan:
     except UnicodeDecodeError:
         plan.notes.append(f"{config_path} is not UTF-8 text; move-keys left it alone")
         return plan
-    creds_bytes = atomic.read_bytes(credentials_path)
     try:
         creds_text = creds_bytes.decode("utf-8") if creds_bytes is not None else ""
     except UnicodeDecodeError:

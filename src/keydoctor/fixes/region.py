@@ -64,11 +64,13 @@ def plan_set_region(config_path: str, profile: str, region: str, current: str | 
     if current == region:
         plan.notes.append(f"profile {profile} already uses {region}")
         return plan
-    before = atomic.read_bytes(config_path)
     try:
+        before = atomic.read_bytes(config_path)
         text = before.decode("utf-8") if before is not None else ""
     except UnicodeDecodeError:
-        raise FixError(f"{config_path} is not UTF-8 text; run keydoctor fix tidy first") from None
+        raise FixError(f"{config_path} is not UTF-8 text; save it as UTF-8 first") from None
+    except OSError as exc:
+        raise FixError(f"{config_path} cannot be read ({exc.strerror or exc})") from None
     after = ini.set_options(
         text,
         ini.profile_matcher("config", profile),

@@ -15,11 +15,13 @@ Every other byte (comments, order, unrelated lines) stays as it was.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from keydoctor.fixes import atomic, ini
 from keydoctor.fixes.plan import Chmod, FileWrite, Plan, RunState, Safety
+from keydoctor.sources.files import MAX_FILE_BYTES
 
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00a0"
 _STRIP = " \t\r\n\f\v" + INVISIBLE
@@ -229,14 +231,24 @@ def tidy_sections(text: str, kind: str) -> TidyResult:
     return result
 
 
-def _read_text(path: str) -> tuple[bytes, str] | None:
-    data = atomic.read_bytes(path)
+def _read_text(path: str) -> tuple[bytes, str] | str | None:
+    """The file's bytes and text; a reason (str) when tidy must leave it alone; None if absent."""
+    if os.path.isdir(path):
+        return f"{path} is a directory, not a file; tidy left it alone"
+    try:
+        data = atomic.read_bytes(path)
+    except OSError as exc:
+        return f"{path} cannot be read ({exc.strerror or exc}); tidy left it alone"
     if data is None:
         return None
+    if len(data) > MAX_FILE_BYTES:
+        return f"{path} is larger than any real credentials file; tidy left it alone"
+    if b"\x00" in data:
+        return f"{path} holds NUL bytes (a binary file); tidy left it alone"
     try:
         return data, data.decode("utf-8")
     except UnicodeDecodeError:
-        return None
+        return f"{path} is not UTF-8 text; tidy left it alone (save it as UTF-8 first)"
 
 
 def _fixed(after: str) -> Callable[[str, RunState], str]:
@@ -262,8 +274,9 @@ def plan_tidy(files: list[tuple[str, str]]) -> list[Plan]:
     for kind, path in files:
         read = _read_text(path)
         if read is None:
-            if atomic.read_bytes(path) is not None:
-                safe.notes.append(f"{path} is not UTF-8 text; tidy left it alone")
+            continue
+        if isinstance(read, str):
+            safe.notes.append(read)
             continue
         data, text = read
         values = tidy_values(text)
