@@ -23,9 +23,17 @@ import pytest
 from keydoctor.checks import all_rules
 
 FIXTURES = Path(__file__).parent / "fixtures"
-CASES = sorted(p for p in FIXTURES.iterdir() if p.is_dir() and (p / "case.toml").exists()
-               and p.name.startswith("KD") and p.name[2:5].isdigit())
+CASES = sorted(
+    p
+    for p in FIXTURES.iterdir()
+    if p.is_dir()
+    and (p / "case.toml").exists()
+    and p.name.startswith("KD")
+    and p.name[2:5].isdigit()
+)
 OFFLINE_FAMILIES = ("KD1", "KD2", "KD3", "KD4", "KD5")
+# Variables of the machine running the tests that change explanations (CI, sudo hints).
+HOST_VARS = {"CI", "GITHUB_ACTIONS", "SUDO_USER", "SUDO_UID", "NO_COLOR"}
 
 
 def _run_case(case: Path, tmp_path: Path) -> tuple[dict[str, object], int, str]:
@@ -40,7 +48,7 @@ def _run_case(case: Path, tmp_path: Path) -> tuple[dict[str, object], int, str]:
     if spec.get("symlink_credentials"):
         (aws / "credentials").rename(aws / "credentials.real")
         (aws / "credentials").symlink_to(aws / "credentials.real")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k not in HOST_VARS}
     env.update({"HOME": str(home), "AWS_EC2_METADATA_DISABLED": "true"})
     env.pop("NO_COLOR", None)
     substitutions: dict[str, str] = {}
@@ -55,7 +63,11 @@ def _run_case(case: Path, tmp_path: Path) -> tuple[dict[str, object], int, str]:
     args = ["check", "--offline", "--format", "json", *spec.get("args", [])]
     proc = subprocess.run(
         [sys.executable, "-m", "keydoctor", *args],
-        env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
     )
     assert "Traceback" not in proc.stderr, proc.stderr
     text = proc.stdout.replace(str(home), "$HOME")
@@ -72,8 +84,9 @@ def test_golden_case(case: Path, tmp_path: Path) -> None:
     assert case.name in codes, f"{case.name} does not produce its own code: {codes}"
     expected_path = case / "expected.json"
     if os.environ.get("KEYDOCTOR_UPDATE_GOLDEN"):
-        expected_path.write_text(json.dumps(actual, indent=2, ensure_ascii=False) + "\n",
-                                 encoding="utf-8")
+        expected_path.write_text(
+            json.dumps(actual, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
     expected = json.loads(expected_path.read_text(encoding="utf-8"))
     assert actual == expected
     spec = tomllib.loads((case / "case.toml").read_text(encoding="utf-8"))
@@ -84,3 +97,14 @@ def test_every_offline_rule_has_a_golden_case() -> None:
     offline = {code for code in all_rules() if code.startswith(OFFLINE_FAMILIES)}
     have = {c.name for c in CASES}
     assert offline - have == set()
+
+
+def test_golden_outputs_match_the_schema(tmp_path: Path) -> None:
+    import jsonschema
+
+    schema = json.loads(
+        (Path(__file__).resolve().parents[1] / "docs" / "schema.json").read_text(encoding="utf-8")
+    )
+    for case in CASES[:: max(1, len(CASES) // 12)]:
+        _, _, text = _run_case(case, tmp_path / case.name)
+        jsonschema.validate(json.loads(text), schema)

@@ -11,91 +11,159 @@ from keydoctor.model import Category, Finding, Location, Severity
 from keydoctor.sources.files import SharedFile
 
 PROFILE_PREFIX_IN_CREDENTIALS = Rule(
-    "KD301", "profile-prefix-in-credentials", Severity.HIGH, Category.CONFIG_MALFORMED,
+    "KD301",
+    "profile-prefix-in-credentials",
+    Severity.HIGH,
+    Category.CONFIG_MALFORMED,
     "[profile x] section in the credentials file",
     "The credentials file names sections plainly ([dev]); the 'profile ' prefix belongs to "
     "the config file only. botocore reads [profile dev] in the credentials file as a profile "
     "literally named 'profile dev', so profile dev has no keys.",
 )
 PLAIN_SECTION_IN_CONFIG = Rule(
-    "KD302", "plain-section-in-config", Severity.HIGH, Category.CONFIG_MALFORMED,
+    "KD302",
+    "plain-section-in-config",
+    Severity.HIGH,
+    Category.CONFIG_MALFORMED,
     "[x] section without 'profile ' in the config file",
     "In ~/.aws/config every profile except default is written [profile x]. botocore ignores a "
     "plain [x] section there, so its region, role or SSO settings are never used.",
 )
 DUPLICATES = Rule(
-    "KD303", "duplicate-section-or-key", Severity.CRITICAL, Category.CONFIG_MALFORMED,
+    "KD303",
+    "duplicate-section-or-key",
+    Severity.CRITICAL,
+    Category.CONFIG_MALFORMED,
     "Duplicate section or key",
     "The same section or the same key appears twice. botocore's parser refuses the whole file "
     "(ConfigParseError), so every profile in it stops working.",
 )
 FILE_PERMISSIONS = Rule(
-    "KD304", "file-permissions", Severity.MEDIUM, Category.HYGIENE,
+    "KD304",
+    "file-permissions",
+    Severity.MEDIUM,
+    Category.HYGIENE,
     "Credentials readable by other users",
     "The file is readable by the group or by everyone on this machine; anyone with a login "
     "can copy the keys.",
 )
 CRLF = Rule(
-    "KD305", "crlf-line-endings", Severity.LOW, Category.CONFIG_MALFORMED,
+    "KD305",
+    "crlf-line-endings",
+    Severity.LOW,
+    Category.CONFIG_MALFORMED,
     "Windows (CRLF) line endings",
     "botocore reads CRLF files fine, but shell tools that read the same file (grep, cut, "
     "`source`) keep the carriage return at the end of each value, which breaks the keys they "
     "export.",
 )
 BOM = Rule(
-    "KD306", "byte-order-mark", Severity.CRITICAL, Category.CONFIG_MALFORMED,
+    "KD306",
+    "byte-order-mark",
+    Severity.CRITICAL,
+    Category.CONFIG_MALFORMED,
     "Byte-order mark at the start of the file",
     "Editors such as Notepad save a UTF-8 byte-order mark. botocore then cannot see the first "
     "section header and refuses the file (ConfigParseError / MissingSectionHeaderError).",
 )
 UNPARSEABLE = Rule(
-    "KD307", "file-unparseable", Severity.CRITICAL, Category.CONFIG_MALFORMED,
+    "KD307",
+    "file-unparseable",
+    Severity.CRITICAL,
+    Category.CONFIG_MALFORMED,
     "The file is not valid INI for botocore",
     "botocore's parser rejects the file, so no profile in it can be used.",
 )
 UNREADABLE = Rule(
-    "KD308", "file-unreadable", Severity.CRITICAL, Category.CONFIG_MALFORMED,
+    "KD308",
+    "file-unreadable",
+    Severity.CRITICAL,
+    Category.CONFIG_MALFORMED,
     "The file cannot be read as a text file",
     "The file is binary, not UTF-8, far too large, a directory, or not readable by this user.",
 )
 VALUE_PADDING = Rule(
-    "KD309", "value-padding-in-file", Severity.LOW, Category.SECRET_WRONG,
+    "KD309",
+    "value-padding-in-file",
+    Severity.LOW,
+    Category.SECRET_WRONG,
     "Whitespace around a credential value in the file",
     "botocore strips spaces around values, so the SDK works, but tools that read the file "
     "themselves (shell scripts, other SDKs' parsers, Redshift COPY strings built from it) "
     "keep them.",
 )
 MISSPELT_KEY = Rule(
-    "KD310", "misspelt-key", Severity.HIGH, Category.CONFIG_MALFORMED,
+    "KD310",
+    "misspelt-key",
+    Severity.HIGH,
+    Category.CONFIG_MALFORMED,
     "A key name botocore does not know",
     "A key that looks like a credential setting but is spelt differently (aws_secret_key, "
     "aws_access_key) is silently ignored.",
 )
 SYMLINK = Rule(
-    "KD311", "file-symlink", Severity.INFO, Category.HYGIENE,
+    "KD311",
+    "file-symlink",
+    Severity.INFO,
+    Category.HYGIENE,
     "The file is a symbolic link",
     "The SDK follows the link; worth knowing when edits seem to have no effect.",
 )
 
 RULES = (
-    PROFILE_PREFIX_IN_CREDENTIALS, PLAIN_SECTION_IN_CONFIG, DUPLICATES, FILE_PERMISSIONS, CRLF,
-    BOM, UNPARSEABLE, UNREADABLE, VALUE_PADDING, MISSPELT_KEY, SYMLINK,
+    PROFILE_PREFIX_IN_CREDENTIALS,
+    PLAIN_SECTION_IN_CONFIG,
+    DUPLICATES,
+    FILE_PERMISSIONS,
+    CRLF,
+    BOM,
+    UNPARSEABLE,
+    UNREADABLE,
+    VALUE_PADDING,
+    MISSPELT_KEY,
+    SYMLINK,
 )
 
 _CREDENTIAL_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
 _KNOWN_KEYS = set(_CREDENTIAL_KEYS) | {
-    "aws_security_token", "aws_account_id", "region", "output", "role_arn", "source_profile",
-    "credential_source", "external_id", "mfa_serial", "role_session_name", "duration_seconds",
-    "web_identity_token_file", "sso_session", "sso_start_url", "sso_region", "sso_account_id",
-    "sso_role_name", "sso_registration_scopes", "credential_process", "ca_bundle",
-    "endpoint_url", "services", "s3", "retry_mode", "max_attempts", "login_session",
-    "ignore_configured_endpoint_urls", "sts_regional_endpoints", "use_fips_endpoint",
-    "use_dualstack_endpoint", "account_id_endpoint_mode", "defaults_mode",
+    "aws_security_token",
+    "aws_account_id",
+    "region",
+    "output",
+    "role_arn",
+    "source_profile",
+    "credential_source",
+    "external_id",
+    "mfa_serial",
+    "role_session_name",
+    "duration_seconds",
+    "web_identity_token_file",
+    "sso_session",
+    "sso_start_url",
+    "sso_region",
+    "sso_account_id",
+    "sso_role_name",
+    "sso_registration_scopes",
+    "credential_process",
+    "ca_bundle",
+    "endpoint_url",
+    "services",
+    "s3",
+    "retry_mode",
+    "max_attempts",
+    "login_session",
+    "ignore_configured_endpoint_urls",
+    "sts_regional_endpoints",
+    "use_fips_endpoint",
+    "use_dualstack_endpoint",
+    "account_id_endpoint_mode",
+    "defaults_mode",
 }
 
 
-def _loc(shared: SharedFile, line: int | None = None, profile: str | None = None,
-         key: str | None = None) -> Location:
+def _loc(
+    shared: SharedFile, line: int | None = None, profile: str | None = None, key: str | None = None
+) -> Location:
     return Location(kind="file", path=shared.path, line=line, profile=profile, key=key)
 
 
@@ -129,10 +197,12 @@ def _duplicates(shared: SharedFile) -> list[str]:
     keys = Counter((e.section, e.key.lower()) for e in shared.entries)
     for (section, key), count in keys.items():
         if count > 1:
-            lines = [str(e.line) for e in shared.entries
-                     if e.section == section and e.key.lower() == key]
-            found.append(f"key {key} appears {count} times in [{section}] (lines "
-                         f"{', '.join(lines)})")
+            lines = [
+                str(e.line) for e in shared.entries if e.section == section and e.key.lower() == key
+            ]
+            found.append(
+                f"key {key} appears {count} times in [{section}] (lines {', '.join(lines)})"
+            )
     return found
 
 
@@ -144,7 +214,9 @@ def check_syntax(ctx: AuditContext) -> Iterator[Finding]:
         if dups:
             refused = shared.parse_error is not None
             yield DUPLICATES.finding(
-                f"In {shared.path}: " + "; ".join(dups[:5]) + "."
+                f"In {shared.path}: "
+                + "; ".join(dups[:5])
+                + "."
                 + (" botocore refuses the file." if refused else ""),
                 "Keep one copy of each section and key (keydoctor fix tidy merges exact "
                 "duplicates).",
@@ -180,7 +252,7 @@ def check_section_names(ctx: AuditContext) -> Iterator[Finding]:
     for section in creds.sections:
         name = section.header.strip()
         if name.startswith("profile "):
-            plain = name[len("profile "):].strip()
+            plain = name[len("profile ") :].strip()
             affects = plain == chosen
             yield PROFILE_PREFIX_IN_CREDENTIALS.finding(
                 f"{creds.path} line {section.line} has [{name}]; botocore reads it as a profile "
@@ -192,8 +264,9 @@ def check_section_names(ctx: AuditContext) -> Iterator[Finding]:
             )
     for section in config.sections:
         name = section.header.strip()
-        if name == "default" or name.startswith(("profile ", "sso-session ", "services ",
-                                                 "plugins", "preview")):
+        if name == "default" or name.startswith(
+            ("profile ", "sso-session ", "services ", "plugins", "preview")
+        ):
             continue
         affects = name == chosen
         yield PLAIN_SECTION_IN_CONFIG.finding(
@@ -216,15 +289,15 @@ def check_permissions(ctx: AuditContext) -> Iterator[Finding]:
         if shared.mode & 0o044:
             who = "everyone" if shared.mode & 0o004 else "its group"
             yield FILE_PERMISSIONS.finding(
-                f"{shared.path} holds keys and is readable by {who} (mode "
-                f"{shared.mode:04o}).",
+                f"{shared.path} holds keys and is readable by {who} (mode {shared.mode:04o}).",
                 f"chmod 600 {shared.path}",
                 _loc(shared),
             )
         if shared.is_symlink:
             yield SYMLINK.finding(
                 f"{shared.path} is a symbolic link; the SDK reads its target.",
-                "Nothing to fix; edit the target file.", _loc(shared),
+                "Nothing to fix; edit the target file.",
+                _loc(shared),
             )
 
 
@@ -240,7 +313,8 @@ def check_values(ctx: AuditContext) -> Iterator[Finding]:
                         f"{key} in [{entry.section}] has "
                         + ("trailing" if trailing else "extra leading")
                         + " whitespace in the file; botocore strips it, other readers may not.",
-                        "keydoctor fix tidy", _loc(shared, entry.line, entry.section, key),
+                        "keydoctor fix tidy",
+                        _loc(shared, entry.line, entry.section, key),
                     )
             elif key not in _KNOWN_KEYS and not key.startswith(("cli_", "s3", "sso_")):
                 close = difflib.get_close_matches(key, _CREDENTIAL_KEYS, n=1, cutoff=0.7)

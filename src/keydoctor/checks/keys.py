@@ -22,10 +22,19 @@ from keydoctor.keyid import ACCESS_KEY_PREFIXES, PREFIXES, decode_account
 from keydoctor.model import Category, CredentialSource, Finding, Severity
 from keydoctor.redact import mask_key_id
 
-H, C, M, L, I = Severity.HIGH, Severity.CRITICAL, Severity.MEDIUM, Severity.LOW, Severity.INFO
+H, C, M, L, INFO = (
+    Severity.HIGH,
+    Severity.CRITICAL,
+    Severity.MEDIUM,
+    Severity.LOW,
+    Severity.INFO,
+)
 
 WHITESPACE = Rule(
-    "KD101", "value-whitespace", H, Category.SECRET_WRONG,
+    "KD101",
+    "value-whitespace",
+    H,
+    Category.SECRET_WRONG,
     "Stray whitespace or line break in a credential value",
     "Finds spaces, tabs and line breaks inside or around a key id, secret or token as the SDK "
     "will send it. AWS compares the exact bytes, so the signature is computed with a different "
@@ -33,116 +42,182 @@ WHITESPACE = Rule(
     "again without the character.",
 )
 QUOTES = Rule(
-    "KD102", "value-quotes", H, Category.SECRET_WRONG,
+    "KD102",
+    "value-quotes",
+    H,
+    Category.SECRET_WRONG,
     "Quotes are part of a credential value",
     "Finds quote characters kept inside a value: INI files and most env loaders keep them, so "
-    "the SDK sends `\"AKIA...\"` with its quotes. Fix: remove the quotes.",
+    'the SDK sends `"AKIA..."` with its quotes. Fix: remove the quotes.',
 )
 INVISIBLE = Rule(
-    "KD103", "value-invisible-characters", H, Category.SECRET_WRONG,
+    "KD103",
+    "value-invisible-characters",
+    H,
+    Category.SECRET_WRONG,
     "Invisible, non-ASCII or look-alike character in a credential value",
     "Finds zero-width characters, non-breaking spaces, smart quotes and letters from other "
     "alphabets that look like Latin ones (a Cyrillic А for A). They come from copying keys out "
     "of chat, PDFs and web pages. Fix: type or paste the value again from the IAM console.",
 )
 KEY_ID_LENGTH = Rule(
-    "KD104", "key-id-length", H, Category.KEY_ID_WRONG,
+    "KD104",
+    "key-id-length",
+    H,
+    Category.KEY_ID_WRONG,
     "Access key id is not 20 characters",
     "Access key ids are exactly 20 characters. A shorter or longer value was truncated or "
     "mangled when it was copied. Fix: copy the full id again.",
 )
 KEY_ID_ALPHABET = Rule(
-    "KD105", "key-id-alphabet", H, Category.KEY_ID_WRONG,
+    "KD105",
+    "key-id-alphabet",
+    H,
+    Category.KEY_ID_WRONG,
     "Access key id has characters no key id has",
     "Key ids use only upper-case letters and digits. Lower-case letters or symbols mean the "
     "value was mangled or is not a key id. Fix: copy the id again.",
 )
 KEY_ID_PREFIX = Rule(
-    "KD106", "key-id-prefix", H, Category.KEY_ID_WRONG,
+    "KD106",
+    "key-id-prefix",
+    H,
+    Category.KEY_ID_WRONG,
     "Not an access key id",
     "Only AKIA (long-term) and ASIA (temporary) ids are access keys. AIDA is a user id, AROA "
     "a role id and so on: AWS answers InvalidAccessKeyId/InvalidClientTokenId. Fix: use the "
     "access key id from the IAM console's Security credentials tab.",
 )
 SECRET_LENGTH = Rule(
-    "KD107", "secret-length", H, Category.SECRET_WRONG,
+    "KD107",
+    "secret-length",
+    H,
+    Category.SECRET_WRONG,
     "Secret access key is not 40 characters",
     "Secret access keys are exactly 40 characters of letters, digits, '+' and '/'. Another "
     "length means part of it was lost or something was added. Fix: copy the secret again; if "
     "it is lost, create a new key.",
 )
 SWAPPED = Rule(
-    "KD108", "id-secret-swapped", C, Category.SECRET_WRONG,
+    "KD108",
+    "id-secret-swapped",
+    C,
+    Category.SECRET_WRONG,
     "Access key id and secret are swapped",
     "The id field holds a 40-character secret and the secret field holds a 20-character key "
     "id. Fix: exchange the two values.",
 )
 EXAMPLE_KEYS = Rule(
-    "KD109", "documentation-example-keys", C, Category.KEY_ID_WRONG,
+    "KD109",
+    "documentation-example-keys",
+    C,
+    Category.KEY_ID_WRONG,
     "The AWS documentation's example keys are in use",
     "AKIAIOSFODNN7EXAMPLE and its example secret appear throughout AWS's documentation; no "
     "account accepts them. Fix: replace them with your own key.",
 )
 PARTIAL = Rule(
-    "KD110", "partial-credentials", C, Category.CONFIG_MALFORMED,
+    "KD110",
+    "partial-credentials",
+    C,
+    Category.CONFIG_MALFORMED,
     "Only half of a key pair is set",
     "An access key id without its secret (or the reverse). botocore raises "
     "PartialCredentialsError or skips the source. Fix: set both values together.",
 )
 SECRET_ALPHABET = Rule(
-    "KD111", "secret-alphabet", H, Category.SECRET_WRONG,
+    "KD111",
+    "secret-alphabet",
+    H,
+    Category.SECRET_WRONG,
     "Secret access key has characters no secret has",
     "Secrets use letters, digits, '+' and '/' only. Any other character was added on the way "
     "(a shell prompt's '%', a trailing comma). Fix: copy the secret again.",
 )
 ACCOUNT_INFO = Rule(
-    "KD120", "key-account", I, Category.WRONG_SOURCE,
+    "KD120",
+    "key-account",
+    INFO,
+    Category.WRONG_SOURCE,
     "Account decoded from the key id",
     "Decodes the owning AWS account from a new-format key id, offline, so that keys from "
     "the wrong account are visible before any call is made.",
 )
 ACCOUNT_MISMATCH = Rule(
-    "KD121", "key-account-mismatch", H, Category.WRONG_SOURCE,
+    "KD121",
+    "key-account-mismatch",
+    H,
+    Category.WRONG_SOURCE,
     "Key belongs to another account than expected",
     "The key id decodes to a different account than --expect-account. Fix: use the key of "
     "the expected account (see which profile holds it).",
 )
 ASIA_NO_TOKEN = Rule(
-    "KD501", "temporary-key-without-token", C, Category.SESSION_TOKEN,
+    "KD501",
+    "temporary-key-without-token",
+    C,
+    Category.SESSION_TOKEN,
     "Temporary (ASIA) key without its session token",
     "ASIA keys come from STS and only work together with their session token; without it AWS "
     "answers InvalidClientTokenId / InvalidAccessKeyId. Fix: set the token "
     "(AWS_SESSION_TOKEN or aws_session_token) from the same STS answer, or get new ones.",
 )
 TOKEN_WITH_AKIA = Rule(
-    "KD502", "token-with-long-term-key", H, Category.SESSION_TOKEN,
+    "KD502",
+    "token-with-long-term-key",
+    H,
+    Category.SESSION_TOKEN,
     "Session token set with a long-term (AKIA) key",
     "A session token belongs to an ASIA key. Sent with an AKIA key, AWS rejects the request "
     "(InvalidToken / The security token included in the request is invalid). Fix: remove the "
     "stale token.",
 )
 EXPIRED = Rule(
-    "KD503", "credentials-expired", C, Category.SESSION_TOKEN,
+    "KD503",
+    "credentials-expired",
+    C,
+    Category.SESSION_TOKEN,
     "Temporary credentials have expired",
     "The expiry that came with the credentials has passed; AWS answers ExpiredToken. Fix: "
     "get new temporary credentials.",
 )
 EXPIRING = Rule(
-    "KD504", "credentials-expiring", L, Category.SESSION_TOKEN,
+    "KD504",
+    "credentials-expiring",
+    L,
+    Category.SESSION_TOKEN,
     "Temporary credentials expire within 15 minutes",
     "Long jobs started now will fail half way with ExpiredToken. Fix: refresh them first.",
 )
 SSO_EXPIRED = Rule(
-    "KD505", "sso-token-expired", C, Category.PROVIDER_FAILURE,
+    "KD505",
+    "sso-token-expired",
+    C,
+    Category.PROVIDER_FAILURE,
     "SSO session token expired or missing",
     "The SSO profile needs a cached token from `aws sso login`; it is missing or expired, so "
     "botocore raises UnauthorizedSSOTokenError / SSOTokenLoadError. Fix: aws sso login.",
 )
 
 RULES = (
-    WHITESPACE, QUOTES, INVISIBLE, KEY_ID_LENGTH, KEY_ID_ALPHABET, KEY_ID_PREFIX,
-    SECRET_LENGTH, SWAPPED, EXAMPLE_KEYS, PARTIAL, SECRET_ALPHABET, ACCOUNT_INFO,
-    ACCOUNT_MISMATCH, ASIA_NO_TOKEN, TOKEN_WITH_AKIA, EXPIRED, EXPIRING, SSO_EXPIRED,
+    WHITESPACE,
+    QUOTES,
+    INVISIBLE,
+    KEY_ID_LENGTH,
+    KEY_ID_ALPHABET,
+    KEY_ID_PREFIX,
+    SECRET_LENGTH,
+    SWAPPED,
+    EXAMPLE_KEYS,
+    PARTIAL,
+    SECRET_ALPHABET,
+    ACCOUNT_INFO,
+    ACCOUNT_MISMATCH,
+    ASIA_NO_TOKEN,
+    TOKEN_WITH_AKIA,
+    EXPIRED,
+    EXPIRING,
+    SSO_EXPIRED,
 )
 
 EXAMPLE_KEY_IDS = {"AKIAIOSFODNN7EXAMPLE", "AKIAI44QH8DHBEXAMPLE", "ASIAIOSFODNN7EXAMPLE"}
@@ -176,7 +251,12 @@ def describe_char(char: str) -> str:
     """Name a character without showing the secret around it."""
     if char in _INVISIBLE:
         return _INVISIBLE[char]
-    names = {" ": "a space", "\t": "a tab", "\n": "a line break (\\n)", "\r": "a carriage return (\\r)"}
+    names = {
+        " ": "a space",
+        "\t": "a tab",
+        "\n": "a line break (\\n)",
+        "\r": "a carriage return (\\r)",
+    }
     if char in names:
         return names[char]
     if char in _QUOTES:
@@ -202,11 +282,38 @@ def _lookalike(char: str) -> str | None:
     for script in ("CYRILLIC", "GREEK"):
         if name.startswith(script):
             letter = name.split()[-1]
-            table = {"A": "A", "BE": "B", "VE": "B", "ES": "C", "IE": "E", "EN": "H", "KA": "K",
-                     "EM": "M", "O": "O", "ER": "P", "TE": "T", "HA": "X", "U": "Y", "ALPHA": "A",
-                     "BETA": "B", "EPSILON": "E", "ETA": "H", "IOTA": "I", "KAPPA": "K",
-                     "MU": "M", "NU": "N", "OMICRON": "O", "RHO": "P", "TAU": "T", "CHI": "X",
-                     "UPSILON": "Y", "ZETA": "Z", "DZE": "S", "JE": "J", "I": "I"}
+            table = {
+                "A": "A",
+                "BE": "B",
+                "VE": "B",
+                "ES": "C",
+                "IE": "E",
+                "EN": "H",
+                "KA": "K",
+                "EM": "M",
+                "O": "O",
+                "ER": "P",
+                "TE": "T",
+                "HA": "X",
+                "U": "Y",
+                "ALPHA": "A",
+                "BETA": "B",
+                "EPSILON": "E",
+                "ETA": "H",
+                "IOTA": "I",
+                "KAPPA": "K",
+                "MU": "M",
+                "NU": "N",
+                "OMICRON": "O",
+                "RHO": "P",
+                "TAU": "T",
+                "CHI": "X",
+                "UPSILON": "Y",
+                "ZETA": "Z",
+                "DZE": "S",
+                "JE": "J",
+                "I": "I",
+            }
             if letter in table:
                 return table[letter] if "CAPITAL" in name else table[letter].lower()
     return None
@@ -232,20 +339,27 @@ def _character_problems(value: str, what: str, fix_hint: str) -> list[ValueProbl
         elif char in _INVISIBLE or not char.isascii() or not char.isprintable():
             spots["invisible"].append(f"{describe_char(char)} {_position(index, value)}")
     if spots["ws"]:
-        problems.append(ValueProblem(
-            WHITESPACE,
-            f"The {what} contains " + "; ".join(spots["ws"][:4]) + ".",
-            fix_hint,
-        ))
+        problems.append(
+            ValueProblem(
+                WHITESPACE,
+                f"The {what} contains " + "; ".join(spots["ws"][:4]) + ".",
+                fix_hint,
+            )
+        )
     if spots["quote"]:
-        problems.append(ValueProblem(
-            QUOTES, f"The {what} contains " + "; ".join(spots["quote"][:4]) + ".", fix_hint
-        ))
+        problems.append(
+            ValueProblem(
+                QUOTES, f"The {what} contains " + "; ".join(spots["quote"][:4]) + ".", fix_hint
+            )
+        )
     if spots["invisible"]:
-        problems.append(ValueProblem(
-            INVISIBLE, f"The {what} contains " + "; ".join(spots["invisible"][:4]) + ".",
-            fix_hint,
-        ))
+        problems.append(
+            ValueProblem(
+                INVISIBLE,
+                f"The {what} contains " + "; ".join(spots["invisible"][:4]) + ".",
+                fix_hint,
+            )
+        )
     return problems
 
 
@@ -265,45 +379,56 @@ def inspect_key_id(value: str, fix_hint: str) -> list[ValueProblem]:
     core = _clean(value)
     masked = mask_key_id(core)
     if core in EXAMPLE_KEY_IDS:
-        problems.append(ValueProblem(
-            EXAMPLE_KEYS, f"The access key id {masked} is AWS's documentation example.",
-            "Replace it with your own key from the IAM console, then: " + fix_hint,
-        ))
+        problems.append(
+            ValueProblem(
+                EXAMPLE_KEYS,
+                f"The access key id {masked} is AWS's documentation example.",
+                "Replace it with your own key from the IAM console, then: " + fix_hint,
+            )
+        )
         return problems
     if len(core) == 40 and set(core) <= _SECRET_ALPHABET and not core.isupper():
         return problems  # a secret in the id field: inspect_pair reports the swap
     prefix = core[:4].upper()
     if prefix in PREFIXES and prefix not in ACCESS_KEY_PREFIXES:
-        problems.append(ValueProblem(
-            KEY_ID_PREFIX,
-            f"{masked} starts with {prefix}, the prefix of an {PREFIXES[prefix]}, not of an "
-            "access key.",
-            "Use the access key id (AKIA…) shown when the key was created. " + fix_hint,
-        ))
+        problems.append(
+            ValueProblem(
+                KEY_ID_PREFIX,
+                f"{masked} starts with {prefix}, the prefix of an {PREFIXES[prefix]}, not of an "
+                "access key.",
+                "Use the access key id (AKIA…) shown when the key was created. " + fix_hint,
+            )
+        )
     elif prefix not in PREFIXES:
-        problems.append(ValueProblem(
-            KEY_ID_PREFIX,
-            f"{masked} does not start with AKIA or ASIA (or any documented IAM prefix); "
-            "it is not an AWS access key id. Keys of another S3-compatible store look like this.",
-            "Use the AWS access key id, or point --endpoint-url at the store these keys belong "
-            "to. " + fix_hint,
+        problems.append(
+            ValueProblem(
+                KEY_ID_PREFIX,
+                f"{masked} does not start with AKIA or ASIA (or any documented IAM prefix); "
+                "it is not an AWS access key id. Keys of another S3-compatible store look like "
+                "this.",
+                "Use the AWS access key id, or point --endpoint-url at the store these keys belong "
+                "to. " + fix_hint,
             ),
         )
     if len(core) != 20:
-        problems.append(ValueProblem(
-            KEY_ID_LENGTH,
-            f"The access key id {masked} is {len(core)} characters long; AWS key ids have 20.",
-            fix_hint,
-        ))
+        problems.append(
+            ValueProblem(
+                KEY_ID_LENGTH,
+                f"The access key id {masked} is {len(core)} characters long; AWS key ids have 20.",
+                fix_hint,
+            )
+        )
     bad = [c for c in core if not (c.isascii() and (c.isupper() or c.isdigit()))]
     if bad and not any(p.rule is INVISIBLE for p in problems):
         kinds = "lower-case letters" if all(c.islower() for c in bad) else "other characters"
-        problems.append(ValueProblem(
-            KEY_ID_ALPHABET,
-            f"The access key id {masked} contains {kinds} ({len(bad)} of them); key ids use "
-            "only A-Z and 0-9.",
-            fix_hint,
-        ))
+        problems.append(
+            ValueProblem(
+                KEY_ID_ALPHABET,
+                f"The access key id {masked} contains {kinds} ({len(bad)} of them); key ids use "
+                "only A-Z and 0-9.",
+                fix_hint,
+            )
+        )
     return problems
 
 
@@ -311,27 +436,34 @@ def inspect_secret(value: str, fix_hint: str) -> list[ValueProblem]:
     problems = _character_problems(value, "secret access key", fix_hint)
     core = _clean(value)
     if core in EXAMPLE_SECRETS:
-        problems.append(ValueProblem(
-            EXAMPLE_KEYS, "The secret access key is AWS's documentation example secret.",
-            "Replace it with your own secret. " + fix_hint,
-        ))
+        problems.append(
+            ValueProblem(
+                EXAMPLE_KEYS,
+                "The secret access key is AWS's documentation example secret.",
+                "Replace it with your own secret. " + fix_hint,
+            )
+        )
         return problems
     if len(core) == 20 and core.isupper() and core[:4] in PREFIXES:
         return problems  # an id in the secret field: inspect_pair reports the swap
     if len(core) != 40:
-        problems.append(ValueProblem(
-            SECRET_LENGTH,
-            f"The secret access key is {len(core)} characters long; AWS secrets have 40.",
-            fix_hint,
-        ))
+        problems.append(
+            ValueProblem(
+                SECRET_LENGTH,
+                f"The secret access key is {len(core)} characters long; AWS secrets have 40.",
+                fix_hint,
+            )
+        )
     odd = sorted({c for c in core if c.isascii() and c not in _SECRET_ALPHABET})
     if odd:
         shown = ", ".join(repr(c) for c in odd[:5])
-        problems.append(ValueProblem(
-            SECRET_ALPHABET,
-            f"The secret access key contains {shown}, which no AWS secret contains.",
-            fix_hint,
-        ))
+        problems.append(
+            ValueProblem(
+                SECRET_ALPHABET,
+                f"The secret access key contains {shown}, which no AWS secret contains.",
+                fix_hint,
+            )
+        )
     return problems
 
 
@@ -356,40 +488,53 @@ def inspect_pair(
     kid = _clean(key_id or "")
     sec = _clean(secret or "")
     if kid and sec and len(kid) == 40 and len(sec) == 20 and sec[:4] in PREFIXES:
-        problems.append(ValueProblem(
-            SWAPPED,
-            f"The access key id field holds a 40-character value and the secret field holds "
-            f"{mask_key_id(sec)}, which is a key id.",
-            "Exchange the two values. " + fix_hint,
-        ))
+        problems.append(
+            ValueProblem(
+                SWAPPED,
+                f"The access key id field holds a 40-character value and the secret field holds "
+                f"{mask_key_id(sec)}, which is a key id.",
+                "Exchange the two values. " + fix_hint,
+            )
+        )
         return problems
     if kid.startswith("ASIA") and not token:
-        problems.append(ValueProblem(
-            ASIA_NO_TOKEN,
-            f"{mask_key_id(kid)} is a temporary key (ASIA) but no session token is set.",
-            "Set the session token from the same STS answer, or get new credentials: "
-            + token_hint,
-        ))
+        problems.append(
+            ValueProblem(
+                ASIA_NO_TOKEN,
+                f"{mask_key_id(kid)} is a temporary key (ASIA) but no session token is set.",
+                "Set the session token from the same STS answer, or get new credentials: "
+                + token_hint,
+            )
+        )
     if kid.startswith("AKIA") and token:
-        problems.append(ValueProblem(
-            TOKEN_WITH_AKIA,
-            f"{mask_key_id(kid)} is a long-term key (AKIA) but a session token is also set; "
-            "AWS rejects the pair.",
-            "Remove the session token (unset it or delete the line): " + token_hint,
-        ))
+        problems.append(
+            ValueProblem(
+                TOKEN_WITH_AKIA,
+                f"{mask_key_id(kid)} is a long-term key (AKIA) but a session token is also set; "
+                "AWS rejects the pair.",
+                "Remove the session token (unset it or delete the line): " + token_hint,
+            )
+        )
     return problems
 
 
 # -- rule application to the credential chain ------------------------------------------
 
+
 def _fix_hint(source: CredentialSource, field: str) -> str:
     loc = source.location
     if source.method == "env":
-        var = {"id": "AWS_ACCESS_KEY_ID", "secret": "AWS_SECRET_ACCESS_KEY",
-               "token": "AWS_SESSION_TOKEN"}[field]
+        var = {
+            "id": "AWS_ACCESS_KEY_ID",
+            "secret": "AWS_SECRET_ACCESS_KEY",
+            "token": "AWS_SESSION_TOKEN",
+        }[field]
         return f"export {var}='<value>' (no spaces, no quotes)"
-    key = {"id": "aws_access_key_id", "secret": "aws_secret_access_key",
-           "token": "aws_session_token"}[field]
+    key = {
+        "id": "aws_access_key_id",
+        "secret": "aws_secret_access_key",
+        "token": "aws_session_token",
+    }[field]
     profile = source.profile or "default"
     flag = "" if profile == "default" else f" --profile {profile}"
     where = f" in {loc.path}" if loc.path else ""
@@ -400,11 +545,17 @@ def _location_for(source: CredentialSource, field: str):  # type: ignore[no-unty
     from dataclasses import replace
 
     if source.method == "env":
-        var = {"id": "AWS_ACCESS_KEY_ID", "secret": "AWS_SECRET_ACCESS_KEY",
-               "token": source.details.get("token_variable", "AWS_SESSION_TOKEN")}[field]
+        var = {
+            "id": "AWS_ACCESS_KEY_ID",
+            "secret": "AWS_SECRET_ACCESS_KEY",
+            "token": source.details.get("token_variable", "AWS_SESSION_TOKEN"),
+        }[field]
         return replace(source.location, key=var)
-    key = {"id": "aws_access_key_id", "secret": "aws_secret_access_key",
-           "token": source.details.get("token_key", "aws_session_token")}[field]
+    key = {
+        "id": "aws_access_key_id",
+        "secret": "aws_secret_access_key",
+        "token": source.details.get("token_key", "aws_session_token"),
+    }[field]
     return replace(source.location, key=key)
 
 
@@ -420,9 +571,7 @@ def problems_for_source(source: CredentialSource) -> list[tuple[ValueProblem, st
         out += [(p, "secret") for p in inspect_secret(secret, _fix_hint(source, "secret"))]
     if token:
         out += [(p, "token") for p in inspect_token(token, _fix_hint(source, "token"))]
-    pair = inspect_pair(
-        key_id, secret, token, _fix_hint(source, "id"), _fix_hint(source, "token")
-    )
+    pair = inspect_pair(key_id, secret, token, _fix_hint(source, "id"), _fix_hint(source, "token"))
     out += [(p, "token" if p.rule in (ASIA_NO_TOKEN, TOKEN_WITH_AKIA) else "id") for p in pair]
     return out
 
@@ -452,13 +601,15 @@ def check_key_material(ctx: AuditContext) -> Iterator[Finding]:
             if in_chain:
                 yield problem.rule.finding(
                     f"{problem.explanation} (source: {where}, the one the SDK uses)",
-                    problem.fix, _location_for(source, field),
+                    problem.fix,
+                    _location_for(source, field),
                 )
             else:
                 yield problem.rule.finding(
                     f"{problem.explanation} (source: {where}, hidden now: it matters when this "
                     "source is used)",
-                    problem.fix, _location_for(source, field),
+                    problem.fix,
+                    _location_for(source, field),
                     severity=min(problem.rule.severity, M, key=lambda s: s.rank),
                     title=problem.rule.title + " (in a source not used now)",
                 )
@@ -473,7 +624,8 @@ def check_partial(ctx: AuditContext) -> Iterator[Finding]:
                 f"{mask_key_id(source.access_key_id)} is set in {source.location.describe()} "
                 "but its secret access key is missing, so botocore raises "
                 "PartialCredentialsError.",
-                _fix_hint(source, "secret"), _location_for(source, "secret"),
+                _fix_hint(source, "secret"),
+                _location_for(source, "secret"),
             )
         elif source.secret_access_key and not source.access_key_id:
             sev = H if source.method == "env" else C
@@ -481,7 +633,9 @@ def check_partial(ctx: AuditContext) -> Iterator[Finding]:
                 f"A secret access key is set in {source.location.describe()} without an access "
                 "key id; botocore ignores it"
                 + (" and moves on to the next source." if source.method == "env" else "."),
-                _fix_hint(source, "id"), _location_for(source, "id"), severity=sev,
+                _fix_hint(source, "id"),
+                _location_for(source, "id"),
+                severity=sev,
             )
 
 
@@ -531,13 +685,15 @@ def check_expiry(ctx: AuditContext) -> Iterator[Finding]:
         if problem:
             yield SSO_EXPIRED.finding(
                 f"Profile {winner.profile} uses SSO, and {problem}.",
-                f"aws sso login --profile {winner.profile}", winner.location,
+                f"aws sso login --profile {winner.profile}",
+                winner.location,
             )
         elif winner.expiry is not None and winner.expiry <= now:
             yield SSO_EXPIRED.finding(
                 f"Profile {winner.profile} uses SSO and its cached token expired at "
                 f"{winner.expiry.isoformat()}.",
-                f"aws sso login --profile {winner.profile}", winner.location,
+                f"aws sso login --profile {winner.profile}",
+                winner.location,
             )
         return
     if winner.expiry is None:
@@ -546,13 +702,14 @@ def check_expiry(ctx: AuditContext) -> Iterator[Finding]:
                 "AWS_CREDENTIAL_EXPIRATION is set but is not an ISO 8601 time, so the expiry "
                 "cannot be checked.",
                 "export AWS_CREDENTIAL_EXPIRATION=2030-01-01T00:00:00Z (the value STS returned)",
-                winner.location, severity=L, title="Unreadable credential expiration",
+                winner.location,
+                severity=L,
+                title="Unreadable credential expiration",
             )
         return
     if winner.expiry <= now:
         yield EXPIRED.finding(
-            f"The credentials expired at {winner.expiry.isoformat()}, so AWS answers "
-            "ExpiredToken.",
+            f"The credentials expired at {winner.expiry.isoformat()}, so AWS answers ExpiredToken.",
             "Get new temporary credentials (aws sts assume-role / get-session-token, or your "
             "login tool) and set all three values again.",
             winner.location,
@@ -560,7 +717,8 @@ def check_expiry(ctx: AuditContext) -> Iterator[Finding]:
     elif (winner.expiry - now).total_seconds() < 900:
         yield EXPIRING.finding(
             f"The credentials expire at {winner.expiry.isoformat()}.",
-            "Refresh them before starting a long job.", winner.location,
+            "Refresh them before starting a long job.",
+            winner.location,
         )
 
 

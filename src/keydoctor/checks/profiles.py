@@ -10,78 +10,123 @@ from keydoctor.model import Category, Finding, Location, Severity
 from keydoctor.redact import mask_key_id
 
 ENV_OVERRIDES_PROFILE = Rule(
-    "KD201", "env-keys-override-profile", Severity.HIGH, Category.WRONG_SOURCE,
+    "KD201",
+    "env-keys-override-profile",
+    Severity.HIGH,
+    Category.WRONG_SOURCE,
     "Environment keys override the profile you named",
     "botocore takes AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY before any profile, even when "
     "AWS_PROFILE names one; only an explicit --profile (or profile_name= in code) skips them. "
     "The call then runs as another identity than intended.",
 )
 PROFILE_NOT_FOUND = Rule(
-    "KD202", "profile-not-found", Severity.CRITICAL, Category.WRONG_SOURCE,
+    "KD202",
+    "profile-not-found",
+    Severity.CRITICAL,
+    Category.WRONG_SOURCE,
     "The named profile exists nowhere",
     "AWS_PROFILE, AWS_DEFAULT_PROFILE or --profile names a profile that is in neither the "
     "config nor the credentials file; botocore raises ProfileNotFound before any call.",
 )
 NO_CREDENTIALS = Rule(
-    "KD203", "no-credentials", Severity.CRITICAL, Category.NO_CREDENTIALS,
+    "KD203",
+    "no-credentials",
+    Severity.CRITICAL,
+    Category.NO_CREDENTIALS,
     "No credentials found anywhere",
     "No source in botocore's chain offers credentials; calls fail with NoCredentialsError "
     "(Unable to locate credentials). Common under sudo (another HOME) or in CI when a secret "
     "is not passed to the job.",
 )
 CONFIG_KEYS_SHADOWED = Rule(
-    "KD204", "config-keys-shadowed", Severity.MEDIUM, Category.WRONG_SOURCE,
+    "KD204",
+    "config-keys-shadowed",
+    Severity.MEDIUM,
+    Category.WRONG_SOURCE,
     "Keys in the config file are hidden by other keys in the credentials file",
     "The same profile holds keys in both files. The credentials file wins, so editing the "
     "config file's keys changes nothing.",
 )
 KEYS_IN_CONFIG = Rule(
-    "KD205", "keys-in-config-file", Severity.LOW, Category.HYGIENE,
+    "KD205",
+    "keys-in-config-file",
+    Severity.LOW,
+    Category.HYGIENE,
     "Access keys stored in the config file",
     "Keys in ~/.aws/config work (method config-file) but tools that only read the credentials "
     "file miss them, and the config file is often shared or committed. Fix: keydoctor fix "
     "move-keys.",
 )
 PROVIDER_BROKEN = Rule(
-    "KD206", "provider-misconfigured", Severity.CRITICAL, Category.PROVIDER_FAILURE,
+    "KD206",
+    "provider-misconfigured",
+    Severity.CRITICAL,
+    Category.PROVIDER_FAILURE,
     "A credential provider in the chain is misconfigured",
     "A profile asks for assume-role, SSO or web identity but lacks what that provider needs; "
     "botocore raises and stops the chain.",
 )
 PROFILE_VARS_DISAGREE = Rule(
-    "KD207", "profile-variables-disagree", Severity.MEDIUM, Category.WRONG_SOURCE,
+    "KD207",
+    "profile-variables-disagree",
+    Severity.MEDIUM,
+    Category.WRONG_SOURCE,
     "AWS_PROFILE and AWS_DEFAULT_PROFILE name different profiles",
     "botocore (boto3, AWS CLI v1) reads AWS_DEFAULT_PROFILE first; the AWS CLI v2 and other "
     "SDKs read AWS_PROFILE. Different tools then run as different identities.",
 )
 SHADOWED_KEYS = Rule(
-    "KD208", "other-keys-hidden", Severity.INFO, Category.WRONG_SOURCE,
+    "KD208",
+    "other-keys-hidden",
+    Severity.INFO,
+    Category.WRONG_SOURCE,
     "Other keys for this profile are hidden",
     "Another source also holds keys; they are never used while the winner exists. Useful "
     "when the winning keys are rejected and the hidden ones are the right ones.",
 )
 ENV_PARTIAL_IGNORED = Rule(
-    "KD209", "profile-credentials-missing", Severity.HIGH, Category.CONFIG_MALFORMED,
+    "KD209",
+    "profile-credentials-missing",
+    Severity.HIGH,
+    Category.CONFIG_MALFORMED,
     "The chosen profile exists but holds no credentials",
     "The profile has a section but no keys, role, SSO or process, so botocore falls through "
     "to later sources or finds nothing.",
 )
 
 PROFILE_MISNAMED = Rule(
-    "KD210", "profile-section-misnamed", Severity.CRITICAL, Category.CONFIG_MALFORMED,
+    "KD210",
+    "profile-section-misnamed",
+    Severity.CRITICAL,
+    Category.CONFIG_MALFORMED,
     "The named profile exists only under a header botocore does not read",
     "The profile is there, but written [profile x] in the credentials file or [x] in the "
     "config file, so botocore raises ProfileNotFound.",
 )
 
 RULES = (
-    PROFILE_MISNAMED, ENV_OVERRIDES_PROFILE, PROFILE_NOT_FOUND, NO_CREDENTIALS, CONFIG_KEYS_SHADOWED,
-    KEYS_IN_CONFIG, PROVIDER_BROKEN, PROFILE_VARS_DISAGREE, SHADOWED_KEYS, ENV_PARTIAL_IGNORED,
+    PROFILE_MISNAMED,
+    ENV_OVERRIDES_PROFILE,
+    PROFILE_NOT_FOUND,
+    NO_CREDENTIALS,
+    CONFIG_KEYS_SHADOWED,
+    KEYS_IN_CONFIG,
+    PROVIDER_BROKEN,
+    PROFILE_VARS_DISAGREE,
+    SHADOWED_KEYS,
+    ENV_PARTIAL_IGNORED,
 )
 
 _CREDENTIAL_KEYS = (
-    "aws_access_key_id", "role_arn", "sso_account_id", "sso_role_name", "sso_session",
-    "sso_start_url", "credential_process", "web_identity_token_file", "login_session",
+    "aws_access_key_id",
+    "role_arn",
+    "sso_account_id",
+    "sso_role_name",
+    "sso_session",
+    "sso_start_url",
+    "credential_process",
+    "web_identity_token_file",
+    "login_session",
 )
 
 
@@ -98,7 +143,8 @@ def check_env_overrides(ctx: AuditContext) -> Iterator[Finding]:
     has_profile = profile in ctx.environment.profiles
     what = (
         "its own credentials (" + ", ".join(sorted({s.method for s in hidden})) + ")"
-        if hidden else ("no credentials of its own" if has_profile else "nothing: it does not exist")
+        if hidden
+        else ("no credentials of its own" if has_profile else "nothing: it does not exist")
     )
     yield ENV_OVERRIDES_PROFILE.finding(
         f"{res.profile_origin}={profile} is set, but the SDK uses the environment keys "
@@ -132,8 +178,10 @@ def check_profile_exists(ctx: AuditContext) -> Iterator[Finding]:
         )
         return
     fix = (
-        f"export AWS_PROFILE={close[0]}" if close and origin != "--profile"
-        else f"--profile {close[0]}" if close
+        f"export AWS_PROFILE={close[0]}"
+        if close and origin != "--profile"
+        else f"--profile {close[0]}"
+        if close
         else f"aws configure --profile {res.profile}  (creates it)"
     )
     yield PROFILE_NOT_FOUND.finding(
@@ -141,8 +189,10 @@ def check_profile_exists(ctx: AuditContext) -> Iterator[Finding]:
         f"{ctx.environment.config.path} nor {ctx.environment.credentials.path}. Known "
         f"profiles: {known}.{hint}",
         fix,
-        Location(kind="flag" if origin == "--profile" else "env",
-                 key=origin if origin != "--profile" else "--profile"),
+        Location(
+            kind="flag" if origin == "--profile" else "env",
+            key=origin if origin != "--profile" else "--profile",
+        ),
     )
 
 
@@ -167,9 +217,11 @@ def check_no_credentials(ctx: AuditContext) -> Iterator[Finding]:
     places = "; ".join(res.searched)
     hint = ""
     if env.get("SUDO_USER"):
-        hint = (f" You run under sudo as {env.get('USER', 'root')}: HOME is {home}, not the "
-                f"home of {env['SUDO_USER']}, so their ~/.aws is not read (use sudo -E or "
-                "sudo -u).")
+        hint = (
+            f" You run under sudo as {env.get('USER', 'root')}: HOME is {home}, not the "
+            f"home of {env['SUDO_USER']}, so their ~/.aws is not read (use sudo -E or "
+            "sudo -u)."
+        )
     elif env.get("CI") or env.get("GITHUB_ACTIONS"):
         hint = " In CI, check that the secret is passed to this job as an environment variable."
     yield NO_CREDENTIALS.finding(
@@ -186,18 +238,25 @@ def check_config_keys_shadowed(ctx: AuditContext) -> Iterator[Finding]:
         if "aws_access_key_id" not in section:
             continue
         cred = envm.credential_sections.get(profile, {})
-        loc = Location(kind="file", path=envm.config.path,
-                       line=envm.config.line_of("default" if profile == "default"
-                                                else f"profile {profile}", "aws_access_key_id"),
-                       profile=profile, key="aws_access_key_id")
+        loc = Location(
+            kind="file",
+            path=envm.config.path,
+            line=envm.config.line_of(
+                "default" if profile == "default" else f"profile {profile}", "aws_access_key_id"
+            ),
+            profile=profile,
+            key="aws_access_key_id",
+        )
         if "aws_access_key_id" in cred:
             if cred.get("aws_access_key_id") != section.get("aws_access_key_id") or cred.get(
-                "aws_secret_access_key") != section.get("aws_secret_access_key"):
+                "aws_secret_access_key"
+            ) != section.get("aws_secret_access_key"):
                 yield CONFIG_KEYS_SHADOWED.finding(
                     f"Profile {profile} has {mask_key_id(section['aws_access_key_id'])} in the "
                     f"config file and {mask_key_id(cred['aws_access_key_id'])} in the "
                     "credentials file; the credentials file wins.",
-                    f"Delete aws_access_key_id/aws_secret_access_key from [{'default' if profile == 'default' else 'profile ' + profile}] "
+                    "Delete aws_access_key_id/aws_secret_access_key from "
+                    f"[{'default' if profile == 'default' else 'profile ' + profile}] "
                     f"in {envm.config.path}, keeping the pair you want in {envm.credentials.path}.",
                     loc,
                 )
@@ -213,8 +272,10 @@ def check_config_keys_shadowed(ctx: AuditContext) -> Iterator[Finding]:
 def check_provider_errors(ctx: AuditContext) -> Iterator[Finding]:
     res = ctx.resolution
     failure = res.failure
-    if failure is None or not failure.startswith("InvalidConfigError") and not (
-        failure.startswith("PartialCredentialsError: role_arn")
+    if (
+        failure is None
+        or not failure.startswith("InvalidConfigError")
+        and not (failure.startswith("PartialCredentialsError: role_arn"))
     ):
         return
     broken = next((s for s in res.shadowed if s.error == failure), None)
@@ -237,7 +298,9 @@ def _provider_fix(failure: str, profile: str) -> str:
     if "sso" in failure.lower():
         return f"aws configure sso --profile {profile}   (writes the missing sso_* settings)"
     if "web identity" in failure:
-        return "export AWS_ROLE_ARN=arn:aws:iam::<account>:role/<name>  (or role_arn in the profile)"
+        return (
+            "export AWS_ROLE_ARN=arn:aws:iam::<account>:role/<name>  (or role_arn in the profile)"
+        )
     if "credential_source" in failure:
         return "Use credential_source = Environment, EcsContainer or Ec2InstanceMetadata"
     return f"Correct {section} in ~/.aws/config"
@@ -262,16 +325,23 @@ def check_hidden_keys(ctx: AuditContext) -> Iterator[Finding]:
     for source in res.shadowed:
         if not source.access_key_id or source.access_key_id == res.winner.access_key_id:
             continue
-        if res.winner.method == "env" and res.profile_origin in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        if res.winner.method == "env" and res.profile_origin in (
+            "AWS_PROFILE",
+            "AWS_DEFAULT_PROFILE",
+        ):
             continue  # KD201 already says it, with more weight
         yield SHADOWED_KEYS.finding(
             f"{source.method} ({source.location.describe()}) holds "
             f"{mask_key_id(source.access_key_id)}, hidden by {res.winner.method} "
             f"{mask_key_id(res.winner.access_key_id)}.",
             "Nothing to do if the winning keys are right; otherwise remove them so the hidden "
-            "ones are used (" + ("unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY"
-                                  if res.winner.method == "env" else
-                                  "delete them from the file") + ").",
+            "ones are used ("
+            + (
+                "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY"
+                if res.winner.method == "env"
+                else "delete them from the file"
+            )
+            + ").",
             source.location,
         )
 
@@ -286,18 +356,26 @@ def check_empty_profile(ctx: AuditContext) -> Iterator[Finding]:
     if any(key in cfg for key in _CREDENTIAL_KEYS):
         return
     misspelt = [k for k in cfg if "key" in k or "secret" in k or "token" in k]
-    detail = (f" It has {', '.join(sorted(misspelt))}, which are not names botocore reads."
-              if misspelt else "")
+    detail = (
+        f" It has {', '.join(sorted(misspelt))}, which are not names botocore reads."
+        if misspelt
+        else ""
+    )
     section = "default" if res.profile == "default" else res.profile
     yield ENV_PARTIAL_IGNORED.finding(
         f"Profile {res.profile} exists but defines no credentials.{detail}",
-        f"aws configure --profile {section}   (writes aws_access_key_id and "
-        "aws_secret_access_key)",
+        f"aws configure --profile {section}   (writes aws_access_key_id and aws_secret_access_key)",
         Location(kind="file", path=ctx.environment.credentials.path, profile=res.profile),
     )
 
 
 CHECKS = (
-    check_env_overrides, check_profile_exists, check_no_credentials, check_config_keys_shadowed,
-    check_provider_errors, check_profile_vars, check_hidden_keys, check_empty_profile,
+    check_env_overrides,
+    check_profile_exists,
+    check_no_credentials,
+    check_config_keys_shadowed,
+    check_provider_errors,
+    check_profile_vars,
+    check_hidden_keys,
+    check_empty_profile,
 )

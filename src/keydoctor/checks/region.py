@@ -19,53 +19,79 @@ from keydoctor.checks.base import AuditContext, Rule
 from keydoctor.model import Category, Finding, Location, Severity
 
 NO_REGION = Rule(
-    "KD401", "no-region", Severity.MEDIUM, Category.REGION_ENDPOINT,
+    "KD401",
+    "no-region",
+    Severity.MEDIUM,
+    Category.REGION_ENDPOINT,
     "No region configured",
     "Without a region most clients raise NoRegionError; S3 falls back to us-east-1 and "
     "buckets elsewhere answer with a redirect or 'must be addressed using the specified "
     "endpoint'.",
 )
 MALFORMED_REGION = Rule(
-    "KD402", "malformed-region", Severity.HIGH, Category.REGION_ENDPOINT,
+    "KD402",
+    "malformed-region",
+    Severity.HIGH,
+    Category.REGION_ENDPOINT,
     "Region name is malformed",
     "Region names are lower case with hyphens (us-east-1). Underscores, capitals or spaces "
     "make the SDK build a wrong host name or sign for a region AWS rejects "
     "(AuthorizationHeaderMalformed, Could not connect to the endpoint URL).",
 )
 UNKNOWN_REGION = Rule(
-    "KD403", "unknown-region", Severity.HIGH, Category.REGION_ENDPOINT,
+    "KD403",
+    "unknown-region",
+    Severity.HIGH,
+    Category.REGION_ENDPOINT,
     "No AWS partition knows this region",
     "The region is well formed but not in botocore's partition data, so calls go to a host "
     "that does not exist.",
 )
 REGION_VARS_DISAGREE = Rule(
-    "KD404", "region-variables-disagree", Severity.MEDIUM, Category.REGION_ENDPOINT,
+    "KD404",
+    "region-variables-disagree",
+    Severity.MEDIUM,
+    Category.REGION_ENDPOINT,
     "AWS_REGION and AWS_DEFAULT_REGION disagree",
     "boto3 and the AWS CLI v1 read AWS_DEFAULT_REGION; the AWS CLI v2 and the other SDKs read "
     "AWS_REGION first. Tools then talk to different regions.",
 )
 ENDPOINT_OVERRIDE = Rule(
-    "KD405", "endpoint-override", Severity.INFO, Category.REGION_ENDPOINT,
+    "KD405",
+    "endpoint-override",
+    Severity.INFO,
+    Category.REGION_ENDPOINT,
     "Requests go to a custom endpoint",
     "An endpoint override is in effect; AWS keys sent there are unknown to that store, and "
     "that store's keys are unknown to AWS (InvalidAccessKeyId).",
 )
 OTHER_PARTITION = Rule(
-    "KD406", "non-commercial-partition", Severity.INFO, Category.REGION_ENDPOINT,
+    "KD406",
+    "non-commercial-partition",
+    Severity.INFO,
+    Category.REGION_ENDPOINT,
     "Region is outside the commercial AWS partition",
     "China (cn-) and GovCloud (us-gov-) regions form separate partitions with separate "
     "accounts: keys of one never work in another.",
 )
 AWS_REGION_IGNORED = Rule(
-    "KD407", "aws-region-ignored-by-boto3", Severity.MEDIUM, Category.REGION_ENDPOINT,
+    "KD407",
+    "aws-region-ignored-by-boto3",
+    Severity.MEDIUM,
+    Category.REGION_ENDPOINT,
     "AWS_REGION is set but boto3 does not read it",
     "botocore (boto3, AWS CLI v1) reads AWS_DEFAULT_REGION and the profile's region; "
     "AWS_REGION alone leaves a Python program without a region.",
 )
 
 RULES = (
-    NO_REGION, MALFORMED_REGION, UNKNOWN_REGION, REGION_VARS_DISAGREE, ENDPOINT_OVERRIDE,
-    OTHER_PARTITION, AWS_REGION_IGNORED,
+    NO_REGION,
+    MALFORMED_REGION,
+    UNKNOWN_REGION,
+    REGION_VARS_DISAGREE,
+    ENDPOINT_OVERRIDE,
+    OTHER_PARTITION,
+    AWS_REGION_IGNORED,
 )
 
 _WELL_FORMED = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d+$")
@@ -144,9 +170,19 @@ def _region_sources(ctx: AuditContext) -> list[tuple[str, str, Location]]:
         section = "default" if envm.profile == "default" else f"profile {envm.profile}"
         line = envm.config.line_of(section, "region")
         path = envm.config.path if line else envm.credentials.path
-        found.append((region, f"profile [{envm.profile}] region",
-                      Location(kind="file", path=path, line=line or envm.credentials.line_of(
-                          envm.profile, "region"), profile=envm.profile, key="region")))
+        found.append(
+            (
+                region,
+                f"profile [{envm.profile}] region",
+                Location(
+                    kind="file",
+                    path=path,
+                    line=line or envm.credentials.line_of(envm.profile, "region"),
+                    profile=envm.profile,
+                    key="region",
+                ),
+            )
+        )
     return found
 
 
@@ -183,9 +219,14 @@ def check_region(ctx: AuditContext) -> Iterator[Finding]:
         if problem is not None:
             rule, why, corrected = problem
             yield rule.finding(
-                f"{why} (set by {origin}" + ("; this is the region the SDK uses)" if in_use
-                                              else "; not the region boto3 uses now)"),
-                _fix_for(origin, corrected, profile), location,
+                f"{why} (set by {origin}"
+                + (
+                    "; this is the region the SDK uses)"
+                    if in_use
+                    else "; not the region boto3 uses now)"
+                ),
+                _fix_for(origin, corrected, profile),
+                location,
                 severity=None if in_use else Severity.MEDIUM,
             )
         elif in_use:
@@ -194,7 +235,8 @@ def check_region(ctx: AuditContext) -> Iterator[Finding]:
                 yield OTHER_PARTITION.finding(
                     f"{value} belongs to the {part} partition; only keys created in that "
                     "partition work there.",
-                    "Nothing to fix if these keys were created there.", location,
+                    "Nothing to fix if these keys were created there.",
+                    location,
                 )
     env = ctx.env
     a, b = env.get("AWS_DEFAULT_REGION"), env.get("AWS_REGION")
@@ -217,15 +259,25 @@ def check_endpoints(ctx: AuditContext) -> Iterator[Finding]:
             overrides.append((name, value, Location(kind="env", key=name)))
     profile_cfg = ctx.environment.profile_config
     if isinstance(profile_cfg.get("endpoint_url"), str):
-        overrides.append(("endpoint_url", profile_cfg["endpoint_url"],
-                          Location(kind="file", path=ctx.environment.config.path,
-                                   profile=ctx.environment.profile, key="endpoint_url")))
+        overrides.append(
+            (
+                "endpoint_url",
+                profile_cfg["endpoint_url"],
+                Location(
+                    kind="file",
+                    path=ctx.environment.config.path,
+                    profile=ctx.environment.profile,
+                    key="endpoint_url",
+                ),
+            )
+        )
     for name, value, location in overrides:
         yield ENDPOINT_OVERRIDE.finding(
             f"{name}={value} sends requests there instead of AWS; keys must be ones that "
             "endpoint knows.",
-            f"unset {name}" if name.startswith("AWS_") else
-            "Remove endpoint_url from the profile if AWS is meant",
+            f"unset {name}"
+            if name.startswith("AWS_")
+            else "Remove endpoint_url from the profile if AWS is meant",
             location,
         )
 
