@@ -354,3 +354,12 @@ def test_planning_a_tidy_never_imports_boto3_or_a_botocore_session(
     proc = subprocess.run([sys.executable, "-c", code], env=clean_env, capture_output=True,
                           text=True, timeout=60)
     assert "LOADED []" in proc.stdout, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize(("before", "after"), [(0o644, 0o600), (0o660, 0o600), (0o400, 0o400),
+                                               (0o600, 0o600)])
+def test_modes(before: int, after: int, clean_env: dict[str, str]) -> None:
+    install("messy", clean_env, mode=before)
+    run_fix(clean_env, "tidy", "--apply")
+    for name in FILES:
+        assert stat.S_IMODE((aws_dir(clean_env) / name).stat().st_mode) == after

@@ -208,11 +208,29 @@ class Verify(Step):
         )
 
 
+# What a key too new for every IAM endpoint gets back: worth a retry, not a rollback.
+_PROPAGATION_CODES = ("InvalidClientTokenId", "SignatureDoesNotMatch")
+
+
+def _with_new_key_retry(call: Callable[[], Any], timeout: float) -> Any:
+    """Run an IAM call signed with the new key, retrying while the key propagates."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return call()
+        except Exception as exc:
+            if error_code(exc) not in _PROPAGATION_CODES or time.monotonic() >= deadline:
+                raise
+            time.sleep(1.0)
+
+
 class SetStatus(Step):
-    def __init__(self, target: RotationTarget, user: str, old_key_id: str) -> None:
+    def __init__(self, target: RotationTarget, user: str, old_key_id: str,
+                 timeout: float = DEFAULT_VERIFY_SECONDS) -> None:
         self.target = target
         self.user = user
         self.old_key_id = old_key_id
+        self.timeout = timeout
         self.title = (
             f"AWS iam:UpdateAccessKey UserName={user} AccessKeyId={mask_key_id(old_key_id)} "
             "Status=Inactive (signed with the new key)"
@@ -220,7 +238,12 @@ class SetStatus(Step):
 
     def _set(self, state: RunState, status: str) -> None:
         client = self.target.client("iam", state.values["new_key_id"], state.values["new_secret"])
-        client.update_access_key(UserName=self.user, AccessKeyId=self.old_key_id, Status=status)
+        _with_new_key_retry(
+            lambda: client.update_access_key(
+                UserName=self.user, AccessKeyId=self.old_key_id, Status=status
+            ),
+            self.timeout,
+        )
 
     def run(self, state: RunState) -> None:
         self._set(state, "Inactive")
@@ -361,7 +384,7 @@ def plan_rotation(
         plan.steps.append(FileWrite(path, before, _new_key_render(matches, header), preview,
                                     why=f"new key for profile {target.profile}"))
         plan.steps.append(Verify(target, caller, timeout))
-        plan.steps.append(SetStatus(target, caller.user, target.key_id))
+        plan.steps.append(SetStatus(target, caller.user, target.key_id, timeout))
         if delete_old:
             plan.steps.append(DeleteOld(target, caller.user, target.key_id))
         else:
@@ -369,6 +392,10 @@ def plan_rotation(
                 f"the old key {mask_key_id(target.key_id)} stays Inactive (reversible); "
                 "add --delete-old to delete it once the new one is verified"
             )
+        plan.notes.append(
+            f"the backup of {path} (mode 0600) keeps the old key; delete it once the new "
+            "key has served you for a while"
+        )
     else:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         home = environ.get("HOME") or os.path.expanduser("~")

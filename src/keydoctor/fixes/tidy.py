@@ -231,6 +231,13 @@ def tidy_sections(text: str, kind: str) -> TidyResult:
     return result
 
 
+def wanted_mode(mode: int | None) -> int:
+    """600 when group or others have any access; a stricter mode (400, 700) stays."""
+    if mode is None or mode & 0o077:
+        return FILE_MODE
+    return mode
+
+
 def _read_text(path: str) -> tuple[bytes, str] | str | None:
     """The file's bytes and text; a reason (str) when tidy must leave it alone; None if absent."""
     if os.path.isdir(path):
@@ -281,19 +288,20 @@ def plan_tidy(files: list[tuple[str, str]]) -> list[Plan]:
         data, text = read
         values = tidy_values(text)
         mode = atomic.file_mode(path)
+        wanted = wanted_mode(mode)
         if values.text != text:
             safe.steps.append(FileWrite(path, data, _fixed(values.text), values.text,
-                                        mode=FILE_MODE, why="; ".join(values.changes)))
+                                        mode=wanted, why="; ".join(values.changes)))
             safe.notes.extend(f"{path}: {c}" for c in values.changes)
-        elif mode is not None and mode != FILE_MODE:
-            safe.steps.append(Chmod(path, FILE_MODE))
-        if mode is not None and mode != FILE_MODE:
-            safe.notes.append(f"{path}: mode {mode:o} -> {FILE_MODE:o} (only you can read it)")
+        elif mode is not None and mode != wanted:
+            safe.steps.append(Chmod(path, wanted))
+        if mode is not None and mode != wanted:
+            safe.notes.append(f"{path}: mode {mode:o} -> {wanted:o} (only you can read it)")
         sections = tidy_sections(values.text, kind)
         if sections.text != values.text:
             unsafe.steps.append(FileWrite(path, values.text.encode("utf-8"),
                                           _fixed(sections.text), sections.text,
-                                          mode=FILE_MODE, why="; ".join(sections.changes)))
+                                          mode=wanted, why="; ".join(sections.changes)))
             unsafe.notes.extend(f"{path}: {c}" for c in sections.changes)
         unsafe.notes.extend(f"{path}: not fixed: {item}" for item in sections.left)
     return [p for p in (safe, unsafe) if p.steps or p.notes]
