@@ -287,3 +287,35 @@ def test_dead_key_is_refused(moto_server: Emulator, clean_env: dict[str, str]) -
     assert proc.returncode == 2
     assert "does not work" in proc.stdout
     assert creds_path(clean_env).read_bytes() == original
+
+
+def _no_list_policy() -> dict[str, Any]:
+    policy = json.loads(json.dumps(SELF_ROTATION))
+    policy["Statement"][0]["Action"].remove("iam:ListAccessKeys")
+    return policy
+
+
+def test_rotation_without_list_permission(moto_server: Emulator,
+                                          clean_env: dict[str, str]) -> None:
+    keys = new_user(moto_server, _no_list_policy())
+    write_creds(clean_env, keys)
+    proc = run_fix(clean_env, moto_server, "--apply", "--unsafe")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "iam:ListAccessKeys denied" in proc.stdout
+    new_id, new_secret = file_key(clean_env)
+    assert key_works(moto_server, keys.user, new_id, new_secret)
+
+
+def test_two_key_limit_found_by_iam_itself(moto_server: Emulator,
+                                           clean_env: dict[str, str]) -> None:
+    """Without iam:ListAccessKeys the limit shows at CreateAccessKey; nothing changes."""
+    keys = new_user(moto_server, _no_list_policy())
+    moto_server.client("iam").create_access_key(UserName=keys.user)
+    original = write_creds(clean_env, keys)
+    before = keys_of(moto_server, keys.user)
+    proc = run_fix(clean_env, moto_server, "--apply", "--unsafe")
+    assert proc.returncode == 2
+    assert "already has two access keys" in proc.stdout
+    assert "will not choose" in proc.stdout
+    assert creds_path(clean_env).read_bytes() == original
+    assert keys_of(moto_server, keys.user) == before

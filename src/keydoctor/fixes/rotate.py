@@ -97,7 +97,18 @@ class CreateKey(Step):
         )
 
     def run(self, state: RunState) -> None:
-        created = self.target.client("iam").create_access_key(UserName=self.user)["AccessKey"]
+        try:
+            created = self.target.client("iam").create_access_key(
+                UserName=self.user)["AccessKey"]
+        except Exception as exc:
+            if error_code(exc) == "LimitExceeded":
+                raise FixError(
+                    f"user {self.user} already has two access keys, the most IAM allows; "
+                    "keydoctor will not choose a key to delete. List them with aws iam "
+                    f"list-access-keys --user-name {self.user}, delete the one nothing "
+                    "uses, then run this fix again"
+                ) from None
+            raise
         secret = Secret(created["SecretAccessKey"])
         if self.redactor is not None:
             self.redactor.add_secret(secret.reveal())
@@ -346,9 +357,15 @@ def plan_rotation(
     try:
         keys = target.client("iam").list_access_keys(UserName=caller.user)["AccessKeyMetadata"]
     except Exception as exc:
-        return _blocked(plan, f"iam:ListAccessKeys for {caller.user} failed "
-                        f"({error_code(exc) or type(exc).__name__}); the key needs IAM "
-                        "permissions on its own user to rotate itself")
+        if error_code(exc) not in ("AccessDenied", "AccessDeniedException"):
+            return _blocked(plan, f"iam:ListAccessKeys for {caller.user} failed "
+                            f"({error_code(exc) or type(exc).__name__})")
+        # Allowed to create keys but not to list them: IAM itself will refuse a third key.
+        keys = [{"AccessKeyId": target.key_id, "Status": "Active"}]
+        plan.notes.append(
+            f"the key may not list {caller.user}'s keys (iam:ListAccessKeys denied); if the "
+            "user already has two keys, the first step fails and nothing changes"
+        )
     others = [k for k in keys if k["AccessKeyId"] != target.key_id]
     if len(keys) >= KEY_LIMIT:
         listed = "; ".join(
