@@ -96,8 +96,21 @@ def test_every_mapped_code_is_a_real_rule() -> None:
     from keydoctor.checks import all_rules
 
     rules = all_rules()
-    assert set(FINDING_FIXES) <= set(rules)
-    assert all(fix in ("tidy", "move-keys") for fix in FINDING_FIXES.values())
+    offline = {code for code in FINDING_FIXES if code[2] in "12345"}
+    assert offline <= set(rules)
+    assert all(FINDING_FIXES[code] in ("tidy", "move-keys") for code in offline)
+    assert set(FINDING_FIXES.values()) <= {"tidy", "move-keys", "rotate-key", "set-region"}
+
+
+def test_findings_choose_fixes_in_a_stable_order() -> None:
+    from keydoctor.model import Category, Finding, Severity
+
+    def finding(code: str) -> Finding:
+        return Finding(code, Severity.HIGH, Category.HYGIENE, "t", "e", "f")
+
+    assert fixes_for_findings([finding("KD712"), finding("KD205"), finding("KD305")]) == [
+        "tidy", "rotate-key", "move-keys"]
+    assert fixes_for_findings([finding("KD999")]) == []
 
 
 # -- the lab's "fix it" hook -------------------------------------------------------------
@@ -176,3 +189,16 @@ def test_botocore_reads_what_set_options_writes(
             assert line in remaining
     if "\r\n" in text:  # inserted lines follow the file's own line endings
         assert out.count("\n") == out.count("\r\n")
+
+
+def test_tidy_then_rotate_in_one_run(moto_server: Emulator, clean_env: dict[str, str]) -> None:
+    keys = moto_server.create_user(f"lab{uuid.uuid4().hex[:8]}", SELF_ROTATION)
+    path = Path(clean_env["HOME"]) / ".aws" / "credentials"
+    path.write_bytes(f"[default]\r\naws_access_key_id = {keys.access_key_id} \r\n"
+                     f"aws_secret_access_key = {keys.secret_access_key}\r\n".encode())
+    report = fix_scenario(clean_env, fixes=["tidy", "rotate-key"],
+                          endpoint_url=moto_server.endpoint, unsafe=True)
+    assert report.ok, report.summary()
+    text = path.read_bytes().decode()
+    assert "\r" not in text and keys.access_key_id not in text
+    assert text.startswith("[default]\naws_access_key_id = AKIA")

@@ -165,6 +165,7 @@ def test_tidy_failure_after_each_step_restores_every_byte_and_mode(
         safe = (FIXTURES / "messy" / "expected-safe" / name).read_bytes()
         if step <= 2:
             assert (data, mode) == before[name]
+            assert "tidy-sections: FAILED: not run: tidy failed" in proc.stdout
         else:
             assert data == safe and mode == 0o600
     # Every original is recoverable: in place or in a backup.
@@ -363,3 +364,20 @@ def test_modes(before: int, after: int, clean_env: dict[str, str]) -> None:
     run_fix(clean_env, "tidy", "--apply")
     for name in FILES:
         assert stat.S_IMODE((aws_dir(clean_env) / name).stat().st_mode) == after
+
+
+def test_fixes_of_one_run_build_on_each_other(clean_env: dict[str, str]) -> None:
+    """tidy rewrites the config file, then move-keys removes the keys from *that* text."""
+    aws = aws_dir(clean_env)
+    (aws / "config").write_bytes(CONFIG_WITH_KEYS.replace("\n", "\r\n").encode())
+    os.chmod(aws / "config", 0o644)
+    proc = run_fix(clean_env, "--apply")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "tidy: applied" in proc.stdout and "move-keys: applied" in proc.stdout
+    assert (aws / "config").read_bytes() == (
+        b"# shared with the team\n[default]\nregion = eu-west-1\noutput = json\n\n[profile ci]\n"
+    )
+    assert b"AKIAY34FZKBOKMUTVV7B" in (aws / "credentials").read_bytes()
+    # The original, CRLF and all, is in a backup.
+    assert any(b.read_bytes() == CONFIG_WITH_KEYS.replace("\n", "\r\n").encode()
+               for b in backups(clean_env, "config"))

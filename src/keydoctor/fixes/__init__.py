@@ -36,9 +36,9 @@ __all__ = [
 
 FIX_NAMES = ("tidy", "rotate-key", "set-region", "move-keys")
 
-# Which fix repairs which finding. Codes not listed have no automatic fix: rotation is
-# never chosen for the user (it is unsafe and needs a profile named on purpose), and
-# set-region needs the bucket it is about.
+# Which fix repairs which finding. Codes not listed have no automatic fix. rotate-key is
+# unsafe, so even when a finding calls for it, ``--apply`` runs it only with ``--unsafe``;
+# set-region needs the bucket it is about and is dropped when none is named.
 FINDING_FIXES: dict[str, str] = {
     "KD101": "tidy",  # whitespace around a value
     "KD102": "tidy",  # quotes around a value
@@ -52,6 +52,10 @@ FINDING_FIXES: dict[str, str] = {
     "KD306": "tidy",  # byte-order mark
     "KD309": "tidy",  # padding around a value in the file
     "KD205": "move-keys",  # keys in the config file
+    # Live findings (probes), when a caller passes them in:
+    "KD702": "set-region",  # the bucket is in another region (needs the bucket named)
+    "KD711": "rotate-key",  # AWS quarantined the key as exposed
+    "KD712": "rotate-key",  # the key is old
 }
 
 
@@ -94,8 +98,10 @@ def plan_fixes(
 
             findings = run_audit(profile=profile, environ=environ).findings
         chosen = fixes_for_findings(findings)
-        if bucket:
+        if bucket and "set-region" not in chosen:
             chosen.append("set-region")
+        elif not bucket and "set-region" in chosen:
+            chosen.remove("set-region")  # it cannot run without the bucket's name
     config_path, creds_path = _shared_paths(environ)
     plans: list[Plan] = []
     for name in FIX_NAMES:
@@ -168,20 +174,28 @@ def _plan_set_region(
 def apply_plans(plans: Sequence[Plan], *, allow_unsafe: bool) -> list[Outcome]:
     """Apply every plan in order; an unsafe one is skipped without ``allow_unsafe``.
 
-    Each plan rolls itself back when one of its steps fails; the plans after a failed one
-    still run only if they do not depend on it (a later plan re-checks the bytes it was
-    computed from and refuses when they differ).
+    Each plan rolls itself back when one of its steps fails, and the plans after it do not
+    run (they may build on it). A plan that touches a file an earlier plan of the run wrote
+    applies its change to that new text; a file changed by anyone else is refused.
     """
     counter = StepCounter()
     outcomes: list[Outcome] = []
+    failed: str | None = None
     for plan in plans:
         if not plan.steps and plan.blocked is None:
+            continue
+        if failed is not None:
+            # A later fix may build on the one that failed (tidy-sections on tidy): stop.
+            outcomes.append(Outcome(plan, False, [], [], error=f"not run: {failed} failed"))
             continue
         if plan.safety is Safety.UNSAFE and not allow_unsafe:
             outcomes.append(Outcome(plan, False, [], [], error="unsafe: needs --unsafe",
                                     skipped=True))
             continue
-        outcomes.append(execute(plan, counter))
+        outcome = execute(plan, counter)
+        outcomes.append(outcome)
+        if outcome.error is not None and not outcome.applied:
+            failed = plan.name
     return outcomes
 
 

@@ -11,8 +11,8 @@ cannot know which pair is the one meant.
 from __future__ import annotations
 
 from keydoctor.fixes import atomic, ini
-from keydoctor.fixes.plan import FileWrite, Plan, Safety
-from keydoctor.fixes.tidy import _fixed, clean_value
+from keydoctor.fixes.plan import FileWrite, Plan, RunState, Safety
+from keydoctor.fixes.tidy import clean_value
 from keydoctor.redact import mask_key_id
 
 KEY_NAMES = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token",
@@ -50,7 +50,8 @@ def plan_move_keys(config_path: str, credentials_path: str) -> Plan:
         plan.notes.append(f"{credentials_path} is not UTF-8 text; move-keys left it alone")
         return plan
 
-    new_config, new_creds = config_text, creds_text
+    additions: list[tuple[str, dict[str, str]]] = []  # profile -> keys for the credentials
+    removals: list[tuple[str, set[str]]] = []  # profile -> keys leaving the config file
     moved: list[str] = []
     for span in ini.spans(ini.split_lines(config_text)):
         profile = _profile_of(span.header)
@@ -65,7 +66,6 @@ def plan_move_keys(config_path: str, credentials_path: str) -> Plan:
             found = ini.get_option(creds_text, creds_match, key)
             if found is not None:
                 existing[key] = found
-        config_match = ini.profile_matcher("config", profile)
         if existing:
             same = set(existing) <= set(values) and all(
                 clean_value(k, existing.get(k, "")) == clean_value(k, v)
@@ -80,25 +80,33 @@ def plan_move_keys(config_path: str, credentials_path: str) -> Plan:
                     f"Delete the pair you do not use from {config_path}"
                 )
                 continue
-            new_config = ini.remove_options(new_config, config_match, set(values))
+            removals.append((profile, set(values)))
             moved.append(f"profile {profile}: removed from {config_path} (the credentials "
                          "file already holds the same keys)")
             continue
-        new_creds = ini.set_options(
-            new_creds,
-            creds_match,
-            profile,
-            {k: clean_value(k, v) for k, v in values.items()},
-        )
-        new_config = ini.remove_options(new_config, config_match, set(values))
+        additions.append((profile, {k: clean_value(k, v) for k, v in values.items()}))
+        removals.append((profile, set(values)))
         moved.append(f"profile {profile}: {', '.join(values)} moved to {credentials_path}")
     if not moved:
         return plan
+
+    def add_keys(text: str, _state: RunState) -> str:
+        for profile, values in additions:
+            text = ini.set_options(text, ini.profile_matcher("credentials", profile), profile,
+                                   values)
+        return text
+
+    def remove_keys(text: str, _state: RunState) -> str:
+        for profile, keys in removals:
+            text = ini.remove_options(text, ini.profile_matcher("config", profile), keys)
+        return text
+
     # The credentials file is written first: at every instant the keys exist somewhere.
+    new_creds = add_keys(creds_text, RunState())
     if new_creds != creds_text:
-        plan.steps.append(FileWrite(credentials_path, creds_bytes, _fixed(new_creds), new_creds,
+        plan.steps.append(FileWrite(credentials_path, creds_bytes, add_keys, new_creds,
                                     mode=0o600, why="receives the keys"))
-    plan.steps.append(FileWrite(config_path, config_bytes, _fixed(new_config), new_config,
-                                why="keys removed"))
+    plan.steps.append(FileWrite(config_path, config_bytes, remove_keys,
+                                remove_keys(config_text, RunState()), why="keys removed"))
     plan.notes.extend(moved)
     return plan

@@ -52,6 +52,9 @@ class RunState:
     values: dict[str, Any] = field(default_factory=dict)
     backups: list[str] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
+    # Bytes this run itself wrote, by path, shared by every plan of the run: a later plan
+    # may build on an earlier plan's write, never on someone else's edit.
+    written: dict[str, bytes] = field(default_factory=dict)
 
 
 class Step:
@@ -94,10 +97,12 @@ def unified_diff(path: str, before: str, after: str) -> str:
 class FileWrite(Step):
     """Replace a file's content (and optionally its mode), with a backup and atomically.
 
-    ``before`` is the content the plan was computed from: if the file changed since, the
-    step refuses to run rather than overwrite someone's edit. ``render`` makes the new
-    content at run time from the file's text and the run state (a rotation only knows the
-    new key then); ``preview_after`` is what the diff shows instead (placeholders).
+    ``before`` is the content the plan was computed from: if the file changed since (other
+    than by an earlier plan of the same run), the step refuses to run rather than overwrite
+    someone's edit. ``render`` transforms the file's text as it is at run time, with the
+    run state (a rotation only knows the new key then), so that two fixes of one run can
+    touch the same file in turn; ``preview_after`` is what the diff shows (placeholders
+    instead of a new secret).
     """
 
     def __init__(
@@ -118,6 +123,7 @@ class FileWrite(Step):
         self.title = f"write {path}" + (f" ({why})" if why and len(why) <= 60 else "")
         self._backup: str | None = None
         self._old_mode: int | None = None
+        self._found: bytes | None = None
 
     @property
     def before_text(self) -> str:
@@ -142,28 +148,35 @@ class FileWrite(Step):
 
     def run(self, state: RunState) -> None:
         current = atomic.read_bytes(self.path)
-        if current != self.before:
+        ours = state.written.get(atomic.real_target(self.path))
+        if current != self.before and (ours is None or current != ours):
             raise FixError(
                 f"{self.path} changed after the fix was planned; nothing was written. "
                 "Run the fix again to plan it against the new content."
             )
+        self._found = current
         self._old_mode = atomic.file_mode(self.path)
         if current is not None:
             self._backup = atomic.make_backup(self.path, current)
             state.backups.append(self._backup)
-        text = self.render(self.before_text, state)
+        text = self.render(current.decode("utf-8") if current is not None else "", state)
+        data = text.encode("utf-8")
         mode = self.mode if self.mode is not None else (self._old_mode or atomic.NEW_FILE_MODE)
-        atomic.write_atomic(self.path, text.encode("utf-8"), mode)
+        atomic.write_atomic(self.path, data, mode)
+        state.written[atomic.real_target(self.path)] = data
         state.log.append(
             f"wrote {self.path}" + (f" (backup: {self._backup})" if self._backup else "")
         )
 
     def undo(self, state: RunState) -> None:
-        if self.before is None:
+        found = self._found
+        if found is None:
             atomic.remove_file(self.path)
+            state.written.pop(atomic.real_target(self.path), None)
         else:
-            atomic.write_atomic(self.path, self.before, self._old_mode or atomic.NEW_FILE_MODE)
-        state.log.append(f"restored {self.path} to its original content")
+            atomic.write_atomic(self.path, found, self._old_mode or atomic.NEW_FILE_MODE)
+            state.written[atomic.real_target(self.path)] = found
+        state.log.append(f"restored {self.path} to what it was before this step")
 
 
 class Chmod(Step):
@@ -226,10 +239,12 @@ def _hook(env_name: str) -> int | None:
 
 
 class StepCounter:
-    """Numbers steps across every plan of one run, for the fault hooks."""
+    """What every plan of one run shares: the step numbers (for the fault hooks) and the
+    bytes the run has written."""
 
     def __init__(self) -> None:
         self.done = 0
+        self.written: dict[str, bytes] = {}
 
     def after_step(self) -> None:
         self.done += 1
@@ -242,7 +257,7 @@ class StepCounter:
 def execute(plan: Plan, counter: StepCounter | None = None) -> Outcome:
     """Run a plan's steps; on any failure undo what ran, newest first, and say so."""
     counter = counter or StepCounter()
-    state = RunState()
+    state = RunState(written=counter.written)
     if plan.blocked is not None:
         return Outcome(plan, False, [], [], error=plan.blocked)
     done: list[Step] = []

@@ -13,8 +13,7 @@ from typing import Any
 
 from keydoctor.fixes import atomic, ini
 from keydoctor.fixes.aws import error_code, make_client
-from keydoctor.fixes.plan import FileWrite, FixError, Plan, Safety
-from keydoctor.fixes.tidy import _fixed
+from keydoctor.fixes.plan import FileWrite, FixError, Plan, RunState, Safety
 from keydoctor.model import Secret
 
 _LEGACY_LOCATIONS = {"": "us-east-1", "EU": "eu-west-1"}
@@ -71,13 +70,16 @@ def plan_set_region(config_path: str, profile: str, region: str, current: str | 
         raise FixError(f"{config_path} is not UTF-8 text; save it as UTF-8 first") from None
     except OSError as exc:
         raise FixError(f"{config_path} cannot be read ({exc.strerror or exc})") from None
-    after = ini.set_options(
-        text,
-        ini.profile_matcher("config", profile),
-        ini.section_header_for("config", profile),
-        {"region": region},
-    )
-    plan.steps.append(FileWrite(config_path, before, _fixed(after), after,
+    def render(current: str, _state: RunState) -> str:
+        return ini.set_options(
+            current,
+            ini.profile_matcher("config", profile),
+            ini.section_header_for("config", profile),
+            {"region": region},
+        )
+
+    after = render(text, RunState())
+    plan.steps.append(FileWrite(config_path, before, render, after,
                                 mode=None if before is not None else 0o600,
                                 why=f"region of profile {profile}"))
     if current:

@@ -258,9 +258,13 @@ def _read_text(path: str) -> tuple[bytes, str] | str | None:
         return f"{path} is not UTF-8 text; tidy left it alone (save it as UTF-8 first)"
 
 
-def _fixed(after: str) -> Callable[[str, RunState], str]:
-    def render(_before: str, _state: RunState) -> str:
-        return after
+def _tidy_values_render(text: str, _state: RunState) -> str:
+    return tidy_values(text).text
+
+
+def _tidy_sections_render(kind: str) -> Callable[[str, RunState], str]:
+    def render(text: str, _state: RunState) -> str:
+        return tidy_sections(text, kind).text
 
     return render
 
@@ -290,7 +294,7 @@ def plan_tidy(files: list[tuple[str, str]]) -> list[Plan]:
         mode = atomic.file_mode(path)
         wanted = wanted_mode(mode)
         if values.text != text:
-            safe.steps.append(FileWrite(path, data, _fixed(values.text), values.text,
+            safe.steps.append(FileWrite(path, data, _tidy_values_render, values.text,
                                         mode=wanted, why="; ".join(values.changes)))
             safe.notes.extend(f"{path}: {c}" for c in values.changes)
         elif mode is not None and mode != wanted:
@@ -300,7 +304,7 @@ def plan_tidy(files: list[tuple[str, str]]) -> list[Plan]:
         sections = tidy_sections(values.text, kind)
         if sections.text != values.text:
             unsafe.steps.append(FileWrite(path, values.text.encode("utf-8"),
-                                          _fixed(sections.text), sections.text,
+                                          _tidy_sections_render(kind), sections.text,
                                           mode=wanted, why="; ".join(sections.changes)))
             unsafe.notes.extend(f"{path}: {c}" for c in sections.changes)
         unsafe.notes.extend(f"{path}: not fixed: {item}" for item in sections.left)
