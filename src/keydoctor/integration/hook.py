@@ -43,7 +43,7 @@ class _State:
         self.lock = threading.Lock()
         self.global_on = False
         self.probe = False
-        self.original_create_client: Any = None
+        self.originals: dict[str, Any] = {}  # botocore Session methods we wrapped
         self.sessions: weakref.WeakSet[Any] = weakref.WeakSet()  # sessions with our handler
 
 
@@ -110,6 +110,18 @@ def _diagnose_failed_call_unguarded(client: Any, operation: str, exc: BaseExcept
 
 
 def _diagnose_failed_create(
+    session: Any, args: tuple[Any, ...], kwargs: dict[str, Any], exc: BaseException
+) -> None:
+    if getattr(_GUARD, "active", False):
+        return
+    _GUARD.active = True
+    try:
+        _diagnose_failed_create_unguarded(session, args, kwargs, exc)
+    finally:
+        _GUARD.active = False
+
+
+def _diagnose_failed_create_unguarded(
     session: Any, args: tuple[Any, ...], kwargs: dict[str, Any], exc: BaseException
 ) -> None:
     try:
@@ -202,24 +214,46 @@ def install(session: Any = None, *, probe: bool = False) -> None:
         STATE.probe = probe
         if STATE.global_on:
             return
-        original = botocore.session.Session.create_client
-        STATE.original_create_client = original
-
-        @functools.wraps(original)
-        def create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
-            if self not in STATE.sessions:
-                try:
-                    _register(self, False)
-                except Exception:
-                    pass
-            try:
-                return original(self, *args, **kwargs)
-            except Exception as exc:
-                _diagnose_failed_create(self, args, kwargs, exc)
-                raise
-
-        botocore.session.Session.create_client = create_client  # type: ignore[method-assign]
+        cls = botocore.session.Session
+        STATE.originals = {name: getattr(cls, name) for name in _SESSION_METHODS}
+        cls.create_client = _global_create_client(STATE.originals["create_client"])  # type: ignore[method-assign]
+        cls.get_scoped_config = _global_scoped_config(STATE.originals["get_scoped_config"])  # type: ignore[method-assign]
         STATE.global_on = True
+
+
+# Session methods wrapped by the global install: client creation (NoRegionError,
+# PartialCredentialsError ...) and the profile lookup (ProfileNotFound, which boto3
+# already meets in ``boto3.Session()``).
+_SESSION_METHODS = ("create_client", "get_scoped_config")
+
+
+def _global_create_client(original: Any) -> Any:
+    @functools.wraps(original)
+    def create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if self not in STATE.sessions:
+            try:
+                _register(self, False)
+            except Exception:
+                pass
+        try:
+            return original(self, *args, **kwargs)
+        except Exception as exc:
+            _diagnose_failed_create(self, args, kwargs, exc)
+            raise
+
+    return create_client
+
+
+def _global_scoped_config(original: Any) -> Any:
+    @functools.wraps(original)
+    def get_scoped_config(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return original(self, *args, **kwargs)
+        except Exception as exc:
+            _diagnose_failed_create(self, (), {}, exc)
+            raise
+
+    return get_scoped_config
 
 
 def _wrap_create_client(bound: Any, session: Any) -> Any:
@@ -257,8 +291,9 @@ def uninstall(session: Any = None) -> None:
                 del core.create_client
             STATE.sessions.discard(core)
         if session is None and STATE.global_on:
-            botocore.session.Session.create_client = STATE.original_create_client  # type: ignore[method-assign]
-            STATE.original_create_client = None
+            for name, original in STATE.originals.items():
+                setattr(botocore.session.Session, name, original)
+            STATE.originals = {}
             STATE.global_on = False
             STATE.probe = False
 
