@@ -271,9 +271,38 @@ def _hints(error: ErrorFacts, facts: ClientFacts | None, tool: str | None) -> di
             hints["service"] = facts.service
         if facts.region:
             hints["region"] = facts.region
-        if facts.endpoint_url:
+        if facts.endpoint_url and not _deliberate_local_pair(facts):
             hints["endpoint_url"] = facts.endpoint_url
     return hints
+
+
+def _deliberate_local_pair(facts: ClientFacts) -> bool:
+    """Keys given in code to a client of a loopback endpoint (a local emulator).
+
+    The catalog reads a non-AWS endpoint as a clue that the keys belong to another
+    store, which is right for pasted text and for keys that the chain picked up. When
+    the program itself handed these keys to a client of 127.0.0.1/localhost, it paired
+    them with its local emulator on purpose, so the endpoint is no such clue.
+    """
+    if facts.method != "explicit" or not facts.endpoint_url:
+        return False
+    host = facts.endpoint_url.split("://", 1)[-1].split("/", 1)[0]
+    host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    return host.strip("[]") in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
+
+
+def _proven_first(causes: tuple[Cause, ...], findings: tuple[Finding, ...]) -> tuple[Cause, ...]:
+    """Causes that a critical audit finding proves come first.
+
+    A critical finding is not a clue but a fact about the very credentials the client
+    used (an ASIA key without its token cannot work), so the causes of its category
+    rank above anything inferred from the message alone.
+    """
+    proven = {f.category for f in findings if f.severity is Severity.CRITICAL}
+    if not proven:
+        return causes
+    first = [c for c in causes if c.category in proven]
+    return tuple(first + [c for c in causes if c.category not in proven])
 
 
 def _scrub_cause(cause: Cause, redactor: Redactor) -> Cause:
@@ -311,6 +340,7 @@ def build(
     explanation, causes = _catalog_causes(error, findings, _hints(error, facts, tool))
     if not causes:
         causes = _finding_causes(findings)
+    causes = _proven_first(causes, findings)
     if probe is not None and probe.get("ok"):
         causes = _after_good_identity(causes)
     redactor = facts.redactor() if facts is not None else Redactor()

@@ -208,13 +208,16 @@ def install(session: Any = None, *, probe: bool = False) -> None:
                 bound = type(core).create_client.__get__(core)
                 core.create_client = _wrap_create_client(bound, core)
         return
-    import botocore.session
+    import importlib
 
+    # By module name, not attribute: this may run while botocore.session is still
+    # being imported (install on import), before it is set on the botocore package.
+    session_module = importlib.import_module("botocore.session")
     with STATE.lock:
         STATE.probe = probe
         if STATE.global_on:
             return
-        cls = botocore.session.Session
+        cls = session_module.Session
         STATE.originals = {name: getattr(cls, name) for name in _SESSION_METHODS}
         cls.create_client = _global_create_client(STATE.originals["create_client"])  # type: ignore[method-assign]
         cls.get_scoped_config = _global_scoped_config(STATE.originals["get_scoped_config"])  # type: ignore[method-assign]
