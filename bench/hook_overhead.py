@@ -32,7 +32,9 @@ from keydoctor.integration.hook import DiagnosingClientMixin
 from keydoctor.lab.emulator import Emulator
 
 
-def paired(plain: Callable[[], Any], hooked: Callable[[], Any], pairs: int) -> tuple[float, float, float]:
+def paired(
+    plain: Callable[[], Any], hooked: Callable[[], Any], pairs: int
+) -> tuple[float, float, float]:
     """Median seconds per call of each, and the median of the paired differences.
 
     Calls are interleaved one by one (the order alternating), so that load from other

@@ -93,19 +93,21 @@ def assert_diagnosed(exc: ClientError, code: str, category: str, *secrets: str) 
     assert isinstance(diagnosis, Diagnosis)
     assert diagnosis.top is not None and diagnosis.top.category.value == category
     assert diagnosis.error_code == code
-    rendered = str(exc) + json.dumps(diagnosis.to_dict()) + "".join(
-        traceback.format_exception(exc)
-    )
+    rendered = str(exc) + json.dumps(diagnosis.to_dict()) + "".join(traceback.format_exception(exc))
     for secret in secrets:
         assert secret not in rendered
     return diagnosis
 
 
-def test_wrong_secret_names_secret(hooked: None, moto_server: Emulator, world: dict[str, Any]) -> None:
+def test_wrong_secret_names_secret(
+    hooked: None, moto_server: Emulator, world: dict[str, Any]
+) -> None:
     reader: Keys = world["reader"]
     client = s3(moto_server, reader.access_key_id, WRONG_SECRET)
     exc = failing(lambda: client.list_objects_v2(Bucket=world["bucket"]))
-    assert_diagnosed(exc, "SignatureDoesNotMatch", "secret-wrong", WRONG_SECRET, reader.secret_access_key)
+    assert_diagnosed(
+        exc, "SignatureDoesNotMatch", "secret-wrong", WRONG_SECRET, reader.secret_access_key
+    )
     # The original message is still the first line, word for word.
     assert str(exc).splitlines()[0] == (
         "An error occurred (SignatureDoesNotMatch) when calling the ListObjectsV2 operation: "
@@ -113,7 +115,9 @@ def test_wrong_secret_names_secret(hooked: None, moto_server: Emulator, world: d
     )
 
 
-def test_unknown_key_names_key_id(hooked: None, moto_server: Emulator, world: dict[str, Any]) -> None:
+def test_unknown_key_names_key_id(
+    hooked: None, moto_server: Emulator, world: dict[str, Any]
+) -> None:
     unknown = "AKIAZ3MHL4QPDX7KWN2V"
     client = s3(moto_server, unknown, WRONG_SECRET)
     exc = failing(lambda: client.list_objects_v2(Bucket=world["bucket"]))
@@ -177,7 +181,9 @@ def test_exception_keeps_type_code_traceback_and_pickles(
     assert copy.response["Error"]["Code"] == "SignatureDoesNotMatch"
 
 
-def test_successful_call_is_untouched(hooked: None, moto_server: Emulator, world: dict[str, Any]) -> None:
+def test_successful_call_is_untouched(
+    hooked: None, moto_server: Emulator, world: dict[str, Any]
+) -> None:
     reader: Keys = world["reader"]
     client = s3(moto_server, reader.access_key_id, reader.secret_access_key)
     assert isinstance(client, DiagnosingClientMixin)  # the hook is really on this client
@@ -195,7 +201,9 @@ def test_successful_call_is_untouched(hooked: None, moto_server: Emulator, world
     assert len(AUDIT_CACHE) == 0  # nothing was audited for a call that succeeded
 
 
-def test_other_errors_pass_untouched(hooked: None, moto_server: Emulator, world: dict[str, Any]) -> None:
+def test_other_errors_pass_untouched(
+    hooked: None, moto_server: Emulator, world: dict[str, Any]
+) -> None:
     admin = moto_server.admin
     assert admin is not None
     client = s3(moto_server, admin.access_key_id, admin.secret_access_key)
@@ -214,7 +222,10 @@ def test_audit_is_cached(hooked: None, moto_server: Emulator, world: dict[str, A
 
 
 def test_install_for_one_session_only(
-    moto_server: Emulator, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch, clean_env: dict[str, str]
+    moto_server: Emulator,
+    world: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    clean_env: dict[str, str],
 ) -> None:
     monkeypatch.setenv("HOME", clean_env["HOME"])
     reader: Keys = world["reader"]
@@ -268,7 +279,10 @@ def test_profile_not_found(hooked: None, monkeypatch: pytest.MonkeyPatch, tmp_pa
 
 
 def test_probe_clears_the_keys_for_a_denial(
-    moto_server: Emulator, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch, clean_env: dict[str, str]
+    moto_server: Emulator,
+    world: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    clean_env: dict[str, str],
 ) -> None:
     monkeypatch.setenv("HOME", clean_env["HOME"])
     reader: Keys = world["reader"]

@@ -15,14 +15,14 @@ from keydoctor.model import Category
 # AWS CLI output as the CLI prints it (v1 and v2 share the "An error occurred" line).
 CLI_UNKNOWN_KEY = """$ aws s3 ls s3://reports-2024
 An error occurred (InvalidAccessKeyId) when calling the ListObjectsV2 operation: The AWS Access Key Id you provided does not exist in our records.
-"""
+"""  # noqa: E501
 CLI_NO_CREDENTIALS = """$ aws sts get-caller-identity
 
 Unable to locate credentials. You can configure credentials by running "aws configure".
 """
 CLI_EXPIRED = """$ aws s3 cp s3://reports-2024/a.csv .
 fatal error: An error occurred (ExpiredToken) when calling the HeadObject operation: The provided token has expired.
-"""
+"""  # noqa: E501
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzz9Xk3Tq2P"
 
 
@@ -66,7 +66,9 @@ def test_diagnose_text_never_shows_secrets() -> None:
     assert diagnosis.explanation.secret_in_text
 
 
-def test_diagnose_exception_without_hook(monkeypatch: pytest.MonkeyPatch, clean_env: dict[str, str]) -> None:
+def test_diagnose_exception_without_hook(
+    monkeypatch: pytest.MonkeyPatch, clean_env: dict[str, str]
+) -> None:
     monkeypatch.setenv("HOME", clean_env["HOME"])
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)

@@ -70,18 +70,26 @@ def program_env(
 
 
 def test_run_adds_the_diagnosis_without_code_changes(
-    tmp_path: Path, clean_env: dict[str, str], moto_server: Emulator, bucket_and_user: dict[str, Any]
+    tmp_path: Path,
+    clean_env: dict[str, str],
+    moto_server: Emulator,
+    bucket_and_user: dict[str, Any],
 ) -> None:
     app = tmp_path / "app.py"
     app.write_text(APP)
     theirs = tmp_path / "theirs"
     theirs.mkdir()
-    (theirs / "sitecustomize.py").write_text("import sys\nsys.stderr.write('their sitecustomize ran\\n')\n")
+    (theirs / "sitecustomize.py").write_text(
+        "import sys\nsys.stderr.write('their sitecustomize ran\\n')\n"
+    )
     env = program_env(clean_env, moto_server, bucket_and_user, WRONG_SECRET)
     env["PYTHONPATH"] = str(theirs)
     result = subprocess.run(
         [sys.executable, "-m", "keydoctor", "run", "--", sys.executable, str(app)],
-        env=env, capture_output=True, text=True, timeout=120,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 3, result.stderr  # the program's own exit code
     assert "caught ClientError SignatureDoesNotMatch" in result.stdout
@@ -93,7 +101,10 @@ def test_run_adds_the_diagnosis_without_code_changes(
 
 
 def test_without_run_the_program_is_unchanged(
-    tmp_path: Path, clean_env: dict[str, str], moto_server: Emulator, bucket_and_user: dict[str, Any]
+    tmp_path: Path,
+    clean_env: dict[str, str],
+    moto_server: Emulator,
+    bucket_and_user: dict[str, Any],
 ) -> None:
     app = tmp_path / "app.py"
     app.write_text(APP)
@@ -107,7 +118,10 @@ def test_without_run_the_program_is_unchanged(
 
 
 def test_run_passes_success_through(
-    tmp_path: Path, clean_env: dict[str, str], moto_server: Emulator, bucket_and_user: dict[str, Any]
+    tmp_path: Path,
+    clean_env: dict[str, str],
+    moto_server: Emulator,
+    bucket_and_user: dict[str, Any],
 ) -> None:
     app = tmp_path / "app.py"
     app.write_text(APP)
@@ -116,7 +130,10 @@ def test_run_passes_success_through(
     )
     result = subprocess.run(
         [sys.executable, "-m", "keydoctor", "run", "--", sys.executable, str(app)],
-        env=env, capture_output=True, text=True, timeout=120,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "no error"
@@ -125,7 +142,11 @@ def test_run_passes_success_through(
 
 def test_run_without_a_command_is_a_usage_error(clean_env: dict[str, str]) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "keydoctor", "run"], env=clean_env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "keydoctor", "run"],
+        env=clean_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
@@ -175,16 +196,25 @@ TEST_FILE = textwrap.dedent(
 )
 
 
-def run_pytest(tmp_path: Path, env: dict[str, str], *extra: str) -> subprocess.CompletedProcess[str]:
+def run_pytest(
+    tmp_path: Path, env: dict[str, str], *extra: str
+) -> subprocess.CompletedProcess[str]:
     (tmp_path / "test_user_code.py").write_text(TEST_FILE)
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra, str(tmp_path)],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=180,
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
 
 
 def test_pytest_plugin_adds_the_diagnosis(
-    tmp_path: Path, clean_env: dict[str, str], moto_server: Emulator, bucket_and_user: dict[str, Any]
+    tmp_path: Path,
+    clean_env: dict[str, str],
+    moto_server: Emulator,
+    bucket_and_user: dict[str, Any],
 ) -> None:
     env = program_env(clean_env, moto_server, bucket_and_user, WRONG_SECRET)
     result = run_pytest(tmp_path, env)
@@ -199,7 +229,10 @@ def test_pytest_plugin_adds_the_diagnosis(
 
 
 def test_pytest_plugin_can_be_turned_off(
-    tmp_path: Path, clean_env: dict[str, str], moto_server: Emulator, bucket_and_user: dict[str, Any]
+    tmp_path: Path,
+    clean_env: dict[str, str],
+    moto_server: Emulator,
+    bucket_and_user: dict[str, Any],
 ) -> None:
     env = program_env(clean_env, moto_server, bucket_and_user, WRONG_SECRET)
     result = run_pytest(tmp_path, env, "-p", "no:keydoctor")

@@ -173,7 +173,9 @@ def _own_keys_environ(facts: ClientFacts) -> dict[str, str]:
 
 
 _IN_CODE = Location(kind="client", key="credentials given to the client in code")
-_NOT_ABOUT_OWN_KEYS = frozenset({Category.CONFIG_MALFORMED, Category.WRONG_SOURCE, Category.HYGIENE})
+_NOT_ABOUT_OWN_KEYS = frozenset(
+    {Category.CONFIG_MALFORMED, Category.WRONG_SOURCE, Category.HYGIENE}
+)
 
 
 def audit_findings(facts: ClientFacts) -> tuple[Finding, ...]:
@@ -376,7 +378,9 @@ def for_text(text: str, *, audit: bool = False) -> Diagnosis:
     )
 
 
-def for_exception(exc: BaseException, facts: ClientFacts | None = None, *, audit: bool = True) -> Diagnosis:
+def for_exception(
+    exc: BaseException, facts: ClientFacts | None = None, *, audit: bool = True
+) -> Diagnosis:
     """Diagnose an exception caught without the hook (``keydoctor.diagnose(exc)``)."""
     existing = getattr(exc, "keydoctor", None)
     if isinstance(existing, Diagnosis):

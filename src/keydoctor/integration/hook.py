@@ -23,6 +23,7 @@ to diagnose leaves the original exception exactly as it was.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 import weakref
@@ -219,8 +220,8 @@ def install(session: Any = None, *, probe: bool = False) -> None:
             return
         cls = session_module.Session
         STATE.originals = {name: getattr(cls, name) for name in _SESSION_METHODS}
-        cls.create_client = _global_create_client(STATE.originals["create_client"])  # type: ignore[method-assign]
-        cls.get_scoped_config = _global_scoped_config(STATE.originals["get_scoped_config"])  # type: ignore[method-assign]
+        cls.create_client = _global_create_client(STATE.originals["create_client"])
+        cls.get_scoped_config = _global_scoped_config(STATE.originals["get_scoped_config"])
         STATE.global_on = True
 
 
@@ -234,10 +235,8 @@ def _global_create_client(original: Any) -> Any:
     @functools.wraps(original)
     def create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
         if self not in STATE.sessions:
-            try:
+            with contextlib.suppress(Exception):
                 _register(self, False)
-            except Exception:
-                pass
         try:
             return original(self, *args, **kwargs)
         except Exception as exc:
@@ -285,10 +284,8 @@ def uninstall(session: Any = None) -> None:
     with STATE.lock:
         targets = [_botocore_session(session)] if session is not None else list(STATE.sessions)
         for core in targets:
-            try:
+            with contextlib.suppress(Exception):
                 core.unregister(_EVENT, unique_id=_UNIQUE_ID)
-            except Exception:
-                pass
             wrapper = vars(core).get("create_client")
             if getattr(wrapper, "_keydoctor_wrapper", False):
                 del core.create_client

@@ -65,4 +65,9 @@ def identity_probe(facts: ClientFacts) -> dict[str, Any]:
         code = None
         if isinstance(response, dict):
             code = response.get("Error", {}).get("Code")
-        return {"asked": True, "ok": False, "account": None, "error_code": code or type(exc).__name__}
+        return {
+            "asked": True,
+            "ok": False,
+            "account": None,
+            "error_code": code or type(exc).__name__,
+        }
