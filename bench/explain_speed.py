@@ -30,7 +30,8 @@ TRACEBACK = """Traceback (most recent call last):
     s3.get_object(Bucket="reports", Key="2024/q1.csv")
   File "/venv/lib/python3.12/site-packages/botocore/client.py", line 565, in _api_call
     return self._make_api_call(operation_name, kwargs)
-botocore.exceptions.ClientError: An error occurred (AccessDenied) when calling the GetObject operation: Access Denied
+botocore.exceptions.ClientError: An error occurred (AccessDenied) when calling the GetObject \
+operation: Access Denied
 """
 
 
