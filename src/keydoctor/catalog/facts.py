@@ -42,15 +42,45 @@ FACTS: dict[str, str] = {
 }
 
 _MAX_DIRECT = 64 * 1024  # texts up to this size are scanned whole
-_MAX_REDUCED = 256 * 1024  # never more than this reaches the catalog patterns
+_MAX_REDUCED = 128 * 1024  # never more than this reaches the catalog patterns
 _CONTEXT_LINES = 3
 _MAX_LINE = 4000  # one line longer than this is cut (minified JSON, base64 blobs)
 
-_INTERESTING = re.compile(
-    r"(?i)error|exception|denied|invalid|expired|credential|token|signature|forbidden|"
-    r"unauthori[sz]ed|not authori[sz]ed|region|endpoint|status code|\b40[0-9]\b|"
-    r"access ?key|profile|sso|skew|kms|could not|unable to|failed|missing|<code>"
+# Words near which an AWS error is worth looking for in a long log. Found with str.find on
+# the lower-cased text (fast C scans), never with a regex per line.
+_INTERESTING = (
+    "error",
+    "exception",
+    "denied",
+    "invalid",
+    "expired",
+    "credential",
+    "token",
+    "signature",
+    "forbidden",
+    "authori",
+    "region",
+    "endpoint",
+    "status code",
+    "access key",
+    "accesskey",
+    "profile",
+    "sso",
+    "skew",
+    "kms",
+    "could not",
+    "unable to",
+    "failed",
+    "missing",
+    "<code>",
+    "(403)",
+    "(400)",
+    "(301)",
+    " 403 ",
+    " 400 ",
+    "status",
 )
+_MAX_HITS_PER_WORD = 2000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
 
 REGION = re.compile(
@@ -59,18 +89,28 @@ REGION = re.compile(
     r"gov-east|iso-east|iso-west|isob-east)-\d{1,2})\b"
 )
 _OPTIN = {
-    "af-south-1", "ap-east-1", "ap-south-2", "ap-southeast-3", "ap-southeast-4",
-    "ap-southeast-5", "ap-southeast-7", "ca-west-1", "eu-central-2", "eu-south-1",
-    "eu-south-2", "il-central-1", "me-central-1", "me-south-1", "mx-central-1",
+    "af-south-1",
+    "ap-east-1",
+    "ap-south-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-7",
+    "ca-west-1",
+    "eu-central-2",
+    "eu-south-1",
+    "eu-south-2",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
 }
 _REGION_SETTING = re.compile(
     r"(?i)(?:--region[= ]|-region[= ]|\bregion_name\s*=\s*|\bregion\s*[=:]\s*|"
     r"AWS_(?:DEFAULT_)?REGION\s*[=:]\s*|fs\.s3a\.endpoint\.region\s*[= ]\s*)"
     r"['\"]?([A-Za-z0-9_.-]{2,40})['\"]?"
 )
-_REGION_EXPECT = re.compile(
-    r"(?i)the region '([^']{1,40})' is wrong; expecting '([^']{1,40})'"
-)
+_REGION_EXPECT = re.compile(r"(?i)the region '([^']{1,40})' is wrong; expecting '([^']{1,40})'")
 _URL = re.compile(r"\b(https?)://([A-Za-z0-9.-]{1,253})(?::(\d{1,5}))?(/[^\s'\"<>)]*)?")
 _ENDPOINT_SETTING = re.compile(
     r"(?i)(?:--endpoint-url[= ]|-endpoint[= ]|endpoint_url\s*=\s*|endpoint\s*[=:]\s*|"
@@ -78,12 +118,32 @@ _ENDPOINT_SETTING = re.compile(
     r"['\"]?((?:https?://)?[A-Za-z0-9.-]{3,253}(?::\d{1,5})?)"
 )
 _NOT_ENDPOINTS = (
-    "github.com", "githubusercontent.com", "stackoverflow.com", "docs.aws.amazon.com",
-    "aws.amazon.com", "console.aws.amazon.com", "amazon.com", "signin.aws.amazon.com",
-    "awsapps.com", "amazoncognito.com", "169.254.169.254", "169.254.170.2",
-    "example.com", "w3.org", "schemas.xmlsoap.org", "apache.org", "hashicorp.com",
-    "terraform.io", "registry.terraform.io", "pypi.org", "npmjs.com", "microsoft.com",
-    "google.com", "googleapis.com", "gitlab.com", "atlassian.net",
+    "github.com",
+    "githubusercontent.com",
+    "stackoverflow.com",
+    "docs.aws.amazon.com",
+    "aws.amazon.com",
+    "console.aws.amazon.com",
+    "amazon.com",
+    "signin.aws.amazon.com",
+    "awsapps.com",
+    "amazoncognito.com",
+    "169.254.169.254",
+    "169.254.170.2",
+    "example.com",
+    "w3.org",
+    "schemas.xmlsoap.org",
+    "apache.org",
+    "hashicorp.com",
+    "terraform.io",
+    "registry.terraform.io",
+    "pypi.org",
+    "npmjs.com",
+    "microsoft.com",
+    "google.com",
+    "googleapis.com",
+    "gitlab.com",
+    "atlassian.net",
 )
 _AWS_HOST = re.compile(r"(?i)(?:^|\.)amazonaws\.com(?:\.cn)?$|(?:^|\.)api\.aws$")
 _BUCKETS = (
@@ -105,25 +165,84 @@ _OPERATIONS = (
     re.compile(r"\b(getFileStatus|doesBucketExist|copyFile|verifyBucketExists)\b"),
 )
 _TOOLS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("redshift", re.compile(r"\[Amazon\]\(\d+\)|S3ServiceException|Invalid credentials\. Must be of the format|(?i:\bredshift\b)")),
-    ("terraform", re.compile(r"(?i)terraform|│ Error:|Error: (?:error )?configuring (?:Terraform|S3 Backend)")),
+    (
+        "redshift",
+        re.compile(
+            r"\[Amazon\]\(\d+\)|S3ServiceException|Invalid credentials\. Must be of the format|"
+            r"(?i:\bredshift\b)"
+        ),
+    ),
+    (
+        "terraform",
+        re.compile(
+            r"(?i)terraform|│ Error:|Error: (?:error )?configuring (?:Terraform|S3 Backend)"
+        ),
+    ),
     ("hadoop-s3a", re.compile(r"\bs3a://|org\.apache\.hadoop|fs\.s3a\.|S3AFileSystem")),
     ("aws-vault", re.compile(r"\baws-vault\b")),
     ("kubectl", re.compile(r"\bkubectl\b|getting credentials: exec|aws-iam-authenticator")),
-    ("github-actions", re.compile(r"configure-aws-credentials|Credentials could not be loaded, please check your action inputs")),
+    (
+        "github-actions",
+        re.compile(
+            r"configure-aws-credentials|"
+            r"Credentials could not be loaded, please check your action inputs"
+        ),
+    ),
     ("rclone", re.compile(r"\brclone\b")),
+    (
+        "aws-sdk-dotnet",
+        re.compile(
+            r"Amazon\.Runtime|Amazon\.[A-Z]\w+\.Amazon\w+Exception|AmazonS3Exception: |"
+            r"RegionEndpoint"
+        ),
+    ),
     ("aws-sdk-java-v2", re.compile(r"software\.amazon\.awssdk")),
-    ("aws-sdk-java", re.compile(r"com\.amazonaws\.|\(Service: [A-Za-z0-9 ]+; Status Code:|AmazonServiceException")),
-    ("aws-sdk-go-v2", re.compile(r"operation error \w+: \w+, https response error|failed to refresh cached credentials|aws-sdk-go-v2")),
-    ("aws-sdk-go", re.compile(r"status code: \d{3}, request id:|NoCredentialProviders|EC2RoleRequestError|SharedCredsLoad|aws-sdk-go")),
+    (
+        "aws-sdk-java",
+        re.compile(
+            r"com\.amazonaws\.|\(Service: [A-Za-z0-9 ]+; Status Code:|AmazonServiceException"
+        ),
+    ),
+    (
+        "aws-sdk-go-v2",
+        re.compile(
+            r"operation error \w+: \w+, https response error|"
+            r"failed to refresh cached credentials|aws-sdk-go-v2"
+        ),
+    ),
+    (
+        "aws-sdk-go",
+        re.compile(
+            r"status code: \d{3}, request id:|NoCredentialProviders|EC2RoleRequestError|"
+            r"SharedCredsLoad|aws-sdk-go"
+        ),
+    ),
     ("aws-sdk-php", re.compile(r"Aws\\\\?[A-Z]\w*\\\\?|AWS HTTP error")),
-    ("aws-sdk-dotnet", re.compile(r"Amazon\.Runtime|Amazon\.[A-Z]\w+\.Amazon\w+Exception|AmazonS3Exception: |RegionEndpoint")),
     ("aws-sdk-cpp", re.compile(r"AWSAuthV4Signer|Aws::")),
     ("aws-sdk-js-v3", re.compile(r"@aws-sdk/|CredentialsProviderError|\$metadata")),
-    ("aws-sdk-js", re.compile(r"CredentialsError|ConfigError: Missing region|\"retryable\":|aws-sdk/|\bat Request\.")),
-    ("aws-sdk-rust", re.compile(r"aws_sdk_|aws-sdk-rust|aws_smithy|DispatchFailure|EXPIRATION_WARNING")),
-    ("boto3", re.compile(r"botocore\.exceptions|boto3|Traceback \(most recent call last\)|\.py\", line \d+")),
-    ("aws-cli", re.compile(r"(?m)^\s*(?:\$ |# |> |PS [^>]*> )?aws [a-z0-9-]+|make_bucket failed|upload failed:|download failed:|fatal error: |A client error \(|aws configure|aws sso login")),
+    (
+        "aws-sdk-js",
+        re.compile(
+            r"CredentialsError|ConfigError: Missing region|\"retryable\":|aws-sdk/|\bat Request\."
+        ),
+    ),
+    (
+        "aws-sdk-rust",
+        re.compile(r"aws_sdk_|aws-sdk-rust|aws_smithy|DispatchFailure|EXPIRATION_WARNING"),
+    ),
+    (
+        "boto3",
+        re.compile(
+            r"botocore\.exceptions|boto3|Traceback \(most recent call last\)|\.py\", line \d+"
+        ),
+    ),
+    (
+        "aws-cli",
+        re.compile(
+            r"(?m)^\s*(?:\$ |# |> |PS [^>]*> )?aws [a-z0-9-]+|make_bucket failed|upload failed:|"
+            r"download failed:|fatal error: |A client error \(|aws configure|aws sso login"
+        ),
+    ),
     ("botocore", re.compile(r"An error occurred \(\w+\) when calling the \w+ operation")),
 )
 
@@ -205,20 +324,42 @@ def reduce_text(raw: str | bytes) -> str:
     """
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8", errors="replace")
-    text = _CONTROL.sub(" ", raw.replace("\r\n", "\n").replace("\r", "\n"))
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
     if len(text) <= _MAX_DIRECT:
-        return "\n".join(line[:_MAX_LINE] for line in text.split("\n"))
-    lines = text.split("\n")
-    keep: set[int] = set()
-    for index, line in enumerate(lines):
-        if _INTERESTING.search(line[:_MAX_LINE]):
-            keep.update(range(max(0, index - _CONTEXT_LINES), index + _CONTEXT_LINES + 1))
-    picked = [lines[i][:_MAX_LINE] for i in sorted(keep) if i < len(lines)]
-    reduced = "\n".join(picked)
+        return _CONTROL.sub(" ", "\n".join(line[:_MAX_LINE] for line in text.split("\n")))
+    lowered = text.lower()
+    spans: list[tuple[int, int]] = []
+    for word in _INTERESTING:
+        found = lowered.find(word)
+        hits = 0
+        while found != -1 and hits < _MAX_HITS_PER_WORD:
+            start = end = found
+            for _ in range(_CONTEXT_LINES + 1):
+                start = lowered.rfind("\n", 0, max(start - 1, 0)) if start > 0 else 0
+                if start <= 0:
+                    start = 0
+                    break
+            for _ in range(_CONTEXT_LINES + 1):
+                end = lowered.find("\n", end + 1)
+                if end == -1:
+                    end = len(lowered)
+                    break
+            spans.append((start, end))
+            hits += 1
+            found = lowered.find(word, end)
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    pieces = [text[start:end].strip("\n") for start, end in merged]
+    reduced = "\n".join(line[:_MAX_LINE] for piece in pieces for line in piece.split("\n"))
     if len(reduced) > _MAX_REDUCED:
         half = _MAX_REDUCED // 2
         reduced = reduced[:half] + "\n…\n" + reduced[-half:]
-    return reduced
+    return _CONTROL.sub(" ", reduced)
 
 
 def _classify_host(host: str) -> str | None:
@@ -252,7 +393,7 @@ def extract(text: str) -> TextFacts:
             regions.append(found.group(1))
     expect = _REGION_EXPECT.search(text)
     if expect:
-        wrong, right = expect.group(1), expect.group(2)
+        wrong = expect.group(1)
         facts.flags.add("region-mismatch")
         if not REGION.fullmatch(wrong):
             facts.flags.add("region-invalid")
@@ -261,7 +402,13 @@ def extract(text: str) -> TextFacts:
         if REGION.fullmatch(value):
             if value not in regions:
                 regions.append(value)
-        elif value.lower() not in ("none", "null", "us-east-1", "auto", "global") and not value.startswith("$"):
+        elif value.lower() not in (
+            "none",
+            "null",
+            "us-east-1",
+            "auto",
+            "global",
+        ) and not value.startswith("$"):
             facts.flags.add("region-invalid")
     facts.regions = regions
     if regions:
@@ -292,7 +439,7 @@ def extract(text: str) -> TextFacts:
         kind_or_none = _classify_host(found.group(2))
         if kind_or_none is not None:
             endpoints.append((f"{found.group(1)}://{found.group(2)}", kind_or_none))
-    for value, kind in endpoints:
+    for _value, kind in endpoints:
         if kind in ("custom", "vpce"):
             facts.flags.add("custom-endpoint" if kind == "custom" else "aws-endpoint")
         else:

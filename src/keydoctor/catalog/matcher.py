@@ -34,7 +34,10 @@ _SECRET_VALUES = (
         r"(?i)(?:secret[_ ]?(?:access)?[_ ]?key|secretaccesskey|secret_key)\W{0,6}"
         r"([A-Za-z0-9/+=]{30,60})"
     ),
-    re.compile(r"(?i)(?:session[_ ]?token|security[_ ]?token|x-amz-security-token)\W{0,6}([A-Za-z0-9/+=%]{60,})"),
+    re.compile(
+        r"(?i)(?:session[_ ]?token|security[_ ]?token|x-amz-security-token)"
+        r"\W{0,6}([A-Za-z0-9/+=%]{60,})"
+    ),
     re.compile(r"(?<![A-Za-z0-9/+=])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"),
 )
 
@@ -63,9 +66,14 @@ def _find_hits(catalog: Catalog, text: str) -> list[_Hit]:
             hits.append(best)
     # A more specific error hides a generic one (KMSAccessDenied hides AccessDenied), but
     # only when it is shown at least as plainly: a code shown beats a message matched.
+    # Wrappers (negative priority, e.g. Redshift's S3ServiceException) always give way.
     strength = {h.entry.code: h.strength for h in hits}
+    wrappers = {h.entry.code for h in hits if h.entry.priority < 0}
     subsumed = {
-        s for h in hits for s in h.entry.subsumes if s in strength and h.strength >= strength[s]
+        s
+        for h in hits
+        for s in h.entry.subsumes
+        if s in strength and (h.strength >= strength[s] or s in wrappers)
     }
     hits = [h for h in hits if h.entry.code not in subsumed]
     strong = [h for h in hits if h.strength == 2]
@@ -125,7 +133,9 @@ def _rank(
                 boost = 3.0 if finding.severity >= Severity.HIGH else 1.5
                 score += boost
                 why.append(
-                    redactor.scrub(f"the audit of this machine found {finding.code}: {finding.title}")
+                    redactor.scrub(
+                        f"the audit of this machine found {finding.code}: {finding.title}"
+                    )
                 )
         if not why:
             why.append(
