@@ -2,7 +2,8 @@
 
 Usage::
 
-    python bench/explain_eval.py ../shared/evals/errors-sample.jsonl [tests/data/explain_cases.jsonl ...]
+    python bench/explain_eval.py ../shared/evals/errors-sample.jsonl \
+        [tests/data/explain_cases.jsonl ...]
 
 Each file holds JSON lines with ``text``, ``code`` and ``category`` (the cause the public
 thread established). The script runs ``keydoctor explain --batch`` on it, as a user would,
@@ -48,10 +49,14 @@ def _categories(result: dict[str, object]) -> list[str]:
 
 
 def evaluate(path: Path, *, misses: bool, only_untuned: bool) -> dict[str, float]:
-    cases = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    cases = [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     if only_untuned:
         cases = [c for c in cases if c.get("tuned") is False]
-    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as handle:
+    with tempfile.NamedTemporaryFile(
+        "w", suffix=".jsonl", delete=False, encoding="utf-8"
+    ) as handle:
         for case in cases:
             handle.write(json.dumps({"id": case.get("id"), "text": case["text"]}) + "\n")
         batch = handle.name

@@ -35,11 +35,22 @@ def test_shipped_catalog_loads_and_is_wide() -> None:
     codes = {e.code for e in catalog.errors}
     # The families the catalog must cover: S3, STS/IAM, KMS, SDK/tool errors, Redshift.
     for code in (
-        "InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "ExpiredToken",
-        "InvalidClientTokenId", "KMSAccessDenied", "NoCredentialsError",
-        "PartialCredentialsError", "ProfileNotFound", "NoRegionError",
-        "UnauthorizedSSOTokenError", "RedshiftInvalidCredentials", "S3ServiceException",
-        "PermanentRedirect", "AuthorizationHeaderMalformed", "RequestTimeTooSkewed",
+        "InvalidAccessKeyId",
+        "SignatureDoesNotMatch",
+        "AccessDenied",
+        "ExpiredToken",
+        "InvalidClientTokenId",
+        "KMSAccessDenied",
+        "NoCredentialsError",
+        "PartialCredentialsError",
+        "ProfileNotFound",
+        "NoRegionError",
+        "UnauthorizedSSOTokenError",
+        "RedshiftInvalidCredentials",
+        "S3ServiceException",
+        "PermanentRedirect",
+        "AuthorizationHeaderMalformed",
+        "RequestTimeTooSkewed",
     ):
         assert code in codes, code
     assert len(catalog.errors) >= 50
@@ -91,11 +102,17 @@ def test_minimal_catalog_parses() -> None:
         (_GOOD_ERROR.replace("patterns = ['\\bDemo\\b']", "patterns = ['(unclosed']"), "compile"),
         (_GOOD_ERROR.replace("patterns = ['\\bDemo\\b']", "patterns = ['x*']"), "empty string"),
         (_GOOD_ERROR.replace('fix = "f"\n', ""), "missing 'fix'"),
-        (_GOOD_ERROR.replace('fix = "f"\n', 'fix = "f"\nclues = { no-such-clue = 1 }\n'), "unknown clue"),
+        (
+            _GOOD_ERROR.replace('fix = "f"\n', 'fix = "f"\nclues = { no-such-clue = 1 }\n'),
+            "unknown clue",
+        ),
         (_GOOD_ERROR.replace('id = "c"', 'use = "nope"'), "unknown cause"),
         (_GOOD_ERROR + _GOOD_ERROR, "defined twice"),
         (_GOOD_ERROR.replace("patterns = ['\\bDemo\\b']\n", ""), "at least one"),
-        (_GOOD_ERROR.replace('meaning = "m"\n', 'meaning = "m"\nrelated = ["Ghost"]\n'), "unknown error"),
+        (
+            _GOOD_ERROR.replace('meaning = "m"\n', 'meaning = "m"\nrelated = ["Ghost"]\n'),
+            "unknown error",
+        ),
         ("[[error]\ncode = 1", "not valid TOML"),
     ],
 )
@@ -113,7 +130,13 @@ def test_clue_must_compile_and_have_a_reason() -> None:
 
 def test_catalog_files_are_shipped_as_package_data() -> None:
     names = set(catalog_files())
-    assert {"clues.toml", "causes.toml", "errors-s3.toml", "errors-auth.toml", "errors-sdk.toml"} <= names
+    assert {
+        "clues.toml",
+        "causes.toml",
+        "errors-s3.toml",
+        "errors-auth.toml",
+        "errors-sdk.toml",
+    } <= names
 
 
 def test_error_reference_pages_are_in_sync() -> None:

@@ -35,7 +35,9 @@ def _load(path: Path | None) -> list[dict[str, Any]]:
 
 SAMPLE = _load(_sample_path())
 OWN = _load(OWN_CASES)
-needs_sample = pytest.mark.skipif(not SAMPLE, reason="../shared/evals/errors-sample.jsonl not present")
+needs_sample = pytest.mark.skipif(
+    not SAMPLE, reason="../shared/evals/errors-sample.jsonl not present"
+)
 
 # Sample cases whose text carries no clue to the established cause (the thread found it
 # outside the pasted text). They are counted in the figures, not hidden; they are listed
@@ -128,7 +130,7 @@ def test_keys_are_reported_masked_with_account() -> None:
 def test_extracts_tool_operation_region_bucket_endpoint() -> None:
     text = (
         "$ aws s3 cp x s3://my-data-bucket/k --region eu-central-1 --endpoint-url http://127.0.0.1:9000\n"
-        "upload failed: An error occurred (AccessDenied) when calling the PutObject operation: Access Denied"
+        "upload failed: An error occurred (AccessDenied) when calling the PutObject operation: Access Denied"  # noqa: E501
     )
     result = diagnose_text(text)
     assert result.tool == "aws-cli"
@@ -141,29 +143,62 @@ def test_extracts_tool_operation_region_bucket_endpoint() -> None:
 @pytest.mark.parametrize(
     ("text", "tool", "code"),
     [
-        ("java.nio.file.AccessDeniedException: s3a://b/k: getFileStatus on s3a://b/k: "
-         "com.amazonaws.services.s3.model.AmazonS3Exception: Access Denied (Service: Amazon S3; "
-         "Status Code: 403; Error Code: AccessDenied; Request ID: X)", "hadoop-s3a", "AccessDenied"),
-        ("[Amazon](500310) Invalid operation: S3ServiceException:The AWS Access Key Id you provided "
-         "does not exist in our records.,Status 403,Error InvalidAccessKeyId", "redshift", "InvalidAccessKeyId"),
-        ("ERROR: Invalid credentials. Must be of the format: credentials "
-         "'aws_access_key_id=<access-key-id>;aws_secret_access_key=<secret-access-key>'", "redshift",
-         "RedshiftInvalidCredentials"),
-        ("ERROR: S3ServiceException:The bucket you are attempting to access must be addressed using "
-         "the specified endpoint.", "redshift", "PermanentRedirect"),
-        ("│ Error: configuring Terraform AWS Provider: no valid credential sources for Terraform AWS "
-         "Provider found.", "terraform", "NoCredentialProviders"),
-        ("operation error STS: GetCallerIdentity, https response error StatusCode: 403, RequestID: 1, "
-         "api error InvalidClientTokenId: The security token included in the request is invalid.",
-         "aws-sdk-go-v2", "InvalidClientTokenId"),
-        ("Amazon.Runtime.AmazonServiceException: Unable to get IAM security credentials from EC2 "
-         "Instance Metadata Service.", "aws-sdk-dotnet", "AmazonClientException"),
-        ("CredentialsProviderError: Could not load credentials from any providers\n    at "
-         "@aws-sdk/credential-provider-node", "aws-sdk-js-v3", "CredentialsProviderError"),
+        (
+            "java.nio.file.AccessDeniedException: s3a://b/k: getFileStatus on s3a://b/k: "
+            "com.amazonaws.services.s3.model.AmazonS3Exception: Access Denied (Service: Amazon S3; "
+            "Status Code: 403; Error Code: AccessDenied; Request ID: X)",
+            "hadoop-s3a",
+            "AccessDenied",
+        ),
+        (
+            "[Amazon](500310) Invalid operation: S3ServiceException:The AWS Access Key Id you provided "  # noqa: E501
+            "does not exist in our records.,Status 403,Error InvalidAccessKeyId",
+            "redshift",
+            "InvalidAccessKeyId",
+        ),
+        (
+            "ERROR: Invalid credentials. Must be of the format: credentials "
+            "'aws_access_key_id=<access-key-id>;aws_secret_access_key=<secret-access-key>'",
+            "redshift",
+            "RedshiftInvalidCredentials",
+        ),
+        (
+            "ERROR: S3ServiceException:The bucket you are attempting to access must be addressed using "  # noqa: E501
+            "the specified endpoint.",
+            "redshift",
+            "PermanentRedirect",
+        ),
+        (
+            "│ Error: configuring Terraform AWS Provider: no valid credential sources for Terraform AWS "  # noqa: E501
+            "Provider found.",
+            "terraform",
+            "NoCredentialProviders",
+        ),
+        (
+            "operation error STS: GetCallerIdentity, https response error StatusCode: 403, RequestID: 1, "  # noqa: E501
+            "api error InvalidClientTokenId: The security token included in the request is invalid.",  # noqa: E501
+            "aws-sdk-go-v2",
+            "InvalidClientTokenId",
+        ),
+        (
+            "Amazon.Runtime.AmazonServiceException: Unable to get IAM security credentials from EC2 "  # noqa: E501
+            "Instance Metadata Service.",
+            "aws-sdk-dotnet",
+            "AmazonClientException",
+        ),
+        (
+            "CredentialsProviderError: Could not load credentials from any providers\n    at "
+            "@aws-sdk/credential-provider-node",
+            "aws-sdk-js-v3",
+            "CredentialsProviderError",
+        ),
         ("botocore.exceptions.NoRegionError: You must specify a region.", "boto3", "NoRegionError"),
-        ("The SSO session associated with this profile has expired or is otherwise invalid. To refresh "
-         "this SSO session run aws sso login with the corresponding profile.", None,
-         "UnauthorizedSSOTokenError"),
+        (
+            "The SSO session associated with this profile has expired or is otherwise invalid. To refresh "  # noqa: E501
+            "this SSO session run aws sso login with the corresponding profile.",
+            None,
+            "UnauthorizedSSOTokenError",
+        ),
     ],
 )
 def test_recognises_many_tools(text: str, tool: str | None, code: str) -> None:
@@ -182,16 +217,31 @@ def test_redshift_access_denied_ranks_missing_list_and_get() -> None:
 @pytest.mark.parametrize(
     ("text", "category"),
     [
-        ("An error occurred (InvalidAccessKeyId) when calling the ListBuckets operation: The AWS "
-         "Access Key Id you provided does not exist in our records. region cn-north-1", Category.REGION_ENDPOINT),
-        ("An error occurred (SignatureDoesNotMatch) when calling the GetObject operation: Signature "
-         "expired: 20240101T000000Z is now earlier than 20240101T010000Z", Category.CLOCK_SKEW),
-        ("GET https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=abc&"
-         "X-Amz-Expires=60 -> SignatureDoesNotMatch", Category.SIGNING_OTHER),
-        ("An error occurred (AccessDenied) when calling the PutObject operation: Access Denied "
-         "(x-amz-server-side-encryption: aws:kms)", Category.KMS),
-        ("User: arn:aws:iam::1:user/u is not authorized to perform: s3:GetObject on resource: "
-         "arn:aws:s3:::b/k with an explicit deny in a resource-based policy", Category.EXPLICIT_DENY),
+        (
+            "An error occurred (InvalidAccessKeyId) when calling the ListBuckets operation: The AWS "  # noqa: E501
+            "Access Key Id you provided does not exist in our records. region cn-north-1",
+            Category.REGION_ENDPOINT,
+        ),
+        (
+            "An error occurred (SignatureDoesNotMatch) when calling the GetObject operation: Signature "  # noqa: E501
+            "expired: 20240101T000000Z is now earlier than 20240101T010000Z",
+            Category.CLOCK_SKEW,
+        ),
+        (
+            "GET https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=abc&"
+            "X-Amz-Expires=60 -> SignatureDoesNotMatch",
+            Category.SIGNING_OTHER,
+        ),
+        (
+            "An error occurred (AccessDenied) when calling the PutObject operation: Access Denied "
+            "(x-amz-server-side-encryption: aws:kms)",
+            Category.KMS,
+        ),
+        (
+            "User: arn:aws:iam::1:user/u is not authorized to perform: s3:GetObject on resource: "
+            "arn:aws:s3:::b/k with an explicit deny in a resource-based policy",
+            Category.EXPLICIT_DENY,
+        ),
     ],
 )
 def test_clues_re_rank_causes(text: str, category: Category) -> None:
@@ -229,15 +279,22 @@ def test_hints_add_facts_and_unknown_hints_are_refused() -> None:
 def test_several_errors_are_each_reported() -> None:
     text = (
         "first try: An error occurred (ExpiredToken) when calling the GetObject operation: The "
-        "provided token has expired.\n" + "noise line\n" * 20 +
-        "then: botocore.exceptions.NoRegionError: You must specify a region.\n"
+        "provided token has expired.\n"
+        + "noise line\n" * 20
+        + "then: botocore.exceptions.NoRegionError: You must specify a region.\n"
     )
     codes = [e.code for e in diagnose_text(text).errors]
     assert sorted(codes) == ["ExpiredToken", "NoRegionError"]
 
 
 def test_no_aws_error_is_said_plainly() -> None:
-    for text in ("", "   \n", "hello world", "Permission denied (publickey).", "\x00\x01\x02" * 100):
+    for text in (
+        "",
+        "   \n",
+        "hello world",
+        "Permission denied (publickey).",
+        "\x00\x01\x02" * 100,
+    ):
         result = diagnose_text(text)
         assert not result.found
         assert result.errors == ()
@@ -262,8 +319,14 @@ def test_other_languages_around_the_error() -> None:
 
 
 def test_megabytes_of_log_find_the_error_near_the_end() -> None:
-    noise = "\n".join(f"2024-01-01T00:00:{i % 60:02d} INFO worker {i} processed batch ok" for i in range(120_000))
-    text = noise + "\nERROR boto: An error occurred (AccessDenied) when calling the GetObject operation: Access Denied\n" + noise[:1000]
+    noise = "\n".join(
+        f"2024-01-01T00:00:{i % 60:02d} INFO worker {i} processed batch ok" for i in range(120_000)
+    )
+    text = (
+        noise
+        + "\nERROR boto: An error occurred (AccessDenied) when calling the GetObject operation: Access Denied\n"  # noqa: E501
+        + noise[:1000]
+    )
     assert len(text) > 5_000_000
     assert reduce_text(text).count("\n") < 20
     assert diagnose_text(text).error_code == "AccessDenied"

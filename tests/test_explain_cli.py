@@ -11,17 +11,22 @@ import pytest
 
 KEY_ID = "ASIAY34FZKBOKMUTVV7A"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE9K"
-TOKEN = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQDqFakeTokenValue1234567890abcdefABCDEFxyz=="
-PASTED = f"""$ export AWS_ACCESS_KEY_ID={KEY_ID}
-$ export AWS_SECRET_ACCESS_KEY={SECRET}
-$ aws s3 ls s3://reports-bucket --region eu-west-1
-An error occurred (InvalidAccessKeyId) when calling the ListObjectsV2 operation: The AWS Access Key Id you provided does not exist in our records.
-debug: curl -H 'x-amz-security-token: {TOKEN}' https://reports-bucket.s3.eu-west-1.amazonaws.com/
-secret again, bare: {SECRET}
-"""
+TOKEN = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQDqFakeTokenValue1234567890abcdefABCDEFxyz=="  # noqa: E501
+PASTED = (
+    f"$ export AWS_ACCESS_KEY_ID={KEY_ID}\n"
+    f"$ export AWS_SECRET_ACCESS_KEY={SECRET}\n"
+    "$ aws s3 ls s3://reports-bucket --region eu-west-1\n"
+    "An error occurred (InvalidAccessKeyId) when calling the ListObjectsV2 operation: "
+    "The AWS Access Key Id you provided does not exist in our records.\n"
+    f"debug: curl -H 'x-amz-security-token: {TOKEN}' "
+    "https://reports-bucket.s3.eu-west-1.amazonaws.com/\n"
+    f"secret again, bare: {SECRET}\n"
+)
 
 
-def run(args: list[str], env: dict[str, str], stdin: str | bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+def run(
+    args: list[str], env: dict[str, str], stdin: str | bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
     data = stdin.encode() if isinstance(stdin, str) else stdin
     return subprocess.run(
         [sys.executable, "-m", "keydoctor", "explain", *args],
@@ -40,7 +45,12 @@ def _no_secret(result: subprocess.CompletedProcess[bytes]) -> str:
 
 
 def test_text_from_argument(clean_env: dict[str, str]) -> None:
-    result = run(["An error occurred (ExpiredToken) when calling the GetObject operation: The provided token has expired."], clean_env)
+    result = run(
+        [
+            "An error occurred (ExpiredToken) when calling the GetObject operation: The provided token has expired."  # noqa: E501
+        ],
+        clean_env,
+    )
     assert result.returncode == 0
     out = result.stdout.decode()
     assert out.startswith("ExpiredToken")
@@ -74,7 +84,11 @@ def test_json_shape(clean_env: dict[str, str]) -> None:
     assert doc["region"] == "eu-west-1"
     assert doc["bucket"] == "reports-bucket"
     assert doc["keys"] == [
-        {"masked": "ASIA…VV7A", "kind": "temporary access key (STS session; needs its session token)", "account": "609629065308"}
+        {
+            "masked": "ASIA…VV7A",
+            "kind": "temporary access key (STS session; needs its session token)",
+            "account": "609629065308",
+        }
     ]
     first = doc["causes"][0]
     assert set(first) >= {"category", "title", "why", "fix"}
@@ -119,7 +133,12 @@ def test_binary_and_huge_input(clean_env: dict[str, str], tmp_path: Path) -> Non
     assert "Traceback" not in result.stderr.decode()
     huge = tmp_path / "app.log"
     noise = "".join(f"2024-05-01 INFO job {i} done\n" for i in range(150_000))
-    huge.write_text(noise + "FATAL: An error occurred (RequestTimeTooSkewed) when calling the PutObject operation\n" + noise, encoding="utf-8")
+    huge.write_text(
+        noise
+        + "FATAL: An error occurred (RequestTimeTooSkewed) when calling the PutObject operation\n"
+        + noise,
+        encoding="utf-8",
+    )
     result = run(["--file", str(huge), "--format", "json"], clean_env)
     assert result.returncode == 0
     assert json.loads(result.stdout)["causes"][0]["category"] == "clock-skew"
@@ -127,7 +146,7 @@ def test_binary_and_huge_input(clean_env: dict[str, str], tmp_path: Path) -> Non
 
 def test_several_errors_in_text_output(clean_env: dict[str, str]) -> None:
     text = (
-        "An error occurred (ExpiredToken) when calling the GetObject operation: The provided token has expired.\n"
+        "An error occurred (ExpiredToken) when calling the GetObject operation: The provided token has expired.\n"  # noqa: E501
         + "...\n" * 10
         + "botocore.exceptions.ProfileNotFound: The config profile (dev) could not be found\n"
     )
@@ -142,7 +161,12 @@ def test_batch_one_result_per_line(clean_env: dict[str, str], tmp_path: Path) ->
     batch.write_text(
         "\n".join(
             [
-                json.dumps({"id": "a", "text": "An error occurred (AccessDenied) when calling the GetObject operation: Access Denied"}),
+                json.dumps(
+                    {
+                        "id": "a",
+                        "text": "An error occurred (AccessDenied) when calling the GetObject operation: Access Denied",  # noqa: E501
+                    }
+                ),
                 "this is not json",
                 json.dumps({"id": "c", "text": "all fine"}),
                 json.dumps({"id": "d"}),
@@ -176,7 +200,15 @@ def test_check_runs_the_offline_audit(clean_env: dict[str, str]) -> None:
     env = dict(clean_env)
     env["AWS_ACCESS_KEY_ID"] = "AKIAIOSFODNN7EXAMPLE"
     env["AWS_SECRET_ACCESS_KEY"] = SECRET
-    result = run(["--check", "--format", "json", "An error occurred (InvalidAccessKeyId) when calling the ListBuckets operation"], env)
+    result = run(
+        [
+            "--check",
+            "--format",
+            "json",
+            "An error occurred (InvalidAccessKeyId) when calling the ListBuckets operation",
+        ],
+        env,
+    )
     assert result.returncode == 0
     _no_secret(result)
     doc = json.loads(result.stdout)

@@ -13,7 +13,6 @@ fast on hostile input:
 from __future__ import annotations
 
 import base64
-import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -50,10 +49,36 @@ _MAX_LINE = 4000  # one line longer than this is cut (minified JSON, base64 blob
 # Words near which an AWS error is worth looking for in a long log. Found with str.find on
 # the lower-cased text (fast C scans), never with a regex per line.
 _INTERESTING = (
-    "error", "exception", "denied", "invalid", "expired", "credential", "token",
-    "signature", "forbidden", "authori", "region", "endpoint", "status code", "access key",
-    "accesskey", "profile", "sso", "skew", "kms", "could not", "unable to", "failed",
-    "missing", "<code>", "(403)", "(400)", "(301)", " 403 ", " 400 ", "status",
+    "error",
+    "exception",
+    "denied",
+    "invalid",
+    "expired",
+    "credential",
+    "token",
+    "signature",
+    "forbidden",
+    "authori",
+    "region",
+    "endpoint",
+    "status code",
+    "access key",
+    "accesskey",
+    "profile",
+    "sso",
+    "skew",
+    "kms",
+    "could not",
+    "unable to",
+    "failed",
+    "missing",
+    "<code>",
+    "(403)",
+    "(400)",
+    "(301)",
+    " 403 ",
+    " 400 ",
+    "status",
 )
 _MAX_HITS_PER_WORD = 2000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
@@ -64,18 +89,28 @@ REGION = re.compile(
     r"gov-east|iso-east|iso-west|isob-east)-\d{1,2})\b"
 )
 _OPTIN = {
-    "af-south-1", "ap-east-1", "ap-south-2", "ap-southeast-3", "ap-southeast-4",
-    "ap-southeast-5", "ap-southeast-7", "ca-west-1", "eu-central-2", "eu-south-1",
-    "eu-south-2", "il-central-1", "me-central-1", "me-south-1", "mx-central-1",
+    "af-south-1",
+    "ap-east-1",
+    "ap-south-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-7",
+    "ca-west-1",
+    "eu-central-2",
+    "eu-south-1",
+    "eu-south-2",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
 }
 _REGION_SETTING = re.compile(
     r"(?i)(?:--region[= ]|-region[= ]|\bregion_name\s*=\s*|\bregion\s*[=:]\s*|"
     r"AWS_(?:DEFAULT_)?REGION\s*[=:]\s*|fs\.s3a\.endpoint\.region\s*[= ]\s*)"
     r"['\"]?([A-Za-z0-9_.-]{2,40})['\"]?"
 )
-_REGION_EXPECT = re.compile(
-    r"(?i)the region '([^']{1,40})' is wrong; expecting '([^']{1,40})'"
-)
+_REGION_EXPECT = re.compile(r"(?i)the region '([^']{1,40})' is wrong; expecting '([^']{1,40})'")
 _URL = re.compile(r"\b(https?)://([A-Za-z0-9.-]{1,253})(?::(\d{1,5}))?(/[^\s'\"<>)]*)?")
 _ENDPOINT_SETTING = re.compile(
     r"(?i)(?:--endpoint-url[= ]|-endpoint[= ]|endpoint_url\s*=\s*|endpoint\s*[=:]\s*|"
@@ -83,12 +118,32 @@ _ENDPOINT_SETTING = re.compile(
     r"['\"]?((?:https?://)?[A-Za-z0-9.-]{3,253}(?::\d{1,5})?)"
 )
 _NOT_ENDPOINTS = (
-    "github.com", "githubusercontent.com", "stackoverflow.com", "docs.aws.amazon.com",
-    "aws.amazon.com", "console.aws.amazon.com", "amazon.com", "signin.aws.amazon.com",
-    "awsapps.com", "amazoncognito.com", "169.254.169.254", "169.254.170.2",
-    "example.com", "w3.org", "schemas.xmlsoap.org", "apache.org", "hashicorp.com",
-    "terraform.io", "registry.terraform.io", "pypi.org", "npmjs.com", "microsoft.com",
-    "google.com", "googleapis.com", "gitlab.com", "atlassian.net",
+    "github.com",
+    "githubusercontent.com",
+    "stackoverflow.com",
+    "docs.aws.amazon.com",
+    "aws.amazon.com",
+    "console.aws.amazon.com",
+    "amazon.com",
+    "signin.aws.amazon.com",
+    "awsapps.com",
+    "amazoncognito.com",
+    "169.254.169.254",
+    "169.254.170.2",
+    "example.com",
+    "w3.org",
+    "schemas.xmlsoap.org",
+    "apache.org",
+    "hashicorp.com",
+    "terraform.io",
+    "registry.terraform.io",
+    "pypi.org",
+    "npmjs.com",
+    "microsoft.com",
+    "google.com",
+    "googleapis.com",
+    "gitlab.com",
+    "atlassian.net",
 )
 _AWS_HOST = re.compile(r"(?i)(?:^|\.)amazonaws\.com(?:\.cn)?$|(?:^|\.)api\.aws$")
 _BUCKETS = (
@@ -110,25 +165,84 @@ _OPERATIONS = (
     re.compile(r"\b(getFileStatus|doesBucketExist|copyFile|verifyBucketExists)\b"),
 )
 _TOOLS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("redshift", re.compile(r"\[Amazon\]\(\d+\)|S3ServiceException|Invalid credentials\. Must be of the format|(?i:\bredshift\b)")),
-    ("terraform", re.compile(r"(?i)terraform|│ Error:|Error: (?:error )?configuring (?:Terraform|S3 Backend)")),
+    (
+        "redshift",
+        re.compile(
+            r"\[Amazon\]\(\d+\)|S3ServiceException|Invalid credentials\. Must be of the format|"
+            r"(?i:\bredshift\b)"
+        ),
+    ),
+    (
+        "terraform",
+        re.compile(
+            r"(?i)terraform|│ Error:|Error: (?:error )?configuring (?:Terraform|S3 Backend)"
+        ),
+    ),
     ("hadoop-s3a", re.compile(r"\bs3a://|org\.apache\.hadoop|fs\.s3a\.|S3AFileSystem")),
     ("aws-vault", re.compile(r"\baws-vault\b")),
     ("kubectl", re.compile(r"\bkubectl\b|getting credentials: exec|aws-iam-authenticator")),
-    ("github-actions", re.compile(r"configure-aws-credentials|Credentials could not be loaded, please check your action inputs")),
+    (
+        "github-actions",
+        re.compile(
+            r"configure-aws-credentials|"
+            r"Credentials could not be loaded, please check your action inputs"
+        ),
+    ),
     ("rclone", re.compile(r"\brclone\b")),
-    ("aws-sdk-dotnet", re.compile(r"Amazon\.Runtime|Amazon\.[A-Z]\w+\.Amazon\w+Exception|AmazonS3Exception: |RegionEndpoint")),
+    (
+        "aws-sdk-dotnet",
+        re.compile(
+            r"Amazon\.Runtime|Amazon\.[A-Z]\w+\.Amazon\w+Exception|AmazonS3Exception: |"
+            r"RegionEndpoint"
+        ),
+    ),
     ("aws-sdk-java-v2", re.compile(r"software\.amazon\.awssdk")),
-    ("aws-sdk-java", re.compile(r"com\.amazonaws\.|\(Service: [A-Za-z0-9 ]+; Status Code:|AmazonServiceException")),
-    ("aws-sdk-go-v2", re.compile(r"operation error \w+: \w+, https response error|failed to refresh cached credentials|aws-sdk-go-v2")),
-    ("aws-sdk-go", re.compile(r"status code: \d{3}, request id:|NoCredentialProviders|EC2RoleRequestError|SharedCredsLoad|aws-sdk-go")),
+    (
+        "aws-sdk-java",
+        re.compile(
+            r"com\.amazonaws\.|\(Service: [A-Za-z0-9 ]+; Status Code:|AmazonServiceException"
+        ),
+    ),
+    (
+        "aws-sdk-go-v2",
+        re.compile(
+            r"operation error \w+: \w+, https response error|"
+            r"failed to refresh cached credentials|aws-sdk-go-v2"
+        ),
+    ),
+    (
+        "aws-sdk-go",
+        re.compile(
+            r"status code: \d{3}, request id:|NoCredentialProviders|EC2RoleRequestError|"
+            r"SharedCredsLoad|aws-sdk-go"
+        ),
+    ),
     ("aws-sdk-php", re.compile(r"Aws\\\\?[A-Z]\w*\\\\?|AWS HTTP error")),
     ("aws-sdk-cpp", re.compile(r"AWSAuthV4Signer|Aws::")),
     ("aws-sdk-js-v3", re.compile(r"@aws-sdk/|CredentialsProviderError|\$metadata")),
-    ("aws-sdk-js", re.compile(r"CredentialsError|ConfigError: Missing region|\"retryable\":|aws-sdk/|\bat Request\.")),
-    ("aws-sdk-rust", re.compile(r"aws_sdk_|aws-sdk-rust|aws_smithy|DispatchFailure|EXPIRATION_WARNING")),
-    ("boto3", re.compile(r"botocore\.exceptions|boto3|Traceback \(most recent call last\)|\.py\", line \d+")),
-    ("aws-cli", re.compile(r"(?m)^\s*(?:\$ |# |> |PS [^>]*> )?aws [a-z0-9-]+|make_bucket failed|upload failed:|download failed:|fatal error: |A client error \(|aws configure|aws sso login")),
+    (
+        "aws-sdk-js",
+        re.compile(
+            r"CredentialsError|ConfigError: Missing region|\"retryable\":|aws-sdk/|\bat Request\."
+        ),
+    ),
+    (
+        "aws-sdk-rust",
+        re.compile(r"aws_sdk_|aws-sdk-rust|aws_smithy|DispatchFailure|EXPIRATION_WARNING"),
+    ),
+    (
+        "boto3",
+        re.compile(
+            r"botocore\.exceptions|boto3|Traceback \(most recent call last\)|\.py\", line \d+"
+        ),
+    ),
+    (
+        "aws-cli",
+        re.compile(
+            r"(?m)^\s*(?:\$ |# |> |PS [^>]*> )?aws [a-z0-9-]+|make_bucket failed|upload failed:|"
+            r"download failed:|fatal error: |A client error \(|aws configure|aws sso login"
+        ),
+    ),
     ("botocore", re.compile(r"An error occurred \(\w+\) when calling the \w+ operation")),
 )
 
@@ -241,9 +355,7 @@ def reduce_text(raw: str | bytes) -> str:
         else:
             merged.append((start, end))
     pieces = [text[start:end].strip("\n") for start, end in merged]
-    reduced = "\n".join(
-        line[:_MAX_LINE] for piece in pieces for line in piece.split("\n")
-    )
+    reduced = "\n".join(line[:_MAX_LINE] for piece in pieces for line in piece.split("\n"))
     if len(reduced) > _MAX_REDUCED:
         half = _MAX_REDUCED // 2
         reduced = reduced[:half] + "\n…\n" + reduced[-half:]
@@ -281,7 +393,7 @@ def extract(text: str) -> TextFacts:
             regions.append(found.group(1))
     expect = _REGION_EXPECT.search(text)
     if expect:
-        wrong, right = expect.group(1), expect.group(2)
+        wrong = expect.group(1)
         facts.flags.add("region-mismatch")
         if not REGION.fullmatch(wrong):
             facts.flags.add("region-invalid")
@@ -290,7 +402,13 @@ def extract(text: str) -> TextFacts:
         if REGION.fullmatch(value):
             if value not in regions:
                 regions.append(value)
-        elif value.lower() not in ("none", "null", "us-east-1", "auto", "global") and not value.startswith("$"):
+        elif value.lower() not in (
+            "none",
+            "null",
+            "us-east-1",
+            "auto",
+            "global",
+        ) and not value.startswith("$"):
             facts.flags.add("region-invalid")
     facts.regions = regions
     if regions:
@@ -321,7 +439,7 @@ def extract(text: str) -> TextFacts:
         kind_or_none = _classify_host(found.group(2))
         if kind_or_none is not None:
             endpoints.append((f"{found.group(1)}://{found.group(2)}", kind_or_none))
-    for value, kind in endpoints:
+    for _value, kind in endpoints:
         if kind in ("custom", "vpce"):
             facts.flags.add("custom-endpoint" if kind == "custom" else "aws-endpoint")
         else:

@@ -34,7 +34,10 @@ _SECRET_VALUES = (
         r"(?i)(?:secret[_ ]?(?:access)?[_ ]?key|secretaccesskey|secret_key)\W{0,6}"
         r"([A-Za-z0-9/+=]{30,60})"
     ),
-    re.compile(r"(?i)(?:session[_ ]?token|security[_ ]?token|x-amz-security-token)\W{0,6}([A-Za-z0-9/+=%]{60,})"),
+    re.compile(
+        r"(?i)(?:session[_ ]?token|security[_ ]?token|x-amz-security-token)"
+        r"\W{0,6}([A-Za-z0-9/+=%]{60,})"
+    ),
     re.compile(r"(?<![A-Za-z0-9/+=])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"),
 )
 
@@ -130,7 +133,9 @@ def _rank(
                 boost = 3.0 if finding.severity >= Severity.HIGH else 1.5
                 score += boost
                 why.append(
-                    redactor.scrub(f"the audit of this machine found {finding.code}: {finding.title}")
+                    redactor.scrub(
+                        f"the audit of this machine found {finding.code}: {finding.title}"
+                    )
                 )
         if not why:
             why.append(

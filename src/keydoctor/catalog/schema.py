@@ -112,8 +112,18 @@ _CLUE_KEYS = {"pattern", "why"}
 _CAUSE_KEYS = {"category", "title", "explanation", "fix", "confirm"}
 _CAUSE_ITEM_KEYS = _CAUSE_KEYS | {"use", "id", "prior", "clues"}
 _ERROR_KEYS = {
-    "code", "service", "http_status", "title", "meaning", "patterns", "messages",
-    "aliases", "subsumes", "related", "priority", "cause",
+    "code",
+    "service",
+    "http_status",
+    "title",
+    "meaning",
+    "patterns",
+    "messages",
+    "aliases",
+    "subsumes",
+    "related",
+    "priority",
+    "cause",
 }
 _ERROR_REQUIRED = {"code", "service", "title", "meaning", "cause"}
 
@@ -193,7 +203,9 @@ def _parse_cause_def(where: str, table: dict[str, Any], cause_id: str) -> dict[s
     }
 
 
-def _parse_weights(where: str, value: object, clues: dict[str, Clue]) -> tuple[tuple[str, float], ...]:
+def _parse_weights(
+    where: str, value: object, clues: dict[str, Clue]
+) -> tuple[tuple[str, float], ...]:
     if value is None:
         return ()
     if not isinstance(value, dict):

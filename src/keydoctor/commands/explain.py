@@ -24,7 +24,9 @@ _TOP_CAUSES = 3
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("text", nargs="?", help="the error text (else --file, else stdin)")
-    parser.add_argument("--file", metavar="FILE", help="read the error text from FILE ('-' = stdin)")
+    parser.add_argument(
+        "--file", metavar="FILE", help="read the error text from FILE ('-' = stdin)"
+    )
     parser.add_argument(
         "--batch",
         metavar="FILE.jsonl",
@@ -76,7 +78,9 @@ def _hints(args: argparse.Namespace) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     from keydoctor.errors import UsageError
 
-    sources = [s for s in (args.text is not None, args.file is not None, args.batch is not None) if s]
+    sources = [
+        s for s in (args.text is not None, args.file is not None, args.batch is not None) if s
+    ]
     if len(sources) > 1:
         raise UsageError("give the text as an argument, with --file or with --batch, not several")
     findings = _findings(args)
