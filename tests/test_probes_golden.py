@@ -66,6 +66,8 @@ def _run(case: Path, clean_env: dict[str, str]) -> tuple[dict[str, Any], str]:
     default = _answer(spec["default"]) if "default" in spec else None
     with replaying(answers, default) as server:
         endpoint = _dead_endpoint() if spec.get("endpoint") == "dead" else server.endpoint
+        # botocore's own clients (AssumeRole for a role profile) must reach the replay too.
+        env["AWS_ENDPOINT_URL"] = endpoint
         proc = subprocess.run(
             [
                 sys.executable,

@@ -183,6 +183,13 @@ class Transport:
 
 # -- classification --------------------------------------------------------------------------
 
+_CREDENTIAL_OPERATIONS = {
+    "AssumeRole",
+    "AssumeRoleWithWebIdentity",
+    "AssumeRoleWithSAML",
+    "GetRoleCredentials",
+    "CreateToken",
+}
 _AUTH_CODES = {
     "InvalidClientTokenId",
     "InvalidAccessKeyId",
@@ -239,6 +246,18 @@ def classify(exc: BaseException, last: _LastResponse, target: Target) -> Failure
         message = str(error.get("Message") or "")
         meta = exc.response.get("ResponseMetadata", {}) or {}
         status = meta.get("HTTPStatusCode") or last.status
+        operation = str(getattr(exc, "operation_name", "") or "")
+        if operation in _CREDENTIAL_OPERATIONS:
+            # botocore was fetching the credentials (assume-role, web identity, SSO): the
+            # probe itself was never sent.
+            return Failure(
+                oc.PROVIDER,
+                code or str(status),
+                message,
+                f"getting the credentials failed: {operation} answered {code or status}",
+                status,
+                operation=operation,
+            )
         if _looks_html(last.body_head) and code not in _AUTH_CODES | {"AccessDenied"}:
             return Failure(
                 oc.NOT_AWS,

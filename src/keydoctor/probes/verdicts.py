@@ -237,12 +237,28 @@ def reach_findings(probes: list[ProbeResult]) -> list[Finding]:
 
 def provider_findings(probes: list[ProbeResult], source: CredentialSource | None) -> list[Finding]:
     for probe in probes:
-        if probe.outcome == oc.PROVIDER and probe.failure is not None:
+        failure = probe.failure
+        if probe.outcome == oc.PROVIDER and failure is not None:
             method = source.method if source else "the credential chain"
+            role = source.details.get("role_arn", "the role") if source else "the role"
+            if failure.operation in ("AssumeRole", "AssumeRoleWithWebIdentity") and (
+                failure.code in ("AccessDenied", "AccessDeniedException")
+            ):
+                return [
+                    R.ROLE_NOT_ASSUMABLE.finding(
+                        f"STS refused {failure.operation} on {role}: {failure.message.rstrip('.')}. The "
+                        "role's trust policy does not admit the caller (or the caller lacks "
+                        "sts:AssumeRole).",
+                        f"Add the caller's ARN as a Principal with Action sts:AssumeRole to the "
+                        f"trust policy of {role} (aws iam update-assume-role-policy), and allow "
+                        f"sts:AssumeRole on {role} in the caller's own policy",
+                        source.location if source else None,
+                    )
+                ]
             return [
                 R.PROVIDER_FAILED.finding(
                     f"botocore's {method} provider failed before any request was sent: "
-                    f"{probe.failure.code}: {probe.failure.message}",
+                    f"{failure.code}: {failure.message}",
                     "For SSO: aws sso login --profile PROFILE; for assume-role: check the source "
                     "profile's keys and the role's trust policy; for credential_process: run the "
                     "command by hand",
