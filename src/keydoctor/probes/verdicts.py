@@ -247,8 +247,8 @@ def provider_findings(probes: list[ProbeResult], source: CredentialSource | None
                 return [
                     R.ROLE_NOT_ASSUMABLE.finding(
                         f"STS refused {failure.operation} on {role}: "
-                        f"{failure.message.rstrip('.')}. The role's trust policy does not admit the caller (or the caller lacks "
-                        "sts:AssumeRole).",
+                        f"{failure.message.rstrip('.')}. The role's trust policy does not "
+                        "admit the caller (or the caller lacks sts:AssumeRole).",
                         f"Add the caller's ARN as a Principal with Action sts:AssumeRole to the "
                         f"trust policy of {role} (aws iam update-assume-role-policy), and allow "
                         f"sts:AssumeRole on {role} in the caller's own policy",
