@@ -136,6 +136,8 @@ def _online(args: argparse.Namespace, result: Any, findings: list[Any]) -> dict[
     if resolution.winner is None:
         diagnosis, causes = diagnose(offline, resolution, None)
         added["probes_skipped"] = "no usable credentials were resolved; AWS was not asked"
+        if args.format == "text":
+            added["text_blocks"] = [["Probes", "  AWS was not asked: no usable credentials."]]
         added["diagnosis"] = diagnosis
         added["causes"] = causes
         return added

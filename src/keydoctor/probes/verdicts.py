@@ -10,7 +10,7 @@ from __future__ import annotations
 import statistics
 from datetime import UTC, datetime, timedelta
 
-from keydoctor.model import CredentialSource, Finding, Location, Severity
+from keydoctor.model import CredentialSource, Finding, Severity
 from keydoctor.probes import outcome as oc
 from keydoctor.probes import rules as R
 from keydoctor.probes.iam import QUARANTINE_PREFIX, KeysReport
@@ -211,7 +211,6 @@ def reach_findings(probes: list[ProbeResult]) -> list[Finding]:
                     "Check --endpoint-url / AWS_ENDPOINT_URL, HTTPS_PROXY and NO_PROXY, the "
                     "network "
                     "and AWS_CA_BUNDLE; then run keydoctor check again",
-                    Location(kind="aws", path=hits[0].service),
                 )
             )
         elif kind == oc.SERVER_ERROR:
@@ -220,7 +219,6 @@ def reach_findings(probes: list[ProbeResult]) -> list[Finding]:
                     f"Could not get an answer because {reason} ({names}). This is not a problem "
                     "with the keys.",
                     "Retry later; if it persists, check the service health dashboard",
-                    Location(kind="aws", path=hits[0].service),
                 )
             )
         else:
@@ -229,7 +227,6 @@ def reach_findings(probes: list[ProbeResult]) -> list[Finding]:
                     f"Could not get an AWS answer because {reason} ({names}). A proxy, captive "
                     "portal or web server answered instead; the keys were not judged.",
                     "Check --endpoint-url and HTTPS_PROXY/NO_PROXY",
-                    Location(kind="aws", path=hits[0].service),
                 )
             )
     return findings
