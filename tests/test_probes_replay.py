@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 from typing import Any
 
 from replay_server import (
@@ -333,3 +334,82 @@ def test_user_agent_is_honest(clean_env: dict[str, str]) -> None:
         run_check(clean_env, server.endpoint)
         agents = {headers.get("User-Agent", "") for _, headers in server.seen}
     assert agents and all(a.startswith("keydoctor/") for a in agents)
+
+
+def test_deny_in_bucket_policy_is_named(clean_env: dict[str, str]) -> None:
+    """Recorded: IAM answers with a user policy that allows s3:*, S3 refuses ListObjectsV2
+    (AccessDenied) and GetBucketPolicy returns the bucket's policy (raw JSON body) with a
+    Deny for every principal outside a VPC endpoint condition-free statement."""
+    user_policy = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+        }
+    )
+    bucket_policy = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AllowAppRole",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "arn:aws:iam::123456789012:role/app"},
+                    "Action": "s3:*",
+                    "Resource": "arn:aws:s3:::vault-bucket",
+                },
+                {
+                    "Sid": "NoListingForOthers",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:ListBucket",
+                    "Resource": "arn:aws:s3:::vault-bucket",
+                },
+            ],
+        }
+    )
+    ns = 'xmlns="https://iam.amazonaws.com/doc/2010-05-08/"'
+    xml = {"Content-Type": "text/xml"}
+    answers = {
+        "GetCallerIdentity": caller_identity(USER_ARN),
+        "HeadBucket": Answer(403, "", {"x-amz-bucket-region": "us-east-1"}),
+        "ListObjectsV2": s3_error("AccessDenied", "Access Denied", 403),
+        "ListAccessKeys": iam_error("AccessDenied", "not authorized"),
+        "ListUserPolicies": Answer(
+            200,
+            f"<ListUserPoliciesResponse {ns}><ListUserPoliciesResult>"
+            "<PolicyNames><member>app</member></PolicyNames>"
+            "<IsTruncated>false</IsTruncated></ListUserPoliciesResult>"
+            "</ListUserPoliciesResponse>",
+            xml,
+        ),
+        "GetUserPolicy": Answer(
+            200,
+            f"<GetUserPolicyResponse {ns}><GetUserPolicyResult>"
+            "<UserName>alice</UserName><PolicyName>app</PolicyName>"
+            f"<PolicyDocument>{urllib.parse.quote(user_policy)}"
+            "</PolicyDocument></GetUserPolicyResult></GetUserPolicyResponse>",
+            xml,
+        ),
+        "ListAttachedUserPolicies": Answer(
+            200,
+            f"<ListAttachedUserPoliciesResponse {ns}><ListAttachedUserPoliciesResult>"
+            "<AttachedPolicies/><IsTruncated>false</IsTruncated>"
+            "</ListAttachedUserPoliciesResult></ListAttachedUserPoliciesResponse>",
+            xml,
+        ),
+        "ListGroupsForUser": Answer(
+            200,
+            f"<ListGroupsForUserResponse {ns}>"
+            "<ListGroupsForUserResult><Groups/><IsTruncated>false"
+            "</IsTruncated></ListGroupsForUserResult>"
+            "</ListGroupsForUserResponse>",
+            xml,
+        ),
+        "GetBucketPolicy": Answer(200, bucket_policy, {"Content-Type": "application/json"}),
+    }
+    with replaying(answers) as server:
+        result, doc = run_check(clean_env, server.endpoint, "--bucket", "vault-bucket")
+    diagnosis = doc["diagnosis"]
+    assert diagnosis["category"] == "explicit-deny"
+    assert "bucket policy of vault-bucket" in diagnosis["explanation"]
+    assert "NoListingForOthers" in diagnosis["explanation"]

@@ -20,7 +20,13 @@ from keydoctor.probes import verdicts
 from keydoctor.probes.iam import KeysReport, PolicyReading, access_keys, read_own_policies
 from keydoctor.probes.identity import IAM_USER, Identity, who_am_i
 from keydoctor.probes.outcome import ProbeResult
-from keydoctor.probes.policy import evaluate
+from keydoctor.probes.policy import (
+    ALLOWED,
+    EXPLICIT_DENY,
+    NamedPolicy,
+    evaluate,
+    for_principal,
+)
 from keydoctor.probes.rules import LIST_BUCKETS_DENIED
 from keydoctor.probes.transport import DEFAULT_TIMEOUT, Target, Transport
 
@@ -178,10 +184,27 @@ def run_probes(
             reading = read_own_policies(transport, identity)
             if reading.probe is not None:
                 probes.append(reading.probe)
+            bucket_policies: dict[str, dict[str, Any] | None] = {}
             for bucket, probe in denied:
                 verdict = None
                 if reading.complete and probe.action and probe.resource:
                     verdict = evaluate(reading.policies, probe.action, probe.resource)
+                if verdict is not None and verdict.decision == ALLOWED and probe.action:
+                    # IAM allows it: look for the Deny in the bucket policy, if readable.
+                    if bucket not in bucket_policies:
+                        policy_probe, document = s3_probes.bucket_policy(transport, bucket)
+                        probes.append(policy_probe)
+                        bucket_policies[bucket] = document
+                    document = bucket_policies[bucket]
+                    if document is not None and probe.resource:
+                        applying = for_principal(document, identity.arn, identity.account)
+                        in_bucket = evaluate(
+                            [NamedPolicy(f"the bucket policy of {bucket}", applying)],
+                            probe.action,
+                            probe.resource,
+                        )
+                        if in_bucket.decision == EXPLICIT_DENY:
+                            verdict = in_bucket
                 findings.append(
                     verdicts.denial_finding(probe, verdict, reading.problem, bucket, key)
                 )
