@@ -413,3 +413,13 @@ def test_deny_in_bucket_policy_is_named(clean_env: dict[str, str]) -> None:
     assert diagnosis["category"] == "explicit-deny"
     assert "bucket policy of vault-bucket" in diagnosis["explanation"]
     assert "NoListingForOthers" in diagnosis["explanation"]
+
+
+def test_tls_failure_is_unreachable_not_the_keys(clean_env: dict[str, str]) -> None:
+    """An https:// endpoint whose server does not speak TLS: the handshake fails."""
+    with replaying({"GetCallerIdentity": caller_identity(USER_ARN)}) as server:
+        endpoint = server.endpoint.replace("http://", "https://")
+        result, doc = run_check(clean_env, endpoint)
+    assert "KD901" in codes(doc)
+    assert_not_blamed_on_keys(doc)
+    assert "TLS" in doc["diagnosis"]["explanation"]
