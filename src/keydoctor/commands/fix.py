@@ -106,6 +106,8 @@ def _text(plans: list[dict[str, Any]], outcomes: list[dict[str, Any]] | None) ->
             out.extend(f"    - {note}" for note in plan["notes"])
         out.append("")
     if outcomes is None:
+        if not any(p["steps"] for p in active):
+            return "\n".join(out) + "\nDry run: nothing was changed.\n"
         unsafe = any(p["safety"] == "unsafe" and p["steps"] for p in active)
         out.append("Dry run: nothing was changed. Run with --apply to carry out the safe fixes"
                    + (", with --apply --unsafe to include the unsafe ones." if unsafe else "."))

@@ -346,10 +346,14 @@ def plan_rotation(
     try:
         identity = target.client("sts").get_caller_identity()
     except Exception as exc:
+        code = error_code(exc)
+        if code is None:
+            return _blocked(plan, f"STS could not be reached ({type(exc).__name__}); "
+                            "nothing was changed. Check the network or --endpoint-url")
         return _blocked(plan, f"the current key {mask_key_id(target.key_id)} does not work "
-                        f"({error_code(exc) or type(exc).__name__}), so it cannot sign the "
-                        "rotation. Create a new key with other credentials (console or an "
-                        "admin profile) and write it into the profile")
+                        f"({code}), so it cannot sign the rotation. Create a new key with "
+                        "other credentials (console or an admin profile) and write it into "
+                        "the profile")
     caller = Caller(identity["Arn"], identity["Account"], user_from_arn(identity["Arn"]) or "")
     if not caller.user:
         return _blocked(plan, f"the key belongs to {caller.arn}, not to an IAM user; only IAM "
