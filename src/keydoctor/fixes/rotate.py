@@ -30,6 +30,7 @@ from typing import Any
 from keydoctor.fixes import atomic, ini
 from keydoctor.fixes.aws import error_code, make_client
 from keydoctor.fixes.plan import FileWrite, FixError, Plan, RunState, Safety, Step
+from keydoctor.fixes.tidy import clean_value
 from keydoctor.model import CredentialSource, Secret
 from keydoctor.redact import Redactor, mask_key_id
 
@@ -62,12 +63,13 @@ class RotationTarget:
     @property
     def key_id(self) -> str:
         assert self.source.access_key_id is not None
-        return self.source.access_key_id.strip()
+        return clean_value("aws_access_key_id", self.source.access_key_id)
 
     @property
     def secret(self) -> Secret:
         assert self.source.secret_access_key is not None
-        return Secret(self.source.secret_access_key.reveal().strip())
+        return Secret(clean_value("aws_secret_access_key",
+                                  self.source.secret_access_key.reveal()))
 
     def client(self, service: str, key_id: str | None = None, secret: Secret | None = None) -> Any:
         return make_client(
@@ -159,8 +161,6 @@ def _handoff_render(before: str, state: RunState) -> str:
 
 class Verify(Step):
     """Prove the new key works, as read back from where it was written."""
-
-    reversible = True
 
     def __init__(self, target: RotationTarget, caller: Caller, timeout: float) -> None:
         self.target = target
