@@ -168,7 +168,8 @@ def _plan_set_region(
     if override and override != region:
         plan.notes.append(f"AWS_DEFAULT_REGION={override} is set and overrides the profile's "
                           f"region; change it too: export AWS_DEFAULT_REGION={region}")
-    plan.notes.append(f"bucket {bucket} is in {region}")
+    plan.notes.append(f"bucket {bucket} is in {region} (asked S3, read-only: HeadBucket, "
+                      "and GetBucketLocation when HeadBucket does not say)")
     return plan
 
 

@@ -385,6 +385,10 @@ def plan_rotation(
             "--access-key-id <the other key id>), then run this fix again",
         )
 
+    plan.notes.append(
+        "to plan this, keydoctor asked AWS (read-only): sts:GetCallerIdentity, "
+        "iam:ListAccessKeys"
+    )
     timeout = verify_seconds if verify_seconds is not None else _verify_seconds()
     plan.steps.append(CreateKey(target, caller.user, redactor))
     if kind is not None:
