@@ -224,3 +224,30 @@ def test_fix_scenario_follows_live_finding_codes(moto_server: Emulator,
     assert (aws / "config").read_text() == "[default]\nregion = eu-west-1\n"
     # Without the bucket's name, set-region cannot run and is not planned.
     assert fix_scenario(clean_env, findings=["KD702"], apply=False).plans == []
+
+
+def test_ctrl_c_mid_plan_undoes_then_interrupts(tmp_path: Path) -> None:
+    import pytest
+
+    from keydoctor.fixes.plan import FileWrite, Plan, RunState, Safety, Step, execute
+
+    class Interrupted(Step):
+        title = "a step the user interrupts"
+
+        def run(self, state: RunState) -> None:
+            raise KeyboardInterrupt
+
+    path = tmp_path / "credentials"
+    path.write_bytes(b"[default]\r\nregion = x\r\n")
+    path.chmod(0o640)
+    plan = Plan("demo", Safety.SAFE, "demo", steps=[
+        FileWrite(str(path), path.read_bytes(), lambda text, _s: text.replace("\r", ""), "",
+                  mode=0o600),
+        Interrupted(),
+    ])
+    with pytest.raises(KeyboardInterrupt):
+        execute(plan)
+    assert path.read_bytes() == b"[default]\r\nregion = x\r\n"
+    assert path.stat().st_mode & 0o777 == 0o640
+    [backup] = tmp_path.glob("credentials.keydoctor-*.bak")
+    assert backup.read_bytes() == b"[default]\r\nregion = x\r\n"
