@@ -356,3 +356,11 @@ def test_diagnose_text_is_import_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["AccessDenied", "False", "False"]
+
+
+def test_generic_wording_needs_an_aws_context() -> None:
+    """A web server's bare 403 or a JWT library's "Token expired" is not an AWS error."""
+    for text in ("HTTP/1.1 403 Forbidden (nginx)", "Access Denied", "jwt: Token expired"):
+        assert not diagnose_text(text).found, text
+    assert diagnose_text("aws s3 cp: Access Denied").error_code == "AccessDenied"
+    assert diagnose_text("aws-vault: error: Token expired").found
