@@ -28,7 +28,11 @@ def clean_env(tmp_path: Path) -> dict[str, str]:
     """An environment with a fresh HOME and no AWS variables: nothing leaks in from the host."""
     home = tmp_path / "home"
     (home / ".aws").mkdir(parents=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("AWS_") and k not in ("CI", "GITHUB_ACTIONS", "SUDO_USER")
+    }
     env["HOME"] = str(home)
     env["AWS_EC2_METADATA_DISABLED"] = "true"
     env.pop("NO_COLOR", None)

@@ -121,6 +121,4 @@ def audit(
     environ: dict[str, str] | None = None,
 ) -> AuditResult:
     """Run the offline audit from Python and return the structured result."""
-    return run_audit(
-        profile=profile, region=region, expect_account=expect_account, environ=environ
-    )
+    return run_audit(profile=profile, region=region, expect_account=expect_account, environ=environ)

@@ -19,7 +19,9 @@ ELLIPSIS = "…"
 
 # Access key ids and the other IAM unique ids share this shape: a four letter prefix and
 # sixteen base32 characters. The lenient form also catches ids with a wrong length.
-KEY_ID_PATTERN = re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA|ABIA|ACCA)[A-Z0-9]{12,20}\b")
+KEY_ID_PATTERN = re.compile(
+    r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA|ABIA|ACCA)[A-Z0-9]{12,20}\b"
+)
 # A secret access key: 40 characters of base64 alphabet. Only masked when the text also
 # names a secret near it, or when it is free-standing and mixed-case with digits, so that
 # long words and hashes are not eaten needlessly.

@@ -1,11 +1,334 @@
-"""Rules of the files family (being written)."""
+"""KD3xx: the shared config and credentials files as files: syntax, naming, encoding, mode."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import difflib
+from collections import Counter
+from collections.abc import Iterator
 
 from keydoctor.checks.base import AuditContext, Rule
-from keydoctor.model import Finding
+from keydoctor.model import Category, Finding, Location, Severity
+from keydoctor.sources.files import SharedFile
 
-RULES: tuple[Rule, ...] = ()
-CHECKS: tuple[Callable[[AuditContext], Iterator[Finding]], ...] = ()
+PROFILE_PREFIX_IN_CREDENTIALS = Rule(
+    "KD301",
+    "profile-prefix-in-credentials",
+    Severity.HIGH,
+    Category.CONFIG_MALFORMED,
+    "[profile x] section in the credentials file",
+    "The credentials file names sections plainly ([dev]); the 'profile ' prefix belongs to "
+    "the config file only. botocore reads [profile dev] in the credentials file as a profile "
+    "literally named 'profile dev', so profile dev has no keys.",
+)
+PLAIN_SECTION_IN_CONFIG = Rule(
+    "KD302",
+    "plain-section-in-config",
+    Severity.HIGH,
+    Category.CONFIG_MALFORMED,
+    "[x] section without 'profile ' in the config file",
+    "In ~/.aws/config every profile except default is written [profile x]. botocore ignores a "
+    "plain [x] section there, so its region, role or SSO settings are never used.",
+)
+DUPLICATES = Rule(
+    "KD303",
+    "duplicate-section-or-key",
+    Severity.CRITICAL,
+    Category.CONFIG_MALFORMED,
+    "Duplicate section or key",
+    "The same section or the same key appears twice. botocore's parser refuses the whole file "
+    "(ConfigParseError), so every profile in it stops working.",
+)
+FILE_PERMISSIONS = Rule(
+    "KD304",
+    "file-permissions",
+    Severity.MEDIUM,
+    Category.HYGIENE,
+    "Credentials readable by other users",
+    "The file is readable by the group or by everyone on this machine; anyone with a login "
+    "can copy the keys.",
+)
+CRLF = Rule(
+    "KD305",
+    "crlf-line-endings",
+    Severity.LOW,
+    Category.CONFIG_MALFORMED,
+    "Windows (CRLF) line endings",
+    "botocore reads CRLF files fine, but shell tools that read the same file (grep, cut, "
+    "`source`) keep the carriage return at the end of each value, which breaks the keys they "
+    "export.",
+)
+BOM = Rule(
+    "KD306",
+    "byte-order-mark",
+    Severity.CRITICAL,
+    Category.CONFIG_MALFORMED,
+    "Byte-order mark at the start of the file",
+    "Editors such as Notepad save a UTF-8 byte-order mark. botocore then cannot see the first "
+    "section header and refuses the file (ConfigParseError / MissingSectionHeaderError).",
+)
+UNPARSEABLE = Rule(
+    "KD307",
+    "file-unparseable",
+    Severity.CRITICAL,
+    Category.CONFIG_MALFORMED,
+    "The file is not valid INI for botocore",
+    "botocore's parser rejects the file, so no profile in it can be used.",
+)
+UNREADABLE = Rule(
+    "KD308",
+    "file-unreadable",
+    Severity.CRITICAL,
+    Category.CONFIG_MALFORMED,
+    "The file cannot be read as a text file",
+    "The file is binary, not UTF-8, far too large, a directory, or not readable by this user.",
+)
+VALUE_PADDING = Rule(
+    "KD309",
+    "value-padding-in-file",
+    Severity.LOW,
+    Category.SECRET_WRONG,
+    "Whitespace around a credential value in the file",
+    "botocore strips spaces around values, so the SDK works, but tools that read the file "
+    "themselves (shell scripts, other SDKs' parsers, Redshift COPY strings built from it) "
+    "keep them.",
+)
+MISSPELT_KEY = Rule(
+    "KD310",
+    "misspelt-key",
+    Severity.HIGH,
+    Category.CONFIG_MALFORMED,
+    "A key name botocore does not know",
+    "A key that looks like a credential setting but is spelt differently (aws_secret_key, "
+    "aws_access_key) is silently ignored.",
+)
+SYMLINK = Rule(
+    "KD311",
+    "file-symlink",
+    Severity.INFO,
+    Category.HYGIENE,
+    "The file is a symbolic link",
+    "The SDK follows the link; worth knowing when edits seem to have no effect.",
+)
+
+RULES = (
+    PROFILE_PREFIX_IN_CREDENTIALS,
+    PLAIN_SECTION_IN_CONFIG,
+    DUPLICATES,
+    FILE_PERMISSIONS,
+    CRLF,
+    BOM,
+    UNPARSEABLE,
+    UNREADABLE,
+    VALUE_PADDING,
+    MISSPELT_KEY,
+    SYMLINK,
+)
+
+_CREDENTIAL_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
+_KNOWN_KEYS = set(_CREDENTIAL_KEYS) | {
+    "aws_security_token",
+    "aws_account_id",
+    "region",
+    "output",
+    "role_arn",
+    "source_profile",
+    "credential_source",
+    "external_id",
+    "mfa_serial",
+    "role_session_name",
+    "duration_seconds",
+    "web_identity_token_file",
+    "sso_session",
+    "sso_start_url",
+    "sso_region",
+    "sso_account_id",
+    "sso_role_name",
+    "sso_registration_scopes",
+    "credential_process",
+    "ca_bundle",
+    "endpoint_url",
+    "services",
+    "s3",
+    "retry_mode",
+    "max_attempts",
+    "login_session",
+    "ignore_configured_endpoint_urls",
+    "sts_regional_endpoints",
+    "use_fips_endpoint",
+    "use_dualstack_endpoint",
+    "account_id_endpoint_mode",
+    "defaults_mode",
+}
+
+
+def _loc(
+    shared: SharedFile, line: int | None = None, profile: str | None = None, key: str | None = None
+) -> Location:
+    return Location(kind="file", path=shared.path, line=line, profile=profile, key=key)
+
+
+def _files(ctx: AuditContext) -> tuple[SharedFile, SharedFile]:
+    return ctx.environment.config, ctx.environment.credentials
+
+
+def check_unreadable(ctx: AuditContext) -> Iterator[Finding]:
+    for shared in _files(ctx):
+        if not shared.problems:
+            continue
+        variable = shared.env_var or (
+            "AWS_CONFIG_FILE" if shared.kind == "config" else "AWS_SHARED_CREDENTIALS_FILE"
+        )
+        via = f" (chosen by {shared.env_var})" if shared.env_var else ""
+        yield UNREADABLE.finding(
+            f"The {shared.kind} file{via}: " + "; ".join(shared.problems) + ".",
+            f"Recreate it as a small UTF-8 text file with aws configure, or point {variable} "
+            "at the right file.",
+            _loc(shared),
+        )
+
+
+def _duplicates(shared: SharedFile) -> list[str]:
+    found: list[str] = []
+    headers = Counter(s.header.strip() for s in shared.sections)
+    for name, count in headers.items():
+        if count > 1:
+            lines = [str(s.line) for s in shared.sections if s.header.strip() == name]
+            found.append(f"section [{name}] appears {count} times (lines {', '.join(lines)})")
+    keys = Counter((e.section, e.key.lower()) for e in shared.entries)
+    for (section, key), count in keys.items():
+        if count > 1:
+            lines = [
+                str(e.line) for e in shared.entries if e.section == section and e.key.lower() == key
+            ]
+            found.append(
+                f"key {key} appears {count} times in [{section}] (lines {', '.join(lines)})"
+            )
+    return found
+
+
+def check_syntax(ctx: AuditContext) -> Iterator[Finding]:
+    for shared in _files(ctx):
+        if not shared.exists or not shared.readable or shared.text is None:
+            continue
+        dups = _duplicates(shared)
+        if dups:
+            refused = shared.parse_error is not None
+            yield DUPLICATES.finding(
+                f"In {shared.path}: "
+                + "; ".join(dups[:5])
+                + "."
+                + (" botocore refuses the file." if refused else ""),
+                "Keep one copy of each section and key (keydoctor fix tidy merges exact "
+                "duplicates).",
+                _loc(shared, line=None),
+                severity=None if refused else Severity.MEDIUM,
+            )
+        if shared.has_bom:
+            yield BOM.finding(
+                f"{shared.path} starts with a UTF-8 byte-order mark (EF BB BF)"
+                + (", and botocore refuses it." if shared.parse_error else "."),
+                "keydoctor fix tidy   (or save the file as UTF-8 without BOM)",
+                _loc(shared, line=1),
+                severity=None if shared.parse_error else Severity.LOW,
+            )
+        if shared.parse_error and not dups and not shared.has_bom and not shared.problems:
+            yield UNPARSEABLE.finding(
+                f"botocore cannot parse {shared.path}: {shared.parse_error}.",
+                "Every line must be a [section] header, key = value, a comment (#) or an "
+                "indented nested value; fix or remove the offending lines.",
+                _loc(shared),
+            )
+        if shared.has_crlf:
+            yield CRLF.finding(
+                f"{shared.path} uses Windows line endings (CRLF).",
+                "keydoctor fix tidy   (or: sed -i 's/\\r$//' " + shared.path + ")",
+                _loc(shared),
+            )
+
+
+def check_section_names(ctx: AuditContext) -> Iterator[Finding]:
+    config, creds = _files(ctx)
+    chosen = ctx.resolution.profile
+    for section in creds.sections:
+        name = section.header.strip()
+        if name.startswith("profile "):
+            plain = name[len("profile ") :].strip()
+            affects = plain == chosen
+            yield PROFILE_PREFIX_IN_CREDENTIALS.finding(
+                f"{creds.path} line {section.line} has [{name}]; botocore reads it as a profile "
+                f"named '{name}', not '{plain}'."
+                + (" This is the profile in use, so it has no keys." if affects else ""),
+                f"Rename the header to [{plain}] (keydoctor fix tidy)",
+                _loc(creds, section.line, plain),
+                severity=None if affects else Severity.MEDIUM,
+            )
+    for section in config.sections:
+        name = section.header.strip()
+        if name == "default" or name.startswith(
+            ("profile ", "sso-session ", "services ", "plugins", "preview")
+        ):
+            continue
+        affects = name == chosen
+        yield PLAIN_SECTION_IN_CONFIG.finding(
+            f"{config.path} line {section.line} has [{name}]; in the config file botocore only "
+            f"reads [profile {name}], so these settings are ignored."
+            + (" This is the profile in use." if affects else ""),
+            f"Rename the header to [profile {name}] (keydoctor fix tidy)",
+            _loc(config, section.line, name),
+            severity=None if affects else Severity.MEDIUM,
+        )
+
+
+def check_permissions(ctx: AuditContext) -> Iterator[Finding]:
+    for shared in _files(ctx):
+        if not shared.exists or shared.mode is None:
+            continue
+        has_keys = any(e.key.lower() in _CREDENTIAL_KEYS for e in shared.entries)
+        if not has_keys:
+            continue
+        if shared.mode & 0o044:
+            who = "everyone" if shared.mode & 0o004 else "its group"
+            yield FILE_PERMISSIONS.finding(
+                f"{shared.path} holds keys and is readable by {who} (mode {shared.mode:04o}).",
+                f"chmod 600 {shared.path}",
+                _loc(shared),
+            )
+        if shared.is_symlink:
+            yield SYMLINK.finding(
+                f"{shared.path} is a symbolic link; the SDK reads its target.",
+                "Nothing to fix; edit the target file.",
+                _loc(shared),
+            )
+
+
+def check_values(ctx: AuditContext) -> Iterator[Finding]:
+    for shared in _files(ctx):
+        for entry in shared.entries:
+            key = entry.key.lower()
+            if key in _CREDENTIAL_KEYS:
+                raw = entry.raw_value
+                if raw.strip() and (raw.rstrip() != raw or raw[1:].lstrip() != raw[1:]):
+                    trailing = raw.rstrip() != raw
+                    yield VALUE_PADDING.finding(
+                        f"{key} in [{entry.section}] has "
+                        + ("trailing" if trailing else "extra leading")
+                        + " whitespace in the file; botocore strips it, other readers may not.",
+                        "keydoctor fix tidy",
+                        _loc(shared, entry.line, entry.section, key),
+                    )
+            elif key not in _KNOWN_KEYS and not key.startswith(("cli_", "s3", "sso_")):
+                close = difflib.get_close_matches(key, _CREDENTIAL_KEYS, n=1, cutoff=0.7)
+                if not close:
+                    continue
+                profile = entry.section.removeprefix("profile ").strip()
+                affects = profile == ctx.resolution.profile
+                yield MISSPELT_KEY.finding(
+                    f"[{entry.section}] in {shared.path} has '{entry.key}', which botocore does "
+                    f"not read; it expects '{close[0]}'.",
+                    f"Rename the key to {close[0]} (line {entry.line}).",
+                    _loc(shared, entry.line, profile, entry.key),
+                    severity=None if affects else Severity.MEDIUM,
+                )
+
+
+CHECKS = (check_unreadable, check_syntax, check_section_names, check_permissions, check_values)

@@ -1,11 +1,285 @@
-"""Rules of the region family (being written)."""
+"""KD4xx: the region and endpoint the SDK will use.
+
+Regions are checked against botocore's own partition data (``partitions.json``), read as
+plain JSON so that the offline path never imports botocore's endpoint machinery.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import difflib
+import functools
+import importlib.util
+import json
+import os
+import re
+from collections.abc import Iterator
+from typing import Any
 
 from keydoctor.checks.base import AuditContext, Rule
-from keydoctor.model import Finding
+from keydoctor.model import Category, Finding, Location, Severity
 
-RULES: tuple[Rule, ...] = ()
-CHECKS: tuple[Callable[[AuditContext], Iterator[Finding]], ...] = ()
+NO_REGION = Rule(
+    "KD401",
+    "no-region",
+    Severity.MEDIUM,
+    Category.REGION_ENDPOINT,
+    "No region configured",
+    "Without a region most clients raise NoRegionError; S3 falls back to us-east-1 and "
+    "buckets elsewhere answer with a redirect or 'must be addressed using the specified "
+    "endpoint'.",
+)
+MALFORMED_REGION = Rule(
+    "KD402",
+    "malformed-region",
+    Severity.HIGH,
+    Category.REGION_ENDPOINT,
+    "Region name is malformed",
+    "Region names are lower case with hyphens (us-east-1). Underscores, capitals or spaces "
+    "make the SDK build a wrong host name or sign for a region AWS rejects "
+    "(AuthorizationHeaderMalformed, Could not connect to the endpoint URL).",
+)
+UNKNOWN_REGION = Rule(
+    "KD403",
+    "unknown-region",
+    Severity.HIGH,
+    Category.REGION_ENDPOINT,
+    "No AWS partition knows this region",
+    "The region is well formed but not in botocore's partition data, so calls go to a host "
+    "that does not exist.",
+)
+REGION_VARS_DISAGREE = Rule(
+    "KD404",
+    "region-variables-disagree",
+    Severity.MEDIUM,
+    Category.REGION_ENDPOINT,
+    "AWS_REGION and AWS_DEFAULT_REGION disagree",
+    "boto3 and the AWS CLI v1 read AWS_DEFAULT_REGION; the AWS CLI v2 and the other SDKs read "
+    "AWS_REGION first. Tools then talk to different regions.",
+)
+ENDPOINT_OVERRIDE = Rule(
+    "KD405",
+    "endpoint-override",
+    Severity.INFO,
+    Category.REGION_ENDPOINT,
+    "Requests go to a custom endpoint",
+    "An endpoint override is in effect; AWS keys sent there are unknown to that store, and "
+    "that store's keys are unknown to AWS (InvalidAccessKeyId).",
+)
+OTHER_PARTITION = Rule(
+    "KD406",
+    "non-commercial-partition",
+    Severity.INFO,
+    Category.REGION_ENDPOINT,
+    "Region is outside the commercial AWS partition",
+    "China (cn-) and GovCloud (us-gov-) regions form separate partitions with separate "
+    "accounts: keys of one never work in another.",
+)
+AWS_REGION_IGNORED = Rule(
+    "KD407",
+    "aws-region-ignored-by-boto3",
+    Severity.MEDIUM,
+    Category.REGION_ENDPOINT,
+    "AWS_REGION is set but boto3 does not read it",
+    "botocore (boto3, AWS CLI v1) reads AWS_DEFAULT_REGION and the profile's region; "
+    "AWS_REGION alone leaves a Python program without a region.",
+)
+
+RULES = (
+    NO_REGION,
+    MALFORMED_REGION,
+    UNKNOWN_REGION,
+    REGION_VARS_DISAGREE,
+    ENDPOINT_OVERRIDE,
+    OTHER_PARTITION,
+    AWS_REGION_IGNORED,
+)
+
+_WELL_FORMED = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d+$")
+
+
+@functools.lru_cache(maxsize=1)
+def partitions() -> list[dict[str, Any]]:
+    """botocore's partitions.json, or an empty list when it cannot be found."""
+    spec = importlib.util.find_spec("botocore")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    path = os.path.join(list(spec.submodule_search_locations)[0], "data", "partitions.json")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return []
+    return list(data.get("partitions", []))
+
+
+def partition_of(region: str) -> str | None:
+    for part in partitions():
+        if region in part.get("regions", {}):
+            return str(part["id"])
+    for part in partitions():
+        regex = part.get("regionRegex")
+        if regex and re.match(regex, region):
+            return str(part["id"])
+    return None
+
+
+def known_regions() -> list[str]:
+    return sorted(r for p in partitions() for r in p.get("regions", {}) if not r.endswith("global"))
+
+
+def normalise_region(value: str) -> str:
+    return value.strip().lower().replace("_", "-").replace(" ", "-")
+
+
+def region_problem(value: str) -> tuple[Rule, str, str] | None:
+    """The first problem with a region name, as (rule, explanation, corrected value)."""
+    corrected = normalise_region(value)
+    if value != corrected or not _WELL_FORMED.match(value):
+        if value.strip() != value and value.strip() == corrected:
+            why = "has whitespace around it"
+        elif "_" in value:
+            why = "uses underscores"
+        elif value != value.lower():
+            why = "has capital letters"
+        else:
+            why = "is not of the form xx-name-N"
+        return MALFORMED_REGION, f"The region {value!r} {why}.", corrected
+    regions = known_regions()
+    if regions and value not in regions:
+        close = difflib.get_close_matches(value, regions, n=1, cutoff=0.7)
+        return (
+            UNKNOWN_REGION,
+            f"No partition in botocore's data has a region {value!r}"
+            + (f"; did you mean {close[0]}?" if close else "."),
+            close[0] if close else "us-east-1",
+        )
+    return None
+
+
+def _region_sources(ctx: AuditContext) -> list[tuple[str, str, Location]]:
+    env = ctx.env
+    found: list[tuple[str, str, Location]] = []
+    if ctx.region_flag:
+        found.append((ctx.region_flag, "--region", Location(kind="flag", key="--region")))
+    for var in ("AWS_DEFAULT_REGION", "AWS_REGION"):
+        if env.get(var):
+            found.append((env[var], var, Location(kind="env", key=var)))
+    region = ctx.environment.profile_config.get("region")
+    if isinstance(region, str) and region:
+        envm = ctx.environment
+        section = "default" if envm.profile == "default" else f"profile {envm.profile}"
+        line = envm.config.line_of(section, "region")
+        path = envm.config.path if line else envm.credentials.path
+        found.append(
+            (
+                region,
+                f"profile [{envm.profile}] region",
+                Location(
+                    kind="file",
+                    path=path,
+                    line=line or envm.credentials.line_of(envm.profile, "region"),
+                    profile=envm.profile,
+                    key="region",
+                ),
+            )
+        )
+    return found
+
+
+def _fix_for(origin: str, corrected: str, profile: str) -> str:
+    if origin == "--region":
+        return f"--region {corrected}"
+    if origin.startswith("AWS_"):
+        return f"export {origin}={corrected}"
+    flag = "" if profile == "default" else f" --profile {profile}"
+    return f"aws configure set region {corrected}{flag}"
+
+
+def check_region(ctx: AuditContext) -> Iterator[Finding]:
+    sources = _region_sources(ctx)
+    profile = ctx.environment.profile
+    used = [s for s in sources if s[1] != "AWS_REGION"]
+    if not used:
+        if ctx.env.get("AWS_REGION"):
+            yield AWS_REGION_IGNORED.finding(
+                f"AWS_REGION={ctx.env['AWS_REGION']} is set, but boto3 and the AWS CLI v1 only "
+                "read AWS_DEFAULT_REGION or the profile's region, so they have none.",
+                f"export AWS_DEFAULT_REGION={normalise_region(ctx.env['AWS_REGION'])}",
+                Location(kind="env", key="AWS_REGION"),
+            )
+        else:
+            yield NO_REGION.finding(
+                "Neither --region, AWS_DEFAULT_REGION nor the profile's region is set.",
+                _fix_for("profile", "us-east-1", profile) + "   (use your buckets' region)",
+                None,
+            )
+    for value, origin, location in sources:
+        problem = region_problem(value)
+        in_use = used and (value, origin, location) == used[0]
+        if problem is not None:
+            rule, why, corrected = problem
+            yield rule.finding(
+                f"{why} (set by {origin}"
+                + (
+                    "; this is the region the SDK uses)"
+                    if in_use
+                    else "; not the region boto3 uses now)"
+                ),
+                _fix_for(origin, corrected, profile),
+                location,
+                severity=None if in_use else Severity.MEDIUM,
+            )
+        elif in_use:
+            part = partition_of(value)
+            if part and part != "aws":
+                yield OTHER_PARTITION.finding(
+                    f"{value} belongs to the {part} partition; only keys created in that "
+                    "partition work there.",
+                    "Nothing to fix if these keys were created there.",
+                    location,
+                )
+    env = ctx.env
+    a, b = env.get("AWS_DEFAULT_REGION"), env.get("AWS_REGION")
+    if a and b and a != b:
+        yield REGION_VARS_DISAGREE.finding(
+            f"AWS_DEFAULT_REGION={a} but AWS_REGION={b}: boto3 uses {a}, the AWS CLI v2 and "
+            f"other SDKs use {b}.",
+            f"export AWS_DEFAULT_REGION={normalise_region(b)}  (make both the same)",
+            Location(kind="env", key="AWS_REGION"),
+        )
+
+
+def check_endpoints(ctx: AuditContext) -> Iterator[Finding]:
+    env = ctx.env
+    if env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true":
+        return
+    overrides: list[tuple[str, str, Location]] = []
+    for name, value in sorted(env.items()):
+        if name == "AWS_ENDPOINT_URL" or name.startswith("AWS_ENDPOINT_URL_"):
+            overrides.append((name, value, Location(kind="env", key=name)))
+    profile_cfg = ctx.environment.profile_config
+    if isinstance(profile_cfg.get("endpoint_url"), str):
+        overrides.append(
+            (
+                "endpoint_url",
+                profile_cfg["endpoint_url"],
+                Location(
+                    kind="file",
+                    path=ctx.environment.config.path,
+                    profile=ctx.environment.profile,
+                    key="endpoint_url",
+                ),
+            )
+        )
+    for name, value, location in overrides:
+        yield ENDPOINT_OVERRIDE.finding(
+            f"{name}={value} sends requests there instead of AWS; keys must be ones that "
+            "endpoint knows.",
+            f"unset {name}"
+            if name.startswith("AWS_")
+            else "Remove endpoint_url from the profile if AWS is meant",
+            location,
+        )
+
+
+CHECKS = (check_region, check_endpoints)

@@ -102,18 +102,21 @@ class Emulator:
 
     # -- authentication -----------------------------------------------------------------
     def _post(self, path: str, body: bytes) -> None:
-        request = urllib.request.Request(self.endpoint + path, data=body, method="POST")
+        # moto reads the raw body; a form content type would make Flask swallow it.
+        request = urllib.request.Request(
+            self.endpoint + path, data=body, method="POST", headers={"Content-Type": "text/plain"}
+        )
         with urllib.request.urlopen(request, timeout=10):
             pass
 
     def disable_auth(self) -> None:
-        self._post("/moto-api/reset-auth", json.dumps({"INITIAL_NO_AUTH_ACTION_COUNT": 10**9}).encode())
+        self._post("/moto-api/reset-auth", str(10**9).encode())
 
     def enforce_auth(self) -> None:
         """From now on every request is authenticated and authorised by moto's IAM."""
         if self.admin is None:
             self.create_admin()
-        self._post("/moto-api/reset-auth", json.dumps({"INITIAL_NO_AUTH_ACTION_COUNT": 0}).encode())
+        self._post("/moto-api/reset-auth", b"0")
 
     def reset(self) -> None:
         """Forget every resource (the server keeps running)."""
