@@ -364,3 +364,17 @@ def test_generic_wording_needs_an_aws_context() -> None:
         assert not diagnose_text(text).found, text
     assert diagnose_text("aws s3 cp: Access Denied").error_code == "AccessDenied"
     assert diagnose_text("aws-vault: error: Token expired").found
+
+
+def test_code_hint_comes_first_even_when_the_text_shows_others() -> None:
+    text = (
+        "An error occurred (InvalidObjectState) when calling the GetObject operation\n"
+        + "...\n" * 20
+        + "An error occurred (AccessDenied) when calling the GetObject operation: Access Denied"
+    )
+    assert diagnose_text(text).error_code == "InvalidObjectState"
+    hinted = diagnose_text(text, hints={"code": "AccessDenied"})
+    assert hinted.error_code == "AccessDenied"
+    assert "AccessDenied" in hinted.errors[0].line
+    unseen = diagnose_text("boom", hints={"code": "ExpiredToken"})
+    assert unseen.errors[0].line == ""

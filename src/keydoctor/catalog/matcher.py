@@ -258,8 +258,13 @@ def diagnose(
     hinted = hints.get("code") if hints else None
     if isinstance(hinted, str) and hinted:
         entry = catalog.by_code(hinted)
-        if entry is not None and all(h.entry is not entry for h in hits):
-            hits.insert(0, _Hit(entry, 0, 3))
+        if entry is not None:
+            # The caller saw the code itself (e.g. a caught ClientError): it comes first.
+            shown = [h for h in hits if h.entry is entry]
+            if shown:
+                shown[0].strength = 3
+            else:
+                hits.insert(0, _Hit(entry, -1, 3))  # not in the text: no line to show
     clues = _ClueState(catalog, text, facts.flags)
     reports = tuple(
         ErrorReport(
@@ -269,7 +274,7 @@ def diagnose(
             title=hit.entry.title,
             meaning=hit.entry.meaning,
             aliases=hit.entry.aliases,
-            line=_line_at(text, hit.position, redactor) if hit.strength < 3 else "",
+            line=_line_at(text, hit.position, redactor) if hit.position >= 0 else "",
             causes=_rank(hit.entry, clues, catalog, findings, redactor),
         )
         for hit in sorted(hits, key=lambda h: (-h.strength, -h.entry.priority, h.position))
