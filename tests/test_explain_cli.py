@@ -86,7 +86,7 @@ def test_json_shape(clean_env: dict[str, str]) -> None:
     assert doc["keys"] == [
         {
             "masked": "ASIA…VV7A",
-            "kind": "temporary access key (STS session; needs its session token)",
+            "kind": "temporary access key (STS); needs its session token",
             "account": "609629065308",
         }
     ]
