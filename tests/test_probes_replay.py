@@ -423,3 +423,66 @@ def test_tls_failure_is_unreachable_not_the_keys(clean_env: dict[str, str]) -> N
     assert "KD901" in codes(doc)
     assert_not_blamed_on_keys(doc)
     assert "TLS" in doc["diagnosis"]["explanation"]
+
+
+def test_missing_key_hidden_behind_403_without_list_bucket(clean_env: dict[str, str]) -> None:
+    """Recorded: S3 answers 403 AccessDenied (not 404) for a missing key when the caller
+    lacks s3:ListBucket; IAM answers with a policy that allows s3:GetObject on the objects."""
+    user_policy = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::app-data/*"}
+            ],
+        }
+    )
+    ns = 'xmlns="https://iam.amazonaws.com/doc/2010-05-08/"'
+    xml = {"Content-Type": "text/xml"}
+    answers = {
+        "GetCallerIdentity": caller_identity(USER_ARN),
+        "HeadBucket": Answer(403, "", {"x-amz-bucket-region": "us-east-1"}),
+        "ListObjectsV2": s3_error("AccessDenied", "Access Denied", 403),
+        "HeadObject": Answer(403, "", {}),
+        "ListAccessKeys": iam_error("AccessDenied", "not authorized"),
+        "ListUserPolicies": Answer(
+            200,
+            f"<ListUserPoliciesResponse {ns}><ListUserPoliciesResult>"
+            "<PolicyNames><member>app</member></PolicyNames>"
+            "<IsTruncated>false</IsTruncated></ListUserPoliciesResult>"
+            "</ListUserPoliciesResponse>",
+            xml,
+        ),
+        "GetUserPolicy": Answer(
+            200,
+            f"<GetUserPolicyResponse {ns}><GetUserPolicyResult>"
+            "<UserName>alice</UserName><PolicyName>app</PolicyName>"
+            f"<PolicyDocument>{urllib.parse.quote(user_policy)}"
+            "</PolicyDocument></GetUserPolicyResult></GetUserPolicyResponse>",
+            xml,
+        ),
+        "ListAttachedUserPolicies": Answer(
+            200,
+            f"<ListAttachedUserPoliciesResponse {ns}><ListAttachedUserPoliciesResult>"
+            "<AttachedPolicies/><IsTruncated>false</IsTruncated>"
+            "</ListAttachedUserPoliciesResult></ListAttachedUserPoliciesResponse>",
+            xml,
+        ),
+        "ListGroupsForUser": Answer(
+            200,
+            f"<ListGroupsForUserResponse {ns}>"
+            "<ListGroupsForUserResult><Groups/><IsTruncated>false"
+            "</IsTruncated></ListGroupsForUserResult>"
+            "</ListGroupsForUserResponse>",
+            xml,
+        ),
+        "GetBucketPolicy": s3_error("NoSuchBucketPolicy", "The bucket policy does not exist", 404),
+    }
+    with replaying(answers) as server:
+        result, doc = run_check(
+            clean_env, server.endpoint, "--bucket", "app-data", "--key", "reports/missing.csv"
+        )
+    assert {"KD704", "KD707"} <= codes(doc)
+    missing = next(f for f in doc["findings"] if f["code"] == "KD707")
+    assert "instead of 404" in missing["explanation"]
+    assert doc["diagnosis"]["category"] == "permission-missing"
+    assert "explicit-deny" not in categories(doc)

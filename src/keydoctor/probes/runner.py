@@ -205,6 +205,18 @@ def run_probes(
                         )
                         if in_bucket.decision == EXPLICIT_DENY:
                             verdict = in_bucket
+                if (
+                    verdict is not None
+                    and verdict.decision == ALLOWED
+                    and probe.action == "s3:GetObject"
+                    and evaluate(
+                        reading.policies, "s3:ListBucket", f"arn:aws:s3:::{bucket}"
+                    ).decision
+                    != ALLOWED
+                ):
+                    # Without s3:ListBucket, S3 answers 403 instead of 404 for a missing key.
+                    findings.append(verdicts.missing_object_finding(probe, hidden=True))
+                    continue
                 findings.append(
                     verdicts.denial_finding(probe, verdict, reading.problem, bucket, key)
                 )

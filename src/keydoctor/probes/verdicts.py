@@ -332,14 +332,21 @@ def s3_findings(
     return findings
 
 
-def missing_object_finding(probe: ProbeResult) -> Finding:
-    """HeadObject said 404: the keys work and the caller may list, the key is not there."""
+def missing_object_finding(probe: ProbeResult, *, hidden: bool = False) -> Finding:
+    """HeadObject said 404 (or 403 to a caller without s3:ListBucket): no such key."""
     where = probe.name.split(" ", 1)[1]
     bucket = where.split("/", 1)[0]
     prefix = where.split("/", 1)[1].rsplit("/", 1)[0] if "/" in where.split("/", 1)[1] else ""
+    said = (
+        f"S3 answered 403 for s3://{where} although the caller's policies allow s3:GetObject "
+        "on it. They do not allow s3:ListBucket on the bucket, and then S3 answers 403 instead "
+        "of 404 for a key that does not exist: the object is most likely missing."
+        if hidden
+        else f"S3 answered 404 for s3://{where}: the credentials work and may read it, but "
+        "there is no object under that key."
+    )
     return R.OBJECT_MISSING.finding(
-        f"S3 answered 404 for s3://{where}: the credentials work and may read it, but there is "
-        "no object under that key.",
+        said,
         f"Check the key's spelling and case: aws s3 ls s3://{bucket}/"
         + (f"{prefix}/" if prefix else ""),
     )
