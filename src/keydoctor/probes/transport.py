@@ -83,6 +83,7 @@ class Transport:
         self._session: Any = None
         self._clients: dict[tuple[str, str], Any] = {}
         self._last = _LastResponse()
+        self._unreachable: Failure | None = None  # once the endpoint is known dead
 
     def _make_session(self) -> Any:
         import botocore.session
@@ -148,6 +149,12 @@ class Transport:
         self._last.status = None
         self._last.headers = None
         self._last.body_head = b""
+        if self._unreachable is not None:
+            # The endpoint already failed to answer: do not wait another timeout for it.
+            probe.failure = self._unreachable
+            probe.outcome = oc.UNREACHABLE
+            probe.local_time = datetime.now(UTC)
+            return None
         start = time.perf_counter()
         response: dict[str, Any] | None = None
         try:
@@ -164,6 +171,8 @@ class Transport:
                     f"unclassified error ({type(inner).__name__})",
                 )
             probe.outcome = probe.failure.outcome
+            if probe.outcome == oc.UNREACHABLE:
+                self._unreachable = probe.failure
         finally:
             probe.duration_ms = (time.perf_counter() - start) * 1000.0
             probe.local_time = datetime.now(UTC)
