@@ -486,3 +486,51 @@ def test_missing_key_hidden_behind_403_without_list_bucket(clean_env: dict[str, 
     assert "instead of 404" in missing["explanation"]
     assert doc["diagnosis"]["category"] == "permission-missing"
     assert "explicit-deny" not in categories(doc)
+
+
+def test_no_secret_in_any_format(clean_env: dict[str, str]) -> None:
+    """Whatever AWS answers, no secret, token or full key id reaches any output format."""
+    token = "IQoJb3JpZ2luX2VjEHoaCXVzLWVhc3QtMSJHMEUCIQD3kYpLeakCheckTokenValue0123456789abcdef"
+    answers = {
+        "GetCallerIdentity": sts_error(
+            "InvalidClientTokenId",
+            f"The security token included in the request is invalid. Key {KEY_ID}",
+        )
+    }
+    default = s3_error(
+        "InvalidToken",
+        "The provided token is malformed or otherwise invalid.",
+        400,
+        f"<Token-0>{token}</Token-0>",
+    )
+    with replaying(answers, default) as server:
+        env = dict(
+            clean_env,
+            AWS_ACCESS_KEY_ID=KEY_ID,
+            AWS_SECRET_ACCESS_KEY=SECRET,
+            AWS_SESSION_TOKEN=token,
+            AWS_DEFAULT_REGION="us-east-1",
+        )
+        for fmt in ("text", "json", "sarif"):
+            proc = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "keydoctor",
+                    "check",
+                    "--format",
+                    fmt,
+                    "--endpoint-url",
+                    server.endpoint,
+                    "--bucket",
+                    "b",
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert proc.returncode == 1
+            for value in (SECRET, token, KEY_ID):
+                assert value not in proc.stdout, fmt
+                assert value not in proc.stderr, fmt
