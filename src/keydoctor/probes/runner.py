@@ -59,7 +59,8 @@ class ProbeReport:
     def auth_failures(self) -> list[ProbeResult]:
         return [p for p in self.probes if p.outcome == oc.AUTH_FAILED]
 
-    def to_dict(self) -> list[dict[str, Any]]:
+    def probe_dicts(self) -> list[dict[str, Any]]:
+        """The ``probes`` list of the JSON document."""
         return [p.to_dict() for p in self.probes]
 
 
