@@ -53,15 +53,18 @@ def test_binary_garbage_gives_findings(clean_env: dict[str, str]) -> None:
 
 
 def test_huge_file_is_cut_with_a_finding(clean_env: dict[str, str], tmp_path: Path) -> None:
+    """A dump larger than the limit: one COPY, then INSERTs until past 16 MiB."""
     path = tmp_path / "huge.sql"
-    statement = b"COPY t FROM 's3://bucket-a/p/' IAM_ROLE 'arn:aws:iam::123456789012:role/R';\n"
+    copy = b"COPY t FROM 's3://bucket-a/p/' IAM_ROLE 'arn:aws:iam::123456789012:role/R';\n"
+    insert = b"INSERT INTO t VALUES (1, 'a;b', $$c$$); -- row\n"
     with path.open("wb") as handle:
-        handle.write(statement * (MAX_INPUT_BYTES // len(statement) + 10))
+        handle.write(copy + insert * (MAX_INPUT_BYTES // len(insert) + 10))
     result = run_cli(["--offline", "--format", "json", "--file", str(path)], clean_env)
     assert b"Traceback" not in result.stderr
     doc = json.loads(result.stdout)
-    assert "KD816" in [f["code"] for f in doc["input_findings"]]
-    assert len(doc["statements"]) > 100_000
+    assert [f["code"] for f in doc["input_findings"]] == ["KD816", "KD801"]
+    assert "INSERT ×" in doc["input_findings"][1]["explanation"]
+    assert [s["kind"] for s in doc["statements"]] == ["COPY"]
 
 
 def test_empty_input_and_no_copy_are_high() -> None:
