@@ -24,7 +24,13 @@ from typing import Any
 
 from keydoctor.model import Finding, Location
 from keydoctor.redshift import rules as R
-from keydoctor.redshift.checks import StatementResult, _compact, corrected_clause, safe_key_id
+from keydoctor.redshift.checks import (
+    StatementResult,
+    _compact,
+    corrected_clause,
+    region_is_valid,
+    safe_key_id,
+)
 from keydoctor.redshift.statement import parse_s3_uri
 
 MANIFEST_MAX_BYTES = 1 << 20
@@ -204,6 +210,8 @@ class _StatementProbe:
 
     # -- the probes -----------------------------------------------------------------------
     def run(self) -> None:
+        from botocore.exceptions import BotoCoreError
+
         try:
             if self.result.auth.kind == "keys":
                 keys = self.statement_keys()
@@ -213,6 +221,15 @@ class _StatementProbe:
                 self.with_role()
         except _Stop:
             pass
+        except BotoCoreError as exc:
+            # Raised while creating a client (an unknown --profile, a malformed setting):
+            # the statement stays checked offline, and the reason is a finding.
+            self.record("setup", "error", type(exc).__name__)
+            self.add(
+                R.PROBE_FAILED,
+                f"The probes could not start ({type(exc).__name__}).",
+                "Check --profile and --endpoint-url, or run with --offline.",
+            )
 
     def statement_keys(self) -> Keys | None:
         auth = self.result.auth
@@ -241,8 +258,10 @@ class _StatementProbe:
             self.list_and_get(keys, region, location.bucket, location.prefix)
 
     def effective_region(self) -> str | None:
+        """The REGION clause if it is a region code (KD812 reports it otherwise), else the
+        cluster's region."""
         region = self.result.statement.region
-        if region is not None and region.text.strip():
+        if region is not None and region_is_valid(region.text.strip()):
             return region.text.strip()
         return self.settings.cluster_region
 
@@ -313,6 +332,8 @@ class _StatementProbe:
     def compare_region(self, bucket_region: str) -> None:
         st = self.result.statement
         clause = st.region.text.strip() if st.region is not None else None
+        if clause is not None and not region_is_valid(clause):
+            return  # KD812 already says the REGION value is not a region code
         cluster = self.settings.cluster_region
         fix = f"Add REGION '{bucket_region}' to the {st.kind}"
         if clause and clause != bucket_region:
