@@ -65,6 +65,7 @@ SQL_VERBS = frozenset(
     )
 )
 SECRET_PLACEHOLDER = "<secret access key>"
+TEXT_SOURCES = ("<argument>", "<stdin>")  # input that is not a file: no path in locations
 TOKEN_PLACEHOLDER = "<session token>"
 
 
@@ -167,8 +168,8 @@ class _Checker:
         self.st = statement
         self.findings: list[Finding] = []
         self.location = Location(
-            kind="file" if source not in ("<argument>", "<stdin>") else "text",
-            path=source,
+            kind="text" if source in TEXT_SOURCES else "file",
+            path=None if source in TEXT_SOURCES else source,
             line=statement.line,
             key=f"statement {statement.index}",
         )

@@ -18,6 +18,7 @@ from keydoctor.redact import Redactor
 from keydoctor.redshift import rules as R
 from keydoctor.redshift.checks import (
     SQL_VERBS,
+    TEXT_SOURCES,
     StatementResult,
     check_statement,
     corrected_clause,
@@ -76,7 +77,8 @@ def check_sql(
             redactor.add_key_id(result.auth.key_id)
     findings: list[Finding] = []
     where = Location(
-        kind="file" if source not in ("<argument>", "<stdin>") else "text", path=source
+        kind="text" if source in TEXT_SOURCES else "file",
+        path=None if source in TEXT_SOURCES else source,
     )
     if truncated:
         findings.append(
