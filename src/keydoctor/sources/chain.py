@@ -30,6 +30,7 @@ from typing import Any
 
 from keydoctor.model import CredentialSource, Location, Resolution, Secret
 from keydoctor.sources.files import (
+    MAX_FILE_BYTES,
     SharedFile,
     default_paths,
     expand,
@@ -41,7 +42,9 @@ PROFILE_ENV_VARS = ("AWS_DEFAULT_PROFILE", "AWS_PROFILE")  # botocore reads them
 TOKEN_ENV_VARS = ("AWS_SECURITY_TOKEN", "AWS_SESSION_TOKEN")  # the first one set wins
 TOKEN_KEYS = ("aws_security_token", "aws_session_token")
 SSO_PROFILE_KEYS = ("sso_role_name", "sso_account_id", "sso_start_url", "sso_region")
-SSO_REQUIRED = ("sso_start_url", "sso_region", "sso_account_id", "sso_role_name")
+SSO_REQUIRED = ("sso_role_name", "sso_account_id", "sso_start_url", "sso_region")
+SSO_TRIGGER_KEYS = ("sso_role_name", "sso_account_id")  # what makes SSOProvider apply
+CREDENTIAL_SOURCES = ("Environment", "EcsContainer", "Ec2InstanceMetadata")  # case matters
 
 
 @dataclass
@@ -66,12 +69,16 @@ class Environment:
 
 
 def select_profile(env: dict[str, str], flag: str | None) -> tuple[str, str, bool]:
-    """The profile botocore would use: ``--profile``, then the variables, then ``default``."""
+    """The profile botocore would use: ``--profile``, then the variables, then ``default``.
+
+    A variable counts as soon as it is set, even empty: ``AWS_DEFAULT_PROFILE=`` names the
+    profile ``""``, which exists nowhere, and botocore fails with ``ProfileNotFound``.
+    """
     if flag is not None:
         return flag, "--profile", True
     for name in PROFILE_ENV_VARS:
         value = env.get(name)
-        if value:
+        if value is not None:
             return value, name, False
     return "default", "default", False
 
@@ -92,10 +99,10 @@ def gather(env: dict[str, str], profile_flag: str | None = None) -> Environment:
         config=config,
         credentials=creds,
     )
-    if config.parsed and config.parse_error is None:
+    if config.parsed and config.sdk_error is None:
         result.config_profiles = {k: dict(v) for k, v in config.parsed.get("profiles", {}).items()}
         result.sso_sessions = {k: dict(v) for k, v in config.parsed.get("sso_sessions", {}).items()}
-    if creds.parsed and creds.parse_error is None:
+    if creds.parsed and creds.sdk_error is None:
         result.credential_sections = {k: dict(v) for k, v in creds.parsed.items()}
     merged: dict[str, dict[str, Any]] = {k: dict(v) for k, v in result.config_profiles.items()}
     for name, values in result.credential_sections.items():
@@ -216,12 +223,17 @@ def read_sso_token_expiry(path: str) -> tuple[datetime | None, str | None]:
 
 
 def _profile_sources(ctx: Environment, profile: str, use_env: bool) -> list[CredentialSource]:
-    """The profile-based providers in botocore's order (ProfileProviderBuilder)."""
+    """The profile-based providers in botocore's order (``ProfileProviderBuilder``).
+
+    Each provider that applies yields one source; one with ``error`` set is where
+    botocore would raise. ``use_env`` is False when a profile was named explicitly, and
+    when the chain runs for an assume-role ``source_profile``.
+    """
     found: list[CredentialSource] = []
     cfg = ctx.profiles.get(profile, {})
     env = ctx.env
 
-    # web identity: env values first (unless a profile was named explicitly), then profile
+    # web identity: env values first (unless env vars are disabled), then the profile
     def wi(key: str, var: str) -> str | None:
         if use_env and var in env:
             return env[var]
@@ -247,7 +259,8 @@ def _profile_sources(ctx: Environment, profile: str, use_env: bool) -> list[Cred
             )
         )
 
-    if any(k in cfg for k in SSO_PROFILE_KEYS):
+    # SSO applies when the profile names a role or an account (SSOProvider)
+    if any(k in cfg for k in SSO_TRIGGER_KEYS):
         found.append(_sso_source(ctx, profile, cfg))
 
     section = ctx.credential_sections.get(profile)
@@ -257,14 +270,7 @@ def _profile_sources(ctx: Environment, profile: str, use_env: bool) -> list[Cred
             found.append(src)
 
     if "login_session" in cfg:
-        found.append(
-            CredentialSource(
-                method="login",
-                location=_file_location(ctx.config, profile, "login_session"),
-                profile=profile,
-                details={"login_session": str(cfg["login_session"])},
-            )
-        )
+        found.append(_login_source(ctx, profile, cfg))
 
     if "credential_process" in cfg:
         found.append(
@@ -284,6 +290,31 @@ def _profile_sources(ctx: Environment, profile: str, use_env: bool) -> list[Cred
     return found
 
 
+def _login_source(ctx: Environment, profile: str, cfg: dict[str, Any]) -> CredentialSource:
+    """``login_session`` (``aws login``): needs botocore's CRT extra and a cached session."""
+    import importlib.util
+
+    session = str(cfg["login_session"])
+    error = None
+    if importlib.util.find_spec("awscrt") is None:
+        error = (
+            "MissingDependencyException: the login credential provider needs botocore[crt] "
+            "(pip install 'botocore[crt]')"
+        )
+    else:
+        cache_dir = ctx.env.get("AWS_LOGIN_CACHE_DIRECTORY") or "~/.aws/login/cache"
+        digest = hashlib.sha256(session.encode("utf-8")).hexdigest()
+        if not os.path.isfile(os.path.join(expand(cache_dir, ctx.env), digest + ".json")):
+            error = "LoginTokenLoadError: no cached login session (run `aws login`)"
+    return CredentialSource(
+        method="login",
+        location=_file_location(ctx.config, profile, "login_session"),
+        profile=profile,
+        details={"login_session": session},
+        error=error,
+    )
+
+
 def _sso_source(ctx: Environment, profile: str, cfg: dict[str, Any]) -> CredentialSource:
     resolved = dict(cfg)
     error = None
@@ -296,7 +327,14 @@ def _sso_source(ctx: Environment, profile: str, cfg: dict[str, Any]) -> Credenti
         if session is None:
             error = f'InvalidConfigError: the sso-session "{session_name}" does not exist'
         else:
-            resolved.update(session)
+            for key, value in session.items():
+                if key in resolved and resolved[key] != value:
+                    error = (
+                        f"InvalidConfigError: {key} differs between profile {profile} and "
+                        f"sso-session {session_name}"
+                    )
+                    break
+                resolved[key] = value
             cache_key = str(session_name)
     missing = [k for k in required if k not in resolved]
     if error is None and missing:
@@ -305,8 +343,8 @@ def _sso_source(ctx: Environment, profile: str, cfg: dict[str, Any]) -> Credenti
         )
     if cache_key is None and "sso_start_url" in resolved:
         cache_key = str(resolved["sso_start_url"])
-    details = {k: str(resolved[k]) for k in ("sso_start_url", "sso_region", "sso_account_id",
-                                             "sso_role_name") if k in resolved}
+    shown = ("sso_start_url", "sso_region", "sso_account_id", "sso_role_name")
+    details: dict[str, str] = {k: str(resolved[k]) for k in shown if k in resolved}
     expiry = None
     if cache_key:
         path = sso_cache_file(ctx.env, cache_key)
@@ -324,23 +362,27 @@ def _sso_source(ctx: Environment, profile: str, cfg: dict[str, Any]) -> Credenti
     )
 
 
+def _has_static_keys(cfg: dict[str, Any]) -> bool:
+    return "aws_access_key_id" in cfg or "aws_secret_access_key" in cfg
+
+
+def _is_role_profile(cfg: dict[str, Any]) -> bool:
+    return "role_arn" in cfg and "web_identity_token_file" not in cfg
+
+
 def _assume_role_source(ctx: Environment, profile: str) -> CredentialSource | None:
+    """``AssumeRoleProvider``: applies when the profile has ``role_arn``.
+
+    botocore calls STS only when the keys are used, but it resolves the *source*
+    credentials at once; every error on that path (a missing or looping
+    ``source_profile``, a source without credentials, a ``credential_source`` that finds
+    nothing) stops the chain. We walk the same path without calling anything.
+    """
     cfg = ctx.profiles.get(profile, {})
-    if "role_arn" not in cfg or "web_identity_token_file" in cfg:
+    if not _is_role_profile(cfg):
         return None
     source_profile = cfg.get("source_profile")
     credential_source = cfg.get("credential_source")
-    error = None
-    if source_profile is not None and credential_source is not None:
-        error = "InvalidConfigError: both source_profile and credential_source are set"
-    elif source_profile is None and credential_source is None:
-        error = "PartialCredentialsError: role_arn needs source_profile or credential_source"
-    elif credential_source is not None and credential_source not in (
-        "Environment", "EcsContainer", "Ec2InstanceMetadata"
-    ):
-        error = f'InvalidConfigError: unsupported credential_source "{credential_source}"'
-    elif source_profile is not None and source_profile not in ctx.profiles:
-        error = f'InvalidConfigError: source_profile "{source_profile}" does not exist'
     details = {"role_arn": str(cfg["role_arn"])}
     if source_profile is not None:
         details["source_profile"] = str(source_profile)
@@ -351,31 +393,222 @@ def _assume_role_source(ctx: Environment, profile: str) -> CredentialSource | No
         location=_file_location(ctx.config, profile, "role_arn"),
         profile=profile,
         details=details,
+        error=_role_error(ctx, profile, [profile]),
+    )
+
+
+def _role_error(ctx: Environment, profile: str, visited: list[str]) -> str | None:
+    """The error botocore raises while preparing to assume this profile's role, if any."""
+    cfg = ctx.profiles.get(profile, {})
+    source_profile = cfg.get("source_profile")
+    credential_source = cfg.get("credential_source")
+    if source_profile is not None and credential_source is not None:
+        return "InvalidConfigError: both source_profile and credential_source are set"
+    if source_profile is None and credential_source is None:
+        return "PartialCredentialsError: role_arn needs source_profile or credential_source"
+    if credential_source is not None:
+        if credential_source not in CREDENTIAL_SOURCES:
+            return f'InvalidConfigError: unsupported credential_source "{credential_source}"'
+        return _credential_source_error(ctx, str(credential_source), profile)
+    source = str(source_profile)
+    if source not in ctx.profiles:
+        return f'InvalidConfigError: source_profile "{source}" does not exist'
+    source_cfg = ctx.profiles[source]
+    if source in visited and (source != profile or not _has_static_keys(source_cfg)):
+        return (
+            f"InfiniteLoopConfigError: source_profile {source} loops back through "
+            + " -> ".join(visited)
+        )
+    visited.append(source)
+    if _has_static_keys(source_cfg) or not _is_role_profile(source_cfg):
+        chain = _profile_sources(ctx, source, use_env=False)
+        if not chain:
+            return f'InvalidConfigError: the source profile "{source}" must have credentials'
+        return chain[0].error
+    return _role_error(ctx, source, visited)
+
+
+def _credential_source_error(ctx: Environment, name: str, profile: str) -> str | None:
+    """What ``CanonicalNameCredentialSourcer`` finds for ``credential_source``."""
+    none_found = (
+        f"CredentialRetrievalError: no credentials found in credential_source {name} "
+        f"referenced in profile {profile}"
+    )
+    if name == "Environment":
+        env_src = env_source(ctx.env)
+        if env_src is None or not env_src.access_key_id:
+            return none_found
+        return env_src.error
+    if name == "EcsContainer":
+        container = _container_source(ctx.env)
+        if container is None:
+            return none_found
+        return container.error
+    # Ec2InstanceMetadata: offline we only know when the SDK was told not to ask
+    if _imds_disabled(ctx.env):
+        return none_found
+    return None
+
+
+def _imds_disabled(env: dict[str, str]) -> bool:
+    return env.get("AWS_EC2_METADATA_DISABLED", "false").lower() == "true"
+
+
+def _container_source(env: dict[str, str]) -> CredentialSource | None:
+    """``ContainerProvider``: applies as soon as one of its URI variables is set.
+
+    The HTTP call is not made offline, but what botocore checks before it is: the
+    authorisation token file must be readable, the token must not hold line breaks, and
+    a full URI must be https, a loopback address, or one of the container hosts.
+    """
+    relative = env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+    full = env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+    if relative is None and full is None:
+        return None
+    var = (
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
+        if relative is not None
+        else "AWS_CONTAINER_CREDENTIALS_FULL_URI"
+    )
+    error = None
+    token: str | None = None
+    if "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE" in env:
+        try:
+            with open(env["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"], encoding="utf-8") as handle:
+                token = handle.read()
+        except (OSError, ValueError) as exc:
+            error = (
+                f"{type(exc).__name__}: AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE cannot be read"
+            )
+    elif "AWS_CONTAINER_AUTHORIZATION_TOKEN" in env:
+        token = env["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+    if error is None and token is not None and ("\r" in token or "\n" in token):
+        error = "ValueError: the container authorization token holds a line break"
+    if error is None and relative is None and full is not None:
+        error = _container_url_error(full)
+    return CredentialSource(
+        method="container-role",
+        location=_env_location(var),
+        details={"variable": var},
         error=error,
     )
 
 
-def _post_profile_sources(env: dict[str, str]) -> list[CredentialSource]:
-    found: list[CredentialSource] = []
-    if "AWS_CREDENTIAL_FILE" in env:
-        found.append(
-            CredentialSource(
-                method="ec2-credentials-file",
-                location=_env_location("AWS_CREDENTIAL_FILE"),
-                details={"path": env["AWS_CREDENTIAL_FILE"], "lazy": "unread"},
-            )
+CONTAINER_HOSTS = ("169.254.170.2", "169.254.170.23", "fd00:ec2::23", "localhost")
+
+
+def _container_url_error(url: str) -> str | None:
+    import ipaddress
+    from urllib.parse import urlparse
+
+    try:
+        parsed = urlparse(url)
+        host = parsed.hostname
+    except ValueError:
+        return "ValueError: AWS_CONTAINER_CREDENTIALS_FULL_URI is not a URL"
+    if parsed.scheme == "https":
+        return None
+    try:
+        if host is not None and ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        pass
+    if host in CONTAINER_HOSTS:
+        return None
+    return (
+        f"ValueError: AWS_CONTAINER_CREDENTIALS_FULL_URI host '{host}' is not allowed: "
+        "plain http only to a loopback address or " + ", ".join(CONTAINER_HOSTS)
+    )
+
+
+def _ec2_credentials_file(env: dict[str, str]) -> CredentialSource | None:
+    """``OriginalEC2Provider``: the old EC2 tools' key=value file in AWS_CREDENTIAL_FILE."""
+    if "AWS_CREDENTIAL_FILE" not in env:
+        return None
+    path = expand(env["AWS_CREDENTIAL_FILE"], env)
+    location = _env_location("AWS_CREDENTIAL_FILE")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read(MAX_FILE_BYTES)
+    except (OSError, ValueError):
+        return CredentialSource(
+            method="ec2-credentials-file", location=location, details={"path": path},
+            error=f"ConfigNotFound: AWS_CREDENTIAL_FILE {path} cannot be read",
         )
-    for var in ("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"):
-        if env.get(var):
-            found.append(
-                CredentialSource(
-                    method="container-role",
-                    location=_env_location(var),
-                    details={"variable": var},
-                )
+    values: dict[str, str] = {}
+    for line in text.splitlines():
+        if "=" in line:
+            key, value = line.split("=", 1)
+            values[key.strip()] = value.strip()
+    if "AWSAccessKeyId" not in values:
+        return None
+    secret = values.get("AWSSecretKey")
+    return CredentialSource(
+        method="ec2-credentials-file",
+        location=location,
+        access_key_id=values["AWSAccessKeyId"],
+        secret_access_key=_secret(secret),
+        details={"path": path},
+        error=None if secret is not None else "KeyError: AWSSecretKey is missing",
+    )
+
+
+def _boto_config(env: dict[str, str]) -> CredentialSource | None:
+    """``BotoProvider``: a boto 2 config's ``[Credentials]`` section."""
+    default = ["/etc/boto.cfg", "~/.boto"]
+    candidates = [env["BOTO_CONFIG"]] if "BOTO_CONFIG" in env else default
+    for candidate in candidates:
+        path = expand(candidate, env)
+        if not os.path.isfile(path):
+            continue
+        location = Location(kind="file", path=path, key="aws_access_key_id")
+        from botocore import configloader
+        from botocore.exceptions import BotoCoreError
+
+        try:
+            parsed = configloader.raw_config_parse(path)
+        except BotoCoreError as exc:
+            return CredentialSource(
+                method="boto-config", location=location,
+                error="ConfigParseError: " + str(exc).strip().splitlines()[0],
             )
-            break
-    return found
+        except (OSError, ValueError) as exc:
+            return CredentialSource(
+                method="boto-config", location=location,
+                error=f"ConfigParseError: {path} ({type(exc).__name__})",
+            )
+        section = parsed.get("Credentials")
+        if not section or "aws_access_key_id" not in section:
+            continue
+        secret = section.get("aws_secret_access_key")
+        return CredentialSource(
+            method="boto-config",
+            location=location,
+            access_key_id=section["aws_access_key_id"],
+            secret_access_key=_secret(secret),
+            details={"path": path},
+            error=None if secret is not None else (
+                "PartialCredentialsError: aws_secret_access_key is missing"
+            ),
+        )
+    return None
+
+
+def _post_profile_sources(env: dict[str, str]) -> list[CredentialSource]:
+    """The providers after the profile ones, in botocore's order."""
+    found = [_ec2_credentials_file(env), _boto_config(env), _container_source(env)]
+    return [source for source in found if source is not None]
+
+
+def _sdk_file_error(ctx: Environment) -> str | None:
+    """botocore loads the config file, then the credentials file, before anything else."""
+    for shared in (ctx.config, ctx.credentials):
+        if shared.sdk_error:
+            return (
+                f"ConfigParseError: unable to parse {shared.kind} file {shared.path} "
+                f"({shared.sdk_error})"
+            )
+    return None
 
 
 def resolve(ctx: Environment) -> Resolution:
@@ -383,18 +616,11 @@ def resolve(ctx: Environment) -> Resolution:
     searched: list[str] = []
     candidates: list[CredentialSource] = []
     skipped: list[CredentialSource] = []
-    failure: str | None = None
 
+    failure = _sdk_file_error(ctx)
     profile_named = ctx.explicit_profile or ctx.profile_origin in PROFILE_ENV_VARS
-    if profile_named and ctx.profile not in ctx.profiles and _files_parse(ctx):
+    if failure is None and profile_named and ctx.profile not in ctx.profiles:
         failure = f"ProfileNotFound: the config profile ({ctx.profile}) could not be found"
-
-    for shared in (ctx.config, ctx.credentials):
-        if shared.parse_error and shared.exists:
-            failure = failure or (
-                f"ConfigParseError: unable to parse {shared.kind} file {shared.path} "
-                f"({shared.parse_error})"
-            )
 
     env_src = env_source(ctx.env)
     searched.append("environment variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)")
@@ -416,7 +642,7 @@ def resolve(ctx: Environment) -> Resolution:
     candidates.extend(_profile_sources(ctx, ctx.profile, use_env=not ctx.explicit_profile))
     candidates.extend(_post_profile_sources(ctx.env))
     searched.append("container credentials (AWS_CONTAINER_CREDENTIALS_*)")
-    if ctx.env.get("AWS_EC2_METADATA_DISABLED", "").lower() != "true":
+    if not _imds_disabled(ctx.env):
         searched.append("instance metadata service (tried last, only on EC2; not probed offline)")
 
     winner: CredentialSource | None = None
@@ -446,10 +672,6 @@ def resolve(ctx: Environment) -> Resolution:
         failure=failure,
         searched=tuple(searched),
     )
-
-
-def _files_parse(ctx: Environment) -> bool:
-    return all(not (s.exists and s.parse_error) for s in (ctx.config, ctx.credentials))
 
 
 def _with_reason(source: CredentialSource, reason: str) -> CredentialSource:

@@ -57,8 +57,12 @@ class SharedFile:
     sections: list[RawSection] = field(default_factory=list)
     entries: list[RawEntry] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # one-line, already masked
-    parse_error: str | None = None  # what botocore raises on this file, if anything
+    parse_error: str | None = None  # why this file cannot be used (ours or botocore's)
     parsed: dict[str, Any] | None = None  # botocore's view: raw sections or profile map
+    # What botocore itself does with this path: ``sdk_error`` is the one-line error it
+    # raises (which stops every credential lookup), None when it reads the file or, as
+    # for a directory, a missing path or an unreadable file, silently treats it as empty.
+    sdk_error: str | None = None
 
     def entries_for(self, section: str) -> list[RawEntry]:
         return [e for e in self.entries if e.section == section]
@@ -76,11 +80,19 @@ class SharedFile:
 
 
 def default_paths(env: dict[str, str]) -> tuple[tuple[str, str | None], tuple[str, str | None]]:
-    """The config and credentials paths botocore would use, and the variable that set them."""
+    """The config and credentials paths botocore would use, and the variable that set them.
+
+    botocore honours a variable as soon as it is *set*: ``AWS_CONFIG_FILE=`` (empty) points
+    at no file at all rather than falling back to ``~/.aws/config``.
+    """
     config = env.get("AWS_CONFIG_FILE")
     creds = env.get("AWS_SHARED_CREDENTIALS_FILE")
-    config_path = (config, "AWS_CONFIG_FILE") if config else ("~/.aws/config", None)
-    creds_path = (creds, "AWS_SHARED_CREDENTIALS_FILE") if creds else ("~/.aws/credentials", None)
+    config_path = (config, "AWS_CONFIG_FILE") if config is not None else ("~/.aws/config", None)
+    creds_path = (
+        (creds, "AWS_SHARED_CREDENTIALS_FILE")
+        if creds is not None
+        else ("~/.aws/credentials", None)
+    )
     return config_path, creds_path
 
 
@@ -118,6 +130,12 @@ def load_shared_file(kind: str, path: str, env_var: str | None) -> SharedFile:
         shared.readable = False
         shared.problems.append(f"{path} is a directory, not a file")
         shared.parse_error = "is a directory"
+        return shared
+    if not stat.S_ISREG(st.st_mode):
+        # a FIFO would block the read forever, a device never ends; botocore skips both
+        shared.readable = False
+        shared.problems.append(f"{path} is not a regular file (a pipe, socket or device)")
+        shared.parse_error = "not a regular file"
         return shared
     if st.st_size > MAX_FILE_BYTES:
         shared.readable = False
@@ -192,27 +210,38 @@ def _scan(shared: SharedFile, text: str) -> None:
 
 
 def parse_with_botocore(shared: SharedFile) -> None:
-    """Fill ``parsed`` and ``parse_error`` the way the SDK would see this file.
+    """Fill ``parsed`` and ``sdk_error`` the way the SDK would see this file.
 
     For the credentials file that is ``raw_config_parse`` (sections as written); for the
-    config file it is ``load_config`` (``[profile x]`` folded into profile names).
+    config file it is ``load_config`` (``[profile x]`` folded into profile names). The
+    parser runs even on files our own reading found odd (binary, not UTF-8, unreadable):
+    what matters for the chain is what botocore makes of them, and it is often more
+    lenient than one would guess (an unreadable file is silently empty to it). Only
+    files beyond :data:`MAX_FILE_BYTES` are not handed over; they count as failing.
     """
-    if not shared.exists or not shared.readable or shared.parse_error == "binary file":
+    if not shared.exists:
+        return
+    if shared.size > MAX_FILE_BYTES:
+        shared.sdk_error = shared.parse_error or "file too large to be parsed"
         return
     from botocore import configloader
-    from botocore.exceptions import BotoCoreError
+    from botocore.exceptions import BotoCoreError, ConfigNotFound
 
     try:
         if shared.kind == "credentials":
             shared.parsed = configloader.raw_config_parse(shared.path)
         else:
             shared.parsed = configloader.load_config(shared.path)
+    except ConfigNotFound:
+        return  # a directory, or a path whose folder cannot be entered: botocore skips it
     except BotoCoreError as exc:
-        shared.parse_error = _first_line(str(exc))
+        shared.sdk_error = _first_line(str(exc))
     except UnicodeDecodeError:
-        shared.parse_error = "not UTF-8"
+        shared.sdk_error = "not UTF-8"
     except (OSError, ValueError) as exc:  # configparser oddities surface as ValueError
-        shared.parse_error = _first_line(str(exc))
+        shared.sdk_error = _first_line(str(exc))
+    if shared.sdk_error is not None:
+        shared.parse_error = shared.sdk_error
 
 
 def _first_line(message: str) -> str:
