@@ -418,7 +418,8 @@ def test_odd_region_clause_and_unknown_profile_do_not_crash(
     role = "arn:aws:iam::123456789012:role/rs-any"
     sql = f"COPY t FROM 's3://{world['east']}/tickit/' IAM_ROLE '{role}'"
     code, doc, _ = run(sql, moto_server, clean_env, "--profile", "no-such-profile")
-    assert "KD834" in codes(doc)
+    finding = next(f for f in doc["findings"] if f["code"] == "KD832")
+    assert "ProfileNotFound" in finding["explanation"]
 
 
 def test_offline_run_imports_no_boto3_and_no_session(clean_env: dict[str, str]) -> None:
