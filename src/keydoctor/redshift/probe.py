@@ -166,6 +166,14 @@ class _StatementProbe:
                 "Run with --profile <a profile allowed iam:GetRole and sts:AssumeRole>.",
             )
             raise _Stop
+        if probe.outcome == oc.REDIRECT and name != "bucket region":
+            # S3 says the bucket lives elsewhere (301 PermanentRedirect): that is the
+            # region finding, not a failed probe.
+            region = probe.headers.get("x-amz-bucket-region")
+            self.record(name, "redirect", region or failure.code, probe.duration_ms)
+            if region:
+                self.compare_region(region)
+            raise _Stop
         return probe, None
 
     def auth_error(self, code: str, keys: Keys, where: str) -> bool:
