@@ -18,7 +18,6 @@ passes the Redactor.
 from __future__ import annotations
 
 import json
-import urllib.parse
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +27,7 @@ from typing import Any
 from keydoctor.model import CredentialSource, Finding, Location, Secret
 from keydoctor.probes import outcome as oc
 from keydoctor.probes.outcome import ProbeResult
+from keydoctor.probes.policy import parse_document
 from keydoctor.probes.transport import Target, Transport
 from keydoctor.redshift import rules as R
 from keydoctor.redshift.checks import (
@@ -665,17 +665,7 @@ def _prefix_of(key: str) -> str:
 
 
 def _policy(document: Any) -> dict[str, Any]:
-    if isinstance(document, dict):
-        return document
-    if isinstance(document, str):
-        for text in (document, urllib.parse.unquote(document)):
-            try:
-                value = json.loads(text)
-            except ValueError:
-                continue
-            if isinstance(value, dict):
-                return value
-    return {}
+    return parse_document(document) or {}
 
 
 def _as_list(value: Any) -> list[Any]:
