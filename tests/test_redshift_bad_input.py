@@ -117,3 +117,59 @@ def test_tty_without_sql_is_usage_error(clean_env: dict[str, str]) -> None:
     result = run_cli(["--offline"], clean_env, stdin=b"")
     assert result.returncode == 1 and b"no COPY or UNLOAD" in result.stdout
     assert os.name != "nt"
+
+
+def test_any_text_gives_a_document_never_an_exception() -> None:
+    """Random text, and random mixes of SQL fragments, always parse and check."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    fragments = st.sampled_from(
+        [
+            "COPY",
+            "UNLOAD",
+            "t",
+            "FROM",
+            "TO",
+            "'s3://bucket-a/p/'",
+            "CREDENTIALS",
+            "'",
+            '"',
+            "$$",
+            "$t$",
+            ";",
+            "--",
+            "/*",
+            "*/",
+            "(",
+            ")",
+            ",",
+            "IAM_ROLE",
+            "default",
+            "AS",
+            "ACCESS_KEY_ID",
+            "SECRET_ACCESS_KEY",
+            "SESSION_TOKEN",
+            "REGION",
+            "MANIFEST",
+            "'aws_access_key_id=AKIAZ3MPLEREDSHIFT01;aws_secret_access_key=x'",
+            "FORMAT",
+            "PARQUET",
+            "'arn:aws:iam::123456789012:role/R'",
+            "\n",
+            " ",
+            "\u2018",
+            "\u200b",
+            "=",
+        ]
+    )
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.one_of(st.text(max_size=300), st.lists(fragments, max_size=40).map(" ".join)))
+    def check(text: str) -> None:
+        document = build_document(check_sql(text))
+        assert isinstance(document["findings"], list)
+        for statement in document["statements"]:
+            assert statement["kind"] in ("COPY", "UNLOAD", "OTHER")
+
+    check()
