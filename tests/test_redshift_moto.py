@@ -434,3 +434,16 @@ def test_offline_run_imports_no_boto3_and_no_session(clean_env: dict[str, str]) 
         [sys.executable, "-c", program], env=clean_env, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_long_script_probes_the_first_statements_only(
+    moto_server: Emulator, world: dict[str, Any]
+) -> None:
+    from keydoctor.redshift.probe import MAX_PROBED, ProbeSettings
+    from keydoctor.redshift.report import check_sql
+
+    one = f"COPY t FROM 's3://{world['east']}/tickit/' {creds(world['reader'])};\n"
+    run = check_sql(one * (MAX_PROBED + 2), probe=ProbeSettings(endpoint_url=moto_server.endpoint))
+    probed = [r for r in run.results if r.probes]
+    assert len(probed) == MAX_PROBED
+    assert all("KD832" in [f.code for f in r.findings] for r in run.results[MAX_PROBED:])

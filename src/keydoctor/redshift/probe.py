@@ -41,6 +41,7 @@ from keydoctor.redshift.statement import parse_s3_uri
 
 MANIFEST_MAX_BYTES = 1 << 20
 MANIFEST_MAX_ENTRIES = 200
+MAX_PROBED = 50
 _KEY_ERRORS = {"InvalidClientTokenId", "InvalidAccessKeyId", "UnrecognizedClientException"}
 # AWS names one error the same in STS and S3; the transport classifies them as refused keys.
 _SIGNATURE_ERRORS = {"SignatureDoesNotMatch", "IncompleteSignature"}
@@ -70,12 +71,25 @@ class _Stop(Exception):
 
 
 def probe_all(results: list[StatementResult], settings: ProbeSettings) -> None:
-    """Probe every COPY/UNLOAD that names an S3 bucket; findings are appended in place."""
+    """Probe every COPY/UNLOAD that names an S3 bucket; findings are appended in place.
+
+    At most :data:`MAX_PROBED` statements are probed, so that a long script does not turn
+    into thousands of requests; the others say so in a KD832 finding.
+    """
     todo = [r for r in results if r.statement.is_copy_or_unload and r.auth.kind in ("keys", "role")]
     if not todo:
         return
+    for result in todo[MAX_PROBED:]:
+        result.findings.append(
+            R.NOT_CHECKED.finding(
+                f"Only the first {MAX_PROBED} statements were probed; this one was checked "
+                "offline only.",
+                "Pass this statement alone to probe it.",
+                Location(kind="aws", key=f"statement {result.statement.index}"),
+            )
+        )
     with ThreadPoolExecutor(max_workers=min(4, len(todo))) as pool:
-        list(pool.map(lambda r: _StatementProbe(r, settings).run(), todo))
+        list(pool.map(lambda r: _StatementProbe(r, settings).run(), todo[:MAX_PROBED]))
 
 
 class _StatementProbe:
