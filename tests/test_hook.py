@@ -340,3 +340,38 @@ def test_sso_token_missing(
     diagnosis = info.value.keydoctor  # type: ignore[attr-defined]
     assert diagnosis.client["credential_method"] == "sso"
     assert any(f.code == "KD505" for f in diagnosis.findings)
+
+
+def test_a_failing_diagnosis_leaves_the_error_as_it_was(
+    hooked: None, moto_server: Emulator, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fault injection: the diagnosis itself breaks; the program sees botocore's error."""
+    import keydoctor.integration.diagnosis as diagnosis_module
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("diagnosis broke")
+
+    reader: Keys = world["reader"]
+    client = s3(moto_server, reader.access_key_id, WRONG_SECRET)
+    monkeypatch.setattr("keydoctor.audit.run_audit", broken)
+    exc = failing(lambda: client.list_objects_v2(Bucket=world["bucket"]))
+    assert len(keydoctor_lines(exc)) == 1  # the audit failed; the catalog still answers
+    assert exc.keydoctor.findings == ()  # type: ignore[attr-defined]
+    monkeypatch.setattr(diagnosis_module, "build", broken)
+    exc = failing(lambda: client.list_objects_v2(Bucket=world["bucket"]))
+    assert exc.response["Error"]["Code"] == "SignatureDoesNotMatch"
+    assert keydoctor_lines(exc) == [] and getattr(exc, "keydoctor", None) is None
+    assert "diagnosis broke" not in "".join(traceback.format_exception(exc))
+
+
+def test_uninstalled_hook_is_silent_on_old_clients(
+    hooked: None, moto_server: Emulator, world: dict[str, Any]
+) -> None:
+    reader: Keys = world["reader"]
+    client = s3(moto_server, reader.access_key_id, WRONG_SECRET)
+    keydoctor.uninstall()
+    try:
+        exc = failing(lambda: client.list_objects_v2(Bucket=world["bucket"]))
+        assert keydoctor_lines(exc) == []
+    finally:
+        keydoctor.install()

@@ -66,7 +66,7 @@ class ClientFacts:
             "service": self.service,
             "operation": self.operation,
             "region": self.region,
-            "endpoint_url": _without_userinfo(self.endpoint_url),
+            "endpoint_url": without_userinfo(self.endpoint_url),
             "profile": self.profile,
             "credential_method": self.method,
             "access_key_id": mask_key_id(self.access_key_id) if self.access_key_id else None,
@@ -75,7 +75,7 @@ class ClientFacts:
         }
 
 
-def _without_userinfo(url: str | None) -> str | None:
+def without_userinfo(url: str | None) -> str | None:
     """An endpoint URL without ``user:password@`` (a proxy or S3-compatible store's)."""
     if url is None or "@" not in url:
         return url

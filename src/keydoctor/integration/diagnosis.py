@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from keydoctor.integration.classify import ErrorFacts, error_facts
-from keydoctor.integration.clientfacts import ClientFacts, _without_userinfo
+from keydoctor.integration.clientfacts import ClientFacts, without_userinfo
 from keydoctor.model import Category, Finding, Location, Severity
 from keydoctor.redact import Redactor, scrub_patterns
 
@@ -285,7 +285,7 @@ def _hints(error: ErrorFacts, facts: ClientFacts | None, tool: str | None) -> di
         if facts.region:
             hints["region"] = facts.region
         if facts.endpoint_url and not _deliberate_local_pair(facts):
-            hints["endpoint_url"] = _without_userinfo(facts.endpoint_url)
+            hints["endpoint_url"] = without_userinfo(facts.endpoint_url)
     return hints
 
 
