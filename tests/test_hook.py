@@ -375,3 +375,15 @@ def test_uninstalled_hook_is_silent_on_old_clients(
         assert keydoctor_lines(exc) == []
     finally:
         keydoctor.install()
+
+
+def test_documentation_example_keys_are_named(
+    hooked: None, moto_server: Emulator, world: dict[str, Any]
+) -> None:
+    # The key pair from the AWS documentation, left in code: the audit of the client's
+    # own keys says so, in its own words, ahead of the catalog's general causes.
+    client = s3(moto_server, "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+    exc = failing(lambda: client.list_objects_v2(Bucket=world["bucket"]))
+    diagnosis = assert_diagnosed(exc, "InvalidAccessKeyId", "key-id-wrong")
+    assert diagnosis.top is not None and diagnosis.top.source == "audit:KD109"
+    assert "client got its keys in code" in diagnosis.top.fix

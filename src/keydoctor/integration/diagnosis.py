@@ -173,9 +173,7 @@ def _own_keys_environ(facts: ClientFacts) -> dict[str, str]:
 
 
 _IN_CODE = Location(kind="client", key="credentials given to the client in code")
-_NOT_ABOUT_OWN_KEYS = frozenset(
-    {Category.CONFIG_MALFORMED, Category.WRONG_SOURCE, Category.HYGIENE}
-)
+_NOT_ABOUT_OWN_KEYS = frozenset({Category.WRONG_SOURCE, Category.HYGIENE})
 
 
 def audit_findings(facts: ClientFacts) -> tuple[Finding, ...]:
@@ -215,7 +213,9 @@ def _audit(facts: ClientFacts) -> tuple[Finding, ...]:
     return tuple(
         _in_code(f) if f.location is not None and f.location.kind == "env" else f
         for f in result.findings
-        if f.severity >= Severity.HIGH and f.category not in _NOT_ABOUT_OWN_KEYS
+        if f.severity >= Severity.HIGH
+        and f.category not in _NOT_ABOUT_OWN_KEYS
+        and (f.location is None or f.location.kind != "file")  # the stand-in paths' artefacts
     )
 
 
