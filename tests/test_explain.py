@@ -356,3 +356,25 @@ def test_diagnose_text_is_import_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["AccessDenied", "False", "False"]
+
+
+def test_generic_wording_needs_an_aws_context() -> None:
+    """A web server's bare 403 or a JWT library's "Token expired" is not an AWS error."""
+    for text in ("HTTP/1.1 403 Forbidden (nginx)", "Access Denied", "jwt: Token expired"):
+        assert not diagnose_text(text).found, text
+    assert diagnose_text("aws s3 cp: Access Denied").error_code == "AccessDenied"
+    assert diagnose_text("aws-vault: error: Token expired").found
+
+
+def test_code_hint_comes_first_even_when_the_text_shows_others() -> None:
+    text = (
+        "An error occurred (InvalidObjectState) when calling the GetObject operation\n"
+        + "...\n" * 20
+        + "An error occurred (AccessDenied) when calling the GetObject operation: Access Denied"
+    )
+    assert diagnose_text(text).error_code == "InvalidObjectState"
+    hinted = diagnose_text(text, hints={"code": "AccessDenied"})
+    assert hinted.error_code == "AccessDenied"
+    assert "AccessDenied" in hinted.errors[0].line
+    unseen = diagnose_text("boom", hints={"code": "ExpiredToken"})
+    assert unseen.errors[0].line == ""
