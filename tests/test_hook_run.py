@@ -278,3 +278,28 @@ def test_run_wraps_the_aws_cli_too(
     lines = [line for line in result.stderr.splitlines() if line.startswith("keydoctor:")]
     assert len(lines) == 1 and lines[0].startswith("keydoctor: [session-token] ")
     assert WRONG_SECRET not in result.stdout + result.stderr
+
+
+def test_pytest_plugin_costs_nothing_without_aws_failures(
+    tmp_path: Path, clean_env: dict[str, str]
+) -> None:
+    (tmp_path / "test_plain.py").write_text(
+        "def test_ok():\n    assert True\n\ndef test_bad():\n    assert 1 == 2\n"
+    )
+    (tmp_path / "conftest.py").write_text(
+        "import sys\n\n"
+        "def pytest_sessionfinish(session):\n"
+        "    plugin = session.config.pluginmanager.get_plugin('keydoctor')\n"
+        "    print('PLUGIN', plugin is not None, 'BOTOCORE', 'botocore' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", str(tmp_path)],
+        env=clean_env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "1 failed, 1 passed" in result.stdout
+    assert "PLUGIN True BOTOCORE False" in result.stdout
+    assert "keydoctor diagnosis" not in result.stdout
