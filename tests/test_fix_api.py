@@ -202,3 +202,52 @@ def test_tidy_then_rotate_in_one_run(moto_server: Emulator, clean_env: dict[str,
     text = path.read_bytes().decode()
     assert "\r" not in text and keys.access_key_id not in text
     assert text.startswith("[default]\naws_access_key_id = AKIA")
+
+
+def test_fix_scenario_follows_live_finding_codes(moto_server: Emulator,
+                                                 clean_env: dict[str, str]) -> None:
+    """A lab scenario's check reported KD702 (bucket elsewhere): the hook sets the region."""
+    bucket = f"lab-{uuid.uuid4().hex[:10]}"
+    moto_server.create_bucket(bucket, "eu-west-1")
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+         "Resource": "*"}]}
+    keys = moto_server.create_user(f"lab{uuid.uuid4().hex[:8]}", policy)
+    aws = Path(clean_env["HOME"]) / ".aws"
+    (aws / "credentials").write_text(f"[default]\naws_access_key_id = {keys.access_key_id}\n"
+                                     f"aws_secret_access_key = {keys.secret_access_key}\n")
+    (aws / "config").write_text("[default]\nregion = us-east-1\n")
+    report = fix_scenario(clean_env, findings=["KD702"], bucket=bucket,
+                          endpoint_url=moto_server.endpoint)
+    assert [p.name for p in report.plans] == ["set-region"]
+    assert report.ok, report.summary()
+    assert (aws / "config").read_text() == "[default]\nregion = eu-west-1\n"
+    # Without the bucket's name, set-region cannot run and is not planned.
+    assert fix_scenario(clean_env, findings=["KD702"], apply=False).plans == []
+
+
+def test_ctrl_c_mid_plan_undoes_then_interrupts(tmp_path: Path) -> None:
+    import pytest
+
+    from keydoctor.fixes.plan import FileWrite, Plan, RunState, Safety, Step, execute
+
+    class Interrupted(Step):
+        title = "a step the user interrupts"
+
+        def run(self, state: RunState) -> None:
+            raise KeyboardInterrupt
+
+    path = tmp_path / "credentials"
+    path.write_bytes(b"[default]\r\nregion = x\r\n")
+    path.chmod(0o640)
+    plan = Plan("demo", Safety.SAFE, "demo", steps=[
+        FileWrite(str(path), path.read_bytes(), lambda text, _s: text.replace("\r", ""), "",
+                  mode=0o600),
+        Interrupted(),
+    ])
+    with pytest.raises(KeyboardInterrupt):
+        execute(plan)
+    assert path.read_bytes() == b"[default]\r\nregion = x\r\n"
+    assert path.stat().st_mode & 0o777 == 0o640
+    [backup] = tmp_path.glob("credentials.keydoctor-*.bak")
+    assert backup.read_bytes() == b"[default]\r\nregion = x\r\n"

@@ -319,3 +319,32 @@ def test_two_key_limit_found_by_iam_itself(moto_server: Emulator,
     assert "will not choose" in proc.stdout
     assert creds_path(clean_env).read_bytes() == original
     assert keys_of(moto_server, keys.user) == before
+
+
+def test_json_output_of_a_rotation_holds_no_secret(moto_server: Emulator,
+                                                   clean_env: dict[str, str]) -> None:
+    keys = new_user(moto_server)
+    write_creds(clean_env, keys)
+    proc = run_fix(clean_env, moto_server, "--apply", "--unsafe", "--format", "json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    document = json.loads(proc.stdout)
+    [outcome] = document["outcomes"]
+    assert outcome["applied"] is True and outcome["error"] is None
+    new_id, new_secret = file_key(clean_env)
+    assert_no_secret(proc, new_secret, keys.secret_access_key, new_id, keys.access_key_id)
+    assert f"{new_id[:4]}…{new_id[-4:]}" in proc.stdout
+
+
+def test_rotation_of_a_quoted_padded_key(moto_server: Emulator,
+                                         clean_env: dict[str, str]) -> None:
+    """The stored key has quotes and a zero-width space: it is rotated, and written clean."""
+    keys = new_user(moto_server)
+    creds_path(clean_env).write_text(
+        f'[default]\naws_access_key_id = "{keys.access_key_id}"\n'
+        f"aws_secret_access_key = {keys.secret_access_key}\u200b\n")
+    proc = run_fix(clean_env, moto_server, "--apply", "--unsafe")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    new_id, new_secret = file_key(clean_env)
+    assert creds_path(clean_env).read_text() == (
+        f"[default]\naws_access_key_id = {new_id}\naws_secret_access_key = {new_secret}\n")
+    assert keys_of(moto_server, keys.user)[keys.access_key_id] == "Inactive"

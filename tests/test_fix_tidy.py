@@ -381,3 +381,34 @@ def test_fixes_of_one_run_build_on_each_other(clean_env: dict[str, str]) -> None
     # The original, CRLF and all, is in a backup.
     assert any(b.read_bytes() == CONFIG_WITH_KEYS.replace("\n", "\r\n").encode()
                for b in backups(clean_env, "config"))
+
+
+@pytest.mark.parametrize("step", [1, 2])
+def test_move_keys_killed_after_each_step_never_loses_a_key(
+    step: int, clean_env: dict[str, str]
+) -> None:
+    from keydoctor.sources.chain import gather, resolve
+
+    aws = aws_dir(clean_env)
+    (aws / "config").write_text(CONFIG_WITH_KEYS)
+    proc = run_fix(clean_env, "move-keys", "--apply",
+                   extra_env={"KEYDOCTOR_KILL_AFTER_STEP": str(step)})
+    assert proc.returncode == -9
+    # The credentials file is written first, so both profiles still yield their keys.
+    for profile, key in (("default", "AKIAY34FZKBOKMUTVV7A"), ("ci", "AKIAY34FZKBOKMUTVV7B")):
+        winner = resolve(gather(clean_env, profile)).winner
+        assert winner is not None and winner.access_key_id == key
+    assert (aws / "config").read_text() == CONFIG_WITH_KEYS or any(
+        b.read_text() == CONFIG_WITH_KEYS for b in backups(clean_env, "config"))
+
+
+def test_move_keys_creates_the_credentials_file_private(clean_env: dict[str, str]) -> None:
+    folder = Path(clean_env["HOME"]) / "elsewhere" / "aws"
+    env = dict(clean_env, AWS_CONFIG_FILE=str(aws_dir(clean_env) / "config"),
+               AWS_SHARED_CREDENTIALS_FILE=str(folder / "credentials"))
+    (aws_dir(clean_env) / "config").write_text(CONFIG_WITH_KEYS)
+    proc = run_fix(env, "move-keys", "--apply")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert stat.S_IMODE((folder / "credentials").stat().st_mode) == 0o600
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert "AKIAY34FZKBOKMUTVV7B" in (folder / "credentials").read_text()

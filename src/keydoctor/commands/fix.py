@@ -4,6 +4,10 @@ Without ``--apply`` nothing changes: the output is every file diff and every AWS
 fixes would make. ``--apply`` runs the safe fixes; ``--unsafe`` adds the ones that can
 change which credentials are used. Every output line passes the Redactor, which knows every
 secret met in this run, including a new key's secret the moment it is created.
+
+Exit codes: 0 nothing to fix, or every fix applied; 1 fixes are pending (a preview), or an
+unsafe one was skipped for want of ``--unsafe``; 2 a fix failed (its steps were undone) or
+could not run as planned.
 """
 
 from __future__ import annotations
@@ -106,6 +110,8 @@ def _text(plans: list[dict[str, Any]], outcomes: list[dict[str, Any]] | None) ->
             out.extend(f"    - {note}" for note in plan["notes"])
         out.append("")
     if outcomes is None:
+        if not any(p["steps"] for p in active):
+            return "\n".join(out) + "\nDry run: nothing was changed.\n"
         unsafe = any(p["safety"] == "unsafe" and p["steps"] for p in active)
         out.append("Dry run: nothing was changed. Run with --apply to carry out the safe fixes"
                    + (", with --apply --unsafe to include the unsafe ones." if unsafe else "."))

@@ -59,9 +59,10 @@ FINDING_FIXES: dict[str, str] = {
 }
 
 
-def fixes_for_findings(findings: Iterable[Finding]) -> list[str]:
-    """The fixes the findings call for, in :data:`FIX_NAMES` order."""
-    wanted = {FINDING_FIXES[f.code] for f in findings if f.code in FINDING_FIXES}
+def fixes_for_findings(findings: Iterable[Finding | str]) -> list[str]:
+    """The fixes the findings (or bare finding codes) call for, in :data:`FIX_NAMES` order."""
+    codes = {f if isinstance(f, str) else f.code for f in findings}
+    wanted = {FINDING_FIXES[code] for code in codes if code in FINDING_FIXES}
     return [name for name in FIX_NAMES if name in wanted]
 
 
@@ -81,7 +82,7 @@ def plan_fixes(
     endpoint_url: str | None = None,
     delete_old: bool = False,
     redactor: Redactor | None = None,
-    findings: Sequence[Finding] | None = None,
+    findings: Sequence[Finding | str] | None = None,
 ) -> list[Plan]:
     """Compute the plans; changes nothing (rotation and set-region ask AWS read-only questions).
 
@@ -167,7 +168,8 @@ def _plan_set_region(
     if override and override != region:
         plan.notes.append(f"AWS_DEFAULT_REGION={override} is set and overrides the profile's "
                           f"region; change it too: export AWS_DEFAULT_REGION={region}")
-    plan.notes.append(f"bucket {bucket} is in {region}")
+    plan.notes.append(f"bucket {bucket} is in {region} (asked S3, read-only: HeadBucket, "
+                      "and GetBucketLocation when HeadBucket does not say)")
     return plan
 
 
@@ -230,16 +232,20 @@ def fix_scenario(
     unsafe: bool = False,
     delete_old: bool = False,
     apply: bool = True,
+    findings: Sequence[Finding | str] | None = None,
 ) -> FixReport:
     """The lab's "fix it" step: plan the fixes for a scenario's environment and apply them.
 
     ``environ`` is the scenario's environment (its HOME holds the ``.aws`` files);
-    ``fixes`` names the fixes, or is empty for "what the findings call for". The result
-    says what each plan did; the caller re-runs its check to show the problem is gone.
+    ``fixes`` names the fixes, or is empty for "what the findings call for": the
+    ``findings`` given (Finding objects or codes, e.g. those of a ``keydoctor check``
+    JSON document, live ones included), else the offline audit's. The result says what
+    each plan did; the caller re-runs its check to show the problem is gone.
     """
     redactor = Redactor()
     plans = plan_fixes(list(fixes), environ=environ, profile=profile, bucket=bucket,
-                       endpoint_url=endpoint_url, delete_old=delete_old, redactor=redactor)
+                       endpoint_url=endpoint_url, delete_old=delete_old, redactor=redactor,
+                       findings=findings)
     report = FixReport(plans)
     if apply:
         report.outcomes = apply_plans(plans, allow_unsafe=unsafe)

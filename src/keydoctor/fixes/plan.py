@@ -159,6 +159,10 @@ class FileWrite(Step):
         if current is not None:
             self._backup = atomic.make_backup(self.path, current)
             state.backups.append(self._backup)
+        else:
+            # A new file (the first credentials file, a new key's hand-off file): its
+            # folder is made private, as the AWS CLI makes ~/.aws.
+            os.makedirs(os.path.dirname(os.path.abspath(self.path)), mode=0o700, exist_ok=True)
         text = self.render(current.decode("utf-8") if current is not None else "", state)
         data = text.encode("utf-8")
         mode = self.mode if self.mode is not None else (self._old_mode or atomic.NEW_FILE_MODE)

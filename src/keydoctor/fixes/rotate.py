@@ -30,6 +30,7 @@ from typing import Any
 from keydoctor.fixes import atomic, ini
 from keydoctor.fixes.aws import error_code, make_client
 from keydoctor.fixes.plan import FileWrite, FixError, Plan, RunState, Safety, Step
+from keydoctor.fixes.tidy import clean_value
 from keydoctor.model import CredentialSource, Secret
 from keydoctor.redact import Redactor, mask_key_id
 
@@ -62,12 +63,13 @@ class RotationTarget:
     @property
     def key_id(self) -> str:
         assert self.source.access_key_id is not None
-        return self.source.access_key_id.strip()
+        return clean_value("aws_access_key_id", self.source.access_key_id)
 
     @property
     def secret(self) -> Secret:
         assert self.source.secret_access_key is not None
-        return Secret(self.source.secret_access_key.reveal().strip())
+        return Secret(clean_value("aws_secret_access_key",
+                                  self.source.secret_access_key.reveal()))
 
     def client(self, service: str, key_id: str | None = None, secret: Secret | None = None) -> Any:
         return make_client(
@@ -159,8 +161,6 @@ def _handoff_render(before: str, state: RunState) -> str:
 
 class Verify(Step):
     """Prove the new key works, as read back from where it was written."""
-
-    reversible = True
 
     def __init__(self, target: RotationTarget, caller: Caller, timeout: float) -> None:
         self.target = target
@@ -346,10 +346,14 @@ def plan_rotation(
     try:
         identity = target.client("sts").get_caller_identity()
     except Exception as exc:
+        code = error_code(exc)
+        if code is None:
+            return _blocked(plan, f"STS could not be reached ({type(exc).__name__}); "
+                            "nothing was changed. Check the network or --endpoint-url")
         return _blocked(plan, f"the current key {mask_key_id(target.key_id)} does not work "
-                        f"({error_code(exc) or type(exc).__name__}), so it cannot sign the "
-                        "rotation. Create a new key with other credentials (console or an "
-                        "admin profile) and write it into the profile")
+                        f"({code}), so it cannot sign the rotation. Create a new key with "
+                        "other credentials (console or an admin profile) and write it into "
+                        "the profile")
     caller = Caller(identity["Arn"], identity["Account"], user_from_arn(identity["Arn"]) or "")
     if not caller.user:
         return _blocked(plan, f"the key belongs to {caller.arn}, not to an IAM user; only IAM "
@@ -381,6 +385,10 @@ def plan_rotation(
             "--access-key-id <the other key id>), then run this fix again",
         )
 
+    plan.notes.append(
+        "to plan this, keydoctor asked AWS (read-only): sts:GetCallerIdentity, "
+        "iam:ListAccessKeys"
+    )
     timeout = verify_seconds if verify_seconds is not None else _verify_seconds()
     plan.steps.append(CreateKey(target, caller.user, redactor))
     if kind is not None:
