@@ -86,7 +86,7 @@ def test_json_shape(clean_env: dict[str, str]) -> None:
     assert doc["keys"] == [
         {
             "masked": "ASIA…VV7A",
-            "kind": "temporary access key (STS session; needs its session token)",
+            "kind": "temporary access key (STS); needs its session token",
             "account": "609629065308",
         }
     ]
@@ -216,7 +216,10 @@ def test_check_runs_the_offline_audit(clean_env: dict[str, str]) -> None:
 
 
 def test_hint_flags(clean_env: dict[str, str]) -> None:
-    text = "InvalidClientTokenId: The security token included in the request is invalid."
+    text = (
+        "An error occurred (InvalidAccessKeyId) when calling the ListBuckets operation: "
+        "The AWS Access Key Id you provided does not exist in our records."
+    )
     plain = json.loads(run(["--format", "json", text], clean_env).stdout)
     hinted = json.loads(run(["--format", "json", "--region", "cn-north-1", text], clean_env).stdout)
     assert plain["causes"][0]["category"] == "key-id-wrong"

@@ -12,7 +12,6 @@ fast on hostile input:
 
 from __future__ import annotations
 
-import base64
 import re
 from dataclasses import dataclass, field
 
@@ -273,43 +272,21 @@ class TextFacts:
     flags: set[str] = field(default_factory=set)
 
 
-_PREFIX_KIND = {
-    "AKIA": "long-term access key (IAM user or root)",
-    "ASIA": "temporary access key (STS session; needs its session token)",
-    "AIDA": "IAM user unique id",
-    "AROA": "IAM role unique id",
-    "AGPA": "IAM group unique id",
-    "ANPA": "managed policy unique id",
-    "ABIA": "STS service bearer token",
-    "ACCA": "context-specific credential",
-    "AIPA": "EC2 instance profile unique id",
-    "APKA": "public key id",
-}
-
-
 def decode_account(key_id: str) -> str:
     """The AWS account id encoded in a key id, or ``"unknown"``.
 
-    Key ids issued since 2019 carry the account id in their first bits: after the four
-    letter prefix, the base32 (RFC 4648 alphabet) characters decode to bytes whose first
-    six bytes, as a big-endian integer masked with ``0x7fffffffff80`` and shifted right
-    by seven, give the twelve-digit account. Older ids (5th character A-P) do not carry
-    it, so nothing is guessed for them.
+    The decoding itself (new-format ids, fifth character Q-Z or 2-7) lives in
+    :mod:`keydoctor.keyid`; old-format ids carry no account, and nothing is guessed.
     """
-    value = key_id.strip()
-    if len(value) != 20 or not value.isalnum() or value[4] not in "QRSTUVWXYZ234567":
-        return "unknown"
-    try:
-        raw = base64.b32decode(value[4:])
-    except (ValueError, base64.binascii.Error):  # type: ignore[attr-defined]
-        return "unknown"
-    number = int.from_bytes(raw[:6], "big")
-    return f"{(number & 0x7FFFFFFFFF80) >> 7:012d}"
+    from keydoctor.keyid import decode_account as _decode
+
+    return _decode(key_id) or "unknown"
 
 
 def key_info(key_id: str) -> KeyInfo:
-    prefix = key_id[:4]
-    kind = _PREFIX_KIND.get(prefix, "unknown id")
+    from keydoctor.keyid import prefix_meaning
+
+    kind = prefix_meaning(key_id) or "unknown id"
     if len(key_id) != 20:
         kind += f"; unusual length {len(key_id)} (expected 20)"
     return KeyInfo(masked=mask_key_id(key_id), kind=kind, account=decode_account(key_id))

@@ -42,6 +42,16 @@ _SECRET_VALUES = (
 )
 
 
+# A short, generic wording ("Access Denied", "403 Forbidden", "Token expired") only counts as
+# an AWS error when something in the text says AWS; otherwise any web server's 403 would be.
+_WEAK_MESSAGE = 20
+_AWS_CONTEXT = re.compile(
+    r"(?i)\baws\b|aws_|amazon|\bs3a?\b|s3://|boto|arn:aws|x-amz|\bA[KS]IA[A-Z0-9]{12}|\bsts\b|\biam\b|"
+    r"\bkms\b|bucket|redshift|athena|lambda|dynamodb|\bsqs\b|\bsns\b|\bec2\b|\becr\b|\beks\b|"
+    r"cloudwatch|terraform|minio|\bsso\b|identity center|request ?id|x-amz-request-id"
+)
+
+
 @dataclass
 class _Hit:
     entry: ErrorEntry
@@ -51,6 +61,13 @@ class _Hit:
 
 def _find_hits(catalog: Catalog, text: str) -> list[_Hit]:
     hits: list[_Hit] = []
+    context: list[bool] = []  # computed once, on the first weak match
+
+    def aws_context() -> bool:
+        if not context:
+            context.append(bool(_AWS_CONTEXT.search(text)))
+        return context[0]
+
     for entry in catalog.errors:
         best: _Hit | None = None
         for pattern in entry.patterns:
@@ -60,8 +77,11 @@ def _find_hits(catalog: Catalog, text: str) -> list[_Hit]:
         if best is None:
             for pattern in entry.messages:
                 found = pattern.search(text)
-                if found and (best is None or found.start() < best.position):
-                    best = _Hit(entry, found.start(), 1)
+                if not found or (best is not None and found.start() >= best.position):
+                    continue
+                if len(found.group(0)) < _WEAK_MESSAGE and not aws_context():
+                    continue
+                best = _Hit(entry, found.start(), 1)
         if best is not None:
             hits.append(best)
     # A more specific error hides a generic one (KMSAccessDenied hides AccessDenied), but
@@ -238,8 +258,13 @@ def diagnose(
     hinted = hints.get("code") if hints else None
     if isinstance(hinted, str) and hinted:
         entry = catalog.by_code(hinted)
-        if entry is not None and all(h.entry is not entry for h in hits):
-            hits.insert(0, _Hit(entry, 0, 3))
+        if entry is not None:
+            # The caller saw the code itself (e.g. a caught ClientError): it comes first.
+            shown = [h for h in hits if h.entry is entry]
+            if shown:
+                shown[0].strength = 3
+            else:
+                hits.insert(0, _Hit(entry, -1, 3))  # not in the text: no line to show
     clues = _ClueState(catalog, text, facts.flags)
     reports = tuple(
         ErrorReport(
@@ -249,7 +274,7 @@ def diagnose(
             title=hit.entry.title,
             meaning=hit.entry.meaning,
             aliases=hit.entry.aliases,
-            line=_line_at(text, hit.position, redactor) if hit.strength < 3 else "",
+            line=_line_at(text, hit.position, redactor) if hit.position >= 0 else "",
             causes=_rank(hit.entry, clues, catalog, findings, redactor),
         )
         for hit in sorted(hits, key=lambda h: (-h.strength, -h.entry.priority, h.position))
