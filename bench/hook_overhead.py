@@ -98,6 +98,37 @@ def report(label: str, plain: float, hooked: float, diff: float) -> float:
     return overhead
 
 
+def failure_cost(server: Emulator) -> None:
+    """For information: what a diagnosed *failure* costs (first one cold, then cached)."""
+    assert server.admin is not None
+    kwargs = {
+        "region_name": "us-east-1",
+        "endpoint_url": server.endpoint,
+        "aws_access_key_id": server.admin.access_key_id,
+        "aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzz9Xk3Tq2P",
+    }
+    plain = boto3.session.Session().client("s3", **kwargs)
+    session = boto3.session.Session()
+    keydoctor.install(session)
+    hooked = session.client("s3", **kwargs)
+
+    def fail(client: Any) -> float:
+        start = time.perf_counter()
+        try:
+            client.list_objects_v2(Bucket="kd-bench")
+        except Exception as exc:  # the expected SignatureDoesNotMatch
+            assert "SignatureDoesNotMatch" in str(exc)
+        return time.perf_counter() - start
+
+    cold = fail(hooked)
+    warm = statistics.median(fail(hooked) for _ in range(50))
+    base = statistics.median(fail(plain) for _ in range(50))
+    print(
+        f"failed call (diagnosed): first {cold * 1e3:.1f} ms (catalog load + audit), then "
+        f"{warm * 1e3:.2f} ms vs {base * 1e3:.2f} ms undiagnosed"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=3000, help="interleaved call pairs (moto)")
@@ -137,6 +168,7 @@ def main() -> None:
             ),
         )
         print(f"({args.pairs} interleaved pairs against moto, {args.pairs * 10} without network)")
+        failure_cost(server)
     finally:
         keydoctor.uninstall()
         server.stop()

@@ -9,6 +9,7 @@ one added ``keydoctor:`` line naming the right cause, the full diagnosis on
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import traceback
 import uuid
@@ -18,7 +19,14 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError, ProfileNotFound
+from botocore.exceptions import (
+    ClientError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
+    SSOTokenLoadError,
+)
 
 import keydoctor
 from keydoctor.integration.diagnosis import AUDIT_CACHE, Diagnosis
@@ -48,7 +56,7 @@ def world(moto_server: Emulator) -> dict[str, Any]:
 @pytest.fixture
 def hooked(monkeypatch: pytest.MonkeyPatch, clean_env: dict[str, str]) -> Iterator[None]:
     """The hook on for every session, in a clean environment; off again afterwards."""
-    for name in list(__import__("os").environ):
+    for name in list(os.environ):
         if name.startswith("AWS_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", clean_env["HOME"])
@@ -299,3 +307,83 @@ def test_probe_clears_the_keys_for_a_denial(
         assert WRONG_SECRET not in json.dumps(exc.keydoctor.to_dict())  # type: ignore[attr-defined]
     finally:
         keydoctor.uninstall()
+
+
+def test_partial_credentials(hooked: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAZ3MHL4QPDX7KWN2V")
+    with pytest.raises(PartialCredentialsError) as info:
+        boto3.session.Session().client("s3", region_name="us-east-1")
+    lines = keydoctor_lines(info.value)
+    assert len(lines) == 1, str(info.value)
+    assert "AWS_SECRET_ACCESS_KEY" in lines[0]  # the finding's own, exact fix
+    assert "AKIAZ3MHL4QPDX7KWN2V" not in str(info.value) + json.dumps(
+        info.value.keydoctor.to_dict()  # type: ignore[attr-defined]
+    )
+
+
+def test_sso_token_missing(
+    hooked: None, moto_server: Emulator, monkeypatch: pytest.MonkeyPatch, clean_env: dict[str, str]
+) -> None:
+    config = Path(clean_env["HOME"]) / ".aws" / "config"
+    config.write_text(
+        "[profile dev]\nsso_start_url = https://example.awsapps.com/start\n"
+        "sso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = Dev\n"
+        "region = us-east-1\n"
+    )
+    monkeypatch.setenv("AWS_PROFILE", "dev")
+    # No SSO token is cached, so botocore fails before any request leaves the process.
+    client = boto3.session.Session().client("s3", endpoint_url=moto_server.endpoint)
+    with pytest.raises(SSOTokenLoadError) as info:
+        client.list_buckets()
+    lines = keydoctor_lines(info.value)
+    assert len(lines) == 1 and lines[0].startswith("keydoctor: [provider-failure] ")
+    diagnosis = info.value.keydoctor  # type: ignore[attr-defined]
+    assert diagnosis.client["credential_method"] == "sso"
+    assert any(f.code == "KD505" for f in diagnosis.findings)
+
+
+def test_a_failing_diagnosis_leaves_the_error_as_it_was(
+    hooked: None, moto_server: Emulator, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fault injection: the diagnosis itself breaks; the program sees botocore's error."""
+    import keydoctor.integration.diagnosis as diagnosis_module
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("diagnosis broke")
+
+    reader: Keys = world["reader"]
+    client = s3(moto_server, reader.access_key_id, WRONG_SECRET)
+    monkeypatch.setattr("keydoctor.audit.run_audit", broken)
+    exc = failing(lambda: client.list_objects_v2(Bucket=world["bucket"]))
+    assert len(keydoctor_lines(exc)) == 1  # the audit failed; the catalog still answers
+    assert exc.keydoctor.findings == ()  # type: ignore[attr-defined]
+    monkeypatch.setattr(diagnosis_module, "build", broken)
+    exc = failing(lambda: client.list_objects_v2(Bucket=world["bucket"]))
+    assert exc.response["Error"]["Code"] == "SignatureDoesNotMatch"
+    assert keydoctor_lines(exc) == [] and getattr(exc, "keydoctor", None) is None
+    assert "diagnosis broke" not in "".join(traceback.format_exception(exc))
+
+
+def test_uninstalled_hook_is_silent_on_old_clients(
+    hooked: None, moto_server: Emulator, world: dict[str, Any]
+) -> None:
+    reader: Keys = world["reader"]
+    client = s3(moto_server, reader.access_key_id, WRONG_SECRET)
+    keydoctor.uninstall()
+    try:
+        exc = failing(lambda: client.list_objects_v2(Bucket=world["bucket"]))
+        assert keydoctor_lines(exc) == []
+    finally:
+        keydoctor.install()
+
+
+def test_documentation_example_keys_are_named(
+    hooked: None, moto_server: Emulator, world: dict[str, Any]
+) -> None:
+    # The key pair from the AWS documentation, left in code: the audit of the client's
+    # own keys says so, in its own words, ahead of the catalog's general causes.
+    client = s3(moto_server, "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+    exc = failing(lambda: client.list_objects_v2(Bucket=world["bucket"]))
+    diagnosis = assert_diagnosed(exc, "InvalidAccessKeyId", "key-id-wrong")
+    assert diagnosis.top is not None and diagnosis.top.source == "audit:KD109"
+    assert "client got its keys in code" in diagnosis.top.fix

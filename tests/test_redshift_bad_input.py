@@ -53,15 +53,18 @@ def test_binary_garbage_gives_findings(clean_env: dict[str, str]) -> None:
 
 
 def test_huge_file_is_cut_with_a_finding(clean_env: dict[str, str], tmp_path: Path) -> None:
+    """A dump larger than the limit: one COPY, then INSERTs until past 16 MiB."""
     path = tmp_path / "huge.sql"
-    statement = b"COPY t FROM 's3://bucket-a/p/' IAM_ROLE 'arn:aws:iam::123456789012:role/R';\n"
+    copy = b"COPY t FROM 's3://bucket-a/p/' IAM_ROLE 'arn:aws:iam::123456789012:role/R';\n"
+    insert = b"INSERT INTO t VALUES (1, 'a;b', $$c$$); -- row\n"
     with path.open("wb") as handle:
-        handle.write(statement * (MAX_INPUT_BYTES // len(statement) + 10))
+        handle.write(copy + insert * (MAX_INPUT_BYTES // len(insert) + 10))
     result = run_cli(["--offline", "--format", "json", "--file", str(path)], clean_env)
     assert b"Traceback" not in result.stderr
     doc = json.loads(result.stdout)
-    assert "KD816" in [f["code"] for f in doc["input_findings"]]
-    assert len(doc["statements"]) > 100_000
+    assert [f["code"] for f in doc["input_findings"]] == ["KD816", "KD801"]
+    assert "INSERT ×" in doc["input_findings"][1]["explanation"]
+    assert [s["kind"] for s in doc["statements"]] == ["COPY"]
 
 
 def test_empty_input_and_no_copy_are_high() -> None:
@@ -114,3 +117,59 @@ def test_tty_without_sql_is_usage_error(clean_env: dict[str, str]) -> None:
     result = run_cli(["--offline"], clean_env, stdin=b"")
     assert result.returncode == 1 and b"no COPY or UNLOAD" in result.stdout
     assert os.name != "nt"
+
+
+def test_any_text_gives_a_document_never_an_exception() -> None:
+    """Random text, and random mixes of SQL fragments, always parse and check."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    fragments = st.sampled_from(
+        [
+            "COPY",
+            "UNLOAD",
+            "t",
+            "FROM",
+            "TO",
+            "'s3://bucket-a/p/'",
+            "CREDENTIALS",
+            "'",
+            '"',
+            "$$",
+            "$t$",
+            ";",
+            "--",
+            "/*",
+            "*/",
+            "(",
+            ")",
+            ",",
+            "IAM_ROLE",
+            "default",
+            "AS",
+            "ACCESS_KEY_ID",
+            "SECRET_ACCESS_KEY",
+            "SESSION_TOKEN",
+            "REGION",
+            "MANIFEST",
+            "'aws_access_key_id=AKIAZ3MPLEREDSHIFT01;aws_secret_access_key=x'",
+            "FORMAT",
+            "PARQUET",
+            "'arn:aws:iam::123456789012:role/R'",
+            "\n",
+            " ",
+            "\u2018",
+            "\u200b",
+            "=",
+        ]
+    )
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.one_of(st.text(max_size=300), st.lists(fragments, max_size=40).map(" ".join)))
+    def check(text: str) -> None:
+        document = build_document(check_sql(text))
+        assert isinstance(document["findings"], list)
+        for statement in document["statements"]:
+            assert statement["kind"] in ("COPY", "UNLOAD", "OTHER")
+
+    check()

@@ -66,3 +66,23 @@ def test_every_offline_rule_has_a_golden_case() -> None:
         for statement in expected["statements"]:
             seen.update(f["code"] for f in statement["findings"])
     assert offline - seen == set()
+
+
+def test_rules_page_is_in_sync() -> None:
+    from keydoctor.redshift.docs import render_rules_page
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "redshift-rules.md").read_text(
+        encoding="utf-8"
+    )
+    assert page == render_rules_page(), (
+        "run: python -m keydoctor.redshift.docs > docs/redshift-rules.md"
+    )
+
+
+def test_rule_codes_are_unique_and_kd8() -> None:
+    from keydoctor.redshift.rules import RULES
+
+    codes = [r.code for r in RULES]
+    assert len(codes) == len(set(codes))
+    assert all(c.startswith("KD8") for c in codes)
+    assert all(r.docs and r.title for r in RULES)

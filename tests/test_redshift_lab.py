@@ -6,6 +6,7 @@ import pytest
 
 from keydoctor.lab.emulator import Emulator
 from keydoctor.lab.redshift_scenarios import SCENARIOS, run_scenario
+from keydoctor.redact import contains_secret_shape
 
 
 def test_names_are_unique_and_prefixed() -> None:
@@ -18,3 +19,5 @@ def test_names_are_unique_and_prefixed() -> None:
 def test_scenario_names_its_cause(moto_server: Emulator, scenario: object) -> None:
     outcome = run_scenario(moto_server, scenario)  # type: ignore[arg-type]
     assert outcome.passed, (outcome.named, outcome.codes)
+    assert outcome.report.startswith("Statement 1")
+    assert not contains_secret_shape(outcome.report)

@@ -407,3 +407,43 @@ def test_unreachable_endpoint_is_a_finding(
     doc = json.loads(result.stdout)
     assert "KD834" in codes(doc)
     assert "Traceback" not in result.stderr
+
+
+def test_odd_region_clause_and_unknown_profile_do_not_crash(
+    moto_server: Emulator, world: dict[str, Any], clean_env: dict[str, str]
+) -> None:
+    sql = f"COPY t FROM 's3://{world['east']}/tickit/' {creds(world['reader'])} REGION 'US_EAST_1'"
+    code, doc, _ = run(sql, moto_server, clean_env)
+    assert "KD812" in codes(doc) and probes(doc)["get"] == "ok"
+    role = "arn:aws:iam::123456789012:role/rs-any"
+    sql = f"COPY t FROM 's3://{world['east']}/tickit/' IAM_ROLE '{role}'"
+    code, doc, _ = run(sql, moto_server, clean_env, "--profile", "no-such-profile")
+    finding = next(f for f in doc["findings"] if f["code"] == "KD832")
+    assert "ProfileNotFound" in finding["explanation"]
+
+
+def test_offline_run_imports_no_boto3_and_no_session(clean_env: dict[str, str]) -> None:
+    program = (
+        "import sys\n"
+        "from keydoctor.cli import main\n"
+        "main(['redshift', '--offline', \"COPY t FROM 's3://bucket-a/p' IAM_ROLE default\"])\n"
+        "assert 'boto3' not in sys.modules, 'boto3 imported'\n"
+        "assert 'botocore.session' not in sys.modules, 'botocore.session imported'\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program], env=clean_env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_long_script_probes_the_first_statements_only(
+    moto_server: Emulator, world: dict[str, Any]
+) -> None:
+    from keydoctor.redshift.probe import MAX_PROBED, ProbeSettings
+    from keydoctor.redshift.report import check_sql
+
+    one = f"COPY t FROM 's3://{world['east']}/tickit/' {creds(world['reader'])};\n"
+    run = check_sql(one * (MAX_PROBED + 2), probe=ProbeSettings(endpoint_url=moto_server.endpoint))
+    probed = [r for r in run.results if r.probes]
+    assert len(probed) == MAX_PROBED
+    assert all("KD832" in [f.code for f in r.findings] for r in run.results[MAX_PROBED:])

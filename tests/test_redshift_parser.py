@@ -23,12 +23,23 @@ def test_statements_split_outside_strings_and_comments() -> None:
 
 
 def test_quote_escapes() -> None:
-    tokens = tokenize("'it''s' 'a\\'b' $tag$x$$y$tag$")
+    tokens = tokenize("COPY 'it''s' 'a\\'b' $tag$x$$y$tag$")[1:]
     assert [(t.kind, t.value) for t in tokens] == [
         (Kind.STRING, "it's"),
         (Kind.STRING, "a'b"),
         (Kind.DOLLAR, "x$$y"),
     ]
+
+
+def test_other_statements_keep_only_what_matters() -> None:
+    """Statements that are not COPY/UNLOAD keep their first word and unclosed strings."""
+    tokens = tokenize("INSERT INTO t VALUES ('a;b', $$;$$); SELECT 'x")
+    assert [(t.kind, t.value) for t in tokens if t.kind is not Kind.SEMI] == [
+        (Kind.WORD, "INSERT"),
+        (Kind.WORD, "SELECT"),
+        (Kind.STRING, "x"),
+    ]
+    assert tokens[-1].unterminated
 
 
 def test_every_authorization_form() -> None:

@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Category",
     "CredentialSource",
+    "Diagnosis",
     "Finding",
     "Location",
     "Severity",
@@ -27,6 +28,7 @@ __all__ = [
 _LAZY = {
     "Category": "keydoctor.model",
     "CredentialSource": "keydoctor.model",
+    "Diagnosis": "keydoctor.integration",
     "Finding": "keydoctor.model",
     "Location": "keydoctor.model",
     "Severity": "keydoctor.model",

@@ -66,13 +66,23 @@ class ClientFacts:
             "service": self.service,
             "operation": self.operation,
             "region": self.region,
-            "endpoint_url": self.endpoint_url,
+            "endpoint_url": without_userinfo(self.endpoint_url),
             "profile": self.profile,
             "credential_method": self.method,
             "access_key_id": mask_key_id(self.access_key_id) if self.access_key_id else None,
             "session_token": bool(self.session_token),
             "has_credentials": self.has_credentials,
         }
+
+
+def without_userinfo(url: str | None) -> str | None:
+    """An endpoint URL without ``user:password@`` (a proxy or S3-compatible store's)."""
+    if url is None or "@" not in url:
+        return url
+    scheme, sep, rest = url.partition("://")
+    host = rest.split("/", 1)
+    host[0] = host[0].rsplit("@", 1)[-1]
+    return scheme + sep + "/".join(host) if sep else "/".join(host)
 
 
 def _plain(obj: Any, name: str) -> Any:

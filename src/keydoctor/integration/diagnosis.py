@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from keydoctor.integration.classify import ErrorFacts, error_facts
-from keydoctor.integration.clientfacts import ClientFacts
+from keydoctor.integration.clientfacts import ClientFacts, without_userinfo
 from keydoctor.model import Category, Finding, Location, Severity
 from keydoctor.redact import Redactor, scrub_patterns
 
@@ -173,9 +173,7 @@ def _own_keys_environ(facts: ClientFacts) -> dict[str, str]:
 
 
 _IN_CODE = Location(kind="client", key="credentials given to the client in code")
-_NOT_ABOUT_OWN_KEYS = frozenset(
-    {Category.CONFIG_MALFORMED, Category.WRONG_SOURCE, Category.HYGIENE}
-)
+_NOT_ABOUT_OWN_KEYS = frozenset({Category.WRONG_SOURCE, Category.HYGIENE})
 
 
 def audit_findings(facts: ClientFacts) -> tuple[Finding, ...]:
@@ -213,9 +211,22 @@ def _audit(facts: ClientFacts) -> tuple[Finding, ...]:
         region=facts.region, endpoint_url=facts.endpoint_url, environ=_own_keys_environ(facts)
     )
     return tuple(
-        replace(f, location=_IN_CODE) if f.location is not None and f.location.kind == "env" else f
+        _in_code(f) if f.location is not None and f.location.kind == "env" else f
         for f in result.findings
-        if f.severity >= Severity.HIGH and f.category not in _NOT_ABOUT_OWN_KEYS
+        if f.severity >= Severity.HIGH
+        and f.category not in _NOT_ABOUT_OWN_KEYS
+        and (f.location is None or f.location.kind != "file")  # the stand-in paths' artefacts
+    )
+
+
+def _in_code(finding: Finding) -> Finding:
+    """A finding on keys given in code: the variables it names are stand-ins for them."""
+    return replace(
+        finding,
+        location=_IN_CODE,
+        fix=finding.fix.rstrip(".")
+        + "; here the client got its keys in code, so pass the value there (boto3.client(..., "
+        "aws_access_key_id=, aws_secret_access_key=, aws_session_token=))",
     )
 
 
@@ -250,7 +261,7 @@ def _finding_causes(findings: tuple[Finding, ...]) -> tuple[Cause, ...]:
             category=f.category,
             title=f.title,
             fix=f.fix,
-            why=(f"the audit found {f.code}: {f.title}",),
+            why=(f"the audit of the credentials used found {f.code}: {f.title}",),
             explanation=f.explanation,
             source=f"audit:{f.code}",
             score=float(f.severity.rank),
@@ -274,7 +285,7 @@ def _hints(error: ErrorFacts, facts: ClientFacts | None, tool: str | None) -> di
         if facts.region:
             hints["region"] = facts.region
         if facts.endpoint_url and not _deliberate_local_pair(facts):
-            hints["endpoint_url"] = facts.endpoint_url
+            hints["endpoint_url"] = without_userinfo(facts.endpoint_url)
     return hints
 
 
@@ -294,17 +305,24 @@ def _deliberate_local_pair(facts: ClientFacts) -> bool:
 
 
 def _proven_first(causes: tuple[Cause, ...], findings: tuple[Finding, ...]) -> tuple[Cause, ...]:
-    """Causes that a critical audit finding proves come first.
+    """Causes that a critical audit finding proves come first, in the finding's words.
 
     A critical finding is not a clue but a fact about the very credentials the client
-    used (an ASIA key without its token cannot work), so the causes of its category
-    rank above anything inferred from the message alone.
+    used (an ASIA key without its token cannot work), so it ranks above anything
+    inferred from the message, and its own title and fix (which name the variable or
+    file to change) are more exact than the catalog's general ones. It counts only when
+    the catalog lists a cause of its category for this error: a finding about the keys
+    says nothing about an AccessDenied, which valid keys received.
     """
-    proven = {f.category for f in findings if f.severity is Severity.CRITICAL}
+    listed = {c.category for c in causes}
+    proven = [f for f in findings if f.severity is Severity.CRITICAL and f.category in listed]
     if not proven:
         return causes
-    first = [c for c in causes if c.category in proven]
-    return tuple(first + [c for c in causes if c.category not in proven])
+    first = _finding_causes(tuple(proven))
+    categories = {f.category for f in proven}
+    same = [c for c in causes if c.category in categories]
+    rest = [c for c in causes if c.category not in categories]
+    return (*first, *same, *rest)
 
 
 def _scrub_cause(cause: Cause, redactor: Redactor) -> Cause:

@@ -29,7 +29,6 @@ import threading
 import weakref
 from typing import Any
 
-from keydoctor.integration import clientfacts
 from keydoctor.integration.classify import error_facts, is_diagnosable
 
 _UNIQUE_ID = "keydoctor-diagnosis-hook"
@@ -92,6 +91,7 @@ def _diagnose_failed_call_unguarded(client: Any, operation: str, exc: BaseExcept
     try:
         if getattr(exc, "keydoctor", None) is not None or not is_diagnosable(exc):
             return
+        from keydoctor.integration import clientfacts
         from keydoctor.integration.diagnosis import build
 
         session_ref = getattr(type(client), "_keydoctor_session", None)
@@ -128,6 +128,7 @@ def _diagnose_failed_create_unguarded(
     try:
         if getattr(exc, "keydoctor", None) is not None or not is_diagnosable(exc):
             return
+        from keydoctor.integration import clientfacts
         from keydoctor.integration.diagnosis import build
 
         service = kwargs.get("service_name", args[0] if args else None)

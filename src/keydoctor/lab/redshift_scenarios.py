@@ -74,6 +74,7 @@ class Outcome:
     named: Category | None  # the category of the worst finding (hygiene and info aside)
     codes: list[str]
     passed: bool
+    report: str = ""  # the text report, as a person would read it (secrets redacted)
 
 
 def _bucket(emulator: Emulator, name: str, region: str = CLUSTER_REGION) -> str:
@@ -271,7 +272,7 @@ def named_cause(findings: list[Finding]) -> Finding | None:
 def run_scenario(emulator: Emulator, scenario: RedshiftScenario) -> Outcome:
     """Build the scenario on the emulator and ask keydoctor redshift about its statement."""
     from keydoctor.redshift.probe import ProbeSettings
-    from keydoctor.redshift.report import check_sql
+    from keydoctor.redshift.report import check_sql, render
 
     setup = scenario.build(emulator, f"lab-{scenario.name}")
     run = check_sql(
@@ -285,4 +286,4 @@ def run_scenario(emulator: Emulator, scenario: RedshiftScenario) -> Outcome:
     passed = named == scenario.expected and (
         scenario.expected_code is None or scenario.expected_code in codes
     )
-    return Outcome(scenario, named, codes, passed)
+    return Outcome(scenario, named, codes, passed, render("text", run))

@@ -65,6 +65,7 @@ SQL_VERBS = frozenset(
     )
 )
 SECRET_PLACEHOLDER = "<secret access key>"
+TEXT_SOURCES = ("<argument>", "<stdin>")  # input that is not a file: no path in locations
 TOKEN_PLACEHOLDER = "<session token>"
 
 
@@ -167,8 +168,8 @@ class _Checker:
         self.st = statement
         self.findings: list[Finding] = []
         self.location = Location(
-            kind="file" if source not in ("<argument>", "<stdin>") else "text",
-            path=source,
+            kind="text" if source in TEXT_SOURCES else "file",
+            path=None if source in TEXT_SOURCES else source,
             line=statement.line,
             key=f"statement {statement.index}",
         )
@@ -205,6 +206,7 @@ def check_statement(statement: Statement, source: str = "<argument>") -> Stateme
     _check_unterminated(checker)
     _check_head(checker)
     auth = _resolve_auth(checker)
+    _check_misspelt(checker, auth)
     s3 = _check_location(checker)
     _check_region(checker)
     if statement.kind == "COPY" and auth.kind == "keys":
@@ -264,11 +266,15 @@ def _check_head(checker: _Checker) -> None:
             "REGION is not followed by a quoted region code.",
             "Write: REGION 'us-west-2' (the bucket's region)",
         )
-    for typed, meant in st.misspelt_keywords:
+
+
+def _check_misspelt(checker: _Checker, auth: Authorization) -> None:
+    for typed, meant in checker.st.misspelt_keywords:
+        lead = f"Replace `{typed}` by {meant}."
         checker.add(
             R.KEYWORD_MISSPELT,
             f"`{typed}` is not a Redshift keyword; the statement means {meant}.",
-            f"Replace `{typed}` by {meant}.",
+            _fix(auth, lead) if auth.kind in ("keys", "role") else lead,
         )
 
 
@@ -396,12 +402,16 @@ def _check_role_list(checker: _Checker, text: str, auth: Authorization, where: s
         problems.append("it is empty")
     auth.roles = tuple(cleaned)
     if problems:
-        checker.add(
-            R.ROLE_ARN,
-            f"The role value in {where}: " + "; ".join(problems) + ".",
-            "Write: IAM_ROLE 'arn:aws:iam::<account-id>:role/<role-name>' (chained: "
-            "'arn:...:role/a,arn:...:role/b')",
-        )
+        valid = cleaned and all(_ROLE_ARN.match(r) for r in cleaned)
+        if valid and len(cleaned) <= MAX_CHAINED_ROLES:
+            keyword = "IAM_ROLE '" if where == "IAM_ROLE" else "CREDENTIALS 'aws_iam_role="
+            fix = f"Write: {keyword}{','.join(cleaned)}'"
+        else:
+            fix = (
+                "Write: IAM_ROLE 'arn:aws:iam::<account-id>:role/<role-name>' (chained: "
+                "'arn:...:role/a,arn:...:role/b')"
+            )
+        checker.add(R.ROLE_ARN, f"The role value in {where}: " + "; ".join(problems) + ".", fix)
 
 
 def _key_clauses(

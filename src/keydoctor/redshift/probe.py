@@ -7,32 +7,45 @@ with ``--write-test`` only, whether an object can be written (then deleted). For
 with the caller's own credentials, whether the role exists and trusts Redshift, and
 whether it can be assumed to run the same S3 probes as the role.
 
-botocore only (no boto3), one attempt per call, tight timeouts; statements are probed
-concurrently. Error messages from AWS are never copied into findings whole: the
-findings are written from the error code, and every output still passes the Redactor.
+The asking itself is :mod:`keydoctor.probes.transport`'s, shared with ``keydoctor
+check``: botocore clients (no boto3) with tight timeouts and retries off, and every
+exception classified into an outcome (denied, not found, refused keys, unreachable, not
+an AWS answer). Statements are probed concurrently. AWS's messages are never copied
+into findings whole: findings are written from the error code, and every output still
+passes the Redactor.
 """
 
 from __future__ import annotations
 
 import json
-import urllib.parse
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from keydoctor.model import Finding, Location
+from keydoctor.model import CredentialSource, Finding, Location, Secret
+from keydoctor.probes import outcome as oc
+from keydoctor.probes.outcome import ProbeResult
+from keydoctor.probes.policy import parse_document
+from keydoctor.probes.transport import Target, Transport
 from keydoctor.redshift import rules as R
-from keydoctor.redshift.checks import StatementResult, _compact, corrected_clause, safe_key_id
+from keydoctor.redshift.checks import (
+    StatementResult,
+    _compact,
+    corrected_clause,
+    region_is_valid,
+    safe_key_id,
+)
 from keydoctor.redshift.statement import parse_s3_uri
 
 MANIFEST_MAX_BYTES = 1 << 20
 MANIFEST_MAX_ENTRIES = 200
+MAX_PROBED = 50
 _KEY_ERRORS = {"InvalidClientTokenId", "InvalidAccessKeyId", "UnrecognizedClientException"}
+# AWS names one error the same in STS and S3; the transport classifies them as refused keys.
 _SIGNATURE_ERRORS = {"SignatureDoesNotMatch", "IncompleteSignature"}
 _TOKEN_ERRORS = {"ExpiredToken", "InvalidToken", "ExpiredTokenException", "TokenRefreshRequired"}
-_DENIED = {"AccessDenied", "AccessDeniedException", "403", "Forbidden", "AllAccessDisabled"}
 
 
 @dataclass(frozen=True)
@@ -43,8 +56,7 @@ class ProbeSettings:
     cluster_region: str | None = None
     write_test: bool = False
     profile: str | None = None  # the caller's own profile, for role checks
-    connect_timeout: float = 3.0
-    read_timeout: float = 5.0
+    timeout: float = 3.0  # connect and read, per request
 
 
 @dataclass(frozen=True)
@@ -59,32 +71,25 @@ class _Stop(Exception):
 
 
 def probe_all(results: list[StatementResult], settings: ProbeSettings) -> None:
-    """Probe every COPY/UNLOAD that names an S3 bucket; findings are appended in place."""
+    """Probe every COPY/UNLOAD that names an S3 bucket; findings are appended in place.
+
+    At most :data:`MAX_PROBED` statements are probed, so that a long script does not turn
+    into thousands of requests; the others say so in a KD832 finding.
+    """
     todo = [r for r in results if r.statement.is_copy_or_unload and r.auth.kind in ("keys", "role")]
     if not todo:
         return
+    for result in todo[MAX_PROBED:]:
+        result.findings.append(
+            R.NOT_CHECKED.finding(
+                f"Only the first {MAX_PROBED} statements were probed; this one was checked "
+                "offline only.",
+                "Pass this statement alone to probe it.",
+                Location(kind="aws", key=f"statement {result.statement.index}"),
+            )
+        )
     with ThreadPoolExecutor(max_workers=min(4, len(todo))) as pool:
-        list(pool.map(lambda r: _StatementProbe(r, settings).run(), todo))
-
-
-def _error_code(exc: Exception) -> str:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        code = response.get("Error", {}).get("Code")
-        if code:
-            return str(code)
-        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        if status:
-            return str(status)
-    return type(exc).__name__
-
-
-def _headers(exc_or_response: Any) -> dict[str, str]:
-    response = getattr(exc_or_response, "response", exc_or_response)
-    if not isinstance(response, dict):
-        return {}
-    headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
-    return {str(k).lower(): str(v) for k, v in headers.items()}
+        list(pool.map(lambda r: _StatementProbe(r, settings).run(), todo[:MAX_PROBED]))
 
 
 class _StatementProbe:
@@ -94,14 +99,14 @@ class _StatementProbe:
         self.location = Location(
             kind="aws", key=f"statement {result.statement.index}", line=result.statement.line
         )
-        from botocore.session import Session
-
-        self.session = Session()
-        self.identity_failed = False
+        self._transports: dict[tuple[Keys | None, bool], Transport] = {}
 
     # -- plumbing -----------------------------------------------------------------------
-    def record(self, name: str, outcome: str, detail: str = "") -> None:
-        self.result.probes.append({"name": name, "outcome": outcome, "detail": detail})
+    def record(self, name: str, outcome: str, detail: str = "", ms: float | None = None) -> None:
+        entry: dict[str, Any] = {"name": name, "outcome": outcome, "detail": detail}
+        if ms is not None:
+            entry["duration_ms"] = round(ms, 1)
+        self.result.probes.append(entry)
 
     def add(self, rule: Any, explanation: str, fix: str, **kw: Any) -> None:
         finding: Finding = rule.finding(explanation, fix, self.location, **kw)
@@ -111,60 +116,79 @@ class _StatementProbe:
         ):
             self.result.findings.append(finding)
 
-    def client(self, service: str, region: str, keys: Keys | None, session: Any = None) -> Any:
-        from botocore.config import Config
+    def transport(self, keys: Keys | None, *, caller: bool = False) -> Transport:
+        """One transport per set of credentials: the clause's keys, an assumed role's, or
+        (``caller``) this shell's own, resolved by botocore for --profile."""
+        cache_key = (keys, caller)
+        made = self._transports.get(cache_key)
+        if made is None:
+            source = None
+            if keys is not None:
+                source = CredentialSource(
+                    method="redshift-statement",
+                    location=self.location,
+                    access_key_id=keys.access_key_id,
+                    secret_access_key=Secret(keys.secret_access_key),
+                    session_token=Secret(keys.session_token) if keys.session_token else None,
+                )
+            target = Target(
+                region=self.effective_region() or "us-east-1",
+                endpoint_url=self.settings.endpoint_url,
+                profile=self.settings.profile if caller else None,
+                source=source,
+                timeout=self.settings.timeout,
+            )
+            made = Transport(target)
+            self._transports[cache_key] = made
+        return made
 
-        config = Config(
-            connect_timeout=self.settings.connect_timeout,
-            read_timeout=self.settings.read_timeout,
-            retries={"max_attempts": 1, "mode": "standard"},
-            s3={"addressing_style": "path"} if self.settings.endpoint_url else None,
-        )
-        kwargs: dict[str, Any] = {"region_name": region, "config": config}
-        if self.settings.endpoint_url:
-            kwargs["endpoint_url"] = self.settings.endpoint_url
-        if keys is not None:
-            kwargs["aws_access_key_id"] = keys.access_key_id
-            kwargs["aws_secret_access_key"] = keys.secret_access_key
-            kwargs["aws_session_token"] = keys.session_token
-        return (session or self.session).create_client(service, **kwargs)
-
-    def call(self, name: str, fn: Callable[[], Any]) -> Any:
-        """Run one AWS call; network failures stop this statement's probes with KD834."""
-        from botocore.exceptions import (
-            BotoCoreError,
-            ClientError,
-            ConnectionError,
-            HTTPClientError,
-            NoCredentialsError,
-        )
-        from botocore.parsers import ResponseParserError
-
-        try:
-            return fn()
-        except ClientError:
-            raise
-        except NoCredentialsError:
-            raise
-        except (ConnectionError, HTTPClientError) as exc:
-            self.record(name, "unreachable", type(exc).__name__)
+    def ask(
+        self,
+        transport: Transport,
+        name: str,
+        service: str,
+        call: Callable[[Any], dict[str, Any]],
+        region: str | None = None,
+        keys: Keys | None = None,
+    ) -> tuple[ProbeResult, dict[str, Any] | None]:
+        """Ask once. Refused keys, no answer or no AWS answer end this statement's probes
+        (the finding that says why is added); the caller reads denials and absences."""
+        probe = ProbeResult(name=name, service=service, operation=name, asked=name)
+        answer = transport.ask(probe, call, region)
+        failure = probe.failure
+        if answer is not None or failure is None:
+            return probe, answer
+        if probe.outcome == oc.AUTH_FAILED and keys is not None:
+            self.record(name, "failed", failure.code, probe.duration_ms)
+            self.auth_error(failure.code, keys, name)
+            raise _Stop
+        if probe.outcome in (oc.UNREACHABLE, oc.NOT_AWS, oc.SERVER_ERROR):
+            self.record(name, probe.outcome, failure.code, probe.duration_ms)
             self.add(
                 R.PROBE_FAILED,
-                f"The {name} probe could not reach AWS "
-                f"({type(exc).__name__}); later probes of this statement were skipped.",
+                f"The {name} probe got no usable answer: {failure.reason}. Later probes of "
+                "this statement were skipped.",
                 "Check the network, a proxy, or --endpoint-url; then run again.",
             )
-            raise _Stop from None
-        except (BotoCoreError, ResponseParserError) as exc:
-            # ResponseParserError: the endpoint answered something that is not AWS's format
-            # (an HTML error page from a proxy or an emulator).
-            self.record(name, "error", type(exc).__name__)
+            raise _Stop
+        if probe.outcome == oc.PROVIDER:
+            self.record(name, "skipped", failure.code, probe.duration_ms)
             self.add(
-                R.PROBE_FAILED,
-                f"The {name} probe failed ({type(exc).__name__}).",
-                "Run again; if it persists, run with --offline.",
+                R.NOT_CHECKED,
+                "The role could not be checked: this shell's own credentials could not be "
+                f"used ({failure.code}).",
+                "Run with --profile <a profile allowed iam:GetRole and sts:AssumeRole>.",
             )
-            raise _Stop from None
+            raise _Stop
+        if probe.outcome == oc.REDIRECT and name != "bucket region":
+            # S3 says the bucket lives elsewhere (301 PermanentRedirect): that is the
+            # region finding, not a failed probe.
+            region = probe.headers.get("x-amz-bucket-region")
+            self.record(name, "redirect", region or failure.code, probe.duration_ms)
+            if region:
+                self.compare_region(region)
+            raise _Stop
+        return probe, None
 
     def auth_error(self, code: str, keys: Keys, where: str) -> bool:
         """Turn an authentication error code into its finding; False if it is not one."""
@@ -227,61 +251,65 @@ class _StatementProbe:
         )
 
     def with_keys(self, keys: Keys, who: str) -> None:
-        self.identity(keys, who)
+        transport = self.transport(keys)
+        self.identity(transport, keys, who)
         location = self.result.s3
         if location is None or location.bucket is None:
             return
-        bucket_region = self.bucket_region(keys, location.bucket)
+        bucket_region = self.bucket_region(transport, keys, location.bucket)
         region = bucket_region or self.effective_region() or "us-east-1"
         if self.result.statement.kind == "UNLOAD":
-            self.write_test(keys, region, location.bucket, location.prefix)
+            self.write_test(transport, keys, region, location.bucket, location.prefix)
         elif self.result.statement.manifest:
-            self.manifest(keys, region, location.bucket, location.prefix)
+            self.manifest(transport, keys, region, location.bucket, location.prefix)
         else:
-            self.list_and_get(keys, region, location.bucket, location.prefix)
+            self.list_and_get(transport, keys, region, location.bucket, location.prefix)
 
     def effective_region(self) -> str | None:
+        """The REGION clause if it is a region code (KD812 reports it otherwise), else the
+        cluster's region."""
         region = self.result.statement.region
-        if region is not None and region.text.strip():
+        if region is not None and region_is_valid(region.text.strip()):
             return region.text.strip()
         return self.settings.cluster_region
 
-    def identity(self, keys: Keys, who: str) -> None:
-        from botocore.exceptions import ClientError
-
-        sts = self.client("sts", self.effective_region() or "us-east-1", keys)
-        try:
-            answer = self.call("identity", sts.get_caller_identity)
-        except ClientError as exc:
-            code = _error_code(exc)
-            if self.auth_error(code, keys, "STS GetCallerIdentity"):
-                self.record("identity", "failed", code)
-                raise _Stop from None
-            self.record("identity", "inconclusive", code)
+    def identity(self, transport: Transport, keys: Keys, who: str) -> None:
+        probe, answer = self.ask(
+            transport, "identity", "sts", lambda c: c.get_caller_identity(), keys=keys
+        )
+        if answer is None:
+            code = probe.failure.code if probe.failure else probe.outcome
+            self.record("identity", "inconclusive", code, probe.duration_ms)
             return
-        self.record("identity", "ok", f"{who}: {answer.get('Arn', '?')}")
+        self.record("identity", "ok", f"{who}: {answer.get('Arn', '?')}", probe.duration_ms)
 
-    def bucket_region(self, keys: Keys | None, bucket: str) -> str | None:
-        from botocore.exceptions import ClientError
-
-        s3 = self.client("s3", self.effective_region() or "us-east-1", keys)
-        region: str | None = None
-        try:
-            response = self.call("bucket region", lambda: s3.head_bucket(Bucket=bucket))
-            region = _headers(response).get("x-amz-bucket-region")
-        except ClientError as exc:
-            code = _error_code(exc)
-            region = _headers(exc).get("x-amz-bucket-region")
-            if code in ("404", "NoSuchBucket", "NotFound"):
+    def bucket_region(self, transport: Transport, keys: Keys, bucket: str) -> str | None:
+        """x-amz-bucket-region from HeadBucket (AWS sends it on 200, 301 and 403), else
+        GetBucketLocation."""
+        probe, _ = self.ask(
+            transport, "bucket region", "s3", lambda c: c.head_bucket(Bucket=bucket), keys=keys
+        )
+        if probe.outcome == oc.NOT_FOUND:
+            self.missing_bucket("bucket region", bucket)
+        region = probe.headers.get("x-amz-bucket-region")
+        if region is None:
+            location, answer = self.ask(
+                transport,
+                "bucket location",
+                "s3",
+                lambda c: c.get_bucket_location(Bucket=bucket),
+                keys=keys,
+            )
+            if location.failure is not None and location.failure.code == "NoSuchBucket":
                 self.missing_bucket("bucket region", bucket)
-            if keys is not None and self.auth_error(code, keys, "S3 HeadBucket"):
-                raise _Stop from None
+            if answer is not None:
+                # An empty LocationConstraint is us-east-1; "EU" is the old eu-west-1.
+                constraint = answer.get("LocationConstraint") or "us-east-1"
+                region = "eu-west-1" if constraint == "EU" else str(constraint)
         if region is None:
-            region = self.bucket_location(s3, bucket)
-        if region is None:
-            self.record("bucket region", "unknown", "S3 did not say")
+            self.record("bucket region", "unknown", "S3 did not say", probe.duration_ms)
             return None
-        self.record("bucket region", "ok", region)
+        self.record("bucket region", "ok", region, probe.duration_ms)
         self.compare_region(region)
         return region
 
@@ -294,25 +322,13 @@ class _StatementProbe:
             + self.result.statement.location_keyword
             + f" 's3://{bucket}/...'",
         )
-        raise _Stop from None
-
-    def bucket_location(self, s3: Any, bucket: str) -> str | None:
-        """GetBucketLocation, for when HeadBucket gave no region header."""
-        from botocore.exceptions import ClientError
-
-        try:
-            answer = self.call("bucket region", lambda: s3.get_bucket_location(Bucket=bucket))
-        except ClientError as exc:
-            if _error_code(exc) == "NoSuchBucket":
-                self.missing_bucket("bucket region", bucket)
-            return None
-        # S3 answers an empty LocationConstraint for us-east-1, and "EU" for old eu-west-1.
-        constraint = answer.get("LocationConstraint") or "us-east-1"
-        return "eu-west-1" if constraint == "EU" else str(constraint)
+        raise _Stop
 
     def compare_region(self, bucket_region: str) -> None:
         st = self.result.statement
         clause = st.region.text.strip() if st.region is not None else None
+        if clause is not None and not region_is_valid(clause):
+            return  # KD812 already says the REGION value is not a region code
         cluster = self.settings.cluster_region
         fix = f"Add REGION '{bucket_region}' to the {st.kind}"
         if clause and clause != bucket_region:
@@ -343,25 +359,28 @@ class _StatementProbe:
                 f"REGION '{bucket_region}'",
             )
 
-    def denied(self, code: str) -> bool:
-        return code in _DENIED
-
-    def list_and_get(self, keys: Keys | None, region: str, bucket: str, prefix: str) -> None:
-        from botocore.exceptions import ClientError
-
-        s3 = self.client("s3", region, keys)
-        try:
-            listing = self.call(
-                "list", lambda: s3.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=20)
-            )
-        except ClientError as exc:
-            code = _error_code(exc)
-            if keys is not None and self.auth_error(code, keys, "S3 ListObjectsV2"):
-                raise _Stop from None
+    def list_and_get(
+        self, transport: Transport, keys: Keys, region: str, bucket: str, prefix: str
+    ) -> None:
+        probe, listing = self.ask(
+            transport,
+            "list",
+            "s3",
+            lambda c: c.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=20),
+            region,
+            keys,
+        )
+        if listing is None:
+            code = probe.failure.code if probe.failure else probe.outcome
             if code == "NoSuchBucket":
                 self.missing_bucket("list", bucket)
-            self.record("list", "denied" if self.denied(code) else "failed", code)
-            if self.denied(code):
+            self.record(
+                "list",
+                "denied" if probe.outcome == oc.DENIED else "failed",
+                code,
+                probe.duration_ms,
+            )
+            if probe.outcome == oc.DENIED:
                 self.add(
                     R.LIST_DENIED,
                     f"Listing s3://{bucket}/{prefix} was denied ({code}). "
@@ -369,18 +388,18 @@ class _StatementProbe:
                     "'S3ServiceException:Access Denied,Status 403,Error AccessDenied'.",
                     f"Allow s3:ListBucket on arn:aws:s3:::{bucket} for {self.who()}.",
                 )
-                return
-            self.add(
-                R.PROBE_FAILED,
-                f"Listing s3://{bucket}/{prefix} failed ({code}).",
-                "Run again; check the bucket and prefix.",
-            )
+            else:
+                self.add(
+                    R.PROBE_FAILED,
+                    f"Listing s3://{bucket}/{prefix} failed ({code}).",
+                    "Run again; check the bucket and prefix.",
+                )
             return
         objects = [
             o for o in listing.get("Contents", []) if not str(o.get("Key", "")).endswith("/")
         ]
         if not objects:
-            self.record("list", "empty", f"s3://{bucket}/{prefix}")
+            self.record("list", "empty", f"s3://{bucket}/{prefix}", probe.duration_ms)
             self.add(
                 R.PREFIX_EMPTY,
                 f"No object in s3://{bucket} starts with '{prefix}'. COPY "
@@ -388,58 +407,62 @@ class _StatementProbe:
                 "Check the bucket and the prefix (keys are case-sensitive).",
             )
             return
-        self.record(
-            "list", "ok", f"{len(objects)}{'+' if listing.get('IsTruncated') else ''} object(s)"
-        )
-        self.get(s3, keys, bucket, str(objects[0]["Key"]), "get")
+        more = "+" if listing.get("IsTruncated") else ""
+        self.record("list", "ok", f"{len(objects)}{more} object(s)", probe.duration_ms)
+        self.get(transport, keys, region, bucket, str(objects[0]["Key"]), "get")
 
-    def get(self, s3: Any, keys: Keys | None, bucket: str, key: str, name: str) -> bool:
-        from botocore.exceptions import ClientError
+    def get(
+        self, transport: Transport, keys: Keys, region: str, bucket: str, key: str, name: str
+    ) -> bool:
+        """Read the first byte of an object (GET, as the cluster does); False if absent."""
 
-        try:
-            response = self.call(name, lambda: s3.get_object(Bucket=bucket, Key=key))
+        def first_byte(client: Any) -> dict[str, Any]:
+            response: dict[str, Any] = client.get_object(Bucket=bucket, Key=key)
             body = response["Body"]
             body.read(1)
             body.close()
-        except ClientError as exc:
-            code = _error_code(exc)
-            if keys is not None and self.auth_error(code, keys, "S3 GetObject"):
-                raise _Stop from None
-            if code == "NoSuchBucket":
-                self.missing_bucket(name, bucket)
-            self.record(name, "denied" if self.denied(code) else "failed", f"s3://{bucket}/{key}")
-            if self.denied(code):
-                self.add(
-                    R.GET_DENIED,
-                    f"Reading s3://{bucket}/{key} was denied ({code}). The "
-                    "cluster will fail with 'S3ServiceException:Access Denied,Status 403'.",
-                    f"Allow s3:GetObject on arn:aws:s3:::{bucket}/{_prefix_of(key)}* for "
-                    f"{self.who()}.",
-                )
-            elif code in ("NoSuchKey", "404"):
-                return False
-            else:
-                self.add(
-                    R.PROBE_FAILED, f"Reading s3://{bucket}/{key} failed ({code}).", "Run again."
-                )
+            return response
+
+        probe, answer = self.ask(transport, name, "s3", first_byte, region, keys)
+        if answer is not None:
+            self.record(name, "ok", f"s3://{bucket}/{key}", probe.duration_ms)
             return True
-        self.record(name, "ok", f"s3://{bucket}/{key}")
+        code = probe.failure.code if probe.failure else probe.outcome
+        if code == "NoSuchBucket":
+            self.missing_bucket(name, bucket)
+        if probe.outcome == oc.NOT_FOUND:
+            return False
+        denied = probe.outcome == oc.DENIED
+        self.record(
+            name, "denied" if denied else "failed", f"s3://{bucket}/{key}", probe.duration_ms
+        )
+        if denied:
+            self.add(
+                R.GET_DENIED,
+                f"Reading s3://{bucket}/{key} was denied ({code}). The "
+                "cluster will fail with 'S3ServiceException:Access Denied,Status 403'.",
+                f"Allow s3:GetObject on arn:aws:s3:::{bucket}/{_prefix_of(key)}* for {self.who()}.",
+            )
+        else:
+            self.add(R.PROBE_FAILED, f"Reading s3://{bucket}/{key} failed ({code}).", "Run again.")
         return True
 
-    def manifest(self, keys: Keys | None, region: str, bucket: str, key: str) -> None:
-        from botocore.exceptions import ClientError
-
-        s3 = self.client("s3", region, keys)
-        try:
-            response = self.call("manifest", lambda: s3.get_object(Bucket=bucket, Key=key))
-            raw = response["Body"].read(MANIFEST_MAX_BYTES + 1)
+    def manifest(
+        self, transport: Transport, keys: Keys, region: str, bucket: str, key: str
+    ) -> None:
+        def read(client: Any) -> dict[str, Any]:
+            response: dict[str, Any] = client.get_object(Bucket=bucket, Key=key)
+            response["raw"] = response["Body"].read(MANIFEST_MAX_BYTES + 1)
             response["Body"].close()
-        except ClientError as exc:
-            code = _error_code(exc)
-            if keys is not None and self.auth_error(code, keys, "S3 GetObject"):
-                raise _Stop from None
-            self.record("manifest", "failed", code)
-            if self.denied(code):
+            return response
+
+        probe, answer = self.ask(transport, "manifest", "s3", read, region, keys)
+        if answer is None:
+            code = probe.failure.code if probe.failure else probe.outcome
+            if code == "NoSuchBucket":
+                self.missing_bucket("manifest", bucket)
+            self.record("manifest", "failed", code, probe.duration_ms)
+            if probe.outcome == oc.DENIED:
                 self.add(
                     R.GET_DENIED,
                     f"Reading the manifest s3://{bucket}/{key} was denied ({code}).",
@@ -452,23 +475,24 @@ class _StatementProbe:
                     "Check the manifest's location in FROM.",
                 )
             return
-        entries = _manifest_entries(raw)
+        entries = _manifest_entries(answer["raw"])
         if isinstance(entries, str):
-            self.record("manifest", "invalid", entries)
+            self.record("manifest", "invalid", entries, probe.duration_ms)
             self.add(
                 R.MANIFEST_BAD,
                 f"The manifest s3://{bucket}/{key} {entries}.",
                 'Write it as {"entries": [{"url": "s3://<bucket>/<key>", "mandatory": true}]}',
             )
             return
-        self.record("manifest", "ok", f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}")
+        count = f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}"
+        self.record("manifest", "ok", count, probe.duration_ms)
         missing: list[str] = []
         for url, mandatory in entries[:MANIFEST_MAX_ENTRIES]:
             loc = parse_s3_uri(url)
             if loc.problem or not loc.bucket:
                 missing.append(f"{url[:80]} (not an s3:// URL)")
                 continue
-            found = self.get(s3, keys, loc.bucket, loc.prefix, "manifest entry")
+            found = self.get(transport, keys, region, loc.bucket, loc.prefix, "manifest entry")
             if not found:
                 self.record("manifest entry", "missing", url[:200])
                 if mandatory:
@@ -483,9 +507,9 @@ class _StatementProbe:
                 "Upload the missing files or correct their URLs in the manifest.",
             )
 
-    def write_test(self, keys: Keys | None, region: str, bucket: str, prefix: str) -> None:
-        from botocore.exceptions import ClientError
-
+    def write_test(
+        self, transport: Transport, keys: Keys, region: str, bucket: str, prefix: str
+    ) -> None:
         if not self.settings.write_test:
             self.record("put", "skipped", "pass --write-test to try a write")
             self.add(
@@ -495,18 +519,22 @@ class _StatementProbe:
                 "the prefix.",
             )
             return
-        s3 = self.client("s3", region, keys)
         key = f"{prefix}keydoctor-write-test-{uuid.uuid4().hex[:12]}"
-        try:
-            self.call("put", lambda: s3.put_object(Bucket=bucket, Key=key, Body=b""))
-        except ClientError as exc:
-            code = _error_code(exc)
-            if keys is not None and self.auth_error(code, keys, "S3 PutObject"):
-                raise _Stop from None
+        probe, answer = self.ask(
+            transport,
+            "put",
+            "s3",
+            lambda c: c.put_object(Bucket=bucket, Key=key, Body=b""),
+            region,
+            keys,
+        )
+        if answer is None:
+            code = probe.failure.code if probe.failure else probe.outcome
             if code == "NoSuchBucket":
                 self.missing_bucket("put", bucket)
-            self.record("put", "denied" if self.denied(code) else "failed", code)
-            if self.denied(code):
+            denied = probe.outcome == oc.DENIED
+            self.record("put", "denied" if denied else "failed", code, probe.duration_ms)
+            if denied:
                 self.add(
                     R.PUT_DENIED,
                     f"Writing under s3://{bucket}/{prefix} was denied ({code}).",
@@ -519,18 +547,26 @@ class _StatementProbe:
                     "Run again.",
                 )
             return
-        self.record("put", "ok", f"s3://{bucket}/{key}")
-        try:
-            self.call("delete", lambda: s3.delete_object(Bucket=bucket, Key=key))
-            self.record("delete", "ok", f"s3://{bucket}/{key}")
-        except ClientError as exc:
-            self.record("delete", "failed", _error_code(exc))
-            self.add(
-                R.PROBE_FAILED,
-                f"The test object s3://{bucket}/{key} could not be deleted ({_error_code(exc)}).",
-                f"Delete it: aws s3 rm s3://{bucket}/{key}",
-                severity=R.L,
-            )
+        self.record("put", "ok", f"s3://{bucket}/{key}", probe.duration_ms)
+        probe, answer = self.ask(
+            transport,
+            "delete",
+            "s3",
+            lambda c: c.delete_object(Bucket=bucket, Key=key),
+            region,
+            keys,
+        )
+        if answer is not None:
+            self.record("delete", "ok", f"s3://{bucket}/{key}", probe.duration_ms)
+            return
+        code = probe.failure.code if probe.failure else probe.outcome
+        self.record("delete", "failed", code, probe.duration_ms)
+        self.add(
+            R.PROBE_FAILED,
+            f"The test object s3://{bucket}/{key} could not be deleted ({code}).",
+            f"Delete it: aws s3 rm s3://{bucket}/{key}",
+            severity=R.L,
+        )
 
     def who(self) -> str:
         auth = self.result.auth
@@ -540,9 +576,6 @@ class _StatementProbe:
 
     # -- roles -------------------------------------------------------------------------------
     def with_role(self) -> None:
-        from botocore.exceptions import ClientError, NoCredentialsError
-        from botocore.session import Session
-
         auth = self.result.auth
         if auth.role_default or not auth.roles:
             self.record("role", "skipped", "IAM_ROLE default")
@@ -553,84 +586,61 @@ class _StatementProbe:
                 "To check it, pass the role's ARN: IAM_ROLE 'arn:aws:iam::<account>:role/<name>'",
             )
             return
-        caller = Session(profile=self.settings.profile) if self.settings.profile else Session()
-        region = self.effective_region() or "us-east-1"
-        try:
-            self.trust(caller, region, auth.roles)
-            keys = self.assume(caller, region, auth.roles)
-        except NoCredentialsError:
-            self.record("role", "skipped", "no caller credentials")
-            self.add(
-                R.NOT_CHECKED,
-                "The role could not be checked: this shell has no AWS "
-                "credentials of its own to look at it with.",
-                "Run with --profile <a profile allowed iam:GetRole and sts:AssumeRole>.",
-            )
-            return
-        except ClientError as exc:
-            self.record("role", "failed", _error_code(exc))
-            return
+        caller = self.transport(None, caller=True)
+        self.trust(caller, auth.roles)
+        keys = self.assume(caller, auth.roles)
         if keys is None or self.result.s3 is None or self.result.s3.bucket is None:
             return
         self.with_keys(keys, f"assumed {auth.roles[-1]}")
 
-    def trust(self, caller: Any, region: str, roles: tuple[str, ...]) -> None:
-        from botocore.exceptions import ClientError
-
-        iam = self.client("iam", region, None, session=caller)
+    def trust(self, caller: Transport, roles: tuple[str, ...]) -> None:
         previous: str | None = None
         for arn in roles:
             name = arn.rsplit("/", 1)[-1]
-            try:
-                answer = self.call("role", lambda n=name: iam.get_role(RoleName=n))  # type: ignore[misc]
-            except ClientError as exc:
-                code = _error_code(exc)
+            probe, answer = self.ask(caller, "role", "iam", _get_role(name))
+            if answer is None:
+                code = probe.failure.code if probe.failure else probe.outcome
                 if code == "NoSuchEntity":
-                    self.record("role", "missing", arn)
+                    self.record("role", "missing", arn, probe.duration_ms)
                     self.add(
                         R.ROLE_MISSING,
                         f"IAM has no role named {name} ({arn}).",
                         "Check the ARN, or create the role and attach it to the cluster.",
                     )
-                    raise _Stop from None
-                self.record("role", "inconclusive", f"{code} on iam:GetRole")
+                    raise _Stop
+                self.record("role", "inconclusive", f"{code} on iam:GetRole", probe.duration_ms)
                 previous = arn
                 continue
             document = _policy(answer.get("Role", {}).get("AssumeRolePolicyDocument"))
             wanted = "redshift.amazonaws.com" if previous is None else previous
             if not _trusts(document, wanted, is_service=previous is None):
                 self.record("role trust", "missing", f"{name} does not trust {wanted}")
+                principal = (
+                    f'{{"Service": "{wanted}"}}' if previous is None else f'{{"AWS": "{wanted}"}}'
+                )
                 self.add(
                     R.ROLE_TRUST,
                     f"The trust policy of {arn} does not allow {wanted} to assume it.",
-                    'Add to its trust policy: {"Effect": "Allow", "Principal": '
-                    + (
-                        f'{{"Service": "{wanted}"}}'
-                        if previous is None
-                        else f'{{"AWS": "{wanted}"}}'
-                    )
-                    + ', "Action": "sts:AssumeRole"}',
+                    f'Add to its trust policy: {{"Effect": "Allow", "Principal": {principal}, '
+                    '"Action": "sts:AssumeRole"}',
                 )
             else:
-                self.record("role trust", "ok", f"{name} trusts {wanted}")
+                self.record("role trust", "ok", f"{name} trusts {wanted}", probe.duration_ms)
             previous = arn
 
-    def assume(self, caller: Any, region: str, roles: tuple[str, ...]) -> Keys | None:
-        from botocore.exceptions import ClientError
-
+    def assume(self, caller: Transport, roles: tuple[str, ...]) -> Keys | None:
         keys: Keys | None = None
         for arn in roles:
-            sts = self.client("sts", region, keys, session=caller if keys is None else None)
-            try:
-                answer = self.call(
-                    "assume role",
-                    lambda a=arn, s=sts: s.assume_role(  # type: ignore[misc]
-                        RoleArn=a, RoleSessionName="keydoctor-redshift-check", DurationSeconds=900
-                    ),
-                )
-            except ClientError as exc:
-                code = _error_code(exc)
-                self.record("assume role", "denied", f"{arn}: {code}")
+            transport = caller if keys is None else self.transport(keys)
+            probe, answer = self.ask(
+                transport,
+                "assume role",
+                "sts",
+                _assume_role(arn),
+            )
+            if answer is None:
+                code = probe.failure.code if probe.failure else probe.outcome
+                self.record("assume role", "denied", f"{arn}: {code}", probe.duration_ms)
                 self.add(
                     R.ROLE_NOT_ASSUMABLE,
                     f"sts:AssumeRole on {arn} with your own credentials "
@@ -642,8 +652,26 @@ class _StatementProbe:
                 return None
             creds = answer["Credentials"]
             keys = Keys(creds["AccessKeyId"], creds["SecretAccessKey"], creds.get("SessionToken"))
-            self.record("assume role", "ok", arn)
+            self.record("assume role", "ok", arn, probe.duration_ms)
         return keys
+
+
+def _get_role(name: str) -> Callable[[Any], dict[str, Any]]:
+    def call(client: Any) -> dict[str, Any]:
+        answer: dict[str, Any] = client.get_role(RoleName=name)
+        return answer
+
+    return call
+
+
+def _assume_role(arn: str) -> Callable[[Any], dict[str, Any]]:
+    def call(client: Any) -> dict[str, Any]:
+        answer: dict[str, Any] = client.assume_role(
+            RoleArn=arn, RoleSessionName="keydoctor-redshift-check", DurationSeconds=900
+        )
+        return answer
+
+    return call
 
 
 def _prefix_of(key: str) -> str:
@@ -651,17 +679,7 @@ def _prefix_of(key: str) -> str:
 
 
 def _policy(document: Any) -> dict[str, Any]:
-    if isinstance(document, dict):
-        return document
-    if isinstance(document, str):
-        for text in (document, urllib.parse.unquote(document)):
-            try:
-                value = json.loads(text)
-            except ValueError:
-                continue
-            if isinstance(value, dict):
-                return value
-    return {}
+    return parse_document(document) or {}
 
 
 def _as_list(value: Any) -> list[Any]:

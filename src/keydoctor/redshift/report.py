@@ -16,8 +16,16 @@ from keydoctor import __version__
 from keydoctor.model import Finding, Location, Severity
 from keydoctor.redact import Redactor
 from keydoctor.redshift import rules as R
-from keydoctor.redshift.checks import StatementResult, check_statement, corrected_clause
+from keydoctor.redshift.checks import (
+    SQL_VERBS,
+    TEXT_SOURCES,
+    StatementResult,
+    check_statement,
+    corrected_clause,
+)
+from keydoctor.redshift.credentials import KNOWN_KEYS, MISSPELLINGS
 from keydoctor.redshift.parser import parse
+from keydoctor.redshift.statement import Statement
 
 MAX_INPUT_BYTES = 16 * 1024 * 1024
 SCHEMA_VERSION = 1
@@ -49,7 +57,15 @@ def check_sql(
 ) -> RedshiftRun:
     """Parse and check every statement; probe them too when ``probe`` settings are given."""
     statements = parse(text)
-    results = [check_statement(s, source) for s in statements]
+    results: list[StatementResult] = []
+    skipped: dict[str, int] = {}
+    for statement in statements:
+        if _needs_checking(statement):
+            results.append(check_statement(statement, source))
+        else:
+            word = statement.first_word.upper()
+            label = word if word in SQL_VERBS else "other"
+            skipped[label] = skipped.get(label, 0) + 1
     redactor = Redactor()
     for result in results:
         for value in result.secrets:
@@ -61,7 +77,8 @@ def check_sql(
             redactor.add_key_id(result.auth.key_id)
     findings: list[Finding] = []
     where = Location(
-        kind="file" if source not in ("<argument>", "<stdin>") else "text", path=source
+        kind="text" if source in TEXT_SOURCES else "file",
+        path=None if source in TEXT_SOURCES else source,
     )
     if truncated:
         findings.append(
@@ -83,6 +100,16 @@ def check_sql(
                 severity=Severity.HIGH,
             )
         )
+    elif skipped:
+        findings.append(
+            R.NOT_COPY.finding(
+                f"{sum(skipped.values())} statement(s) are not COPY or UNLOAD and were skipped: "
+                + ", ".join(f"{word} ×{n}" for word, n in sorted(skipped.items()))
+                + ".",
+                "Nothing to do, unless one of them was meant to be a COPY or UNLOAD.",
+                where,
+            )
+        )
     mode = "offline"
     if probe is not None and any(r.statement.is_copy_or_unload for r in results):
         from keydoctor.redshift.probe import probe_all
@@ -90,6 +117,18 @@ def check_sql(
         probe_all(results, probe)
         mode = "online"
     return RedshiftRun(source, results, findings, redactor, mode)
+
+
+def _needs_checking(statement: Statement) -> bool:
+    """COPY/UNLOAD, and the other statements that can hold a finding of their own.
+
+    A SQL dump holds thousands of statements keydoctor does not check; one line that
+    counts them by verb says as much as thousands of identical findings.
+    """
+    if statement.is_copy_or_unload or statement.unterminated:
+        return True
+    word = statement.first_word.lower()
+    return word in KNOWN_KEYS or word in MISSPELLINGS
 
 
 def statement_dict(result: StatementResult) -> dict[str, Any]:
