@@ -63,6 +63,13 @@ def test_aws_codes() -> None:
     assert client_error("Throttling", 400).outcome == oc.SERVER_ERROR
     assumed = client_error("AccessDenied", 403, operation="AssumeRole")
     assert assumed.outcome == oc.PROVIDER and assumed.operation == "AssumeRole"
+    # a probe that itself asks AssumeRole gets a plain denial
+    response = {
+        "Error": {"Code": "AccessDenied", "Message": "m"},
+        "ResponseMetadata": {"HTTPStatusCode": 403},
+    }
+    asked = classify(bx.ClientError(response, "AssumeRole"), _LastResponse(), TARGET, "assume role")
+    assert asked.outcome == oc.DENIED
 
 
 def test_missing_credentials_is_a_provider_failure() -> None:

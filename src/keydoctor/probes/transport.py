@@ -102,6 +102,10 @@ class Transport:
                 return existing
             if self._session is None:
                 self._session = self._make_session()
+            if service not in PROBED_SERVICES:
+                # Another service: give the loader back its full listing.
+                loader = self._session.get_component("data_loader")
+                loader.__dict__.pop("list_available_services", None)
             from botocore.config import Config
 
             config = Config(
@@ -162,7 +166,7 @@ class Transport:
             response = call(client)
         except Exception as exc:  # classified below; nothing escapes a probe
             try:
-                probe.failure = classify(exc, self._last, self.target)
+                probe.failure = classify(exc, self._last, self.target, probe.operation)
             except Exception as inner:  # a bug in classification must not stop the run
                 probe.failure = Failure(
                     oc.ERROR,
@@ -244,7 +248,9 @@ def _looks_html(head: bytes) -> bool:
     return text.startswith(b"<!doctype html") or text.startswith(b"<html")
 
 
-def classify(exc: BaseException, last: _LastResponse, target: Target) -> Failure:
+def classify(
+    exc: BaseException, last: _LastResponse, target: Target, asked_operation: str = ""
+) -> Failure:
     """Sort an exception into one outcome, with a reason a person can read."""
     from botocore import exceptions as bx
 
@@ -256,9 +262,12 @@ def classify(exc: BaseException, last: _LastResponse, target: Target) -> Failure
         meta = exc.response.get("ResponseMetadata", {}) or {}
         status = meta.get("HTTPStatusCode") or last.status
         operation = str(getattr(exc, "operation_name", "") or "")
-        if operation in _CREDENTIAL_OPERATIONS:
-            # botocore was fetching the credentials (assume-role, web identity, SSO): the
-            # probe itself was never sent.
+        fetched = target.source is None or target.source.access_key_id is None
+        asked = asked_operation.replace(" ", "").lower() == operation.lower()
+        if operation in _CREDENTIAL_OPERATIONS and fetched and not asked:
+            # botocore was fetching the credentials (assume-role, web identity, SSO) for a
+            # provider-based profile: the probe itself was never sent. A probe that asks
+            # AssumeRole itself (with static keys) is judged like any other answer.
             return Failure(
                 oc.PROVIDER,
                 code or str(status),
