@@ -21,8 +21,6 @@ credentials is *shadowed*, and we say why.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -201,12 +199,16 @@ def _static_from_section(
 
 def sso_cache_file(env: dict[str, str], start_url_or_session: str) -> str:
     """Where botocore caches the SSO token: sha1 of the session name or the start URL."""
+    import hashlib  # lazy: only SSO profiles pay for it (the offline path is timed)
+
     digest = hashlib.sha1(start_url_or_session.encode("utf-8"), usedforsecurity=False).hexdigest()
     return expand("~/.aws/sso/cache/", env) + digest + ".json"
 
 
 def read_sso_token_expiry(path: str) -> tuple[datetime | None, str | None]:
     """The cached SSO token's expiry, or why it cannot be read."""
+    import json
+
     try:
         with open(path, "rb") as handle:
             data = json.loads(handle.read(1 << 20).decode("utf-8"))
@@ -292,6 +294,7 @@ def _profile_sources(ctx: Environment, profile: str, use_env: bool) -> list[Cred
 
 def _login_source(ctx: Environment, profile: str, cfg: dict[str, Any]) -> CredentialSource:
     """``login_session`` (``aws login``): needs botocore's CRT extra and a cached session."""
+    import hashlib
     import importlib.util
 
     session = str(cfg["login_session"])
