@@ -281,6 +281,7 @@ def _profile_sources(ctx: Environment, profile: str, use_env: bool) -> list[Cred
                 location=_file_location(ctx.config, profile, "credential_process"),
                 profile=profile,
                 details={"credential_process": "(command configured; not run offline)"},
+                error=_process_error(str(cfg["credential_process"]), env),
             )
         )
 
@@ -290,6 +291,36 @@ def _profile_sources(ctx: Environment, profile: str, use_env: bool) -> list[Cred
         if src is not None and src.access_key_id is not None:
             found.append(src)
     return found
+
+
+def _process_error(command: str, env: dict[str, str]) -> str | None:
+    """What fails before the process runs: botocore splits the line and starts it.
+
+    The command is never run offline, so a process that starts but fails or prints bad
+    JSON is only found by the live check; an empty line, unbalanced quotes, or a program
+    that is not there are found here. Messages never repeat the command line, which may
+    hold secrets.
+    """
+    import shlex
+
+    try:
+        parts = shlex.split(command)
+    except ValueError:
+        return "ValueError: credential_process has unbalanced quotes"
+    if not parts:
+        return "IndexError: credential_process is empty"
+    program = parts[0]
+    if "/" in program:
+        candidates = [program]
+    else:
+        path = env.get("PATH", os.defpath)
+        candidates = [os.path.join(folder or ".", program) for folder in path.split(os.pathsep)]
+    found = [c for c in candidates if os.path.isfile(c)]
+    if not found:
+        return f"FileNotFoundError: credential_process program {program!r} not found"
+    if not any(os.access(c, os.X_OK) for c in found):
+        return f"PermissionError: credential_process program {program!r} is not executable"
+    return None
 
 
 def _login_source(ctx: Environment, profile: str, cfg: dict[str, Any]) -> CredentialSource:
@@ -528,7 +559,7 @@ def _ec2_credentials_file(env: dict[str, str]) -> CredentialSource | None:
     """``OriginalEC2Provider``: the old EC2 tools' key=value file in AWS_CREDENTIAL_FILE."""
     if "AWS_CREDENTIAL_FILE" not in env:
         return None
-    path = expand(env["AWS_CREDENTIAL_FILE"], env)
+    path = expand(env["AWS_CREDENTIAL_FILE"], env, variables=False)  # expanduser only
     location = _env_location("AWS_CREDENTIAL_FILE")
     try:
         with open(path, encoding="utf-8") as handle:
