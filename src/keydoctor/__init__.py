@@ -18,6 +18,10 @@ __all__ = [
     "Severity",
     "__version__",
     "audit",
+    "check",
+    "diagnose",
+    "install",
+    "uninstall",
 ]
 
 _LAZY = {
@@ -27,6 +31,10 @@ _LAZY = {
     "Location": "keydoctor.model",
     "Severity": "keydoctor.model",
     "audit": "keydoctor.audit",
+    "check": "keydoctor.integration",
+    "diagnose": "keydoctor.integration",
+    "install": "keydoctor.integration",
+    "uninstall": "keydoctor.integration",
 }
 
 

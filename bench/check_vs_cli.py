@@ -1,0 +1,129 @@
+"""Time ``keydoctor check --bucket B`` against the manual loop of the troubleshooting pages.
+
+Everything runs against the same local moto server (IAM authentication enforced), with
+the same credentials file, pair by pair so that machine load hits both sides alike:
+
+* ``keydoctor check --bucket B`` (offline audit + every probe);
+* the manual loop: ``aws configure list; aws sts get-caller-identity; aws s3 ls;
+  aws iam list-access-keys``;
+* ``aws sts get-caller-identity`` alone.
+
+Target: keydoctor's whole check at most 0.6x the single ``aws sts get-caller-identity``.
+Needs the bench extra: ``pip install -e '.[bench]'``. Run: ``python bench/check_vs_cli.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from keydoctor.lab.emulator import Emulator
+
+
+def _aws() -> str:
+    local = Path(sys.executable).with_name("aws")
+    found = str(local) if local.exists() else shutil.which("aws")
+    if not found:
+        raise SystemExit("the AWS CLI is missing: pip install -e '.[bench]'")
+    return found
+
+
+def _timed(cmds: list[list[str]], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    for cmd in cmds:
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+        if done.returncode not in (0, 1):
+            raise SystemExit(f"{' '.join(cmd[:3])} failed: {done.stderr.strip()[:300]}")
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args()
+
+    emulator = Emulator.start_subprocess()
+    try:
+        emulator.create_admin()
+        bucket = "bench-bucket"
+        emulator.create_bucket(bucket)
+        keys = emulator.create_user(
+            "bench-user",
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["s3:*", "iam:Get*", "iam:List*", "sts:GetCallerIdentity"],
+                        "Resource": "*",
+                    }
+                ],
+            },
+        )
+        emulator.enforce_auth()
+        home = Path(tempfile.mkdtemp(prefix="kd-bench-"))
+        (home / ".aws").mkdir()
+        (home / ".aws" / "credentials").write_text(
+            f"[default]\naws_access_key_id = {keys.access_key_id}\n"
+            f"aws_secret_access_key = {keys.secret_access_key}\n"
+        )
+        (home / ".aws" / "config").write_text("[default]\nregion = us-east-1\n")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(HOME=str(home), AWS_EC2_METADATA_DISABLED="true", AWS_PAGER="")
+        endpoint = ["--endpoint-url", emulator.endpoint]
+        aws = _aws()
+        keydoctor = [sys.executable, "-m", "keydoctor", "check", "--bucket", bucket, *endpoint]
+        manual = [
+            [aws, "configure", "list"],
+            [aws, "sts", "get-caller-identity", *endpoint],
+            [aws, "s3", "ls", *endpoint],
+            [aws, "iam", "list-access-keys", *endpoint],
+        ]
+        single = [[aws, "sts", "get-caller-identity", *endpoint]]
+        # warm-up: first runs pay for cold disk caches
+        for cmds in ([keydoctor], manual, single):
+            _timed(cmds, env)
+        rows: list[tuple[float, float, float]] = []
+        for _ in range(args.rounds):
+            rows.append((_timed([keydoctor], env), _timed(manual, env), _timed(single, env)))
+    finally:
+        emulator.stop()
+
+    kd = statistics.median(r[0] for r in rows)
+    loop = statistics.median(r[1] for r in rows)
+    one = statistics.median(r[2] for r in rows)
+    pair_ratio = statistics.median(r[0] / r[2] for r in rows)
+    figures = {
+        "rounds": args.rounds,
+        "keydoctor_check_s": round(kd, 3),
+        "manual_loop_s": round(loop, 3),
+        "aws_sts_get_caller_identity_s": round(one, 3),
+        "ratio_check_vs_sts_median_of_pairs": round(pair_ratio, 3),
+        "ratio_check_vs_manual_loop": round(kd / loop, 3),
+        "target_ratio_vs_sts": 0.6,
+        "target_met": pair_ratio <= 0.6,
+    }
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        print(f"rounds: {args.rounds} (median; pairs run back to back)")
+        print(f"keydoctor check --bucket B     {kd:6.3f} s")
+        print(f"manual loop (4 aws commands)   {loop:6.3f} s   check = {kd / loop:.2f}x")
+        print(
+            f"aws sts get-caller-identity    {one:6.3f} s   check = {pair_ratio:.2f}x "
+            f"(target <= 0.60: {'met' if pair_ratio <= 0.6 else 'NOT met'})"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

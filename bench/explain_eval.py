@@ -1,0 +1,120 @@
+"""Measure ``keydoctor explain`` on labelled error texts.
+
+Usage::
+
+    python bench/explain_eval.py ../shared/evals/errors-sample.jsonl \
+        [tests/data/explain_cases.jsonl ...]
+
+Each file holds JSON lines with ``text``, ``code`` and ``category`` (the cause the public
+thread established). The script runs ``keydoctor explain --batch`` on it, as a user would,
+and prints per file:
+
+* code recognised: among cases whose labelled code is actually shown in the text, the
+  share where keydoctor reports that code (its error code or one of the aliases it lists);
+* top-1 / top-3: the share of all cases whose labelled category is the first / among the
+  first three ranked causes of the first error.
+
+``--misses`` lists the cases that missed, to study patterns (never to copy a case's
+cause into a rule that matches that one case). ``--only-untuned`` keeps the cases whose
+``tuned`` field is false (held out while the catalog was written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+
+def _shows_code(case: dict[str, object]) -> bool:
+    code = str(case.get("code", ""))
+    if not code or code.lower().startswith("none") or "no error code" in code:
+        return False
+    return code.lower() in str(case.get("text", "")).lower()
+
+
+def _codes(result: dict[str, object]) -> set[str]:
+    codes: set[str] = set()
+    for error in result.get("errors", []) or []:  # type: ignore[union-attr]
+        codes.add(str(error["error_code"]).lower())
+        codes.update(str(a).lower() for a in error.get("aliases", []))
+    return codes
+
+
+def _categories(result: dict[str, object]) -> list[str]:
+    return [str(c["category"]) for c in result.get("causes", []) or []]  # type: ignore[union-attr]
+
+
+def evaluate(path: Path, *, misses: bool, only_untuned: bool) -> dict[str, float]:
+    cases = [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+    if only_untuned:
+        cases = [c for c in cases if c.get("tuned") is False]
+    with tempfile.NamedTemporaryFile(
+        "w", suffix=".jsonl", delete=False, encoding="utf-8"
+    ) as handle:
+        for case in cases:
+            handle.write(json.dumps({"id": case.get("id"), "text": case["text"]}) + "\n")
+        batch = handle.name
+    proc = subprocess.run(
+        [sys.executable, "-m", "keydoctor", "explain", "--batch", batch],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    Path(batch).unlink()
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"keydoctor explain --batch failed: {proc.stderr.strip()}")
+    results = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+    assert len(results) == len(cases), "one result per case"
+    shown = recognised = top1 = top3 = 0
+    for case, result in zip(cases, results, strict=True):
+        categories = _categories(result)
+        expected = case["category"]
+        hit1 = bool(categories) and categories[0] == expected
+        hit3 = expected in categories[:3]
+        top1 += hit1
+        top3 += hit3
+        code_ok = None
+        if _shows_code(case):
+            shown += 1
+            code_ok = str(case["code"]).lower() in _codes(result)
+            recognised += code_ok
+        if misses and (not hit3 or not hit1 or code_ok is False):
+            print(
+                f"  miss {case.get('id')}: want {expected} ({case.get('code')}); got "
+                f"{result.get('error_code')} {categories[:3]}"
+                + (" [code not recognised]" if code_ok is False else "")
+            )
+    total = len(cases) or 1
+    return {
+        "cases": len(cases),
+        "with_code": shown,
+        "code": recognised / shown if shown else 1.0,
+        "top1": top1 / total,
+        "top3": top3 / total,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("files", nargs="+", type=Path)
+    parser.add_argument("--misses", action="store_true", help="list the cases that missed")
+    parser.add_argument("--only-untuned", action="store_true", help="only cases with tuned=false")
+    args = parser.parse_args()
+    for path in args.files:
+        figures = evaluate(path, misses=args.misses, only_untuned=args.only_untuned)
+        print(
+            f"{path}: {figures['cases']} cases; code recognised {figures['code']:.0%} "
+            f"(of {figures['with_code']} that show one); category top-1 {figures['top1']:.0%}, "
+            f"top-3 {figures['top3']:.0%}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,468 @@
+"""What a pasted error text says besides its code: tool, operation, region, keys ...
+
+Everything here is pure text work with the standard library. Two rules keep it safe and
+fast on hostile input:
+
+* the text is first *reduced* (:func:`reduce_text`): binary bytes become spaces and, for
+  long logs, only the lines near something that looks like an error are kept, with a hard
+  ceiling on the size the regular expressions will ever see;
+* secrets never leave: key ids are only ever reported masked, and the raw values found
+  here are handed to the :class:`~keydoctor.redact.Redactor` of the run.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass, field
+
+from keydoctor.redact import KEY_ID_PATTERN, mask_key_id
+
+# Facts computed in code rather than by a single pattern; they are clues like the ones in
+# clues.toml and the catalog refers to them by these names.
+FACTS: dict[str, str] = {
+    "custom-endpoint": "the request went to an endpoint that is not AWS (a local or "
+    "S3-compatible server, or a proxy)",
+    "aws-endpoint": "an AWS endpoint URL is named",
+    "china-region": "a China region (cn-*) is named: China has its own partition, keys "
+    "and endpoints",
+    "govcloud-region": "a GovCloud region (us-gov-*) is named: GovCloud has its own "
+    "partition, keys and endpoints",
+    "optin-region": "an opt-in region is named (enabled per account; global STS tokens "
+    "are not valid there by default)",
+    "region-named": "a region is named in the text",
+    "region-invalid": "a region value that is not an AWS region name appears in the text",
+    "region-mismatch": "the error names one region and expects another",
+    "temporary-key": "an ASIA key id is shown: temporary credentials, which need their "
+    "session token",
+    "long-term-key": "an AKIA key id is shown: long-term IAM user keys",
+    "key-malformed": "a key id of the wrong length or shape is shown",
+    "several-keys": "more than one key id appears",
+    "secret-pasted": "the text contains what looks like a secret key or session token",
+}
+
+_MAX_DIRECT = 64 * 1024  # texts up to this size are scanned whole
+_MAX_REDUCED = 128 * 1024  # never more than this reaches the catalog patterns
+_CONTEXT_LINES = 3
+_MAX_LINE = 4000  # one line longer than this is cut (minified JSON, base64 blobs)
+
+# Words near which an AWS error is worth looking for in a long log. Found with str.find on
+# the lower-cased text (fast C scans), never with a regex per line.
+_INTERESTING = (
+    "error",
+    "exception",
+    "denied",
+    "invalid",
+    "expired",
+    "credential",
+    "token",
+    "signature",
+    "forbidden",
+    "authori",
+    "region",
+    "endpoint",
+    "status code",
+    "access key",
+    "accesskey",
+    "profile",
+    "sso",
+    "skew",
+    "kms",
+    "could not",
+    "unable to",
+    "failed",
+    "missing",
+    "<code>",
+    "(403)",
+    "(400)",
+    "(301)",
+    " 403 ",
+    " 400 ",
+    "status",
+)
+_MAX_HITS_PER_WORD = 2000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
+
+REGION = re.compile(
+    r"\b((?:us-gov|us-isob?|cn|us|eu|ap|sa|ca|me|af|il|mx)-"
+    r"(?:north|south|east|west|central|northeast|southeast|northwest|southwest|gov-west|"
+    r"gov-east|iso-east|iso-west|isob-east)-\d{1,2})\b"
+)
+_OPTIN = {
+    "af-south-1",
+    "ap-east-1",
+    "ap-south-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-7",
+    "ca-west-1",
+    "eu-central-2",
+    "eu-south-1",
+    "eu-south-2",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+}
+_REGION_SETTING = re.compile(
+    r"(?i)(?:--region[= ]|-region[= ]|\bregion_name\s*=\s*|\bregion\s*[=:]\s*|"
+    r"AWS_(?:DEFAULT_)?REGION\s*[=:]\s*|fs\.s3a\.endpoint\.region\s*[= ]\s*)"
+    r"['\"]?([A-Za-z0-9_.-]{2,40})['\"]?"
+)
+_REGION_EXPECT = re.compile(r"(?i)the region '([^']{1,40})' is wrong; expecting '([^']{1,40})'")
+_URL = re.compile(r"\b(https?)://([A-Za-z0-9.-]{1,253})(?::(\d{1,5}))?(/[^\s'\"<>)]*)?")
+_ENDPOINT_SETTING = re.compile(
+    r"(?i)(?:--endpoint-url[= ]|-endpoint[= ]|endpoint_url\s*=\s*|endpoint\s*[=:]\s*|"
+    r"fs\.s3a\.endpoint\s*[= ]\s*|endpointOverride\s*=?\s*|ServiceURL\s*=\s*)"
+    r"['\"]?((?:https?://)?[A-Za-z0-9.-]{3,253}(?::\d{1,5})?)"
+)
+_NOT_ENDPOINTS = (
+    "github.com",
+    "githubusercontent.com",
+    "stackoverflow.com",
+    "docs.aws.amazon.com",
+    "aws.amazon.com",
+    "console.aws.amazon.com",
+    "amazon.com",
+    "signin.aws.amazon.com",
+    "awsapps.com",
+    "amazoncognito.com",
+    "169.254.169.254",
+    "169.254.170.2",
+    "example.com",
+    "w3.org",
+    "schemas.xmlsoap.org",
+    "apache.org",
+    "hashicorp.com",
+    "terraform.io",
+    "registry.terraform.io",
+    "pypi.org",
+    "npmjs.com",
+    "microsoft.com",
+    "google.com",
+    "googleapis.com",
+    "gitlab.com",
+    "atlassian.net",
+)
+_AWS_HOST = re.compile(r"(?i)(?:^|\.)amazonaws\.com(?:\.cn)?$|(?:^|\.)api\.aws$")
+_BUCKETS = (
+    re.compile(r"\bs3a?n?://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])"),
+    re.compile(r"<BucketName>([^<]{3,63})</BucketName>"),
+    re.compile(r"\barn:aws[a-z-]*:s3:::([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])"),
+    re.compile(r"(?i)\bbucket[\"']?\s*[:=]\s*[\"']?([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])"),
+    re.compile(r"--bucket[= ][\"']?([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])"),
+    re.compile(r"\b([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\.s3[.-](?:[a-z0-9-]+\.)?amazonaws\.com"),
+)
+_OPERATIONS = (
+    re.compile(r"when calling the (\w+) operation"),
+    re.compile(r"Error executing \"(\w+)\""),
+    re.compile(r"operation error [\w ]+?: (\w+)"),
+    re.compile(r"calling (\w+) on "),
+    re.compile(r"\.Amazon\w+Client\.(\w+)\("),
+    re.compile(r"\b(?:S3|Amazon\w*)Client(?:Impl)?\.(\w+)\("),
+    re.compile(r"to perform: ([a-z0-9-]+:[A-Za-z0-9*]+)"),
+    re.compile(r"\b(getFileStatus|doesBucketExist|copyFile|verifyBucketExists)\b"),
+)
+_TOOLS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "redshift",
+        re.compile(
+            r"\[Amazon\]\(\d+\)|S3ServiceException|Invalid credentials\. Must be of the format|"
+            r"(?i:\bredshift\b)"
+        ),
+    ),
+    (
+        "terraform",
+        re.compile(
+            r"(?i)terraform|│ Error:|Error: (?:error )?configuring (?:Terraform|S3 Backend)"
+        ),
+    ),
+    ("hadoop-s3a", re.compile(r"\bs3a://|org\.apache\.hadoop|fs\.s3a\.|S3AFileSystem")),
+    ("aws-vault", re.compile(r"\baws-vault\b")),
+    ("kubectl", re.compile(r"\bkubectl\b|getting credentials: exec|aws-iam-authenticator")),
+    (
+        "github-actions",
+        re.compile(
+            r"configure-aws-credentials|"
+            r"Credentials could not be loaded, please check your action inputs"
+        ),
+    ),
+    ("rclone", re.compile(r"\brclone\b")),
+    (
+        "aws-sdk-dotnet",
+        re.compile(
+            r"Amazon\.Runtime|Amazon\.[A-Z]\w+\.Amazon\w+Exception|AmazonS3Exception: |"
+            r"RegionEndpoint"
+        ),
+    ),
+    ("aws-sdk-java-v2", re.compile(r"software\.amazon\.awssdk")),
+    (
+        "aws-sdk-java",
+        re.compile(
+            r"com\.amazonaws\.|\(Service: [A-Za-z0-9 ]+; Status Code:|AmazonServiceException"
+        ),
+    ),
+    (
+        "aws-sdk-go-v2",
+        re.compile(
+            r"operation error \w+: \w+, https response error|"
+            r"failed to refresh cached credentials|aws-sdk-go-v2"
+        ),
+    ),
+    (
+        "aws-sdk-go",
+        re.compile(
+            r"status code: \d{3}, request id:|NoCredentialProviders|EC2RoleRequestError|"
+            r"SharedCredsLoad|aws-sdk-go"
+        ),
+    ),
+    ("aws-sdk-php", re.compile(r"Aws\\\\?[A-Z]\w*\\\\?|AWS HTTP error")),
+    ("aws-sdk-cpp", re.compile(r"AWSAuthV4Signer|Aws::")),
+    ("aws-sdk-js-v3", re.compile(r"@aws-sdk/|CredentialsProviderError|\$metadata")),
+    (
+        "aws-sdk-js",
+        re.compile(
+            r"CredentialsError|ConfigError: Missing region|\"retryable\":|aws-sdk/|\bat Request\."
+        ),
+    ),
+    (
+        "aws-sdk-rust",
+        re.compile(r"aws_sdk_|aws-sdk-rust|aws_smithy|DispatchFailure|EXPIRATION_WARNING"),
+    ),
+    (
+        "boto3",
+        re.compile(
+            r"botocore\.exceptions|boto3|Traceback \(most recent call last\)|\.py\", line \d+"
+        ),
+    ),
+    (
+        "aws-cli",
+        re.compile(
+            r"(?m)^\s*(?:\$ |# |> |PS [^>]*> )?aws [a-z0-9-]+|make_bucket failed|upload failed:|"
+            r"download failed:|fatal error: |A client error \(|aws configure|aws sso login"
+        ),
+    ),
+    ("botocore", re.compile(r"An error occurred \(\w+\) when calling the \w+ operation")),
+)
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """A key id seen in the text, masked, with what can be told offline about it."""
+
+    masked: str
+    kind: str
+    account: str  # 12 digits, or "unknown"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"masked": self.masked, "kind": self.kind, "account": self.account}
+
+
+@dataclass
+class TextFacts:
+    """Everything extracted from one text; ``flags`` are the fired fact names."""
+
+    tool: str | None = None
+    operation: str | None = None
+    regions: list[str] = field(default_factory=list)
+    bucket: str | None = None
+    endpoint: str | None = None
+    keys: list[KeyInfo] = field(default_factory=list)
+    raw_key_ids: list[str] = field(default_factory=list)
+    flags: set[str] = field(default_factory=set)
+
+
+_PREFIX_KIND = {
+    "AKIA": "long-term access key (IAM user or root)",
+    "ASIA": "temporary access key (STS session; needs its session token)",
+    "AIDA": "IAM user unique id",
+    "AROA": "IAM role unique id",
+    "AGPA": "IAM group unique id",
+    "ANPA": "managed policy unique id",
+    "ABIA": "STS service bearer token",
+    "ACCA": "context-specific credential",
+    "AIPA": "EC2 instance profile unique id",
+    "APKA": "public key id",
+}
+
+
+def decode_account(key_id: str) -> str:
+    """The AWS account id encoded in a key id, or ``"unknown"``.
+
+    Key ids issued since 2019 carry the account id in their first bits: after the four
+    letter prefix, the base32 (RFC 4648 alphabet) characters decode to bytes whose first
+    six bytes, as a big-endian integer masked with ``0x7fffffffff80`` and shifted right
+    by seven, give the twelve-digit account. Older ids (5th character A-P) do not carry
+    it, so nothing is guessed for them.
+    """
+    value = key_id.strip()
+    if len(value) != 20 or not value.isalnum() or value[4] not in "QRSTUVWXYZ234567":
+        return "unknown"
+    try:
+        raw = base64.b32decode(value[4:])
+    except (ValueError, base64.binascii.Error):  # type: ignore[attr-defined]
+        return "unknown"
+    number = int.from_bytes(raw[:6], "big")
+    return f"{(number & 0x7FFFFFFFFF80) >> 7:012d}"
+
+
+def key_info(key_id: str) -> KeyInfo:
+    prefix = key_id[:4]
+    kind = _PREFIX_KIND.get(prefix, "unknown id")
+    if len(key_id) != 20:
+        kind += f"; unusual length {len(key_id)} (expected 20)"
+    return KeyInfo(masked=mask_key_id(key_id), kind=kind, account=decode_account(key_id))
+
+
+def reduce_text(raw: str | bytes) -> str:
+    """Make any input safe and small enough for the catalog's patterns.
+
+    Bytes are decoded leniently; control characters become spaces; very long lines are
+    cut; logs beyond ``_MAX_DIRECT`` keep only lines near error-looking words (and never
+    more than ``_MAX_REDUCED`` characters in all, taken from the start and the end).
+    """
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8", errors="replace")
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    if len(text) <= _MAX_DIRECT:
+        return _CONTROL.sub(" ", "\n".join(line[:_MAX_LINE] for line in text.split("\n")))
+    lowered = text.lower()
+    spans: list[tuple[int, int]] = []
+    for word in _INTERESTING:
+        found = lowered.find(word)
+        hits = 0
+        while found != -1 and hits < _MAX_HITS_PER_WORD:
+            start = end = found
+            for _ in range(_CONTEXT_LINES + 1):
+                start = lowered.rfind("\n", 0, max(start - 1, 0)) if start > 0 else 0
+                if start <= 0:
+                    start = 0
+                    break
+            for _ in range(_CONTEXT_LINES + 1):
+                end = lowered.find("\n", end + 1)
+                if end == -1:
+                    end = len(lowered)
+                    break
+            spans.append((start, end))
+            hits += 1
+            found = lowered.find(word, end)
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    pieces = [text[start:end].strip("\n") for start, end in merged]
+    reduced = "\n".join(line[:_MAX_LINE] for piece in pieces for line in piece.split("\n"))
+    if len(reduced) > _MAX_REDUCED:
+        half = _MAX_REDUCED // 2
+        reduced = reduced[:half] + "\n…\n" + reduced[-half:]
+    return _CONTROL.sub(" ", reduced)
+
+
+def _classify_host(host: str) -> str | None:
+    lowered = host.lower().rstrip(".")
+    if any(lowered == d or lowered.endswith("." + d) for d in _NOT_ENDPOINTS):
+        return None
+    if "vpce" in lowered.split(".")[0:3] or lowered.startswith("vpce-") or ".vpce." in lowered:
+        return "vpce"
+    if _AWS_HOST.search(lowered):
+        return "aws"
+    if "." not in lowered and lowered not in ("localhost",):
+        return None
+    return "custom"
+
+
+def extract(text: str) -> TextFacts:
+    """Read tool, operation, regions, bucket, endpoint and keys out of ``text``."""
+    facts = TextFacts()
+    for name, pattern in _TOOLS:
+        if pattern.search(text):
+            facts.tool = name
+            break
+    for pattern in _OPERATIONS:
+        found = pattern.search(text)
+        if found:
+            facts.operation = found.group(1)
+            break
+    regions: list[str] = []
+    for found in REGION.finditer(text):
+        if found.group(1) not in regions:
+            regions.append(found.group(1))
+    expect = _REGION_EXPECT.search(text)
+    if expect:
+        wrong = expect.group(1)
+        facts.flags.add("region-mismatch")
+        if not REGION.fullmatch(wrong):
+            facts.flags.add("region-invalid")
+    for found in _REGION_SETTING.finditer(text):
+        value = found.group(1)
+        if REGION.fullmatch(value):
+            if value not in regions:
+                regions.append(value)
+        elif value.lower() not in (
+            "none",
+            "null",
+            "us-east-1",
+            "auto",
+            "global",
+        ) and not value.startswith("$"):
+            facts.flags.add("region-invalid")
+    facts.regions = regions
+    if regions:
+        facts.flags.add("region-named")
+    for region in regions:
+        if region.startswith("cn-"):
+            facts.flags.add("china-region")
+        elif region.startswith("us-gov-"):
+            facts.flags.add("govcloud-region")
+        if region in _OPTIN:
+            facts.flags.add("optin-region")
+    if re.search(r"\.amazonaws\.com\.cn\b|arn:aws-cn:", text):
+        facts.flags.add("china-region")
+    if re.search(r"arn:aws-us-gov:|\.us-gov-", text):
+        facts.flags.add("govcloud-region")
+    for pattern in _BUCKETS:
+        found = pattern.search(text)
+        if found:
+            facts.bucket = found.group(1)
+            break
+    endpoints: list[tuple[str, str]] = []
+    for found in _ENDPOINT_SETTING.finditer(text):
+        value = found.group(1)
+        host = re.sub(r"^https?://", "", value).split(":")[0]
+        kind = _classify_host(host) or "custom"
+        endpoints.append((value, kind))
+    for found in _URL.finditer(text):
+        kind_or_none = _classify_host(found.group(2))
+        if kind_or_none is not None:
+            endpoints.append((f"{found.group(1)}://{found.group(2)}", kind_or_none))
+    for _value, kind in endpoints:
+        if kind in ("custom", "vpce"):
+            facts.flags.add("custom-endpoint" if kind == "custom" else "aws-endpoint")
+        else:
+            facts.flags.add("aws-endpoint")
+    if endpoints:
+        custom = [v for v, k in endpoints if k == "custom"]
+        facts.endpoint = custom[0] if custom else endpoints[0][0]
+    seen: list[str] = []
+    for found in KEY_ID_PATTERN.finditer(text):
+        value = found.group(0)
+        if value not in seen:
+            seen.append(value)
+    facts.raw_key_ids = seen
+    facts.keys = [key_info(k) for k in seen if k[:4] in ("AKIA", "ASIA")] or [
+        key_info(k) for k in seen[:3]
+    ]
+    access_keys = [k for k in seen if k[:4] in ("AKIA", "ASIA")]
+    if any(k.startswith("ASIA") for k in access_keys):
+        facts.flags.add("temporary-key")
+    if any(k.startswith("AKIA") for k in access_keys):
+        facts.flags.add("long-term-key")
+    if any(len(k) != 20 for k in access_keys):
+        facts.flags.add("key-malformed")
+    if len(access_keys) > 1:
+        facts.flags.add("several-keys")
+    return facts

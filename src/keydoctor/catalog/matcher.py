@@ -1,0 +1,290 @@
+"""Find the errors in a text and rank their causes by the clues around them.
+
+The ranking is deliberately simple and inspectable: each cause of an error has a prior
+(how often it is the reason for that error, from AWS's documentation and public
+threads) and a table of clue weights; the score is the prior plus the weights of the
+clues present in the text. Findings of the offline audit add to the causes of their
+category. ``why`` lists the clues that raised a cause, so a person can judge the rank.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from keydoctor.catalog.facts import REGION, TextFacts, extract, key_info, reduce_text
+from keydoctor.catalog.result import ErrorReport, Explanation, RankedCause
+from keydoctor.catalog.schema import Catalog, ErrorEntry, load_catalog
+from keydoctor.model import Finding, Severity
+from keydoctor.redact import Redactor, contains_secret_shape, scrub_patterns
+
+_NEAR = 400  # a message-only match this close to another error's code belongs to it
+_LINE_MAX = 240
+_UNKNOWN_CODE = (
+    re.compile(r"An error occurred \((\w{3,60})\) when calling"),
+    re.compile(r"Error Code: (\w{3,60})[;)]"),
+    re.compile(r"<Code>(\w{3,60})</Code>"),
+    re.compile(r"\"(?:code|Code|__type)\"\s*:\s*\"(?:[\w.#]*#)?(\w{3,60})\""),
+    re.compile(r"api error (\w{3,60}):"),
+)
+_HINT_KEYS = {"code", "tool", "operation", "region", "endpoint_url", "service"}
+_SECRET_VALUES = (
+    re.compile(
+        r"(?i)(?:secret[_ ]?(?:access)?[_ ]?key|secretaccesskey|secret_key)\W{0,6}"
+        r"([A-Za-z0-9/+=]{30,60})"
+    ),
+    re.compile(
+        r"(?i)(?:session[_ ]?token|security[_ ]?token|x-amz-security-token)"
+        r"\W{0,6}([A-Za-z0-9/+=%]{60,})"
+    ),
+    re.compile(r"(?<![A-Za-z0-9/+=])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"),
+)
+
+
+@dataclass
+class _Hit:
+    entry: ErrorEntry
+    position: int
+    strength: int  # 2: the code itself is shown; 1: only the message wording
+
+
+def _find_hits(catalog: Catalog, text: str) -> list[_Hit]:
+    hits: list[_Hit] = []
+    for entry in catalog.errors:
+        best: _Hit | None = None
+        for pattern in entry.patterns:
+            found = pattern.search(text)
+            if found and (best is None or found.start() < best.position):
+                best = _Hit(entry, found.start(), 2)
+        if best is None:
+            for pattern in entry.messages:
+                found = pattern.search(text)
+                if found and (best is None or found.start() < best.position):
+                    best = _Hit(entry, found.start(), 1)
+        if best is not None:
+            hits.append(best)
+    # A more specific error hides a generic one (KMSAccessDenied hides AccessDenied), but
+    # only when it is shown at least as plainly: a code shown beats a message matched.
+    # Wrappers (negative priority, e.g. Redshift's S3ServiceException) always give way.
+    strength = {h.entry.code: h.strength for h in hits}
+    wrappers = {h.entry.code for h in hits if h.entry.priority < 0}
+    subsumed = {
+        s
+        for h in hits
+        for s in h.entry.subsumes
+        if s in strength and (h.strength >= strength[s] or s in wrappers)
+    }
+    hits = [h for h in hits if h.entry.code not in subsumed]
+    strong = [h for h in hits if h.strength == 2]
+    kept: list[_Hit] = []
+    for hit in hits:
+        if hit.strength == 1 and any(
+            abs(other.position - hit.position) <= _NEAR and other.entry is not hit.entry
+            for other in strong
+        ):
+            continue
+        kept.append(hit)
+    # Several message-only hits at one place: keep the most specific (highest priority).
+    result: list[_Hit] = []
+    for hit in sorted(kept, key=lambda h: (-h.strength, -h.entry.priority, h.position)):
+        if hit.strength == 1 and any(
+            o.strength == 1 and abs(o.position - hit.position) <= _NEAR for o in result
+        ):
+            continue
+        result.append(hit)
+    return result
+
+
+class _ClueState:
+    """Which clues fire for this text; patterns are searched once, on demand."""
+
+    def __init__(self, catalog: Catalog, text: str, flags: set[str]) -> None:
+        self._catalog = catalog
+        self._text = text
+        self._cache: dict[str, bool] = {name: True for name in flags}
+
+    def fired(self, name: str) -> bool:
+        if name not in self._cache:
+            clue = self._catalog.clues[name]
+            self._cache[name] = bool(clue.pattern is not None and clue.pattern.search(self._text))
+        return self._cache[name]
+
+
+def _rank(
+    entry: ErrorEntry,
+    clues: _ClueState,
+    catalog: Catalog,
+    findings: list[Finding],
+    redactor: Redactor,
+) -> tuple[RankedCause, ...]:
+    ranked: list[tuple[float, int, RankedCause]] = []
+    top_prior = max(c.prior for c in entry.causes)
+    for index, cause in enumerate(entry.causes):
+        score = cause.prior
+        why: list[str] = []
+        for name, weight in cause.clues:
+            if clues.fired(name):
+                score += weight
+                if weight > 0:
+                    why.append(catalog.clues[name].why)
+        for finding in findings:
+            if finding.category is cause.category:
+                boost = 3.0 if finding.severity >= Severity.HIGH else 1.5
+                score += boost
+                why.append(
+                    redactor.scrub(
+                        f"the audit of this machine found {finding.code}: {finding.title}"
+                    )
+                )
+        if not why:
+            why.append(
+                f"the most common cause of {entry.code}"
+                if cause.prior == top_prior
+                else f"a known cause of {entry.code}"
+            )
+        ranked.append(
+            (
+                score,
+                index,
+                RankedCause(
+                    cause_id=cause.id,
+                    category=cause.category,
+                    title=cause.title,
+                    explanation=cause.explanation,
+                    fix=cause.fix,
+                    confirm=cause.confirm,
+                    score=score,
+                    why=tuple(dict.fromkeys(why)),
+                ),
+            )
+        )
+    ranked.sort(key=lambda item: (-item[0], item[1]))
+    return tuple(item[2] for item in ranked)
+
+
+def _line_at(text: str, position: int, redactor: Redactor) -> str:
+    start = text.rfind("\n", 0, position) + 1
+    end = text.find("\n", position)
+    line = text[start : end if end != -1 else len(text)].strip()
+    if len(line) > _LINE_MAX:
+        offset = max(0, position - start - 40)
+        line = ("…" if offset else "") + line[offset : offset + _LINE_MAX] + "…"
+    return redactor.scrub(line)
+
+
+def _apply_hints(hints: dict[str, Any], facts: TextFacts) -> None:
+    unknown = sorted(set(hints) - _HINT_KEYS)
+    if unknown:
+        raise ValueError(f"unknown hint(s): {', '.join(unknown)}")
+    if hints.get("tool"):
+        facts.tool = str(hints["tool"])
+    if hints.get("operation"):
+        facts.operation = str(hints["operation"])
+    region = hints.get("region")
+    if isinstance(region, str) and region:
+        if REGION.fullmatch(region):
+            if region not in facts.regions:
+                facts.regions.append(region)
+            facts.flags.add("region-named")
+            if region.startswith("cn-"):
+                facts.flags.add("china-region")
+            if region.startswith("us-gov-"):
+                facts.flags.add("govcloud-region")
+        else:
+            facts.flags.add("region-invalid")
+    endpoint = hints.get("endpoint_url")
+    if isinstance(endpoint, str) and endpoint:
+        facts.endpoint = endpoint
+        host = re.sub(r"^https?://", "", endpoint).split("/")[0].split(":")[0]
+        aws = host.endswith("amazonaws.com") or host.endswith("amazonaws.com.cn")
+        facts.flags.add("aws-endpoint" if aws else "custom-endpoint")
+
+
+def _secret_values(text: str) -> list[str]:
+    values: list[str] = []
+    for pattern in _SECRET_VALUES:
+        for found in pattern.finditer(text):
+            value = found.group(1)
+            if pattern is _SECRET_VALUES[2] and not (
+                any(c.isupper() for c in value)
+                and any(c.islower() for c in value)
+                and any(c.isdigit() for c in value)
+            ):
+                continue
+            values.append(value)
+    return values
+
+
+def diagnose(
+    raw: str | bytes,
+    *,
+    findings: list[Finding] | None = None,
+    hints: dict[str, Any] | None = None,
+    catalog: Catalog | None = None,
+) -> Explanation:
+    """The implementation behind :func:`keydoctor.catalog.diagnose_text`."""
+    catalog = catalog or load_catalog()
+    text = reduce_text(raw)
+    findings = list(findings or [])
+    facts = extract(text)
+    if hints:
+        _apply_hints(hints, facts)
+    secret_in_text = contains_secret_shape(text)
+    if secret_in_text:
+        facts.flags.add("secret-pasted")
+    redactor = Redactor(secrets=_secret_values(text), key_ids=facts.raw_key_ids)
+    hits = _find_hits(catalog, text)
+    hinted = hints.get("code") if hints else None
+    if isinstance(hinted, str) and hinted:
+        entry = catalog.by_code(hinted)
+        if entry is not None and all(h.entry is not entry for h in hits):
+            hits.insert(0, _Hit(entry, 0, 3))
+    clues = _ClueState(catalog, text, facts.flags)
+    reports = tuple(
+        ErrorReport(
+            code=hit.entry.code,
+            service=hit.entry.service,
+            http_status=hit.entry.http_status,
+            title=hit.entry.title,
+            meaning=hit.entry.meaning,
+            aliases=hit.entry.aliases,
+            line=_line_at(text, hit.position, redactor) if hit.strength < 3 else "",
+            causes=_rank(hit.entry, clues, catalog, findings, redactor),
+        )
+        for hit in sorted(hits, key=lambda h: (-h.strength, -h.entry.priority, h.position))
+    )
+    unknown: list[str] = []
+    if not reports:
+        for pattern in _UNKNOWN_CODE:
+            for found in pattern.finditer(text):
+                if found.group(1) not in unknown:
+                    unknown.append(found.group(1))
+    warnings: list[str] = []
+    if secret_in_text:
+        warnings.append(
+            "the text contains what looks like a secret access key or session token: it was "
+            "masked here, but treat it as exposed and rotate it (aws iam create-access-key, "
+            "then aws iam delete-access-key for the old one)"
+        )
+    if facts.raw_key_ids:
+        warnings.append(
+            "the text shows an access key id; ids are not secret on their own but are "
+            "shown masked here"
+        )
+    return Explanation(
+        found=bool(reports),
+        errors=reports,
+        tool=facts.tool,
+        operation=redactor.scrub(facts.operation) if facts.operation else None,
+        regions=tuple(facts.regions),
+        bucket=redactor.scrub(facts.bucket) if facts.bucket else None,
+        endpoint=scrub_patterns(redactor.scrub(facts.endpoint)) if facts.endpoint else None,
+        keys=tuple(facts.keys),
+        secret_in_text=secret_in_text,
+        unknown_codes=tuple(redactor.scrub(c) for c in unknown),
+        warnings=tuple(warnings),
+    )
+
+
+__all__ = ["diagnose", "key_info"]

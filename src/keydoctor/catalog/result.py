@@ -1,0 +1,120 @@
+"""The frozen answer of :func:`keydoctor.catalog.diagnose_text`.
+
+Plain data with ``to_dict()`` so that the CLI, the JSON output and other modules (the
+``run`` wrapper, reporters) all see the same shape. Every string in here was built from
+masked text: key ids appear as ``AKIA…WXYZ`` and secrets never appear.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from keydoctor.catalog.facts import KeyInfo
+from keydoctor.model import Category
+
+
+@dataclass(frozen=True)
+class RankedCause:
+    """One cause of an error, with the clues that put it at its rank."""
+
+    cause_id: str
+    category: Category
+    title: str
+    explanation: str
+    fix: str
+    confirm: str | None
+    score: float
+    why: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.cause_id,
+            "category": self.category.value,
+            "title": self.title,
+            "why": list(self.why),
+            "explanation": self.explanation,
+            "fix": self.fix,
+            "confirm": self.confirm,
+            "score": round(self.score, 2),
+        }
+
+
+@dataclass(frozen=True)
+class ErrorReport:
+    """One error found in the text, with its causes ranked."""
+
+    code: str
+    service: str
+    http_status: int | None
+    title: str
+    meaning: str
+    aliases: tuple[str, ...]
+    line: str  # the (masked, shortened) line where it was found
+    causes: tuple[RankedCause, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "error_code": self.code,
+            "service": self.service,
+            "http_status": self.http_status,
+            "title": self.title,
+            "meaning": self.meaning,
+            "aliases": list(self.aliases),
+            "line": self.line,
+            "causes": [c.to_dict() for c in self.causes],
+        }
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """What keydoctor makes of a pasted text.
+
+    ``errors`` lists every distinct error found, the most telling first; the top-level
+    fields (``error_code``, ``service``, ``causes``) repeat the first one so that the
+    common single-error case reads simply. ``found`` is False when the text shows no AWS
+    error keydoctor knows; ``unknown_codes`` then lists AWS-looking codes it did see.
+    """
+
+    found: bool
+    errors: tuple[ErrorReport, ...]
+    tool: str | None
+    operation: str | None
+    regions: tuple[str, ...]
+    bucket: str | None
+    endpoint: str | None
+    keys: tuple[KeyInfo, ...]
+    secret_in_text: bool
+    unknown_codes: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+    @property
+    def error_code(self) -> str | None:
+        return self.errors[0].code if self.errors else None
+
+    @property
+    def service(self) -> str | None:
+        return self.errors[0].service if self.errors else None
+
+    @property
+    def causes(self) -> tuple[RankedCause, ...]:
+        return self.errors[0].causes if self.errors else ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "found": self.found,
+            "error_code": self.error_code,
+            "service": self.service,
+            "tool": self.tool,
+            "operation": self.operation,
+            "region": self.regions[0] if self.regions else None,
+            "regions": list(self.regions),
+            "bucket": self.bucket,
+            "endpoint": self.endpoint,
+            "causes": [c.to_dict() for c in self.causes],
+            "keys": [k.to_dict() for k in self.keys],
+            "secret_in_text": self.secret_in_text,
+            "errors": [e.to_dict() for e in self.errors],
+            "unknown_codes": list(self.unknown_codes),
+            "warnings": list(self.warnings),
+        }

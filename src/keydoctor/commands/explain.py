@@ -1,0 +1,205 @@
+"""``keydoctor explain``: name the AWS error in a pasted text and rank its causes.
+
+Reads the text from the argument, ``--file`` or stdin; ``--batch`` reads JSON lines with a
+``text`` field and answers one JSON line each. With ``--check`` the offline audit of this
+machine runs too, and its findings raise the causes of their category.
+
+Exit codes: 0 an error was explained, 1 no AWS error found, 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from keydoctor.catalog.result import Explanation
+    from keydoctor.model import Finding
+
+_MAX_INPUT = 64 * 1024 * 1024  # refuse to read more than this; the matcher reduces it anyway
+_TOP_CAUSES = 3
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("text", nargs="?", help="the error text (else --file, else stdin)")
+    parser.add_argument(
+        "--file", metavar="FILE", help="read the error text from FILE ('-' = stdin)"
+    )
+    parser.add_argument(
+        "--batch",
+        metavar="FILE.jsonl",
+        help="explain every JSON line's 'text' field; one JSON result per line",
+    )
+    parser.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="also run the offline audit; its findings re-rank the causes",
+    )
+    parser.add_argument("--profile", help="profile for --check (else AWS_PROFILE, else default)")
+    parser.add_argument("--region", help="region the failing call used (a hint for ranking)")
+    parser.add_argument("--endpoint-url", dest="endpoint_url", help="endpoint the call used (hint)")
+    parser.add_argument(
+        "--all", action="store_true", help="show every cause, not only the top three (text)"
+    )
+
+
+def _read_bytes(path: str) -> bytes:
+    from keydoctor.errors import InputError
+
+    if path == "-":
+        return sys.stdin.buffer.read(_MAX_INPUT)
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(_MAX_INPUT)
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _findings(args: argparse.Namespace) -> list[Finding]:
+    if not args.check:
+        return []
+    from keydoctor.audit import run_audit
+
+    return list(run_audit(profile=args.profile, region=args.region).findings)
+
+
+def _hints(args: argparse.Namespace) -> dict[str, Any]:
+    hints: dict[str, Any] = {}
+    if args.region:
+        hints["region"] = args.region
+    if args.endpoint_url:
+        hints["endpoint_url"] = args.endpoint_url
+    return hints
+
+
+def run(args: argparse.Namespace) -> int:
+    from keydoctor.errors import UsageError
+
+    sources = [
+        s for s in (args.text is not None, args.file is not None, args.batch is not None) if s
+    ]
+    if len(sources) > 1:
+        raise UsageError("give the text as an argument, with --file or with --batch, not several")
+    findings = _findings(args)
+    hints = _hints(args)
+    if args.batch is not None:
+        return _run_batch(args.batch, findings, hints)
+    if args.text is not None:
+        raw: str | bytes = args.text
+    elif args.file is not None:
+        raw = _read_bytes(args.file)
+    else:
+        if sys.stdin.isatty():
+            raise UsageError("paste the error as an argument, with --file FILE, or on stdin")
+        raw = _read_bytes("-")
+    from keydoctor.catalog.matcher import diagnose
+
+    explanation = diagnose(raw, findings=findings, hints=hints)
+    if args.format == "json":
+        _write(json.dumps(explanation.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        _write(render_text(explanation, show_all=args.all))
+    return 0 if explanation.found else 1
+
+
+def _run_batch(path: str, findings: list[Finding], hints: dict[str, Any]) -> int:
+    from keydoctor.catalog.matcher import diagnose
+    from keydoctor.redact import scrub_patterns
+
+    data = _read_bytes(path).decode("utf-8", errors="replace")
+    any_found = False
+    out: list[str] = []
+    for number, line in enumerate(data.splitlines(), start=1):
+        if not line.strip():
+            continue
+        result: dict[str, Any]
+        try:
+            item = json.loads(line)
+            text = item.get("text") if isinstance(item, dict) else None
+            if not isinstance(text, str):
+                raise ValueError("no 'text' string field")
+        except ValueError as exc:
+            message = scrub_patterns(str(exc).splitlines()[0] if str(exc) else "invalid JSON")
+            result = {"line": number, "error": f"unreadable line: {message}", "found": False}
+        else:
+            explanation = diagnose(text, findings=findings, hints=hints)
+            any_found = any_found or explanation.found
+            result = {"line": number, **explanation.to_dict()}
+            if isinstance(item.get("id"), str | int):
+                result["id"] = item["id"]
+        out.append(json.dumps(result, ensure_ascii=False))
+        if len(out) >= 200:
+            _write("\n".join(out) + "\n")
+            out.clear()
+    if out:
+        _write("\n".join(out) + "\n")
+    return 0 if any_found else 1
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def render_text(explanation: Explanation, *, show_all: bool = False) -> str:
+    """The human answer: each error, its likeliest causes with why and how to fix."""
+    lines: list[str] = []
+    for warning in explanation.warnings:
+        if "secret" in warning:
+            lines.append(f"WARNING: {warning}")
+    if explanation.secret_in_text:
+        lines.append("")
+    if not explanation.found:
+        if explanation.unknown_codes:
+            lines.append(
+                "No AWS error that keydoctor knows was found. The text shows the code(s) "
+                + ", ".join(explanation.unknown_codes)
+                + ", which are not in keydoctor's catalog yet."
+            )
+        else:
+            lines.append("No AWS error found in this text.")
+        return "\n".join(lines).lstrip("\n") + "\n"
+    context: list[str] = []
+    if explanation.tool:
+        context.append(f"tool: {explanation.tool}")
+    if explanation.operation:
+        context.append(f"operation: {explanation.operation}")
+    if explanation.regions:
+        context.append("region: " + ", ".join(explanation.regions))
+    if explanation.bucket:
+        context.append(f"bucket: {explanation.bucket}")
+    if explanation.endpoint:
+        context.append(f"endpoint: {explanation.endpoint}")
+    for key in explanation.keys:
+        context.append(f"key: {key.masked} ({key.kind}; account {key.account})")
+    if len(explanation.errors) > 1:
+        lines.append(f"{len(explanation.errors)} errors found.")
+    for index, error in enumerate(explanation.errors):
+        if index:
+            lines.append("")
+        status = f" (HTTP {error.http_status})" if error.http_status else ""
+        lines.append(f"{error.code}{status}: {error.title}")
+        lines.append(f"  service: {error.service}")
+        if index == 0:
+            for item in context:
+                lines.append(f"  {item}")
+        if error.line:
+            lines.append(f"  seen in: {error.line}")
+        lines.append(f"  {error.meaning}")
+        lines.append("")
+        lines.append("  Likely causes, most likely first:")
+        shown = error.causes if show_all else error.causes[:_TOP_CAUSES]
+        for rank, cause in enumerate(shown, start=1):
+            lines.append(f"  {rank}. [{cause.category.value}] {cause.title}")
+            lines.append(f"     why: {'; '.join(cause.why)}")
+            lines.append(f"     {cause.explanation}")
+            lines.append(f"     fix: {cause.fix}")
+            if cause.confirm:
+                lines.append(f"     confirm: {cause.confirm}")
+        hidden = len(error.causes) - len(shown)
+        if hidden > 0:
+            lines.append(f"  (+{hidden} less likely causes: --all shows them)")
+    return "\n".join(lines) + "\n"

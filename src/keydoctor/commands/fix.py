@@ -1,0 +1,168 @@
+"""``keydoctor fix``: show the plan of each fix; ``--apply`` carries out the safe ones.
+
+Without ``--apply`` nothing changes: the output is every file diff and every AWS call the
+fixes would make. ``--apply`` runs the safe fixes; ``--unsafe`` adds the ones that can
+change which credentials are used. Every output line passes the Redactor, which knows every
+secret met in this run, including a new key's secret the moment it is created.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from keydoctor.commands.common import write_stdout
+
+FIXES = ("tidy", "rotate-key", "set-region", "move-keys")
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "name", nargs="?", choices=FIXES,
+        help="the fix to plan (default: every fix the current findings call for)",
+    )
+    parser.add_argument("--apply", action="store_true", help="carry out the plan")
+    parser.add_argument(
+        "--unsafe", action="store_true",
+        help="with --apply, also run fixes that can change which credentials are used",
+    )
+    parser.add_argument("--profile", help="profile to fix (else AWS_PROFILE, else default)")
+    parser.add_argument("--endpoint-url", dest="endpoint_url",
+                        help="custom endpoint for the AWS calls (IAM, STS, S3)")
+    parser.add_argument("--bucket", help="set-region: the bucket whose region the profile needs")
+    parser.add_argument("--delete-old", dest="delete_old", action="store_true",
+                        help="rotate-key: delete the old key after the new one is verified")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="output format")
+
+
+def _redactor(environ: dict[str, str], profile: str | None) -> Any:
+    from keydoctor.audit import collect_secrets
+    from keydoctor.fixes.tidy import clean_value
+    from keydoctor.sources.chain import gather, resolve
+
+    environment = gather(environ, profile)
+    redactor = collect_secrets(environment, resolve(environment))
+    for shared in (environment.config, environment.credentials):
+        for entry in shared.entries:
+            key = entry.key.lower()
+            if "secret" in key or "token" in key:
+                redactor.add_secret(clean_value(key, entry.raw_value))
+            elif "access_key" in key:
+                redactor.add_key_id(clean_value(key, entry.raw_value))
+    return redactor
+
+
+def _plan_dict(plan: Any) -> dict[str, Any]:
+    from keydoctor.fixes.plan import FileWrite
+
+    return {
+        "name": plan.name,
+        "safety": plan.safety.value,
+        "summary": plan.summary,
+        "blocked": plan.blocked,
+        "steps": [step.preview() for step in plan.steps],
+        "diffs": [
+            {"path": s.path, "diff": s.diff()} for s in plan.steps if isinstance(s, FileWrite)
+        ],
+        "notes": list(plan.notes),
+    }
+
+
+def _outcome_dict(outcome: Any) -> dict[str, Any]:
+    return {
+        "name": outcome.plan.name,
+        "applied": outcome.applied,
+        "skipped": outcome.skipped,
+        "error": outcome.error,
+        "log": outcome.log,
+        "backups": outcome.backups,
+        "rollback_errors": outcome.rollback_errors,
+    }
+
+
+def _text(plans: list[dict[str, Any]], outcomes: list[dict[str, Any]] | None) -> str:
+    out: list[str] = []
+    active = [p for p in plans if p["steps"] or p["blocked"] or p["notes"]]
+    if not active:
+        return "keydoctor fix: nothing to fix.\n"
+    for plan in active:
+        out.append(f"== {plan['name']} [{plan['safety']}]: {plan['summary']}")
+        if plan["blocked"]:
+            out.append(f"  cannot run: {plan['blocked']}")
+        if plan["steps"]:
+            out.append("  steps:")
+            for number, step in enumerate(plan["steps"], start=1):
+                first, *rest = step.splitlines()
+                out.append(f"    {number}. {first}")
+                out.extend(f"       {line.strip()}" for line in rest)
+        for diff in plan["diffs"]:
+            if diff["diff"]:
+                out.append(f"  diff of {diff['path']}:")
+                out.extend(f"    {line}" for line in diff["diff"].splitlines())
+        if plan["notes"]:
+            out.append("  notes:")
+            out.extend(f"    - {note}" for note in plan["notes"])
+        out.append("")
+    if outcomes is None:
+        unsafe = any(p["safety"] == "unsafe" and p["steps"] for p in active)
+        out.append("Dry run: nothing was changed. Run with --apply to carry out the safe fixes"
+                   + (", with --apply --unsafe to include the unsafe ones." if unsafe else "."))
+        return "\n".join(out) + "\n"
+    out.append("Result:")
+    for outcome in outcomes:
+        if outcome["applied"] and outcome["error"]:
+            state = f"applied, then failed: {outcome['error']}"
+        elif outcome["applied"]:
+            state = "applied"
+        elif outcome["skipped"]:
+            state = "skipped (unsafe: add --unsafe to apply it)"
+        else:
+            state = f"FAILED: {outcome['error']}"
+            if outcome["log"]:
+                state += "; everything it did was undone"
+        out.append(f"  {outcome['name']}: {state}")
+        out.extend(f"    {line}" for line in outcome["log"])
+        for problem in outcome["rollback_errors"]:
+            out.append(f"    could not undo: {problem}")
+        if outcome["backups"]:
+            out.append("    backups: " + ", ".join(outcome["backups"]))
+    return "\n".join(out) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    from keydoctor.fixes import apply_plans, plan_fixes
+    from keydoctor.sources.chain import audited_environment
+
+    environ = audited_environment()
+    redactor = _redactor(environ, args.profile)
+    names = [args.name] if args.name else []
+    plans = plan_fixes(
+        names,
+        environ=environ,
+        profile=args.profile,
+        bucket=args.bucket,
+        endpoint_url=args.endpoint_url,
+        delete_old=args.delete_old,
+        redactor=redactor,
+    )
+    plan_docs = [_plan_dict(p) for p in plans]
+    outcome_docs: list[dict[str, Any]] | None = None
+    code = 1 if any(p.steps or p.blocked for p in plans) else 0
+    if args.apply:
+        outcomes = apply_plans(plans, allow_unsafe=args.unsafe)
+        outcome_docs = [_outcome_dict(o) for o in outcomes]
+        if any(o.error and not o.skipped for o in outcomes):
+            code = 2
+        elif any(o.skipped for o in outcomes):
+            code = 1
+        else:
+            code = 0
+    if args.format == "json":
+        document = {"dry_run": not args.apply, "plans": plan_docs, "outcomes": outcome_docs}
+        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = _text(plan_docs, outcome_docs)
+    write_stdout(redactor.scrub(text))
+    return code

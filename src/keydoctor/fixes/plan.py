@@ -1,0 +1,298 @@
+"""A fix is a plan first: every file it would change and every AWS call it would make.
+
+A :class:`Plan` is an ordered list of :class:`Step` objects. Each step can describe itself
+(for the preview), run, and undo what it ran. :func:`execute` runs the steps in order and,
+if one fails, undoes the ones that ran, newest first, so that a failed fix leaves things as
+they were. Steps that cannot be undone (deleting an access key) are allowed only as the
+very last step of a plan, after everything that could fail has succeeded.
+
+Two hooks exist for the tests that prove this: ``KEYDOCTOR_FAULT_AFTER_STEP=N`` raises
+:class:`InjectedFault` right after step ``N`` (1-based) succeeds, which triggers the normal
+rollback; ``KEYDOCTOR_KILL_AFTER_STEP=N`` kills the process with SIGKILL at the same point,
+so that nothing can roll back and only the on-disk discipline (backups, atomic replace) is
+left to keep data safe.
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import os
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from keydoctor.errors import KeydoctorError
+from keydoctor.fixes import atomic
+
+FAULT_ENV = "KEYDOCTOR_FAULT_AFTER_STEP"
+KILL_ENV = "KEYDOCTOR_KILL_AFTER_STEP"
+
+
+class Safety(enum.Enum):
+    """Safe: cannot change which credentials are used. Unsafe: can, so it needs consent."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+class FixError(KeydoctorError):
+    """A fix could not be planned or applied; the message is masked and says what to do."""
+
+
+class InjectedFault(RuntimeError):
+    """The failure the test hook injects after a step."""
+
+
+@dataclass
+class RunState:
+    """What steps pass to each other while a plan runs (a new key, the backups made)."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    backups: list[str] = field(default_factory=list)
+    log: list[str] = field(default_factory=list)
+    # Bytes this run itself wrote, by path, shared by every plan of the run: a later plan
+    # may build on an earlier plan's write, never on someone else's edit.
+    written: dict[str, bytes] = field(default_factory=dict)
+
+
+class Step:
+    """One action of a plan. Subclasses say what they do, do it, and undo it."""
+
+    title: str = ""
+    reversible: bool = True
+
+    def preview(self) -> str:
+        """What the step would do, already free of secrets."""
+        return self.title
+
+    def run(self, state: RunState) -> None:
+        raise NotImplementedError
+
+    def undo(self, state: RunState) -> None:
+        """Put back what :meth:`run` changed; only called after ``run`` succeeded."""
+
+
+def unified_diff(path: str, before: str, after: str) -> str:
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True),
+        after.splitlines(keepends=True),
+        fromfile=f"{path} (now)",
+        tofile=f"{path} (after fix)",
+    )
+    out: list[str] = []
+    for line in lines:
+        # Make invisible differences visible: a CR, a BOM, a zero-width space.
+        shown = line.replace("\r\n", "\\r\n").replace("\ufeff", "<BOM>")
+        shown = shown.replace("\u200b", "<ZWSP>").replace("\u00a0", "<NBSP>")
+        shown = shown.replace("\u200c", "<ZWNJ>").replace("\u200d", "<ZWJ>")
+        shown = shown.replace("\u2060", "<WJ>")
+        if not shown.endswith("\n"):
+            shown += "\n\\ No newline at end of file\n"
+        out.append(shown)
+    return "".join(out)
+
+
+class FileWrite(Step):
+    """Replace a file's content (and optionally its mode), with a backup and atomically.
+
+    ``before`` is the content the plan was computed from: if the file changed since (other
+    than by an earlier plan of the same run), the step refuses to run rather than overwrite
+    someone's edit. ``render`` transforms the file's text as it is at run time, with the
+    run state (a rotation only knows the new key then), so that two fixes of one run can
+    touch the same file in turn; ``preview_after`` is what the diff shows (placeholders
+    instead of a new secret).
+    """
+
+    def __init__(
+        self,
+        path: str,
+        before: bytes | None,
+        render: Callable[[str, RunState], str],
+        preview_after: str,
+        mode: int | None = None,
+        why: str = "",
+    ) -> None:
+        self.path = path
+        self.before = before
+        self.render = render
+        self.preview_after = preview_after
+        self.mode = mode
+        self.why = why
+        self.title = f"write {path}" + (f" ({why})" if why and len(why) <= 60 else "")
+        self._backup: str | None = None
+        self._old_mode: int | None = None
+        self._found: bytes | None = None
+
+    @property
+    def before_text(self) -> str:
+        return self.before.decode("utf-8", errors="replace") if self.before is not None else ""
+
+    def diff(self) -> str:
+        return unified_diff(self.path, self.before_text, self.preview_after)
+
+    def mode_change(self) -> tuple[int | None, int] | None:
+        current = atomic.file_mode(self.path)
+        if self.mode is not None and current != self.mode:
+            return current, self.mode
+        return None
+
+    def preview(self) -> str:
+        parts = [self.title]
+        change = self.mode_change()
+        if change is not None:
+            old = "absent" if change[0] is None else f"{change[0]:o}"
+            parts.append(f"  mode {old} -> {change[1]:o}")
+        return "\n".join(parts)
+
+    def run(self, state: RunState) -> None:
+        current = atomic.read_bytes(self.path)
+        ours = state.written.get(atomic.real_target(self.path))
+        if current != self.before and (ours is None or current != ours):
+            raise FixError(
+                f"{self.path} changed after the fix was planned; nothing was written. "
+                "Run the fix again to plan it against the new content."
+            )
+        self._found = current
+        self._old_mode = atomic.file_mode(self.path)
+        if current is not None:
+            self._backup = atomic.make_backup(self.path, current)
+            state.backups.append(self._backup)
+        text = self.render(current.decode("utf-8") if current is not None else "", state)
+        data = text.encode("utf-8")
+        mode = self.mode if self.mode is not None else (self._old_mode or atomic.NEW_FILE_MODE)
+        atomic.write_atomic(self.path, data, mode)
+        state.written[atomic.real_target(self.path)] = data
+        state.log.append(
+            f"wrote {self.path}" + (f" (backup: {self._backup})" if self._backup else "")
+        )
+
+    def undo(self, state: RunState) -> None:
+        found = self._found
+        if found is None:
+            atomic.remove_file(self.path)
+            state.written.pop(atomic.real_target(self.path), None)
+        else:
+            atomic.write_atomic(self.path, found, self._old_mode or atomic.NEW_FILE_MODE)
+            state.written[atomic.real_target(self.path)] = found
+        state.log.append(f"restored {self.path} to what it was before this step")
+
+
+class Chmod(Step):
+    """Only a permission change (the file's content stays)."""
+
+    def __init__(self, path: str, mode: int) -> None:
+        self.path = path
+        self.mode = mode
+        self._old: int | None = None
+        self.title = f"chmod {mode:o} {path}"
+
+    def run(self, state: RunState) -> None:
+        self._old = atomic.file_mode(self.path)
+        os.chmod(atomic.real_target(self.path), self.mode)
+        state.log.append(f"chmod {self.mode:o} {self.path}")
+
+    def undo(self, state: RunState) -> None:
+        if self._old is not None:
+            os.chmod(atomic.real_target(self.path), self._old)
+            state.log.append(f"chmod {self._old:o} {self.path} (restored)")
+
+
+@dataclass
+class Plan:
+    """One named fix: what it does, how safe it is, and its steps in order."""
+
+    name: str
+    safety: Safety
+    summary: str
+    steps: list[Step] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # shown with the preview, masked
+    blocked: str | None = None  # why it cannot run as planned (shown, never applied)
+
+    @property
+    def empty(self) -> bool:
+        return not self.steps and self.blocked is None
+
+    def file_steps(self) -> list[FileWrite]:
+        return [s for s in self.steps if isinstance(s, FileWrite)]
+
+
+@dataclass
+class Outcome:
+    """What applying a plan did."""
+
+    plan: Plan
+    applied: bool
+    log: list[str]
+    backups: list[str]
+    error: str | None = None
+    rollback_errors: list[str] = field(default_factory=list)
+    skipped: bool = False  # unsafe and not allowed
+
+
+def _hook(env_name: str) -> int | None:
+    value = os.environ.get(env_name)
+    if value and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+class StepCounter:
+    """What every plan of one run shares: the step numbers (for the fault hooks) and the
+    bytes the run has written."""
+
+    def __init__(self) -> None:
+        self.done = 0
+        self.written: dict[str, bytes] = {}
+
+    def after_step(self) -> None:
+        self.done += 1
+        if _hook(KILL_ENV) == self.done:
+            os.kill(os.getpid(), signal.SIGKILL)
+        if _hook(FAULT_ENV) == self.done:
+            raise InjectedFault(f"failure injected after step {self.done}")
+
+
+def execute(plan: Plan, counter: StepCounter | None = None) -> Outcome:
+    """Run a plan's steps; on any failure undo what ran, newest first, and say so."""
+    counter = counter or StepCounter()
+    state = RunState(written=counter.written)
+    if plan.blocked is not None:
+        return Outcome(plan, False, [], [], error=plan.blocked)
+    done: list[Step] = []
+    committed = False  # set once an irreversible step has run: there is no way back
+    try:
+        for step in plan.steps:
+            step.run(state)
+            done.append(step)
+            committed = committed or not step.reversible
+            counter.after_step()
+    except BaseException as exc:  # every failure, ours, the SDK's or a Ctrl-C, rolls back
+        if not isinstance(exc, Exception | KeyboardInterrupt):
+            raise  # SystemExit and the like: not ours to handle
+        error = _describe(exc)
+        if committed:
+            # Undoing the steps before an irreversible one would restore a state that
+            # no longer works (a file naming a deleted key); the plan stands as done.
+            state.log.append("failed after a step that cannot be undone; nothing was undone")
+            return Outcome(plan, True, state.log, state.backups, error)
+        rollback_errors: list[str] = []
+        for step in reversed(done):
+            try:
+                step.undo(state)
+            except Exception as undo_exc:  # keep undoing the rest; report each one
+                rollback_errors.append(f"{step.title}: {_describe(undo_exc)}")
+        if isinstance(exc, KeyboardInterrupt):
+            raise  # undone first, then the interrupt goes on to the CLI
+        return Outcome(plan, False, state.log, state.backups, error, rollback_errors)
+    return Outcome(plan, True, state.log, state.backups)
+
+
+def _describe(exc: BaseException) -> str:
+    from keydoctor.redact import scrub_patterns
+
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if not isinstance(exc, KeydoctorError):
+        text = f"{type(exc).__name__}: {text}"
+    return scrub_patterns(text)

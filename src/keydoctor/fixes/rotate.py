@@ -1,0 +1,448 @@
+"""``rotate-key``: replace a profile's access key without a moment of lock-out.
+
+The order is what keeps a working key in place at every instant:
+
+1. ``iam:CreateAccessKey`` for the same user, signed with the current key;
+2. write the new key where the old one came from (credentials or config file section),
+   with a backup of the old file;
+3. read the profile back from disk and call ``sts:GetCallerIdentity`` with what is there,
+   retrying for a short propagation window, and check it is the same user;
+4. ``iam:UpdateAccessKey`` the old key to ``Inactive`` (signed with the new key);
+5. only with ``--delete-old``: ``iam:DeleteAccessKey`` the old key, the one step that cannot
+   be undone, so it comes last.
+
+If any step fails, the steps before it are undone, newest first: the old key is set active
+again, the file is restored from its original bytes, the new key is deleted. Keys that come
+from environment variables are not rewritten (keydoctor cannot know where they are set): the
+new key goes into a new 0600 file and the exact lines to change are printed; the old key is
+left active until the user has switched. The new secret is never printed.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from keydoctor.fixes import atomic, ini
+from keydoctor.fixes.aws import error_code, make_client
+from keydoctor.fixes.plan import FileWrite, FixError, Plan, RunState, Safety, Step
+from keydoctor.model import CredentialSource, Secret
+from keydoctor.redact import Redactor, mask_key_id
+
+NEW_ID_PLACEHOLDER = "<new access key id>"
+NEW_SECRET_PLACEHOLDER = "<new secret access key>"
+VERIFY_ENV = "KEYDOCTOR_VERIFY_SECONDS"
+DEFAULT_VERIFY_SECONDS = 20.0
+KEY_LIMIT = 2
+
+
+@dataclass
+class Caller:
+    """Who the current key belongs to."""
+
+    arn: str
+    account: str
+    user: str
+
+
+@dataclass
+class RotationTarget:
+    """Where the current key lives and how to reach AWS with it."""
+
+    profile: str
+    source: CredentialSource
+    endpoint_url: str | None
+    environ: dict[str, str]
+    kind: str | None  # "credentials" / "config" for a file source, None for env
+
+    @property
+    def key_id(self) -> str:
+        assert self.source.access_key_id is not None
+        return self.source.access_key_id.strip()
+
+    @property
+    def secret(self) -> Secret:
+        assert self.source.secret_access_key is not None
+        return Secret(self.source.secret_access_key.reveal().strip())
+
+    def client(self, service: str, key_id: str | None = None, secret: Secret | None = None) -> Any:
+        return make_client(
+            service,
+            key_id or self.key_id,
+            secret or self.secret,
+            endpoint_url=self.endpoint_url,
+        )
+
+
+def user_from_arn(arn: str) -> str | None:
+    """The IAM user name in ``arn:aws:iam::123456789012:user/path/name``, else None."""
+    resource = arn.split(":", 5)[-1] if arn.count(":") >= 5 else ""
+    if not resource.startswith("user/"):
+        return None
+    return resource.split("/")[-1] or None
+
+
+class CreateKey(Step):
+    def __init__(self, target: RotationTarget, user: str, redactor: Redactor | None) -> None:
+        self.target = target
+        self.user = user
+        self.redactor = redactor
+        self.title = (
+            f"AWS iam:CreateAccessKey UserName={user} "
+            f"(signed with the current key {mask_key_id(target.key_id)})"
+        )
+
+    def run(self, state: RunState) -> None:
+        try:
+            created = self.target.client("iam").create_access_key(
+                UserName=self.user)["AccessKey"]
+        except Exception as exc:
+            if error_code(exc) == "LimitExceeded":
+                raise FixError(
+                    f"user {self.user} already has two access keys, the most IAM allows; "
+                    "keydoctor will not choose a key to delete. List them with aws iam "
+                    f"list-access-keys --user-name {self.user}, delete the one nothing "
+                    "uses, then run this fix again"
+                ) from None
+            raise
+        secret = Secret(created["SecretAccessKey"])
+        if self.redactor is not None:
+            self.redactor.add_secret(secret.reveal())
+            self.redactor.add_key_id(created["AccessKeyId"])
+        state.values["new_key_id"] = created["AccessKeyId"]
+        state.values["new_secret"] = secret
+        state.log.append(f"created the new key {mask_key_id(created['AccessKeyId'])}")
+
+    def undo(self, state: RunState) -> None:
+        new_id = state.values["new_key_id"]
+        try:
+            self.target.client("iam").delete_access_key(UserName=self.user, AccessKeyId=new_id)
+        except Exception:
+            # The old key may be inactive by now; the new one can delete itself.
+            self.target.client("iam", new_id, state.values["new_secret"]).delete_access_key(
+                UserName=self.user, AccessKeyId=new_id
+            )
+        state.log.append(f"deleted the new key {mask_key_id(new_id)} again")
+
+
+def _new_key_render(
+    matches: Callable[[str], bool], header: str
+) -> Callable[[str, RunState], str]:
+    def render(before: str, state: RunState) -> str:
+        secret: Secret = state.values["new_secret"]
+        return ini.set_options(
+            before,
+            matches,
+            header,
+            {
+                "aws_access_key_id": state.values["new_key_id"],
+                "aws_secret_access_key": secret.reveal(),
+            },
+        )
+
+    return render
+
+
+def _handoff_render(before: str, state: RunState) -> str:
+    secret: Secret = state.values["new_secret"]
+    return (
+        "# New AWS access key made by keydoctor fix rotate-key. Put these values where the\n"
+        "# old ones are set, then delete this file.\n"
+        f"AWS_ACCESS_KEY_ID={state.values['new_key_id']}\n"
+        f"AWS_SECRET_ACCESS_KEY={secret.reveal()}\n"
+    )
+
+
+class Verify(Step):
+    """Prove the new key works, as read back from where it was written."""
+
+    reversible = True
+
+    def __init__(self, target: RotationTarget, caller: Caller, timeout: float) -> None:
+        self.target = target
+        self.caller = caller
+        self.timeout = timeout
+        where = "the file" if target.kind else "memory"
+        self.title = (
+            f"AWS sts:GetCallerIdentity with the new key read back from {where} "
+            f"(retried for up to {timeout:g}s), expecting {caller.arn}"
+        )
+
+    def _read_back(self, state: RunState) -> tuple[str, Secret]:
+        if self.target.kind is None:
+            return state.values["new_key_id"], state.values["new_secret"]
+        from keydoctor.sources.chain import gather, resolve
+
+        env = {k: v for k, v in self.target.environ.items() if not k.startswith("AWS_ACCESS")}
+        env.pop("AWS_SECRET_ACCESS_KEY", None)
+        env.pop("AWS_SESSION_TOKEN", None)
+        resolution = resolve(gather(env, self.target.profile))
+        winner = resolution.winner
+        if winner is None or winner.access_key_id is None or winner.secret_access_key is None:
+            raise FixError("the profile no longer yields a key after the write")
+        if winner.access_key_id.strip() != state.values["new_key_id"]:
+            raise FixError(
+                f"the profile now yields {mask_key_id(winner.access_key_id)}, "
+                f"not the new key {mask_key_id(state.values['new_key_id'])}"
+            )
+        return winner.access_key_id.strip(), Secret(winner.secret_access_key.reveal().strip())
+
+    def run(self, state: RunState) -> None:
+        key_id, secret = self._read_back(state)
+        sts = self.target.client("sts", key_id, secret)
+        deadline = time.monotonic() + self.timeout
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                arn = sts.get_caller_identity()["Arn"]
+                break
+            except Exception as exc:
+                code = error_code(exc)
+                if time.monotonic() >= deadline or code not in (
+                    "InvalidClientTokenId", "SignatureDoesNotMatch", "AccessDenied", None
+                ):
+                    raise FixError(
+                        f"the new key {mask_key_id(key_id)} did not work after {attempt} "
+                        f"attempt(s): {code or type(exc).__name__}"
+                    ) from None
+                time.sleep(min(2.0, max(0.2, deadline - time.monotonic())))
+        if arn != self.caller.arn:
+            raise FixError(f"the new key belongs to {arn}, not to {self.caller.arn}")
+        state.values["verified"] = True
+        state.log.append(
+            f"verified the new key {mask_key_id(key_id)} as {arn} (attempt {attempt})"
+        )
+
+
+# What a key too new for every IAM endpoint gets back: worth a retry, not a rollback.
+_PROPAGATION_CODES = ("InvalidClientTokenId", "SignatureDoesNotMatch")
+
+
+def _with_new_key_retry(call: Callable[[], Any], timeout: float) -> Any:
+    """Run an IAM call signed with the new key, retrying while the key propagates."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return call()
+        except Exception as exc:
+            if error_code(exc) not in _PROPAGATION_CODES or time.monotonic() >= deadline:
+                raise
+            time.sleep(1.0)
+
+
+class SetStatus(Step):
+    def __init__(self, target: RotationTarget, user: str, old_key_id: str,
+                 timeout: float = DEFAULT_VERIFY_SECONDS) -> None:
+        self.target = target
+        self.user = user
+        self.old_key_id = old_key_id
+        self.timeout = timeout
+        self.title = (
+            f"AWS iam:UpdateAccessKey UserName={user} AccessKeyId={mask_key_id(old_key_id)} "
+            "Status=Inactive (signed with the new key)"
+        )
+
+    def _set(self, state: RunState, status: str) -> None:
+        client = self.target.client("iam", state.values["new_key_id"], state.values["new_secret"])
+        _with_new_key_retry(
+            lambda: client.update_access_key(
+                UserName=self.user, AccessKeyId=self.old_key_id, Status=status
+            ),
+            self.timeout,
+        )
+
+    def run(self, state: RunState) -> None:
+        self._set(state, "Inactive")
+        state.log.append(f"set the old key {mask_key_id(self.old_key_id)} to Inactive")
+
+    def undo(self, state: RunState) -> None:
+        self._set(state, "Active")
+        state.log.append(f"set the old key {mask_key_id(self.old_key_id)} to Active again")
+
+
+class DeleteOld(Step):
+    reversible = False
+
+    def __init__(self, target: RotationTarget, user: str, old_key_id: str) -> None:
+        self.target = target
+        self.user = user
+        self.old_key_id = old_key_id
+        self.title = (
+            f"AWS iam:DeleteAccessKey UserName={user} AccessKeyId={mask_key_id(old_key_id)} "
+            "(signed with the new key; cannot be undone, so it is the last step)"
+        )
+
+    def run(self, state: RunState) -> None:
+        if not state.values.get("verified"):
+            raise FixError("refusing to delete the old key before the new one is verified")
+        client = self.target.client("iam", state.values["new_key_id"], state.values["new_secret"])
+        client.delete_access_key(UserName=self.user, AccessKeyId=self.old_key_id)
+        state.log.append(f"deleted the old key {mask_key_id(self.old_key_id)}")
+
+
+def _blocked(plan: Plan, message: str) -> Plan:
+    plan.blocked = message
+    return plan
+
+
+def _verify_seconds() -> float:
+    raw = os.environ.get(VERIFY_ENV)
+    try:
+        return float(raw) if raw else DEFAULT_VERIFY_SECONDS
+    except ValueError:
+        return DEFAULT_VERIFY_SECONDS
+
+
+def plan_rotation(
+    environ: dict[str, str],
+    profile: str | None,
+    *,
+    endpoint_url: str | None = None,
+    delete_old: bool = False,
+    redactor: Redactor | None = None,
+    verify_seconds: float | None = None,
+) -> Plan:
+    """Plan a rotation; asks AWS only read-only questions (who am I, which keys exist)."""
+    from keydoctor.sources.chain import gather, resolve
+
+    environment = gather(environ, profile)
+    resolution = resolve(environment)
+    plan = Plan(
+        "rotate-key",
+        Safety.UNSAFE,
+        f"replace the access key of profile {environment.profile} with a new one",
+    )
+    winner = resolution.winner
+    if winner is None:
+        return _blocked(plan, f"profile {environment.profile} yields no credentials to rotate"
+                        + (f" ({resolution.failure})" if resolution.failure else ""))
+    if winner.error is not None:
+        return _blocked(plan, f"the credentials of profile {environment.profile} are broken "
+                        f"({winner.error}); fix that first")
+    if not winner.has_static_keys or winner.access_key_id is None \
+            or winner.secret_access_key is None:
+        source_profile = environment.profile_config.get("source_profile")
+        hint = (f" Rotate the key of its source profile instead: keydoctor fix rotate-key "
+                f"--profile {source_profile}" if source_profile else "")
+        return _blocked(plan, f"profile {environment.profile} gets credentials from "
+                        f"{winner.method}, not from a stored access key; there is no key "
+                        f"to rotate.{hint}")
+    if winner.session_token is not None:
+        return _blocked(plan, f"{mask_key_id(winner.access_key_id)} is a temporary key with a "
+                        "session token; it expires by itself and cannot be rotated")
+    kind = {"shared-credentials-file": "credentials", "config-file": "config"}.get(winner.method)
+    if kind is None and winner.method != "env":
+        return _blocked(plan, f"keys from {winner.method} cannot be rotated by keydoctor")
+    target = RotationTarget(environment.profile, winner, endpoint_url, dict(environ), kind)
+    if redactor is not None:
+        redactor.add_secret(target.secret.reveal())
+        redactor.add_key_id(target.key_id)
+
+    try:
+        identity = target.client("sts").get_caller_identity()
+    except Exception as exc:
+        return _blocked(plan, f"the current key {mask_key_id(target.key_id)} does not work "
+                        f"({error_code(exc) or type(exc).__name__}), so it cannot sign the "
+                        "rotation. Create a new key with other credentials (console or an "
+                        "admin profile) and write it into the profile")
+    caller = Caller(identity["Arn"], identity["Account"], user_from_arn(identity["Arn"]) or "")
+    if not caller.user:
+        return _blocked(plan, f"the key belongs to {caller.arn}, not to an IAM user; only IAM "
+                        "user keys can be rotated (root keys: use the console)")
+    try:
+        keys = target.client("iam").list_access_keys(UserName=caller.user)["AccessKeyMetadata"]
+    except Exception as exc:
+        if error_code(exc) not in ("AccessDenied", "AccessDeniedException"):
+            return _blocked(plan, f"iam:ListAccessKeys for {caller.user} failed "
+                            f"({error_code(exc) or type(exc).__name__})")
+        # Allowed to create keys but not to list them: IAM itself will refuse a third key.
+        keys = [{"AccessKeyId": target.key_id, "Status": "Active"}]
+        plan.notes.append(
+            f"the key may not list {caller.user}'s keys (iam:ListAccessKeys denied); if the "
+            "user already has two keys, the first step fails and nothing changes"
+        )
+    others = [k for k in keys if k["AccessKeyId"] != target.key_id]
+    if len(keys) >= KEY_LIMIT:
+        listed = "; ".join(
+            f"{mask_key_id(k['AccessKeyId'])} ({k.get('Status', '?')}, created "
+            f"{_date(k.get('CreateDate'))})" for k in others
+        )
+        return _blocked(
+            plan,
+            f"user {caller.user} already has {len(keys)} access keys, the most IAM allows: "
+            f"{mask_key_id(target.key_id)} (used by profile {target.profile}) and {listed}. "
+            "keydoctor will not choose a key to delete. Delete the other key yourself if "
+            f"nothing uses it any more (aws iam delete-access-key --user-name {caller.user} "
+            "--access-key-id <the other key id>), then run this fix again",
+        )
+
+    timeout = verify_seconds if verify_seconds is not None else _verify_seconds()
+    plan.steps.append(CreateKey(target, caller.user, redactor))
+    if kind is not None:
+        assert winner.location.path is not None
+        path = winner.location.path
+        before = atomic.read_bytes(path)
+        if before is None:
+            return _blocked(plan, f"{path} disappeared while planning")
+        matches = ini.profile_matcher(kind, target.profile)
+        header = ini.section_header_for(kind, target.profile)
+        preview = ini.set_options(
+            before.decode("utf-8", errors="replace"),
+            matches,
+            header,
+            {"aws_access_key_id": NEW_ID_PLACEHOLDER,
+             "aws_secret_access_key": NEW_SECRET_PLACEHOLDER},
+        )
+        plan.steps.append(FileWrite(path, before, _new_key_render(matches, header), preview,
+                                    why=f"new key for profile {target.profile}"))
+        plan.steps.append(Verify(target, caller, timeout))
+        plan.steps.append(SetStatus(target, caller.user, target.key_id, timeout))
+        if delete_old:
+            plan.steps.append(DeleteOld(target, caller.user, target.key_id))
+        else:
+            plan.notes.append(
+                f"the old key {mask_key_id(target.key_id)} stays Inactive (reversible); "
+                "add --delete-old to delete it once the new one is verified"
+            )
+        plan.notes.append(
+            f"the backup of {path} (mode 0600) keeps the old key; delete it once the new "
+            "key has served you for a while"
+        )
+    else:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        home = environ.get("HOME") or os.path.expanduser("~")
+        handoff = os.path.join(home, ".aws", f"keydoctor-new-key-{caller.user}-{stamp}.env")
+        preview = (f"AWS_ACCESS_KEY_ID={NEW_ID_PLACEHOLDER}\n"
+                   f"AWS_SECRET_ACCESS_KEY={NEW_SECRET_PLACEHOLDER}\n")
+        plan.steps.append(FileWrite(handoff, None, _handoff_render, preview, mode=0o600,
+                                    why="the new key, readable only by you"))
+        plan.steps.append(Verify(target, caller, timeout))
+        plan.notes.extend([
+            "the current key comes from environment variables; keydoctor does not rewrite "
+            "them. Where they are set (shell profile, CI secret, .env file), change:",
+            f"  AWS_ACCESS_KEY_ID={mask_key_id(target.key_id)}  ->  the AWS_ACCESS_KEY_ID "
+            f"line of {handoff}",
+            f"  AWS_SECRET_ACCESS_KEY=<old secret>  ->  the AWS_SECRET_ACCESS_KEY line of "
+            f"{handoff}",
+            "then deactivate the old key: aws iam update-access-key --user-name "
+            f"{caller.user} --access-key-id <old key id> --status Inactive, and delete {handoff}",
+        ])
+    for shadowed in resolution.shadowed:
+        if shadowed.access_key_id and shadowed.access_key_id.strip() == target.key_id:
+            plan.notes.append(
+                f"the old key is also in {shadowed.location.describe()} (not used now); "
+                "remove it there after the rotation, or it will be picked up if the "
+                "rotated place goes away"
+            )
+    return plan
+
+
+def _date(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d")
+    return str(value)[:10] if value else "?"

@@ -1,0 +1,73 @@
+"""The one optional network question of the hook: who do these credentials belong to?
+
+Only with ``keydoctor.install(probe=True)``. STS GetCallerIdentity needs no permission,
+so its answer separates "the keys themselves are bad" from "the keys are fine, the
+request or the policy is not". It goes to the failing client's own endpoint when that
+was customised (a local emulator, a proxy), else to the regional STS endpoint, with a
+two-second timeout and no retries, and its own failure is just another fact.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from keydoctor.integration.clientfacts import ClientFacts
+from keydoctor.model import Category
+
+# Causes that a successful GetCallerIdentity with the same keys rules out.
+KEY_CATEGORIES = frozenset(
+    {
+        Category.NO_CREDENTIALS,
+        Category.KEY_ID_WRONG,
+        Category.SECRET_WRONG,
+        Category.SESSION_TOKEN,
+        Category.CLOCK_SKEW,
+        Category.PROVIDER_FAILURE,
+    }
+)
+TIMEOUT_SECONDS = 2.0
+
+
+def _is_aws(endpoint: str | None) -> bool:
+    if not endpoint:
+        return True
+    host = endpoint.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+    return host.endswith((".amazonaws.com", ".amazonaws.com.cn", ".api.aws"))
+
+
+def identity_probe(facts: ClientFacts) -> dict[str, Any]:
+    """Ask STS who the client's static keys belong to; never raises."""
+    if not facts.static_keys or facts.secret_access_key is None:
+        return {"asked": False, "reason": "the client has no static keys to ask about"}
+    try:
+        import botocore.session
+        from botocore.config import Config
+
+        session = botocore.session.Session()
+        config = Config(
+            connect_timeout=TIMEOUT_SECONDS,
+            read_timeout=TIMEOUT_SECONDS,
+            retries={"total_max_attempts": 1},
+        )
+        client = session.create_client(
+            "sts",
+            region_name=facts.region or "us-east-1",
+            endpoint_url=None if _is_aws(facts.endpoint_url) else facts.endpoint_url,
+            aws_access_key_id=facts.access_key_id,
+            aws_secret_access_key=facts.secret_access_key.reveal(),
+            aws_session_token=facts.session_token.reveal() if facts.session_token else None,
+            config=config,
+        )
+        answer = client.get_caller_identity()
+        return {"asked": True, "ok": True, "account": answer.get("Account"), "error_code": None}
+    except Exception as exc:
+        response = getattr(exc, "response", None)
+        code = None
+        if isinstance(response, dict):
+            code = response.get("Error", {}).get("Code")
+        return {
+            "asked": True,
+            "ok": False,
+            "account": None,
+            "error_code": code or type(exc).__name__,
+        }

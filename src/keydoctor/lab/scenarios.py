@@ -1,0 +1,512 @@
+"""The lab's scenarios: one for every failure the troubleshooting pages describe.
+
+Each scenario is a small typed definition: what it reproduces, which seed page describes
+it, the cause category keydoctor must rank first (the project's fixed vocabulary), and a
+``build`` function that creates its users, keys, policies and buckets on the emulator
+and returns a :class:`Setup`: the ``~/.aws`` files and environment variables of a
+throwaway HOME, the boto3 call the "application" makes, and the ``keydoctor check``
+flags a person would add when asking about that bucket.
+
+Scenarios are isolated by name: every IAM user, role and bucket a scenario creates
+starts with ``lab-<name>``, so all of them share one emulator and can run side by side.
+The keys they create exist only in the emulator; they are lab data, never real AWS keys.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from keydoctor.lab.emulator import Emulator, Keys
+from keydoctor.lab.replay import Answer, permanent_redirect
+from keydoctor.model import Category
+
+ACCOUNT = "123456789012"  # moto's default account
+HOME_REGION = "us-east-1"
+OTHER_REGION = "eu-west-1"
+OBJECT_KEY = "reports/2024-q1.csv"
+OBJECT_BODY = b"month,revenue\njan,100\nfeb,120\nmar,130\n"
+SECRET_KEY = "confidential/salaries.csv"
+
+
+@dataclass(frozen=True)
+class Call:
+    """The one boto3 call the scenario's application makes (S3 only)."""
+
+    operation: str  # "get_object" or "list_objects_v2"
+    bucket: str
+    key: str  # object key for get_object, prefix for list_objects_v2
+
+    def describe(self) -> str:
+        if self.operation == "list_objects_v2":
+            return f"s3.list_objects_v2(Bucket={self.bucket!r}, Prefix={self.key!r})"
+        return f"s3.get_object(Bucket={self.bucket!r}, Key={self.key!r})"
+
+
+@dataclass
+class Setup:
+    """What a scenario leaves behind for the application and for keydoctor.
+
+    ``config`` and ``credentials`` are the text of ``~/.aws/config`` and
+    ``~/.aws/credentials`` (``None``: no such file); ``env`` holds the AWS variables the
+    shell exports. ``replay``, for the failures moto cannot produce, is the recorded AWS
+    answer the application gets from a loopback server instead (``notes`` says so).
+    """
+
+    call: Call
+    config: str | None = None
+    credentials: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    check_args: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    replay: Answer | None = None  # a recorded AWS answer the application gets instead
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One failure from the seeds, rebuilt on the emulator."""
+
+    name: str
+    title: str
+    seed: str  # where the troubleshooting pages describe it
+    expected: Category | None  # None: healthy, keydoctor must name no cause
+    story: str  # what the person did, in one or two sentences
+    build: Callable[[Lab], Setup]
+
+    @property
+    def expected_id(self) -> str | None:
+        return self.expected.value if self.expected else None
+
+
+class Lab:
+    """Set-up helpers bound to one emulator and one scenario's name prefix."""
+
+    def __init__(self, emulator: Emulator, scenario: str) -> None:
+        self.emulator = emulator
+        self.prefix = f"lab-{scenario}"
+
+    @property
+    def bucket(self) -> str:
+        return self.prefix
+
+    @property
+    def user(self) -> str:
+        return f"{self.prefix}-app"
+
+    def user_arn(self, user: str | None = None) -> str:
+        return f"arn:aws:iam::{ACCOUNT}:user/{user or self.user}"
+
+    def make_bucket(self, region: str = HOME_REGION, *objects: str) -> str:
+        self.emulator.create_bucket(self.bucket, region)
+        s3 = self.emulator.client("s3", region=region)
+        for key in objects or (OBJECT_KEY,):
+            s3.put_object(Bucket=self.bucket, Key=key, Body=OBJECT_BODY)
+        return self.bucket
+
+    def reader_policy(
+        self, *, list_bucket: bool = True, deny_prefix: str | None = None
+    ) -> dict[str, Any]:
+        """Least-privilege read of the scenario's bucket, plus reading one's own IAM user.
+
+        The IAM part lets keydoctor's probes read the user's own keys and policies, as
+        the pages ask a person to do by hand (``aws iam list-access-keys``).
+        """
+        bucket_arn = f"arn:aws:s3:::{self.bucket}"
+        statements: list[dict[str, Any]] = [
+            {
+                "Sid": "ListAllBuckets",
+                "Effect": "Allow",
+                "Action": "s3:ListAllMyBuckets",
+                "Resource": "*",
+            },
+            {
+                "Sid": "ReadObjects",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": f"{bucket_arn}/*",
+            },
+            {
+                "Sid": "BucketLocation",
+                "Effect": "Allow",
+                "Action": "s3:GetBucketLocation",
+                "Resource": bucket_arn,
+            },
+            # On AWS this statement would name the user's own ARN; moto authorises IAM
+            # actions against the resource "*" only, so a narrower Resource never matches.
+            {
+                "Sid": "ReadOwnUser",
+                "Effect": "Allow",
+                "Action": [
+                    "iam:GetUser",
+                    "iam:ListAccessKeys",
+                    "iam:ListUserPolicies",
+                    "iam:GetUserPolicy",
+                    "iam:ListAttachedUserPolicies",
+                    "iam:ListGroupsForUser",
+                    "iam:GetPolicy",
+                    "iam:GetPolicyVersion",
+                ],
+                "Resource": "*",
+            },
+        ]
+        if list_bucket:
+            statements.insert(
+                1,
+                {
+                    "Sid": "ListTheBucket",
+                    "Effect": "Allow",
+                    "Action": "s3:ListBucket",
+                    "Resource": bucket_arn,
+                },
+            )
+        if deny_prefix is not None:
+            statements.append(
+                {
+                    "Sid": "DenyConfidential",
+                    "Effect": "Deny",
+                    "Action": "s3:GetObject",
+                    "Resource": f"{bucket_arn}/{deny_prefix}*",
+                }
+            )
+        return {"Version": "2012-10-17", "Statement": statements}
+
+    def make_user(self, policy: dict[str, Any] | None = None) -> Keys:
+        return self.emulator.create_user(self.user, policy or self.reader_policy())
+
+    def new_key(self, user: str | None = None) -> Keys:
+        iam = self.emulator.client("iam")
+        created = iam.create_access_key(UserName=user or self.user)["AccessKey"]
+        return Keys(created["UserName"], created["AccessKeyId"], created["SecretAccessKey"])
+
+    def delete_key(self, keys: Keys) -> None:
+        self.emulator.client("iam").delete_access_key(
+            UserName=keys.user, AccessKeyId=keys.access_key_id
+        )
+
+    def assume_role(self, policy: dict[str, Any]) -> dict[str, str]:
+        """Temporary credentials (an ``ASIA`` key, its secret and its session token)."""
+        admin = self.emulator.admin
+        if admin is None:
+            raise RuntimeError("the emulator has no admin keys")
+        iam = self.emulator.client("iam")
+        role = f"{self.prefix}-role"
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": self.user_arn(admin.user)},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+        iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust))
+        iam.put_role_policy(
+            RoleName=role, PolicyName=f"{role}-policy", PolicyDocument=json.dumps(policy)
+        )
+        creds = self.emulator.client("sts").assume_role(
+            RoleArn=f"arn:aws:iam::{ACCOUNT}:role/{role}", RoleSessionName="etl-job"
+        )["Credentials"]
+        return {
+            "access_key_id": creds["AccessKeyId"],
+            "secret_access_key": creds["SecretAccessKey"],
+            "session_token": creds["SessionToken"],
+        }
+
+    def get_call(self, key: str = OBJECT_KEY) -> Call:
+        return Call("get_object", self.bucket, key)
+
+    def check_args(self, key: str = OBJECT_KEY) -> list[str]:
+        return ["--bucket", self.bucket, "--key", key]
+
+
+# -- file text helpers -------------------------------------------------------------------
+def ini(sections: dict[str, dict[str, str]]) -> str:
+    """INI text as ``aws configure`` writes it."""
+    blocks = []
+    for name, values in sections.items():
+        lines = [f"[{name}]"] + [f"{k} = {v}" for k, v in values.items()]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def key_section(keys: Keys) -> dict[str, str]:
+    return {
+        "aws_access_key_id": keys.access_key_id,
+        "aws_secret_access_key": keys.secret_access_key,
+    }
+
+
+def region_config(profile: str = "default", region: str = HOME_REGION) -> str:
+    section = profile if profile == "default" else f"profile {profile}"
+    return ini({section: {"region": region}})
+
+
+def mistype(key_id: str) -> str:
+    """The same key id with one character mistyped (still a well-formed key id)."""
+    position = len(key_id) - 3
+    replacement = "Q" if key_id[position] != "Q" else "D"
+    return key_id[:position] + replacement + key_id[position + 1 :]
+
+
+# -- the scenarios ----------------------------------------------------------------------
+def _healthy(lab: Lab) -> Setup:
+    lab.make_bucket()
+    keys = lab.make_user()
+    return Setup(
+        call=lab.get_call(),
+        config=region_config(),
+        credentials=ini({"default": key_section(keys)}),
+        check_args=lab.check_args(),
+    )
+
+
+def _key_id_typo(lab: Lab) -> Setup:
+    lab.make_bucket()
+    keys = lab.make_user()
+    section = key_section(keys)
+    section["aws_access_key_id"] = mistype(keys.access_key_id)
+    return Setup(
+        call=lab.get_call(),
+        config=region_config(),
+        credentials=ini({"default": section}),
+        check_args=lab.check_args(),
+    )
+
+
+def _secret_wrong(lab: Lab) -> Setup:
+    lab.make_bucket()
+    first = lab.make_user()
+    second = lab.new_key()
+    section = {
+        "aws_access_key_id": first.access_key_id,
+        "aws_secret_access_key": second.secret_access_key,
+    }
+    return Setup(
+        call=lab.get_call(),
+        config=region_config(),
+        credentials=ini({"default": section}),
+        check_args=lab.check_args(),
+    )
+
+
+def _secret_trailing_space(lab: Lab) -> Setup:
+    lab.make_bucket()
+    keys = lab.make_user()
+    return Setup(
+        call=lab.get_call(),
+        config=region_config(),
+        env={
+            "AWS_ACCESS_KEY_ID": keys.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": keys.secret_access_key + " ",
+        },
+        check_args=lab.check_args(),
+    )
+
+
+def _rotated_key(lab: Lab) -> Setup:
+    lab.make_bucket()
+    old = lab.make_user()
+    lab.new_key()  # the new key, which the team now uses
+    lab.delete_key(old)
+    return Setup(
+        call=lab.get_call(),
+        config=region_config(),
+        credentials=ini({"default": key_section(old)}),
+        check_args=lab.check_args(),
+    )
+
+
+def _temporary_key_without_token(lab: Lab) -> Setup:
+    lab.make_bucket()
+    creds = lab.assume_role(lab.reader_policy())
+    section = {
+        "aws_access_key_id": creds["access_key_id"],
+        "aws_secret_access_key": creds["secret_access_key"],
+    }
+    return Setup(
+        call=lab.get_call(),
+        config=region_config(),
+        credentials=ini({"default": section}),
+        check_args=lab.check_args(),
+        notes=["moto never expires these temporary keys; only the missing token is emulated"],
+    )
+
+
+def _env_overrides_profile(lab: Lab) -> Setup:
+    lab.make_bucket()
+    old = lab.make_user()
+    current = lab.new_key()
+    lab.delete_key(old)
+    return Setup(
+        call=lab.get_call(),
+        config=region_config("analytics"),
+        credentials=ini({"analytics": key_section(current)}),
+        env={
+            "AWS_PROFILE": "analytics",
+            "AWS_ACCESS_KEY_ID": old.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": old.secret_access_key,
+        },
+        check_args=lab.check_args(),
+    )
+
+
+def _wrong_profile_name(lab: Lab) -> Setup:
+    lab.make_bucket()
+    keys = lab.make_user()
+    return Setup(
+        call=lab.get_call(),
+        config=region_config("analytics"),
+        credentials=ini({"analytics": key_section(keys)}),
+        env={"AWS_PROFILE": "analytic"},
+        check_args=lab.check_args(),
+    )
+
+
+def _bucket_other_region(lab: Lab) -> Setup:
+    lab.make_bucket(OTHER_REGION)
+    keys = lab.make_user()
+    return Setup(
+        call=lab.get_call(),
+        config=region_config(region=HOME_REGION),
+        credentials=ini({"default": key_section(keys)}),
+        check_args=lab.check_args(),
+        replay=permanent_redirect(lab.bucket, OTHER_REGION),
+        notes=[
+            "moto serves a bucket from every region, so it cannot answer this call with "
+            "AWS's redirect; boto3's error below comes from AWS's documented "
+            "PermanentRedirect answer (301, x-amz-bucket-region, XML body) replayed on "
+            "127.0.0.1",
+            "keydoctor's diagnosis runs against the emulator, which reports the bucket's "
+            "real region in the x-amz-bucket-region header as AWS does",
+        ],
+    )
+
+
+def _no_list_bucket(lab: Lab) -> Setup:
+    lab.make_bucket()
+    keys = lab.make_user(lab.reader_policy(list_bucket=False))
+    return Setup(
+        call=Call("list_objects_v2", lab.bucket, "reports/"),
+        config=region_config(),
+        credentials=ini({"default": key_section(keys)}),
+        check_args=lab.check_args(),
+    )
+
+
+def _explicit_deny(lab: Lab) -> Setup:
+    lab.make_bucket(HOME_REGION, OBJECT_KEY, SECRET_KEY)
+    keys = lab.make_user(lab.reader_policy(deny_prefix="confidential/"))
+    return Setup(
+        call=lab.get_call(SECRET_KEY),
+        config=region_config(),
+        credentials=ini({"default": key_section(keys)}),
+        check_args=lab.check_args(SECRET_KEY),
+    )
+
+
+SEED_S3_KEY_ID = "seed 002 (S3InvalidAccessKeyId), seed 000 (Invalid Access Key ID)"
+SEED_PYTHON = "seed 001 (Invalid Credentials from Python)"
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario(
+        name="healthy",
+        title="Everything is right",
+        seed="seed 001, step 5 (test with a simple S3 operation)",
+        expected=None,
+        story="A least-privilege reader with its key in ~/.aws/credentials reads an object.",
+        build=_healthy,
+    ),
+    Scenario(
+        name="key-id-typo",
+        title="Typo in the access key id",
+        seed=f"{SEED_S3_KEY_ID}, seed 003 (typographical errors)",
+        expected=Category.KEY_ID_WRONG,
+        story="The key id was typed by hand into ~/.aws/credentials; one character is wrong.",
+        build=_key_id_typo,
+    ),
+    Scenario(
+        name="secret-wrong",
+        title="Wrong secret for the key id",
+        seed="seed 000 (Invalid Secret Access Key), seed 003",
+        expected=Category.SECRET_WRONG,
+        story="The user has two keys; the secret pasted next to the first key id is the "
+        "second key's.",
+        build=_secret_wrong,
+    ),
+    Scenario(
+        name="secret-trailing-space",
+        title="Secret with a trailing space",
+        seed="seed 003 (no leading or trailing spaces), seed 001 (environment variables)",
+        expected=Category.SECRET_WRONG,
+        story="AWS_SECRET_ACCESS_KEY was exported from a copy that took a trailing space with it.",
+        build=_secret_trailing_space,
+    ),
+    Scenario(
+        name="rotated-key",
+        title="Deleted (rotated) key still in use",
+        seed="seed 002 (access key rotated but old key still in use)",
+        expected=Category.KEY_ID_WRONG,
+        story="The key was rotated: a new key was made and the old one deleted, but "
+        "~/.aws/credentials still holds the old one.",
+        build=_rotated_key,
+    ),
+    Scenario(
+        name="temporary-key-without-token",
+        title="Temporary (ASIA) key without its session token",
+        seed="seed 000 (if you are using temporary session keys, check the token), seed 003",
+        expected=Category.SESSION_TOKEN,
+        story="Credentials from an assumed role were copied into ~/.aws/credentials without "
+        "aws_session_token.",
+        build=_temporary_key_without_token,
+    ),
+    Scenario(
+        name="env-overrides-profile",
+        title="Environment keys override the intended profile",
+        seed="seed 001 (precedence of credential providers), seed 002",
+        expected=Category.WRONG_SOURCE,
+        story="AWS_PROFILE=analytics names good keys, but old keys still exported in "
+        "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY win.",
+        build=_env_overrides_profile,
+    ),
+    Scenario(
+        name="wrong-profile-name",
+        title="Wrong profile name",
+        seed="seed 001 (section name must match AWS_PROFILE), seed 003 (wrong profile)",
+        expected=Category.WRONG_SOURCE,
+        story="The credentials file has [analytics]; the shell exports AWS_PROFILE=analytic.",
+        build=_wrong_profile_name,
+    ),
+    Scenario(
+        name="bucket-other-region",
+        title="Bucket in another region",
+        seed="seed 000 (Bucket is in a Different Region), seed 001 steps 4 and 7",
+        expected=Category.REGION_ENDPOINT,
+        story="The bucket lives in eu-west-1; the profile's region is us-east-1.",
+        build=_bucket_other_region,
+    ),
+    Scenario(
+        name="no-list-bucket",
+        title="User without s3:ListBucket",
+        seed="seed 000 (Access Denied: LIST and GET access), seed 001 step 3",
+        expected=Category.PERMISSION_MISSING,
+        story="The user's policy allows s3:GetObject on the objects but not s3:ListBucket "
+        "on the bucket; the application lists a prefix.",
+        build=_no_list_bucket,
+    ),
+    Scenario(
+        name="explicit-deny",
+        title="GetObject denied by an explicit Deny",
+        seed="seed 001 step 3 (the most restrictive policy takes precedence)",
+        expected=Category.EXPLICIT_DENY,
+        story="The user may read the bucket, but a Deny statement in the same policy covers "
+        "confidential/.",
+        build=_explicit_deny,
+    ),
+)
+
+
+def by_name(name: str) -> Scenario | None:
+    return next((s for s in SCENARIOS if s.name == name), None)

@@ -1,0 +1,161 @@
+"""Evaluate the caller's own IAM policies for one action on one resource.
+
+This is the identity-policy part of AWS's evaluation logic, enough to answer "why was I
+denied": an explicit Deny that matches wins (we name the policy and the statement);
+otherwise, if no Allow matches, the Allow is missing and we say which least-privilege
+statement to add. Statements with a ``Condition`` are reported as conditional: we cannot
+know the request context AWS evaluates them with, so they never decide alone.
+
+Resource-based policies (bucket policies), SCPs, permission boundaries and session
+policies are not visible to the caller; when the identity policies allow the request,
+the Deny must come from one of those, and the verdict says so.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any
+
+ALLOWED = "allowed"
+EXPLICIT_DENY = "explicit-deny"
+NO_ALLOW = "no-allow"
+
+
+@dataclass(frozen=True)
+class NamedPolicy:
+    """One policy document and where it came from, for the report."""
+
+    name: str  # e.g. "inline policy reader-policy of user alice"
+    document: dict[str, Any]
+
+
+@dataclass
+class Verdict:
+    """What the identity policies say about one action on one resource."""
+
+    decision: str  # allowed / explicit-deny / no-allow
+    deny_policy: str | None = None
+    deny_statement: str | None = None
+    allow_policy: str | None = None
+    conditional: list[str] = field(default_factory=list)  # policies whose match had a Condition
+
+
+def parse_document(raw: Any) -> dict[str, Any] | None:
+    """A policy document as IAM returns it: a dict, JSON text, or URL-encoded JSON text."""
+    if isinstance(raw, dict):
+        return raw
+    if not isinstance(raw, str):
+        return None
+    for text in (raw, urllib.parse.unquote(raw)):
+        try:
+            value = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            return value
+    return None
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return []
+
+
+def _wildcard(pattern: str, value: str, *, ignore_case: bool) -> bool:
+    """IAM's glob: ``*`` any run of characters, ``?`` one character."""
+    regex = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
+    flags = re.IGNORECASE if ignore_case else 0
+    return re.fullmatch(regex, value, flags) is not None
+
+
+def _matches(statement: dict[str, Any], action: str, resource: str) -> bool:
+    if "Action" in statement:
+        if not any(_wildcard(p, action, ignore_case=True) for p in _as_list(statement["Action"])):
+            return False
+    elif "NotAction" in statement:
+        if any(_wildcard(p, action, ignore_case=True) for p in _as_list(statement["NotAction"])):
+            return False
+    else:
+        return False
+    if "Resource" in statement:
+        return any(
+            _wildcard(p, resource, ignore_case=False) for p in _as_list(statement["Resource"])
+        )
+    if "NotResource" in statement:
+        return not any(
+            _wildcard(p, resource, ignore_case=False) for p in _as_list(statement["NotResource"])
+        )
+    return False
+
+
+def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    raw = document.get("Statement")
+    if isinstance(raw, dict):
+        return [raw]
+    if isinstance(raw, list):
+        return [s for s in raw if isinstance(s, dict)]
+    return []
+
+
+def _label(statement: dict[str, Any], index: int) -> str:
+    sid = statement.get("Sid")
+    return f'statement "{sid}"' if sid else f"statement #{index + 1}"
+
+
+def evaluate(policies: list[NamedPolicy], action: str, resource: str) -> Verdict:
+    """Explicit Deny first, then Allow, as AWS evaluates identity policies."""
+    allow: tuple[str, str] | None = None
+    conditional: list[str] = []
+    for policy in policies:
+        for index, statement in enumerate(_statements(policy.document)):
+            if not _matches(statement, action, resource):
+                continue
+            effect = str(statement.get("Effect", "")).lower()
+            if statement.get("Condition"):
+                conditional.append(f"{policy.name}, {_label(statement, index)} ({effect})")
+                continue
+            if effect == "deny":
+                return Verdict(
+                    EXPLICIT_DENY,
+                    deny_policy=policy.name,
+                    deny_statement=_label(statement, index),
+                    conditional=conditional,
+                )
+            if effect == "allow" and allow is None:
+                allow = (policy.name, _label(statement, index))
+    if allow is not None:
+        return Verdict(ALLOWED, allow_policy=f"{allow[0]}, {allow[1]}", conditional=conditional)
+    return Verdict(NO_ALLOW, conditional=conditional)
+
+
+def least_privilege_statement(action: str, resource: str) -> str:
+    """The statement to add, as JSON on one line."""
+    statement = {"Effect": "Allow", "Action": action, "Resource": resource}
+    return json.dumps(statement)
+
+
+def object_resource(bucket: str, key: str | None) -> str:
+    """The ARN an object probe touches, and the prefix form to grant (bucket/prefix/*)."""
+    if not key:
+        return f"arn:aws:s3:::{bucket}/*"
+    return f"arn:aws:s3:::{bucket}/{key.lstrip('/')}"
+
+
+def grant_resource(bucket: str, key: str | None) -> str:
+    """Least privilege for objects: the key's prefix with /*, or the bucket's objects."""
+    k = (key or "").lstrip("/")
+    if k.endswith("/"):
+        prefix = k.rstrip("/")
+    elif "/" in k:
+        prefix = k.rsplit("/", 1)[0]
+    else:
+        return f"arn:aws:s3:::{bucket}/*"
+    return f"arn:aws:s3:::{bucket}/{prefix}/*"

@@ -1,0 +1,388 @@
+"""The rules of the live probes: KD6xx identity and authentication, KD7xx permissions, S3
+and IAM, KD9xx reachability.
+
+Each rule is declared once, here, with its documentation; probes only ever create
+findings through these objects. Reachability rules (KD9xx) carry the ``not-credentials``
+category on purpose: a dead endpoint, a proxy or a 503 looks like a credentials failure
+to the person watching, and is not one.
+"""
+
+from __future__ import annotations
+
+from keydoctor.checks.base import Rule
+from keydoctor.model import Category, Severity
+
+ROOT_KEYS = Rule(
+    code="KD601",
+    name="root-keys-in-use",
+    severity=Severity.MEDIUM,
+    category=Category.HYGIENE,
+    title="The keys belong to the account's root user",
+    docs=(
+        "STS GetCallerIdentity answered with the root ARN (arn:aws:iam::ACCOUNT:root). Root "
+        "access keys cannot be limited by IAM policies and AWS advises against having them. "
+        "Fix: create an IAM user or role with the permissions you need, switch to its keys, "
+        "then delete the root access keys in the console (Security credentials)."
+    ),
+)
+
+ACCOUNT_MISMATCH = Rule(
+    code="KD602",
+    name="unexpected-account",
+    severity=Severity.HIGH,
+    category=Category.WRONG_SOURCE,
+    title="The keys belong to another account than expected",
+    docs=(
+        "--expect-account named one account and STS says the keys belong to another. The "
+        "shell is using keys meant for somewhere else (another profile, stale environment "
+        "variables). Fix: select the right profile or unset the environment keys."
+    ),
+)
+
+KEY_UNKNOWN = Rule(
+    code="KD610",
+    name="access-key-unknown",
+    severity=Severity.CRITICAL,
+    category=Category.KEY_ID_WRONG,
+    title="AWS does not know this access key id",
+    docs=(
+        "AWS answered InvalidClientTokenId (STS, IAM) or InvalidAccessKeyId (S3): the key id "
+        "is not one AWS knows. It was mistyped, deleted or rotated, made inactive, belongs to "
+        "another partition, or is a temporary ASIA key sent without its session token. Fix: "
+        "copy the key id again from the IAM console or create a new key "
+        "(aws iam create-access-key)."
+    ),
+)
+
+SIGNATURE_MISMATCH = Rule(
+    code="KD611",
+    name="signature-mismatch",
+    severity=Severity.CRITICAL,
+    category=Category.SECRET_WRONG,
+    title="AWS rejected the signature: the secret key does not match the key id",
+    docs=(
+        "AWS knows the key id but the request signature, computed with the secret access key, "
+        "does not match (SignatureDoesNotMatch). The secret was mistyped, truncated, has a "
+        "stray character (space, quote, newline), or belongs to another key id. A proxy that "
+        "rewrites headers or a wrong clock can cause it too. Fix: paste the secret again "
+        "(aws configure set aws_secret_access_key ...) or create a new key pair."
+    ),
+)
+
+TOKEN_EXPIRED = Rule(
+    code="KD612",
+    name="session-token-expired",
+    severity=Severity.CRITICAL,
+    category=Category.SESSION_TOKEN,
+    title="The temporary credentials have expired",
+    docs=(
+        "AWS answered ExpiredToken: the session token (and the temporary keys issued with "
+        "it) is past its expiry. Fix: get fresh credentials (aws sso login, assume the role "
+        "again, or refresh whatever wrote them) and drop the stale ones."
+    ),
+)
+
+TOKEN_INVALID = Rule(
+    code="KD613",
+    name="session-token-invalid",
+    severity=Severity.CRITICAL,
+    category=Category.SESSION_TOKEN,
+    title="AWS rejected the session token",
+    docs=(
+        "AWS answered InvalidToken or said the token is malformed: the session token is "
+        "truncated, belongs to other keys, or comes from another region's STS that this "
+        "region does not accept. Fix: copy all three values (key id, secret, token) from the "
+        "same, fresh set of temporary credentials."
+    ),
+)
+
+CLOCK_SKEW = Rule(
+    code="KD614",
+    name="clock-skew",
+    severity=Severity.MEDIUM,
+    category=Category.CLOCK_SKEW,
+    title="The local clock differs from AWS's clock",
+    docs=(
+        "The Date header of AWS's answers differs from the local clock by more than a minute. "
+        "Signed requests are refused when the difference exceeds 5 minutes "
+        "(RequestTimeTooSkewed, 'Signature expired'). Fix: synchronise the clock "
+        "(sudo timedatectl set-ntp true, or chronyc makestep)."
+    ),
+)
+
+PROVIDER_FAILED = Rule(
+    code="KD615",
+    name="credential-provider-failed",
+    severity=Severity.HIGH,
+    category=Category.PROVIDER_FAILURE,
+    title="The SDK could not obtain the credentials",
+    docs=(
+        "botocore's credential provider raised before any request left: an SSO session that "
+        "expired, a role that cannot be assumed, a credential_process that fails. Fix: the "
+        "explanation names the provider and its error; usually aws sso login, or repair the "
+        "source profile."
+    ),
+)
+
+SIGNED_FOR_WRONG_REGION = Rule(
+    code="KD616",
+    name="signed-for-wrong-region",
+    severity=Severity.HIGH,
+    category=Category.REGION_ENDPOINT,
+    title="The request was signed for the wrong region",
+    docs=(
+        "AWS answered AuthorizationHeaderMalformed: the signature's credential scope names a "
+        "region the endpoint does not serve. Fix: set the region the resource lives in "
+        "(region_name=..., AWS_REGION=..., AWS_DEFAULT_REGION=...)."
+    ),
+)
+
+LIST_BUCKETS_DENIED = Rule(
+    code="KD701",
+    name="list-buckets-denied",
+    severity=Severity.LOW,
+    category=Category.PERMISSION_MISSING,
+    title="s3:ListAllMyBuckets is not allowed",
+    docs=(
+        "ListBuckets (aws s3 ls) was denied. Most programs never need it; it only means the "
+        "usual first test of the troubleshooting pages fails. Fix, if you want it: allow "
+        "s3:ListAllMyBuckets on *."
+    ),
+)
+
+BUCKET_REGION = Rule(
+    code="KD702",
+    name="bucket-in-other-region",
+    severity=Severity.HIGH,
+    category=Category.REGION_ENDPOINT,
+    title="The bucket lives in another region than the one configured",
+    docs=(
+        "S3 says (x-amz-bucket-region header, PermanentRedirect, or GetBucketLocation) that the "
+        "bucket is in another region. boto3 follows some redirects silently, but presigned "
+        "URLs, Redshift COPY/UNLOAD, other SDKs and virtual-host requests fail. Fix: use the "
+        "bucket's region (region_name=..., AWS_REGION=..., or Redshift's REGION clause)."
+    ),
+)
+
+BUCKET_MISSING = Rule(
+    code="KD703",
+    name="bucket-not-found",
+    severity=Severity.HIGH,
+    category=Category.NOT_CREDENTIALS,
+    title="The bucket does not exist",
+    docs=(
+        "S3 answered NoSuchBucket (404). The name is misspelt, the bucket was deleted, or it "
+        "belongs to another partition. This is not a credentials problem. Fix: check the name "
+        "(aws s3 ls)."
+    ),
+)
+
+LIST_DENIED = Rule(
+    code="KD704",
+    name="list-bucket-denied",
+    severity=Severity.HIGH,
+    category=Category.PERMISSION_MISSING,
+    title="Listing the bucket is not allowed (s3:ListBucket)",
+    docs=(
+        "ListObjectsV2 was denied and no policy of the caller allows s3:ListBucket on the "
+        "bucket ARN (arn:aws:s3:::bucket, without /*). Without it S3 also answers 403 instead "
+        "of 404 for missing objects. Fix: add the statement shown."
+    ),
+)
+
+EXPLICIT_DENY = Rule(
+    code="KD705",
+    name="explicit-deny",
+    severity=Severity.HIGH,
+    category=Category.EXPLICIT_DENY,
+    title="An explicit Deny refuses the request",
+    docs=(
+        "A Deny statement in one of the caller's policies matches the action and resource; "
+        "a Deny wins over every Allow. Fix: narrow or remove the named statement, or use "
+        "another principal."
+    ),
+)
+
+GET_DENIED = Rule(
+    code="KD706",
+    name="get-object-denied",
+    severity=Severity.HIGH,
+    category=Category.PERMISSION_MISSING,
+    title="Reading the object is not allowed (s3:GetObject)",
+    docs=(
+        "HeadObject/GetObject was denied and no policy of the caller allows s3:GetObject on "
+        "the object ARN (arn:aws:s3:::bucket/key or a prefix with /*). Fix: add the statement "
+        "shown."
+    ),
+)
+
+OBJECT_MISSING = Rule(
+    code="KD707",
+    name="object-not-found",
+    severity=Severity.MEDIUM,
+    category=Category.NOT_CREDENTIALS,
+    title="The object does not exist",
+    docs=(
+        "S3 answered 404 for the key: the credentials work, the object is not there. Check "
+        "the key (case, leading slash, prefix)."
+    ),
+)
+
+PUT_DENIED = Rule(
+    code="KD708",
+    name="put-object-denied",
+    severity=Severity.HIGH,
+    category=Category.PERMISSION_MISSING,
+    title="Writing to the bucket is not allowed (s3:PutObject)",
+    docs=(
+        "The write test (an empty object, deleted straight away) was denied. Fix: allow "
+        "s3:PutObject (and s3:DeleteObject for the clean-up) on arn:aws:s3:::bucket/prefix/*."
+    ),
+)
+
+DENIED_UNKNOWN = Rule(
+    code="KD709",
+    name="denied-cause-unknown",
+    severity=Severity.HIGH,
+    category=Category.PERMISSION_MISSING,
+    title="Access denied, and the caller cannot read its own policies",
+    docs=(
+        "A probe was denied and the caller may not read its IAM policies, so keydoctor cannot "
+        "tell a missing Allow from a Deny elsewhere (bucket policy, SCP, permissions "
+        "boundary, session policy). Fix: run keydoctor check with a principal allowed "
+        "iam:Get*/iam:List* on the user or role, or use the IAM policy simulator "
+        "(aws iam simulate-principal-policy)."
+    ),
+)
+
+KEY_INACTIVE = Rule(
+    code="KD710",
+    name="access-key-inactive",
+    severity=Severity.CRITICAL,
+    category=Category.KEY_ID_WRONG,
+    title="The access key in use is inactive",
+    docs=(
+        "IAM lists the key in use with status Inactive: AWS refuses every request signed with "
+        "it. Fix: activate it (aws iam update-access-key --status Active) or switch to the "
+        "active key."
+    ),
+)
+
+QUARANTINED = Rule(
+    code="KD711",
+    name="compromised-key-quarantine",
+    severity=Severity.CRITICAL,
+    category=Category.EXPLICIT_DENY,
+    title="AWS quarantined the user: its key was found exposed",
+    docs=(
+        "The user has an AWSCompromisedKeyQuarantine policy attached. AWS attaches it when it "
+        "finds the user's key in a public place; it denies most actions. Fix: rotate the key "
+        "(create a new one, delete the exposed one), review CloudTrail for misuse, then detach "
+        "the quarantine policy."
+    ),
+)
+
+OLD_KEY = Rule(
+    code="KD712",
+    name="access-key-old",
+    severity=Severity.MEDIUM,
+    category=Category.HYGIENE,
+    title="An access key is older than 90 days",
+    docs=(
+        "Long-lived keys leak over time; rotating them every 90 days is the usual rule. Fix: "
+        "create a new key, switch to it, deactivate and then delete the old one."
+    ),
+)
+
+UNUSED_KEY = Rule(
+    code="KD713",
+    name="second-key",
+    severity=Severity.LOW,
+    category=Category.HYGIENE,
+    title="The user has a second access key",
+    docs=(
+        "A user may have two keys; the one not in use is often a forgotten copy. Fix: delete "
+        "it if nothing uses it (aws iam delete-access-key)."
+    ),
+)
+
+IAM_UNCHECKED = Rule(
+    code="KD714",
+    name="iam-not-checked",
+    severity=Severity.INFO,
+    category=Category.HYGIENE,
+    title="Access keys could not be checked",
+    docs=(
+        "The caller may not list its own access keys (iam:ListAccessKeys). That is common and "
+        "not a fault of the setup; keydoctor just cannot say whether the key is old or "
+        "inactive."
+    ),
+)
+
+UNREACHABLE = Rule(
+    code="KD901",
+    name="endpoint-unreachable",
+    severity=Severity.HIGH,
+    category=Category.NOT_CREDENTIALS,
+    title="Could not reach the endpoint",
+    docs=(
+        "No answer came back: connection refused, name not resolved, timeout, TLS failure or "
+        "a proxy that refuses. Nothing here says the keys are wrong. Fix: the explanation "
+        "names the cause (check --endpoint-url, HTTPS_PROXY, the network, the CA bundle)."
+    ),
+)
+
+SERVER_ERROR = Rule(
+    code="KD902",
+    name="endpoint-error",
+    severity=Severity.MEDIUM,
+    category=Category.NOT_CREDENTIALS,
+    title="The endpoint answered with a server error or throttling",
+    docs=(
+        "The service answered 5xx, SlowDown or Throttling: a problem on the service side or "
+        "too many requests, not the keys. Fix: retry later; the SDK's retries usually absorb "
+        "it."
+    ),
+)
+
+NOT_AWS = Rule(
+    code="KD903",
+    name="answer-not-aws",
+    severity=Severity.HIGH,
+    category=Category.NOT_CREDENTIALS,
+    title="The endpoint answered with something that is not an AWS response",
+    docs=(
+        "The answer was an HTML page or unreadable XML: a captive portal, a corporate proxy, "
+        "a web server at the --endpoint-url, or a wrong path. Fix: check --endpoint-url and "
+        "the proxy settings."
+    ),
+)
+
+RULES: tuple[Rule, ...] = (
+    ROOT_KEYS,
+    ACCOUNT_MISMATCH,
+    KEY_UNKNOWN,
+    SIGNATURE_MISMATCH,
+    TOKEN_EXPIRED,
+    TOKEN_INVALID,
+    CLOCK_SKEW,
+    PROVIDER_FAILED,
+    SIGNED_FOR_WRONG_REGION,
+    LIST_BUCKETS_DENIED,
+    BUCKET_REGION,
+    BUCKET_MISSING,
+    LIST_DENIED,
+    EXPLICIT_DENY,
+    GET_DENIED,
+    OBJECT_MISSING,
+    PUT_DENIED,
+    DENIED_UNKNOWN,
+    KEY_INACTIVE,
+    QUARANTINED,
+    OLD_KEY,
+    UNUSED_KEY,
+    IAM_UNCHECKED,
+    UNREACHABLE,
+    SERVER_ERROR,
+    NOT_AWS,
+)

@@ -1,0 +1,368 @@
+"""botocore clients for the probes, and the one function that asks a question safely.
+
+Clients are created lazily, only on the online path, with a tight connect/read timeout,
+retries off (a probe must answer in seconds and report the first failure as it is) and
+an honest User-Agent. The credentials are those the offline audit resolved: static keys
+are handed to botocore as they are (with any stray character, so that AWS judges exactly
+what the SDK would send); for providers that fetch credentials (assume-role, SSO,
+credential_process ...) botocore's own session resolves them for the same profile.
+
+:func:`ask` turns every exception into a classified :class:`~keydoctor.probes.outcome.Failure`:
+no traceback leaves a probe.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from keydoctor import __version__
+from keydoctor.model import CredentialSource
+from keydoctor.probes import outcome as oc
+from keydoctor.probes.outcome import Failure, ProbeResult
+
+DEFAULT_TIMEOUT = 2.5
+_KEPT_HEADERS = ("date", "x-amz-bucket-region", "content-type", "location")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where and as whom the probes ask: the same as the SDK in this shell would."""
+
+    region: str
+    endpoint_url: str | None
+    profile: str | None  # only when named with --profile; else botocore finds it itself
+    source: CredentialSource | None
+    timeout: float = DEFAULT_TIMEOUT
+
+
+class _LastResponse(threading.local):
+    """The last raw HTTP answer seen by this thread (set by a botocore event hook)."""
+
+    status: int | None = None
+    headers: dict[str, str] | None = None
+    body_head: bytes = b""
+
+
+class Transport:
+    """A botocore session and its clients, shared by the probe threads."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self._lock = threading.Lock()
+        self._session: Any = None
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._last = _LastResponse()
+
+    def _make_session(self) -> Any:
+        import botocore.session
+
+        session = botocore.session.Session(profile=self.target.profile)
+        return session
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        """A client for ``service`` in ``region`` (default: the target's), made once."""
+        region = region or self.target.region
+        key = (service, region)
+        with self._lock:
+            existing = self._clients.get(key)
+            if existing is not None:
+                return existing
+            if self._session is None:
+                self._session = self._make_session()
+            from botocore.config import Config
+
+            config = Config(
+                connect_timeout=self.target.timeout,
+                read_timeout=self.target.timeout,
+                retries={"total_max_attempts": 1, "mode": "standard"},
+                user_agent=f"keydoctor/{__version__}",
+                s3={"addressing_style": "path"} if self.target.endpoint_url else None,
+            )
+            kwargs: dict[str, Any] = {
+                "region_name": region,
+                "endpoint_url": self.target.endpoint_url,
+                "config": config,
+            }
+            source = self.target.source
+            if source is not None and source.access_key_id is not None:
+                kwargs["aws_access_key_id"] = source.access_key_id
+                kwargs["aws_secret_access_key"] = (
+                    source.secret_access_key.reveal() if source.secret_access_key else ""
+                )
+                if source.session_token is not None:
+                    kwargs["aws_session_token"] = source.session_token.reveal()
+            made = self._session.create_client(service, **kwargs)
+            made.meta.events.register("before-parse", self._remember_response)
+            self._clients[key] = made
+            return made
+
+    def _remember_response(self, response_dict: dict[str, Any], **_: Any) -> None:
+        headers = response_dict.get("headers") or {}
+        body = response_dict.get("body") or b""
+        self._last.status = response_dict.get("status_code")
+        self._last.headers = {str(k).lower(): str(v) for k, v in dict(headers).items()}
+        self._last.body_head = body[:512] if isinstance(body, bytes) else b""
+
+    def ask(
+        self,
+        probe: ProbeResult,
+        call: Callable[[Any], dict[str, Any]],
+        region: str | None = None,
+    ) -> dict[str, Any] | None:
+        """Run ``call(client)`` for the probe's service; fill the probe in; never raise.
+
+        Returns the parsed answer when AWS said yes, else None with ``probe.failure`` set.
+        """
+        self._last.status = None
+        self._last.headers = None
+        self._last.body_head = b""
+        start = time.perf_counter()
+        response: dict[str, Any] | None = None
+        try:
+            client = self.client(probe.service, region)
+            response = call(client)
+        except Exception as exc:  # classified below; nothing escapes a probe
+            try:
+                probe.failure = classify(exc, self._last, self.target)
+            except Exception as inner:  # a bug in classification must not stop the run
+                probe.failure = Failure(
+                    oc.ERROR,
+                    type(exc).__name__,
+                    _short(exc),
+                    f"unclassified error ({type(inner).__name__})",
+                )
+            probe.outcome = probe.failure.outcome
+        finally:
+            probe.duration_ms = (time.perf_counter() - start) * 1000.0
+            probe.local_time = datetime.now(UTC)
+        meta_headers: dict[str, str] = {}
+        if response is not None:
+            meta = response.get("ResponseMetadata") or {}
+            meta_headers = {
+                str(k).lower(): str(v) for k, v in (meta.get("HTTPHeaders") or {}).items()
+            }
+        elif self._last.headers:
+            meta_headers = self._last.headers
+        probe.headers = {k: v for k, v in meta_headers.items() if k in _KEPT_HEADERS}
+        if response is not None:
+            probe.outcome = oc.OK
+        return response
+
+
+# -- classification --------------------------------------------------------------------------
+
+_AUTH_CODES = {
+    "InvalidClientTokenId",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "RequestExpired",
+    "InvalidToken",
+    "UnrecognizedClientException",
+    "RequestTimeTooSkewed",
+    "AuthFailure",
+    "IncompleteSignature",
+    "MissingAuthenticationToken",
+    "AuthorizationHeaderMalformed",
+}
+_DENIED_CODES = {"AccessDenied", "AccessDeniedException", "AllAccessDisabled", "403"}
+_NOT_FOUND_CODES = {"NoSuchBucket", "NoSuchKey", "NotFound", "404", "NoSuchEntity"}
+_REDIRECT_CODES = {
+    "PermanentRedirect",
+    "301",
+    "TemporaryRedirect",
+    "307",
+    "IllegalLocationConstraintException",
+}
+_THROTTLE_CODES = {
+    "Throttling",
+    "ThrottlingException",
+    "SlowDown",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+    "ServiceUnavailable",
+    "InternalError",
+    "InternalFailure",
+    "503",
+    "500",
+    "502",
+    "504",
+}
+
+
+def _looks_html(head: bytes) -> bool:
+    text = head.lstrip()[:64].lower()
+    return text.startswith(b"<!doctype html") or text.startswith(b"<html")
+
+
+def classify(exc: BaseException, last: _LastResponse, target: Target) -> Failure:
+    """Sort an exception into one outcome, with a reason a person can read."""
+    from botocore import exceptions as bx
+
+    where = target.endpoint_url or f"the AWS endpoint in {target.region}"
+    if isinstance(exc, bx.ClientError):
+        error = exc.response.get("Error", {}) or {}
+        code = str(error.get("Code") or "")
+        message = str(error.get("Message") or "")
+        meta = exc.response.get("ResponseMetadata", {}) or {}
+        status = meta.get("HTTPStatusCode") or last.status
+        if _looks_html(last.body_head) and code not in _AUTH_CODES | {"AccessDenied"}:
+            return Failure(
+                oc.NOT_AWS,
+                code or str(status),
+                "HTML page instead of an AWS answer",
+                f"{where} answered HTTP {status} with an HTML page, not an AWS XML/JSON answer",
+                status,
+            )
+        if code in _AUTH_CODES:
+            return Failure(
+                oc.AUTH_FAILED, code, message, f"AWS refused the request: {code}", status
+            )
+        if code in _DENIED_CODES:
+            return Failure(oc.DENIED, code, message or "Forbidden", "access denied", status)
+        if code in _NOT_FOUND_CODES:
+            return Failure(oc.NOT_FOUND, code, message or "Not Found", "not found", status)
+        if code in _REDIRECT_CODES:
+            return Failure(
+                oc.REDIRECT,
+                code,
+                message or "Moved Permanently",
+                "S3 says the bucket must be addressed in another region",
+                status,
+            )
+        if code in _THROTTLE_CODES or (isinstance(status, int) and status >= 500):
+            return Failure(
+                oc.SERVER_ERROR,
+                code or str(status),
+                message,
+                f"{where} answered HTTP {status} ({code or 'server error'}): a service-side "
+                "problem or throttling",
+                status,
+            )
+        return Failure(oc.ERROR, code or str(status), message, f"AWS answered {code}", status)
+    if isinstance(exc, bx.ProxyConnectionError):
+        return Failure(
+            oc.UNREACHABLE,
+            "ProxyConnectionError",
+            _short(exc),
+            f"the proxy (HTTPS_PROXY/HTTP_PROXY) refused or failed to connect to {where}",
+        )
+    if isinstance(exc, bx.ConnectTimeoutError):
+        return Failure(
+            oc.UNREACHABLE,
+            "ConnectTimeoutError",
+            _short(exc),
+            f"connecting to {where} timed out after {target.timeout:g} s",
+        )
+    if isinstance(exc, bx.ReadTimeoutError):
+        return Failure(
+            oc.UNREACHABLE,
+            "ReadTimeoutError",
+            _short(exc),
+            f"{where} did not answer within {target.timeout:g} s",
+        )
+    if isinstance(exc, bx.SSLError):
+        return Failure(
+            oc.UNREACHABLE,
+            "SSLError",
+            _short(exc),
+            f"the TLS handshake with {where} failed (certificate or proxy "
+            "interception; check AWS_CA_BUNDLE)",
+        )
+    if isinstance(exc, bx.EndpointConnectionError):
+        inner = exc.kwargs.get("error")
+        text = f"{type(inner).__name__}: {inner}" if inner is not None else str(exc)
+        lowered = text.lower()
+        if (
+            "gaierror" in lowered
+            or "name or service not known" in lowered
+            or "nodename nor servname" in lowered
+            or "temporary failure in name resolution" in lowered
+        ):
+            reason = f"the name of {where} could not be resolved (DNS)"
+        elif "refused" in lowered:
+            reason = f"the connection to {where} was refused (nothing listens there)"
+        else:
+            reason = f"could not connect to {where}"
+        return Failure(oc.UNREACHABLE, "EndpointConnectionError", _short(exc), reason)
+    if isinstance(exc, (bx.ConnectionClosedError, bx.HTTPClientError, bx.ConnectionError)):
+        return Failure(
+            oc.UNREACHABLE,
+            type(exc).__name__,
+            _short(exc),
+            f"the connection to {where} broke before an answer came",
+        )
+    from botocore.parsers import ResponseParserError
+
+    parse_failed = isinstance(exc, (ResponseParserError, KeyError, ValueError)) and (
+        last.status is not None
+    )
+    if (
+        parse_failed
+        and last.status is not None
+        and last.status >= 500
+        and not _looks_html(last.body_head)
+    ):
+        return Failure(
+            oc.SERVER_ERROR,
+            str(last.status),
+            _short(exc),
+            f"{where} answered HTTP {last.status} without a readable body: a "
+            "service-side problem or throttling",
+            last.status,
+        )
+    if parse_failed or (last.status is not None and _looks_html(last.body_head)):
+        if _looks_html(last.body_head):
+            reason = (
+                f"{where} answered HTTP {last.status} with an HTML page, not an AWS XML/JSON answer"
+            )
+        else:
+            reason = f"{where} answered something that is not a readable AWS answer"
+        return Failure(oc.NOT_AWS, type(exc).__name__, _short(exc), reason, last.status)
+    if isinstance(
+        exc,
+        (
+            bx.NoCredentialsError,
+            bx.PartialCredentialsError,
+            bx.CredentialRetrievalError,
+            bx.TokenRetrievalError,
+            bx.ProfileNotFound,
+            bx.InvalidConfigError,
+            bx.NoAuthTokenError,
+        ),
+    ) or type(exc).__name__ in ("UnauthorizedSSOTokenError", "SSOTokenLoadError"):
+        return Failure(
+            oc.PROVIDER, type(exc).__name__, _short(exc), "the SDK could not obtain credentials"
+        )
+    if isinstance(exc, bx.NoRegionError):
+        return Failure(oc.ERROR, "NoRegionError", _short(exc), "no region is configured")
+    return Failure(oc.ERROR, type(exc).__name__, _short(exc), "unexpected error")
+
+
+def _short(exc: BaseException) -> str:
+    from keydoctor.redact import scrub_patterns
+
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return scrub_patterns(text[:300])
+
+
+def server_time(headers: dict[str, str]) -> datetime | None:
+    """The Date header of an answer, as an aware datetime (None if absent or unreadable)."""
+    value = headers.get("date")
+    if not value:
+        return None
+    from email.utils import parsedate_to_datetime
+
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed

@@ -1,0 +1,450 @@
+"""Turn probe answers into findings: authentication, clock, reachability, S3, IAM.
+
+Each function reads finished :class:`ProbeResult` objects and returns findings built
+from the rules in :mod:`keydoctor.probes.rules`. Key ids are masked here already;
+reporters mask again.
+"""
+
+from __future__ import annotations
+
+import statistics
+from datetime import UTC, datetime, timedelta
+
+from keydoctor.model import CredentialSource, Finding, Location, Severity
+from keydoctor.probes import outcome as oc
+from keydoctor.probes import rules as R
+from keydoctor.probes.iam import QUARANTINE_PREFIX, KeysReport
+from keydoctor.probes.identity import ROOT, Identity
+from keydoctor.probes.outcome import ProbeResult
+from keydoctor.probes.policy import (
+    EXPLICIT_DENY,
+    NO_ALLOW,
+    Verdict,
+    grant_resource,
+    least_privilege_statement,
+)
+from keydoctor.probes.transport import server_time
+from keydoctor.redact import mask_key_id
+
+SKEW_REPORTED = 60.0  # seconds: the issue's threshold for a finding
+SKEW_REFUSED = 300.0  # seconds: AWS refuses signatures beyond 5 minutes
+OLD_KEY_DAYS = 90
+
+_UNKNOWN_KEY = {
+    "InvalidClientTokenId",
+    "InvalidAccessKeyId",
+    "UnrecognizedClientException",
+    "AuthFailure",
+}
+_SIGNATURE = {"SignatureDoesNotMatch", "IncompleteSignature", "MissingAuthenticationToken"}
+_EXPIRED = {"ExpiredToken", "ExpiredTokenException"}
+_SKEWED = {"RequestTimeTooSkewed", "RequestExpired"}
+
+
+def clock_skew(probes: list[ProbeResult]) -> float | None:
+    """Median of (AWS Date header - local clock) over every answer, in seconds."""
+    samples: list[float] = []
+    for probe in probes:
+        served = server_time(probe.headers)
+        if served is None or probe.local_time is None:
+            continue
+        # The Date header is truncated to the second and was stamped before the answer
+        # travelled; half the round trip and the truncation stay well under a minute.
+        samples.append((served - probe.local_time).total_seconds())
+    if not samples:
+        return None
+    return float(statistics.median(samples))
+
+
+def _is_signature_expired(probe: ProbeResult) -> bool:
+    f = probe.failure
+    return f is not None and "signature expired" in f.message.lower()
+
+
+def _describe_key(source: CredentialSource | None) -> str:
+    if source is None or not source.access_key_id:
+        return "the credentials botocore resolved"
+    return f"key {mask_key_id(source.access_key_id.strip())} ({source.location.describe()})"
+
+
+def auth_findings(
+    probes: list[ProbeResult], source: CredentialSource | None, skew: float | None
+) -> list[Finding]:
+    """One finding per distinct refusal code, with the probes that met it."""
+    by_code: dict[str, list[ProbeResult]] = {}
+    for probe in probes:
+        if probe.outcome == oc.AUTH_FAILED and probe.failure is not None:
+            code = probe.failure.code
+            # STS says InvalidClientTokenId where S3 says InvalidAccessKeyId: one finding.
+            family = (
+                next((c for c in by_code if c in _UNKNOWN_KEY), code)
+                if code in _UNKNOWN_KEY
+                else code
+            )
+            by_code.setdefault(family, []).append(probe)
+    findings: list[Finding] = []
+    who = _describe_key(source)
+    location = source.location if source is not None else None
+    key_id = (source.access_key_id or "").strip() if source else ""
+    temporary = key_id.startswith("ASIA")
+    has_token = bool(source and source.session_token)
+    skewed = skew is not None and abs(skew) > SKEW_REFUSED
+    for code, hits in by_code.items():
+        said = "AWS answered " + "; ".join(
+            f"{c} to {', '.join(p.name for p in hits if p.failure and p.failure.code == c)}"
+            for c in dict.fromkeys(p.failure.code for p in hits if p.failure)
+        )
+        if code in _UNKNOWN_KEY:
+            extra = ""
+            if temporary and not has_token:
+                extra = (
+                    " The key id starts with ASIA, so it is temporary, and no session "
+                    "token was sent with it: without its token AWS does not know it."
+                )
+            elif temporary:
+                extra = (
+                    " The key id starts with ASIA (temporary): the session token sent "
+                    "with it may be stale or from another set of credentials."
+                )
+            findings.append(
+                R.KEY_UNKNOWN.finding(
+                    f"{said}: AWS does not know {who}.{extra}",
+                    "Copy the access key id again from the IAM console, or create a new key: "
+                    "aws iam create-access-key --user-name USER, then aws configure set "
+                    "aws_access_key_id NEW_ID",
+                    location,
+                )
+            )
+        elif code in _SIGNATURE and (skewed or any(_is_signature_expired(p) for p in hits)):
+            findings.append(
+                R.CLOCK_SKEW.finding(
+                    f"{said} because the request's time is outside AWS's 5-minute window"
+                    + (f" (local clock off by {skew:+.0f} s)" if skew is not None else "")
+                    + ". The keys may well be right.",
+                    "Synchronise the clock: sudo timedatectl set-ntp true (or chronyc makestep), "
+                    "then retry",
+                    severity=Severity.CRITICAL,
+                    title="The local clock is too far from AWS's: signatures are refused",
+                )
+            )
+        elif code in _SIGNATURE:
+            findings.append(
+                R.SIGNATURE_MISMATCH.finding(
+                    f"{said}: AWS knows {who} but the signature made with its secret key does not "
+                    "match. The secret is wrong, altered (a stray space, quote or newline) or "
+                    "belongs to another key id.",
+                    "Paste the secret again without quotes or spaces: aws configure set "
+                    "aws_secret_access_key ... (or create a new key pair)",
+                    location,
+                )
+            )
+        elif code in _EXPIRED:
+            findings.append(
+                R.TOKEN_EXPIRED.finding(
+                    f"{said}: the temporary credentials of {who} have expired.",
+                    "Get fresh credentials (aws sso login, assume the role again) and remove the "
+                    "stale AWS_SESSION_TOKEN / aws_session_token",
+                    location,
+                )
+            )
+        elif code == "InvalidToken":
+            findings.append(
+                R.TOKEN_INVALID.finding(
+                    f"{said}: the session token sent with {who} is malformed or not valid here.",
+                    "Copy key id, secret and session token together from one fresh set of "
+                    "temporary credentials",
+                    location,
+                )
+            )
+        elif code in _SKEWED:
+            findings.append(
+                R.CLOCK_SKEW.finding(
+                    f"{said}: the request time differs too much from AWS's clock"
+                    + (f" (local clock off by {skew:+.0f} s)" if skew is not None else "")
+                    + ".",
+                    "Synchronise the clock: sudo timedatectl set-ntp true (or chronyc makestep)",
+                    severity=Severity.CRITICAL,
+                    title="The local clock is too far from AWS's: requests are refused",
+                )
+            )
+        elif code == "AuthorizationHeaderMalformed":
+            message = hits[0].failure.message if hits[0].failure else ""
+            findings.append(
+                R.SIGNED_FOR_WRONG_REGION.finding(
+                    f"{said}: {message}",
+                    "Set the region the bucket lives in: region_name=... in the client, or "
+                    "export AWS_REGION=... AWS_DEFAULT_REGION=...",
+                )
+            )
+    if (
+        skew is not None
+        and abs(skew) > SKEW_REPORTED
+        and not any(f.code == R.CLOCK_SKEW.code for f in findings)
+    ):
+        findings.append(
+            R.CLOCK_SKEW.finding(
+                f"AWS's Date header differs from the local clock by {skew:+.0f} s. AWS refuses "
+                "signed requests beyond 5 minutes.",
+                "Synchronise the clock: sudo timedatectl set-ntp true (or chronyc makestep)",
+            )
+        )
+    return findings
+
+
+def reach_findings(probes: list[ProbeResult]) -> list[Finding]:
+    """One finding per distinct reason an endpoint could not be used."""
+    seen: dict[tuple[str, str], list[ProbeResult]] = {}
+    for probe in probes:
+        f = probe.failure
+        if f is not None and probe.outcome in (oc.UNREACHABLE, oc.SERVER_ERROR, oc.NOT_AWS):
+            seen.setdefault((probe.outcome, f.reason), []).append(probe)
+    findings: list[Finding] = []
+    for (kind, reason), hits in seen.items():
+        names = ", ".join(p.name for p in hits)
+        if kind == oc.UNREACHABLE:
+            findings.append(
+                R.UNREACHABLE.finding(
+                    f"Could not reach the endpoint because {reason} ({names}). This says nothing "
+                    "about the keys.",
+                    "Check --endpoint-url / AWS_ENDPOINT_URL, HTTPS_PROXY and NO_PROXY, the "
+                    "network "
+                    "and AWS_CA_BUNDLE; then run keydoctor check again",
+                    Location(kind="aws", path=hits[0].service),
+                )
+            )
+        elif kind == oc.SERVER_ERROR:
+            findings.append(
+                R.SERVER_ERROR.finding(
+                    f"Could not get an answer because {reason} ({names}). This is not a problem "
+                    "with the keys.",
+                    "Retry later; if it persists, check the service health dashboard",
+                    Location(kind="aws", path=hits[0].service),
+                )
+            )
+        else:
+            findings.append(
+                R.NOT_AWS.finding(
+                    f"Could not get an AWS answer because {reason} ({names}). A proxy, captive "
+                    "portal or web server answered instead; the keys were not judged.",
+                    "Check --endpoint-url and HTTPS_PROXY/NO_PROXY",
+                    Location(kind="aws", path=hits[0].service),
+                )
+            )
+    return findings
+
+
+def provider_findings(probes: list[ProbeResult], source: CredentialSource | None) -> list[Finding]:
+    for probe in probes:
+        if probe.outcome == oc.PROVIDER and probe.failure is not None:
+            method = source.method if source else "the credential chain"
+            return [
+                R.PROVIDER_FAILED.finding(
+                    f"botocore's {method} provider failed before any request was sent: "
+                    f"{probe.failure.code}: {probe.failure.message}",
+                    "For SSO: aws sso login --profile PROFILE; for assume-role: check the source "
+                    "profile's keys and the role's trust policy; for credential_process: run the "
+                    "command by hand",
+                    source.location if source else None,
+                )
+            ]
+    return []
+
+
+def identity_findings(identity: Identity | None, expect_account: str | None) -> list[Finding]:
+    findings: list[Finding] = []
+    if identity is None:
+        return findings
+    if identity.principal_type == ROOT:
+        findings.append(
+            R.ROOT_KEYS.finding(
+                f"STS says the caller is {identity.arn}: these are the account's root keys.",
+                "Create an IAM user or role with the permissions needed, use its keys, and delete "
+                "the root access keys (console: Security credentials)",
+            )
+        )
+    if expect_account and identity.account != expect_account:
+        findings.append(
+            R.ACCOUNT_MISMATCH.finding(
+                f"The keys belong to account {identity.account}, not {expect_account}.",
+                "Select the profile for that account (--profile / AWS_PROFILE) or unset "
+                "AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN",
+            )
+        )
+    return findings
+
+
+def region_fix(region: str, profile: str) -> str:
+    return (
+        f"Use region {region}: region_name='{region}' in boto3.client('s3', ...), or export "
+        f"AWS_REGION={region} AWS_DEFAULT_REGION={region}, or aws configure set region "
+        f"{region} --profile {profile}; in Redshift COPY/UNLOAD add REGION '{region}'"
+    )
+
+
+def s3_findings(
+    region_probes: list[ProbeResult],
+    configured: str | None,
+    used: str,
+    profile: str,
+) -> list[Finding]:
+    findings: list[Finding] = []
+    for probe in region_probes:
+        bucket = probe.name.split(" ", 1)[1]
+        if probe.outcome == oc.NOT_FOUND:
+            findings.append(
+                R.BUCKET_MISSING.finding(
+                    f"S3 answered 404 for bucket {bucket}: it does not exist (or is in another "
+                    "partition).",
+                    "Check the bucket name: aws s3 ls",
+                )
+            )
+            continue
+        actual = probe.data.get("region")
+        if actual and actual != used:
+            where = (
+                f"{configured} (configured)"
+                if configured
+                else f"no region configured, so {used} was used"
+            )
+            findings.append(
+                R.BUCKET_REGION.finding(
+                    f"Bucket {bucket} lives in {actual}, the client uses {where}"
+                    + (" and S3 answered with a redirect" if probe.outcome == oc.REDIRECT else "")
+                    + ".",
+                    region_fix(str(actual), profile),
+                )
+            )
+    return findings
+
+
+def denial_finding(
+    probe: ProbeResult,
+    verdict: Verdict | None,
+    problem: str | None,
+    bucket: str,
+    key: str | None,
+) -> Finding:
+    """Why one S3 probe was denied: explicit Deny, missing Allow, or cannot tell."""
+    action = probe.action or "s3:*"
+    resource = probe.resource or f"arn:aws:s3:::{bucket}"
+    grant = resource
+    if action in ("s3:GetObject", "s3:PutObject"):
+        grant = grant_resource(bucket, key)
+    statement = least_privilege_statement(action, grant)
+    if verdict is not None and verdict.decision == EXPLICIT_DENY:
+        return R.EXPLICIT_DENY.finding(
+            f"{probe.name} was denied: {verdict.deny_policy}, {verdict.deny_statement}, denies "
+            f"{action} on {resource}. A Deny wins over any Allow.",
+            f"Remove or narrow that Deny statement ({verdict.deny_policy}, "
+            f"{verdict.deny_statement}), or use a principal it does not cover",
+            title=f"An explicit Deny refuses {action}",
+        )
+    if verdict is not None and verdict.decision == NO_ALLOW:
+        rule = {
+            "s3:ListBucket": R.LIST_DENIED,
+            "s3:GetObject": R.GET_DENIED,
+            "s3:PutObject": R.PUT_DENIED,
+        }.get(action, R.LIST_DENIED)
+        note = ""
+        if action == "s3:ListBucket":
+            note = (
+                " s3:ListBucket applies to the bucket ARN itself, without /*; a grant "
+                "on bucket/* does not cover it."
+            )
+        if verdict.conditional:
+            note += " Statements with conditions also match: " + "; ".join(verdict.conditional)
+        return rule.finding(
+            f"{probe.name} was denied and none of the caller's policies allows {action} on "
+            f"{resource}.{note}",
+            f"Add this statement to the user's or role's policy: {statement}",
+            title=f"No policy allows {action} on {grant}",
+        )
+    if verdict is not None:  # identity policies allow it: the Deny is elsewhere
+        return R.EXPLICIT_DENY.finding(
+            f"{probe.name} was denied although {verdict.allow_policy} allows {action} on "
+            f"{resource}. The refusal comes from a policy the caller cannot see: the bucket "
+            "policy, an SCP, a permissions boundary or a session policy.",
+            f"Look at the bucket policy (aws s3api get-bucket-policy --bucket {bucket}) and "
+            "at the account's SCPs and the principal's permissions boundary",
+            title=f"{action} is allowed by IAM but denied elsewhere",
+            confidence="medium",
+        )
+    return R.DENIED_UNKNOWN.finding(
+        f"{probe.name} was denied ({action} on {resource}) and keydoctor could not read the "
+        f"caller's policies ({problem or 'not permitted'}): either no policy allows it, or a "
+        "Deny (bucket policy, SCP, boundary) refuses it.",
+        f"If the Allow is missing, add: {statement}. To find out, ask an administrator to run "
+        f"aws iam simulate-principal-policy --policy-source-arn ARN --action-names {action} "
+        f"--resource-arns {resource}",
+        confidence="medium",
+    )
+
+
+def iam_findings(
+    report: KeysReport | None, source: CredentialSource | None, now: datetime | None = None
+) -> list[Finding]:
+    if report is None:
+        return []
+    now = now or datetime.now(UTC)
+    findings: list[Finding] = []
+    probe = report.probe
+    if not probe.ok:
+        code = probe.failure.code if probe.failure else "error"
+        if probe.outcome in (oc.DENIED, oc.ERROR):
+            findings.append(
+                R.IAM_UNCHECKED.finding(
+                    f"iam:ListAccessKeys was refused ({code}): could not check the age and status "
+                    "of the user's keys. This is not a fault of the setup.",
+                    "Nothing to fix; to check by hand: aws iam list-access-keys (with a principal "
+                    "allowed to)",
+                )
+            )
+        return findings
+    in_use = (source.access_key_id or "").strip() if source else ""
+    for info in report.keys:
+        masked = mask_key_id(info.access_key_id)
+        if info.access_key_id == in_use and info.status.lower() == "inactive":
+            findings.append(
+                R.KEY_INACTIVE.finding(
+                    f"IAM lists the key in use, {masked}, as Inactive: AWS refuses requests "
+                    "signed with it.",
+                    f"aws iam update-access-key --access-key-id {masked} --status Active "
+                    "(or switch to the user's active key)",
+                    source.location if source else None,
+                )
+            )
+        if info.created is not None:
+            created = info.created if info.created.tzinfo else info.created.replace(tzinfo=UTC)
+            age = now - created
+            if age > timedelta(days=OLD_KEY_DAYS):
+                findings.append(
+                    R.OLD_KEY.finding(
+                        f"Key {masked} of user {report.user} was created {age.days} days ago.",
+                        f"Rotate it: aws iam create-access-key --user-name {report.user}, "
+                        "switch to "
+                        f"the new key, then aws iam update-access-key --access-key-id {masked} "
+                        "--status Inactive and delete it",
+                    )
+                )
+        if info.access_key_id != in_use and len(report.keys) > 1:
+            used = f"last used {info.last_used:%Y-%m-%d}" if info.last_used else "never used"
+            findings.append(
+                R.UNUSED_KEY.finding(
+                    f"User {report.user} has a second key, {masked} ({info.status}, {used}).",
+                    f"If nothing uses it: aws iam delete-access-key --user-name {report.user} "
+                    f"--access-key-id {masked}",
+                )
+            )
+    for name in report.attached:
+        if name.startswith(QUARANTINE_PREFIX):
+            findings.append(
+                R.QUARANTINED.finding(
+                    f"The policy {name} is attached to user {report.user}: AWS found this user's "
+                    "key exposed and blocked most actions.",
+                    f"Rotate the key (aws iam create-access-key --user-name {report.user}; "
+                    "delete the "
+                    f"exposed one), check CloudTrail, then aws iam detach-user-policy --user-name "
+                    f"{report.user} --policy-arn arn:aws:iam::aws:policy/{name}",
+                )
+            )
+    return findings

@@ -1,0 +1,225 @@
+"""Run the whole check on SQL text and build the document the reporters print.
+
+:func:`check_sql` is the library entry point (text in, :class:`RedshiftRun` out);
+:func:`build_document` gives the JSON shape (``statements``, each with ``kind``,
+``bucket``, ``prefix``, ``region``, ``auth`` and ``findings``, plus the flat
+``findings`` and ``summary`` that ``check`` also has, so SARIF and exit codes work the
+same way); :func:`render_text` is the people's view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from keydoctor import __version__
+from keydoctor.model import Finding, Location, Severity
+from keydoctor.redact import Redactor
+from keydoctor.redshift import rules as R
+from keydoctor.redshift.checks import StatementResult, check_statement, corrected_clause
+from keydoctor.redshift.parser import parse
+
+MAX_INPUT_BYTES = 16 * 1024 * 1024
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class RedshiftRun:
+    source: str
+    results: list[StatementResult]
+    findings: list[Finding]  # input-level findings (size limit, nothing to check)
+    redactor: Redactor
+    mode: str = "offline"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def all_findings(self) -> list[Finding]:
+        found = list(self.findings)
+        for result in self.results:
+            found.extend(result.findings)
+        return found
+
+
+def check_sql(
+    text: str,
+    *,
+    source: str = "<argument>",
+    truncated: bool = False,
+    probe: Any = None,
+) -> RedshiftRun:
+    """Parse and check every statement; probe them too when ``probe`` settings are given."""
+    statements = parse(text)
+    results = [check_statement(s, source) for s in statements]
+    redactor = Redactor()
+    for result in results:
+        for value in result.secrets:
+            redactor.add_secret(value)
+            for piece in value.replace(",", ";").split(";"):
+                _, _, inner = piece.partition("=")
+                redactor.add_secret(inner.strip() or None)
+        if result.auth.key_id:
+            redactor.add_key_id(result.auth.key_id)
+    findings: list[Finding] = []
+    where = Location(
+        kind="file" if source not in ("<argument>", "<stdin>") else "text", path=source
+    )
+    if truncated:
+        findings.append(
+            R.INPUT_LIMIT.finding(
+                f"The input is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB; only its "
+                "beginning was checked (a statement cut at the limit may be reported as broken).",
+                "Split the file, or pass only the COPY/UNLOAD statements.",
+                where,
+            )
+        )
+    if not any(r.statement.is_copy_or_unload for r in results):
+        findings.append(
+            R.NOT_COPY.finding(
+                "The input holds no COPY or UNLOAD statement"
+                + (" (it is empty)." if not statements else "."),
+                "Pass the SQL that holds the COPY or UNLOAD, as an argument, with --file or on "
+                "stdin.",
+                where,
+                severity=Severity.HIGH,
+            )
+        )
+    mode = "offline"
+    if probe is not None and any(r.statement.is_copy_or_unload for r in results):
+        from keydoctor.redshift.probe import probe_all
+
+        probe_all(results, probe)
+        mode = "online"
+    return RedshiftRun(source, results, findings, redactor, mode)
+
+
+def statement_dict(result: StatementResult) -> dict[str, Any]:
+    st = result.statement
+    s3 = result.s3
+    data: dict[str, Any] = {
+        "index": st.index,
+        "line": st.line,
+        "kind": st.kind if st.is_copy_or_unload else "OTHER",
+        "bucket": s3.bucket if s3 else None,
+        "prefix": s3.prefix if s3 else None,
+        "region": st.region.text.strip() if st.region is not None else None,
+        "manifest": st.manifest,
+        "formats": list(st.formats),
+        "auth": result.auth.to_dict(),
+        "corrected_clause": (
+            corrected_clause(result.auth) if result.auth.kind in ("keys", "role") else None
+        ),
+        "probes": list(result.probes),
+        "findings": [f.to_dict() for f in result.findings],
+    }
+    return data
+
+
+def build_document(run: RedshiftRun) -> dict[str, Any]:
+    findings = run.all_findings
+    counts = {s.value: 0 for s in reversed(list(Severity))}
+    for f in findings:
+        counts[f.severity.value] += 1
+    return {
+        "tool": "keydoctor",
+        "version": __version__,
+        "schema_version": SCHEMA_VERSION,
+        "command": "redshift",
+        "mode": run.mode,
+        "source": run.source,
+        "statements": [statement_dict(r) for r in run.results],
+        "input_findings": [f.to_dict() for f in run.findings],
+        "findings": [f.to_dict() for f in findings],
+        "summary": counts,
+    }
+
+
+_COLORS = {
+    "critical": "\033[1;31m",
+    "high": "\033[31m",
+    "medium": "\033[33m",
+    "low": "\033[36m",
+    "info": "\033[2m",
+    "bold": "\033[1m",
+    "dim": "\033[2m",
+    "green": "\033[32m",
+    "reset": "\033[0m",
+}
+
+
+def render_text(document: dict[str, Any], *, color: bool = False) -> str:
+    """Statement by statement: what it is, what was probed, what is wrong and the fix."""
+
+    def paint(style: str, text: str) -> str:
+        return f"{_COLORS[style]}{text}{_COLORS['reset']}" if color else text
+
+    lines: list[str] = []
+    for f in document.get("input_findings", []):
+        lines.extend(_finding_lines(f, paint))
+    for st in document["statements"]:
+        if st["kind"] == "OTHER" and all(f["severity"] == "info" for f in st["findings"]):
+            lines.append(
+                paint(
+                    "dim", f"Statement {st['index']} (line {st['line']}): not COPY/UNLOAD, skipped"
+                )
+            )
+            continue
+        head = f"Statement {st['index']} (line {st['line']}): {st['kind']}"
+        if st["bucket"]:
+            head += f" s3://{st['bucket']}/{st['prefix']}"
+        lines.append(paint("bold", head))
+        auth = st["auth"]
+        if auth["kind"] != "none":
+            desc = auth["kind"]
+            if auth.get("access_key_id"):
+                desc += f", key {auth['access_key_id']}"
+                if auth.get("has_session_token"):
+                    desc += " with session token"
+            if auth.get("roles"):
+                desc += ", role " + ",".join(auth["roles"])
+            lines.append(f"  auth:   {desc}" + (f" ({auth['form']})" if auth.get("form") else ""))
+        if st["region"]:
+            lines.append(f"  region: {st['region']} (REGION clause)")
+        for probe in st["probes"]:
+            mark = (
+                paint("green", "ok")
+                if probe["outcome"] == "ok"
+                else paint("high", probe["outcome"])
+            )
+            lines.append(
+                f"  probe:  {probe['name']}: {mark}"
+                + (f" ({probe['detail']})" if probe["detail"] else "")
+            )
+        if not st["findings"]:
+            lines.append("  " + paint("green", "No problems found."))
+        for f in st["findings"]:
+            lines.extend("  " + line for line in _finding_lines(f, paint))
+        lines.append("")
+    summary = document["summary"]
+    total = sum(summary.values())
+    counted = ", ".join(f"{n} {sev}" for sev, n in summary.items() if n)
+    lines.append(
+        f"{len(document['statements'])} statement(s), {total} finding(s)"
+        + (f": {counted}" if counted else "")
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _finding_lines(f: dict[str, Any], paint: Any) -> list[str]:
+    sev = f["severity"]
+    return [
+        paint(sev, f"{sev.upper():8}")
+        + f" {f['code']} {f['title']}"
+        + paint("dim", f"  [{f['category']}]"),
+        "         " + f["explanation"],
+        "         " + paint("bold", "fix: ") + f["fix"],
+    ]
+
+
+def render(fmt: str, run: RedshiftRun, *, color: bool = False) -> str:
+    """Text, JSON or SARIF; every format passes the run's Redactor."""
+    document = build_document(run)
+    if fmt == "text":
+        return run.redactor.scrub(render_text(document, color=color))
+    from keydoctor.reporters import render as shared_render
+
+    return shared_render(fmt, document, run.redactor)

@@ -1,0 +1,358 @@
+"""diagnose_text on real labelled errors, on bad input, and with findings and hints."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from keydoctor.catalog import diagnose_text
+from keydoctor.catalog.facts import decode_account, reduce_text
+from keydoctor.model import Category, Finding, Severity
+
+REPO = Path(__file__).resolve().parent.parent
+OWN_CASES = REPO / "tests" / "data" / "explain_cases.jsonl"
+
+
+def _sample_path() -> Path | None:
+    """The project's labelled sample: ../shared/evals/ beside the repository."""
+    candidates = [REPO.parent / "shared" / "evals" / "errors-sample.jsonl"]
+    if os.environ.get("KEYDOCTOR_SHARED"):
+        candidates.insert(0, Path(os.environ["KEYDOCTOR_SHARED"]) / "evals" / "errors-sample.jsonl")
+    return next((p for p in candidates if p.is_file()), None)
+
+
+def _load(path: Path | None) -> list[dict[str, Any]]:
+    if path is None:
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+SAMPLE = _load(_sample_path())
+OWN = _load(OWN_CASES)
+needs_sample = pytest.mark.skipif(
+    not SAMPLE, reason="../shared/evals/errors-sample.jsonl not present"
+)
+
+# Sample cases whose text carries no clue to the established cause (the thread found it
+# outside the pasted text). They are counted in the figures, not hidden; they are listed
+# here so that a change that fixes or breaks one is noticed.
+KNOWN_TOP3_MISSES = {
+    "c004": "Linode keys sent to AWS; nothing in the text shows the custom endpoint",
+    "c026": "bare 403 from a Requester Pays bucket; the text does not mention it",
+    "c056": "global-STS token in an opt-in region; no region appears in the text",
+}
+
+
+def _shows_code(case: dict[str, Any]) -> bool:
+    code = str(case["code"])
+    if code.lower().startswith("none") or "no error code" in code:
+        return False
+    return code.lower() in case["text"].lower()
+
+
+def _recognised(case: dict[str, Any]) -> bool:
+    result = diagnose_text(case["text"])
+    names = {e.code.lower() for e in result.errors}
+    names |= {a.lower() for e in result.errors for a in e.aliases}
+    return str(case["code"]).lower() in names
+
+
+def _categories(text: str) -> list[str]:
+    return [c.category.value for c in diagnose_text(text).causes]
+
+
+def _figures(cases: list[dict[str, Any]]) -> tuple[float, float, float]:
+    shown = [c for c in cases if _shows_code(c)]
+    code = sum(_recognised(c) for c in shown) / len(shown)
+    top1 = sum(_categories(c["text"])[:1] == [c["category"]] for c in cases) / len(cases)
+    top3 = sum(c["category"] in _categories(c["text"])[:3] for c in cases) / len(cases)
+    return code, top1, top3
+
+
+@needs_sample
+def test_sample_meets_the_targets() -> None:
+    code, top1, top3 = _figures(SAMPLE)
+    assert code >= 0.95, code
+    assert top1 >= 0.70, top1
+    assert top3 >= 0.90, top3
+
+
+def test_held_out_cases_meet_the_targets() -> None:
+    untuned = [c for c in OWN if c.get("tuned") is False]
+    assert len(untuned) >= 20
+    for case in untuned:
+        assert case["source"].startswith("https://github.com/")
+    code, top1, top3 = _figures(untuned)
+    assert code >= 0.95, code
+    assert top1 >= 0.70, top1
+    assert top3 >= 0.90, top3
+
+
+@needs_sample
+@pytest.mark.parametrize("case", SAMPLE, ids=[c["id"] for c in SAMPLE])
+def test_sample_case(case: dict[str, Any]) -> None:
+    if _shows_code(case):
+        assert _recognised(case), case["code"]
+    ranked = _categories(case["text"])
+    if case["id"] in KNOWN_TOP3_MISSES:
+        assert case["category"] not in ranked[:3], "a known miss now passes: update the list"
+    else:
+        assert case["category"] in ranked[:3], (case["category"], ranked[:3])
+
+
+def test_decodes_account_from_a_new_format_key_id() -> None:
+    # Published example (Aidan Steele 2020, Tal Be'ery): ASIAY34FZKBOKMUTVV7A -> 609629065308.
+    assert decode_account("ASIAY34FZKBOKMUTVV7A") == "609629065308"
+    # Old-format ids (5th character A-P) carry no account; nothing is guessed.
+    assert decode_account("AKIAIOSFODNN7EXAMPLE") == "unknown"
+    assert decode_account("AKIA123") == "unknown"
+
+
+def test_keys_are_reported_masked_with_account() -> None:
+    result = diagnose_text(
+        "An error occurred (InvalidClientTokenId) when calling the GetCallerIdentity "
+        "operation: The security token included in the request is invalid. key ASIAY34FZKBOKMUTVV7A"
+    )
+    (key,) = result.keys
+    assert key.masked == "ASIA…VV7A"
+    assert key.account == "609629065308"
+    assert "temporary" in key.kind
+    assert "ASIAY34FZKBOKMUTVV7A" not in json.dumps(result.to_dict())
+    assert result.causes[0].category is Category.SESSION_TOKEN
+
+
+def test_extracts_tool_operation_region_bucket_endpoint() -> None:
+    text = (
+        "$ aws s3 cp x s3://my-data-bucket/k --region eu-central-1 --endpoint-url http://127.0.0.1:9000\n"
+        "upload failed: An error occurred (AccessDenied) when calling the PutObject operation: Access Denied"  # noqa: E501
+    )
+    result = diagnose_text(text)
+    assert result.tool == "aws-cli"
+    assert result.operation == "PutObject"
+    assert result.regions == ("eu-central-1",)
+    assert result.bucket == "my-data-bucket"
+    assert result.endpoint == "http://127.0.0.1:9000"
+
+
+@pytest.mark.parametrize(
+    ("text", "tool", "code"),
+    [
+        (
+            "java.nio.file.AccessDeniedException: s3a://b/k: getFileStatus on s3a://b/k: "
+            "com.amazonaws.services.s3.model.AmazonS3Exception: Access Denied (Service: Amazon S3; "
+            "Status Code: 403; Error Code: AccessDenied; Request ID: X)",
+            "hadoop-s3a",
+            "AccessDenied",
+        ),
+        (
+            "[Amazon](500310) Invalid operation: S3ServiceException:The AWS Access Key Id you provided "  # noqa: E501
+            "does not exist in our records.,Status 403,Error InvalidAccessKeyId",
+            "redshift",
+            "InvalidAccessKeyId",
+        ),
+        (
+            "ERROR: Invalid credentials. Must be of the format: credentials "
+            "'aws_access_key_id=<access-key-id>;aws_secret_access_key=<secret-access-key>'",
+            "redshift",
+            "RedshiftInvalidCredentials",
+        ),
+        (
+            "ERROR: S3ServiceException:The bucket you are attempting to access must be addressed using "  # noqa: E501
+            "the specified endpoint.",
+            "redshift",
+            "PermanentRedirect",
+        ),
+        (
+            "│ Error: configuring Terraform AWS Provider: no valid credential sources for Terraform AWS "  # noqa: E501
+            "Provider found.",
+            "terraform",
+            "NoCredentialProviders",
+        ),
+        (
+            "operation error STS: GetCallerIdentity, https response error StatusCode: 403, RequestID: 1, "  # noqa: E501
+            "api error InvalidClientTokenId: The security token included in the request is invalid.",  # noqa: E501
+            "aws-sdk-go-v2",
+            "InvalidClientTokenId",
+        ),
+        (
+            "Amazon.Runtime.AmazonServiceException: Unable to get IAM security credentials from EC2 "  # noqa: E501
+            "Instance Metadata Service.",
+            "aws-sdk-dotnet",
+            "AmazonClientException",
+        ),
+        (
+            "CredentialsProviderError: Could not load credentials from any providers\n    at "
+            "@aws-sdk/credential-provider-node",
+            "aws-sdk-js-v3",
+            "CredentialsProviderError",
+        ),
+        ("botocore.exceptions.NoRegionError: You must specify a region.", "boto3", "NoRegionError"),
+        (
+            "The SSO session associated with this profile has expired or is otherwise invalid. To refresh "  # noqa: E501
+            "this SSO session run aws sso login with the corresponding profile.",
+            None,
+            "UnauthorizedSSOTokenError",
+        ),
+    ],
+)
+def test_recognises_many_tools(text: str, tool: str | None, code: str) -> None:
+    result = diagnose_text(text)
+    assert result.error_code == code
+    if tool is not None:
+        assert result.tool == tool
+
+
+def test_redshift_access_denied_ranks_missing_list_and_get() -> None:
+    result = diagnose_text("ERROR: S3ServiceException:Access Denied,Status 403,Error AccessDenied")
+    assert result.error_code == "AccessDenied"
+    assert result.causes[0].category is Category.PERMISSION_MISSING
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        (
+            "An error occurred (InvalidAccessKeyId) when calling the ListBuckets operation: The AWS "  # noqa: E501
+            "Access Key Id you provided does not exist in our records. region cn-north-1",
+            Category.REGION_ENDPOINT,
+        ),
+        (
+            "An error occurred (SignatureDoesNotMatch) when calling the GetObject operation: Signature "  # noqa: E501
+            "expired: 20240101T000000Z is now earlier than 20240101T010000Z",
+            Category.CLOCK_SKEW,
+        ),
+        (
+            "GET https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=abc&"
+            "X-Amz-Expires=60 -> SignatureDoesNotMatch",
+            Category.SIGNING_OTHER,
+        ),
+        (
+            "An error occurred (AccessDenied) when calling the PutObject operation: Access Denied "
+            "(x-amz-server-side-encryption: aws:kms)",
+            Category.KMS,
+        ),
+        (
+            "User: arn:aws:iam::1:user/u is not authorized to perform: s3:GetObject on resource: "
+            "arn:aws:s3:::b/k with an explicit deny in a resource-based policy",
+            Category.EXPLICIT_DENY,
+        ),
+    ],
+)
+def test_clues_re_rank_causes(text: str, category: Category) -> None:
+    assert diagnose_text(text).causes[0].category is category
+
+
+def test_findings_raise_their_category() -> None:
+    text = "An error occurred (InvalidAccessKeyId) when calling the ListBuckets operation"
+    plain = diagnose_text(text)
+    assert plain.causes[0].category is Category.KEY_ID_WRONG
+    shadow = Finding(
+        code="KD201",
+        severity=Severity.HIGH,
+        category=Category.WRONG_SOURCE,
+        title="environment keys shadow the profile",
+        explanation="e",
+        fix="f",
+    )
+    boosted = diagnose_text(text, findings=[shadow])
+    assert boosted.causes[0].category is Category.WRONG_SOURCE
+    assert any("KD201" in why for why in boosted.causes[0].why)
+
+
+def test_hints_add_facts_and_unknown_hints_are_refused() -> None:
+    text = "InvalidClientTokenId: The security token included in the request is invalid"
+    assert diagnose_text(text).causes[0].category is Category.KEY_ID_WRONG
+    hinted = diagnose_text(text, hints={"region": "cn-northwest-1"})
+    assert hinted.causes[0].category is Category.REGION_ENDPOINT
+    coded = diagnose_text("boom", hints={"code": "ExpiredToken"})
+    assert coded.error_code == "ExpiredToken"
+    with pytest.raises(ValueError, match="unknown hint"):
+        diagnose_text(text, hints={"colour": "red"})
+
+
+def test_several_errors_are_each_reported() -> None:
+    text = (
+        "first try: An error occurred (ExpiredToken) when calling the GetObject operation: The "
+        "provided token has expired.\n"
+        + "noise line\n" * 20
+        + "then: botocore.exceptions.NoRegionError: You must specify a region.\n"
+    )
+    codes = [e.code for e in diagnose_text(text).errors]
+    assert sorted(codes) == ["ExpiredToken", "NoRegionError"]
+
+
+def test_no_aws_error_is_said_plainly() -> None:
+    for text in (
+        "",
+        "   \n",
+        "hello world",
+        "Permission denied (publickey).",
+        "\x00\x01\x02" * 100,
+    ):
+        result = diagnose_text(text)
+        assert not result.found
+        assert result.errors == ()
+        assert result.causes == ()
+
+
+def test_unknown_aws_code_is_named_but_not_explained() -> None:
+    result = diagnose_text("An error occurred (ThrottlingException) when calling the Foo operation")
+    assert not result.found
+    assert result.unknown_codes == ("ThrottlingException",)
+
+
+def test_other_languages_around_the_error() -> None:
+    text = (
+        "我运行命令时出现错误：\nAn error occurred (RequestTimeTooSkewed) when calling the "
+        "ListObjects operation: The difference between the request time and the current time is "
+        "too large.\nWas soll ich tun? Merci d'avance — спасибо"
+    )
+    result = diagnose_text(text)
+    assert result.error_code == "RequestTimeTooSkewed"
+    assert result.causes[0].category is Category.CLOCK_SKEW
+
+
+def test_megabytes_of_log_find_the_error_near_the_end() -> None:
+    noise = "\n".join(
+        f"2024-01-01T00:00:{i % 60:02d} INFO worker {i} processed batch ok" for i in range(120_000)
+    )
+    text = (
+        noise
+        + "\nERROR boto: An error occurred (AccessDenied) when calling the GetObject operation: Access Denied\n"  # noqa: E501
+        + noise[:1000]
+    )
+    assert len(text) > 5_000_000
+    assert reduce_text(text).count("\n") < 20
+    assert diagnose_text(text).error_code == "AccessDenied"
+
+
+def test_binary_input_is_harmless() -> None:
+    blob = bytes(range(256)) * 4000 + b"InvalidAccessKeyId" + bytes(range(256))
+    text = blob.decode("latin-1")
+    result = diagnose_text(text)
+    assert result.error_code == "InvalidAccessKeyId"
+
+
+def test_result_is_frozen_and_serialisable() -> None:
+    result = diagnose_text("An error occurred (AccessDenied) when calling the GetObject operation")
+    document = json.loads(json.dumps(result.to_dict()))
+    assert document["error_code"] == "AccessDenied"
+    assert {"category", "title", "why", "fix"} <= set(document["causes"][0])
+    with pytest.raises(AttributeError):
+        result.found = False  # type: ignore[misc]
+
+
+def test_diagnose_text_is_import_light() -> None:
+    code = (
+        "import sys, keydoctor.catalog as c; "
+        "r = c.diagnose_text('An error occurred (AccessDenied) when calling the X operation'); "
+        "print(r.error_code, 'boto3' in sys.modules, 'botocore' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["AccessDenied", "False", "False"]

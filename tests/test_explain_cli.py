@@ -1,0 +1,223 @@
+"""`keydoctor explain` as a user runs it: a subprocess, every input path, every exit code."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+KEY_ID = "ASIAY34FZKBOKMUTVV7A"
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE9K"
+TOKEN = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQDqFakeTokenValue1234567890abcdefABCDEFxyz=="  # noqa: E501
+PASTED = (
+    f"$ export AWS_ACCESS_KEY_ID={KEY_ID}\n"
+    f"$ export AWS_SECRET_ACCESS_KEY={SECRET}\n"
+    "$ aws s3 ls s3://reports-bucket --region eu-west-1\n"
+    "An error occurred (InvalidAccessKeyId) when calling the ListObjectsV2 operation: "
+    "The AWS Access Key Id you provided does not exist in our records.\n"
+    f"debug: curl -H 'x-amz-security-token: {TOKEN}' "
+    "https://reports-bucket.s3.eu-west-1.amazonaws.com/\n"
+    f"secret again, bare: {SECRET}\n"
+)
+
+
+def run(
+    args: list[str], env: dict[str, str], stdin: str | bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    data = stdin.encode() if isinstance(stdin, str) else stdin
+    return subprocess.run(
+        [sys.executable, "-m", "keydoctor", "explain", *args],
+        env=env,
+        input=data,
+        capture_output=True,
+        timeout=60,
+    )
+
+
+def _no_secret(result: subprocess.CompletedProcess[bytes]) -> str:
+    out = result.stdout.decode() + result.stderr.decode()
+    for value in (SECRET, TOKEN, KEY_ID, SECRET[:20], TOKEN[:30]):
+        assert value not in out, "a secret (or a full key id) was echoed"
+    return out
+
+
+def test_text_from_argument(clean_env: dict[str, str]) -> None:
+    result = run(
+        [
+            "An error occurred (ExpiredToken) when calling the GetObject operation: The provided token has expired."  # noqa: E501
+        ],
+        clean_env,
+    )
+    assert result.returncode == 0
+    out = result.stdout.decode()
+    assert out.startswith("ExpiredToken")
+    assert "[session-token]" in out
+    assert "fix:" in out
+    assert "Traceback" not in result.stderr.decode()
+
+
+def test_text_from_stdin_and_file(clean_env: dict[str, str], tmp_path: Path) -> None:
+    message = "botocore.exceptions.NoCredentialsError: Unable to locate credentials"
+    from_stdin = run(["--format", "json"], clean_env, stdin=message)
+    assert from_stdin.returncode == 0
+    assert json.loads(from_stdin.stdout)["error_code"] == "NoCredentialsError"
+    path = tmp_path / "err.txt"
+    path.write_text(message, encoding="utf-8")
+    from_file = run(["--file", str(path), "--format", "json"], clean_env)
+    assert json.loads(from_file.stdout)["causes"][0]["category"] == "no-credentials"
+    dash = run(["--file", "-", "--format", "json"], clean_env, stdin=message)
+    assert json.loads(dash.stdout)["error_code"] == "NoCredentialsError"
+
+
+def test_json_shape(clean_env: dict[str, str]) -> None:
+    result = run(["--format", "json", PASTED], clean_env)
+    assert result.returncode == 0
+    doc = json.loads(result.stdout)
+    for key in ("error_code", "service", "tool", "operation", "causes", "keys", "errors"):
+        assert key in doc
+    assert doc["error_code"] == "InvalidAccessKeyId"
+    assert doc["operation"] == "ListObjectsV2"
+    assert doc["tool"] == "aws-cli"
+    assert doc["region"] == "eu-west-1"
+    assert doc["bucket"] == "reports-bucket"
+    assert doc["keys"] == [
+        {
+            "masked": "ASIA…VV7A",
+            "kind": "temporary access key (STS session; needs its session token)",
+            "account": "609629065308",
+        }
+    ]
+    first = doc["causes"][0]
+    assert set(first) >= {"category", "title", "why", "fix"}
+    assert first["category"] == "session-token"
+    assert any("ASIA" in why for why in first["why"])
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_pasted_secrets_are_masked_and_flagged(clean_env: dict[str, str], fmt: str) -> None:
+    result = run(["--format", fmt, PASTED], clean_env)
+    out = _no_secret(result)
+    assert "ASIA…VV7A" in out
+    assert "rotate" in out
+    if fmt == "json":
+        assert json.loads(result.stdout)["secret_in_text"] is True
+
+
+def test_secrets_in_batch_are_masked(clean_env: dict[str, str], tmp_path: Path) -> None:
+    batch = tmp_path / "cases.jsonl"
+    batch.write_text(json.dumps({"id": "x", "text": PASTED}) + "\n", encoding="utf-8")
+    result = run(["--batch", str(batch)], clean_env)
+    _no_secret(result)
+    assert json.loads(result.stdout)["secret_in_text"] is True
+
+
+def test_no_aws_error_exits_1_and_says_so(clean_env: dict[str, str]) -> None:
+    for text in ("nothing to see here", ""):
+        result = run([text], clean_env)
+        assert result.returncode == 1
+        assert "No AWS error found" in result.stdout.decode()
+    empty_stdin = run([], clean_env, stdin="")
+    assert empty_stdin.returncode == 1
+    doc = json.loads(run(["--format", "json", "ok"], clean_env).stdout)
+    assert doc["found"] is False and doc["causes"] == []
+
+
+def test_binary_and_huge_input(clean_env: dict[str, str], tmp_path: Path) -> None:
+    binary = tmp_path / "core.bin"
+    binary.write_bytes(bytes(range(256)) * 20000)
+    result = run(["--file", str(binary)], clean_env)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr.decode()
+    huge = tmp_path / "app.log"
+    noise = "".join(f"2024-05-01 INFO job {i} done\n" for i in range(150_000))
+    huge.write_text(
+        noise
+        + "FATAL: An error occurred (RequestTimeTooSkewed) when calling the PutObject operation\n"
+        + noise,
+        encoding="utf-8",
+    )
+    result = run(["--file", str(huge), "--format", "json"], clean_env)
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["causes"][0]["category"] == "clock-skew"
+
+
+def test_several_errors_in_text_output(clean_env: dict[str, str]) -> None:
+    text = (
+        "An error occurred (ExpiredToken) when calling the GetObject operation: The provided token has expired.\n"  # noqa: E501
+        + "...\n" * 10
+        + "botocore.exceptions.ProfileNotFound: The config profile (dev) could not be found\n"
+    )
+    result = run([text], clean_env)
+    out = result.stdout.decode()
+    assert "2 errors found." in out
+    assert "ExpiredToken" in out and "ProfileNotFound" in out
+
+
+def test_batch_one_result_per_line(clean_env: dict[str, str], tmp_path: Path) -> None:
+    batch = tmp_path / "b.jsonl"
+    batch.write_text(
+        "\n".join(
+            [
+                json.dumps(
+                    {
+                        "id": "a",
+                        "text": "An error occurred (AccessDenied) when calling the GetObject operation: Access Denied",  # noqa: E501
+                    }
+                ),
+                "this is not json",
+                json.dumps({"id": "c", "text": "all fine"}),
+                json.dumps({"id": "d"}),
+                "",
+            ]
+        ),
+        encoding="utf-8",
+    )
+    result = run(["--batch", str(batch)], clean_env)
+    assert result.returncode == 0
+    lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert [line["line"] for line in lines] == [1, 2, 3, 4]
+    assert lines[0]["id"] == "a" and lines[0]["error_code"] == "AccessDenied"
+    assert "unreadable line" in lines[1]["error"]
+    assert lines[2]["found"] is False
+    assert "no 'text'" in lines[3]["error"]
+
+
+def test_usage_errors_exit_2_with_one_line(clean_env: dict[str, str], tmp_path: Path) -> None:
+    both = run(["some text", "--file", str(tmp_path / "x")], clean_env)
+    assert both.returncode == 2
+    missing = run(["--file", str(tmp_path / "missing.txt")], clean_env)
+    assert missing.returncode == 2
+    err = missing.stderr.decode()
+    assert err.startswith("keydoctor: error: cannot read") and err.count("\n") == 1
+    bad_format = run(["--format", "sarif", "x"], clean_env)
+    assert bad_format.returncode == 2
+
+
+def test_check_runs_the_offline_audit(clean_env: dict[str, str]) -> None:
+    env = dict(clean_env)
+    env["AWS_ACCESS_KEY_ID"] = "AKIAIOSFODNN7EXAMPLE"
+    env["AWS_SECRET_ACCESS_KEY"] = SECRET
+    result = run(
+        [
+            "--check",
+            "--format",
+            "json",
+            "An error occurred (InvalidAccessKeyId) when calling the ListBuckets operation",
+        ],
+        env,
+    )
+    assert result.returncode == 0
+    _no_secret(result)
+    doc = json.loads(result.stdout)
+    assert doc["error_code"] == "InvalidAccessKeyId"
+
+
+def test_hint_flags(clean_env: dict[str, str]) -> None:
+    text = "InvalidClientTokenId: The security token included in the request is invalid."
+    plain = json.loads(run(["--format", "json", text], clean_env).stdout)
+    hinted = json.loads(run(["--format", "json", "--region", "cn-north-1", text], clean_env).stdout)
+    assert plain["causes"][0]["category"] == "key-id-wrong"
+    assert hinted["causes"][0]["category"] == "region-endpoint"

@@ -1,0 +1,204 @@
+"""The fixes as a library: the INI editor, the tidy rules, and the lab's "fix it" hook."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from keydoctor.fixes import FINDING_FIXES, fix_scenario, fixes_for_findings, ini
+from keydoctor.fixes.tidy import clean_value, tidy_sections, tidy_values
+from keydoctor.lab.emulator import Emulator
+
+SELF_ROTATION = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": ["iam:*AccessKey*", "sts:GetCallerIdentity"],
+                   "Resource": "*"}],
+}
+
+FIXTURES = Path(__file__).parent / "fixtures" / "fix" / "tidy"
+
+
+# -- the INI editor --------------------------------------------------------------------
+
+def test_set_options_replaces_only_the_value() -> None:
+    text = "# c\n[default]\naws_access_key_id\t=  OLD ; not a comment to configparser\nx=1\n"
+    out = ini.set_options(text, ini.profile_matcher("credentials", "default"), "default",
+                          {"aws_access_key_id": "NEW", "aws_secret_access_key": "S"})
+    assert out == "# c\n[default]\naws_access_key_id\t=  NEW\nx=1\naws_secret_access_key = S\n"
+
+
+def test_set_options_appends_a_section_with_the_file_line_endings() -> None:
+    text = "[a]\r\nk = v"
+    out = ini.set_options(text, ini.profile_matcher("config", "dev"), "profile dev",
+                          {"region": "eu-west-1"})
+    assert out == "[a]\r\nk = v\r\n\r\n[profile dev]\r\nregion = eu-west-1\r\n"
+
+
+def test_set_options_inserts_before_trailing_comments_and_blanks() -> None:
+    text = "[profile dev]\nregion = x\n\n# next\n[profile qa]\n"
+    out = ini.set_options(text, ini.profile_matcher("config", "dev"), "profile dev",
+                          {"output": "json"})
+    assert out == "[profile dev]\nregion = x\noutput = json\n\n# next\n[profile qa]\n"
+
+
+def test_remove_options_takes_continuation_lines_with_it() -> None:
+    text = "[default]\nregion = x\ns3 =\n  addressing_style = path\noutput = json\n"
+    out = ini.remove_options(text, ini.profile_matcher("config", "default"), {"s3"})
+    assert out == "[default]\nregion = x\noutput = json\n"
+
+
+def test_profile_matcher_follows_botocore_naming() -> None:
+    config = ini.profile_matcher("config", "dev")
+    assert config("profile dev") and config(" profile  dev ")
+    assert not config("dev") and not config("profile devx")
+    assert ini.profile_matcher("config", "default")("default")
+    assert ini.profile_matcher("credentials", "dev")("dev")
+    assert not ini.profile_matcher("credentials", "dev")("profile dev")
+
+
+# -- the tidy rules ----------------------------------------------------------------------
+
+def test_clean_value_keeps_meaningful_quotes() -> None:
+    assert clean_value("credential_process", '"/opt/my tool" --json') == '"/opt/my tool" --json'
+    assert clean_value("region", "'eu-west-1'") == "eu-west-1"
+    assert clean_value("role_session_name", '"two words"') == '"two words"'
+    assert clean_value("aws_access_key_id", "AKIA\u200bY34FZKBOKMUTVV7A\u00a0") \
+        == "AKIAY34FZKBOKMUTVV7A"
+
+
+_CHARS = st.sampled_from(["[default]", "[profile x]", "[x]", "a = 1", "b=\u00a0'2' ",
+                          "c = \"3\"\u200b", "# note", "; n", "", "  nested = 1", "\ufeff",
+                          "aws_secret_access_key =  q8Rk2T0x/Zb+W4 "])
+_TEXT = st.lists(_CHARS, max_size=12).flatmap(
+    lambda lines: st.sampled_from(["\n", "\r\n"]).map(lambda nl: nl.join(lines)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(_TEXT)
+def test_tidy_is_idempotent_and_keeps_comments(text: str) -> None:
+    once = tidy_values(text).text
+    assert tidy_values(once).text == once
+    assert "\r\n" not in once and not once.startswith("\ufeff")
+    kept = [line for line in text.replace("\r\n", "\n").split("\n")
+            if line.lstrip().startswith(("#", ";"))]
+    assert [line for line in once.split("\n") if line.lstrip().startswith(("#", ";"))] == kept
+    for kind in ("config", "credentials"):
+        sections = tidy_sections(once, kind).text
+        assert tidy_sections(sections, kind).text == sections
+
+
+def test_every_mapped_code_is_a_real_rule() -> None:
+    from keydoctor.checks import all_rules
+
+    rules = all_rules()
+    offline = {code for code in FINDING_FIXES if code[2] in "12345"}
+    assert offline <= set(rules)
+    assert all(FINDING_FIXES[code] in ("tidy", "move-keys") for code in offline)
+    assert set(FINDING_FIXES.values()) <= {"tidy", "move-keys", "rotate-key", "set-region"}
+
+
+def test_findings_choose_fixes_in_a_stable_order() -> None:
+    from keydoctor.model import Category, Finding, Severity
+
+    def finding(code: str) -> Finding:
+        return Finding(code, Severity.HIGH, Category.HYGIENE, "t", "e", "f")
+
+    assert fixes_for_findings([finding("KD712"), finding("KD205"), finding("KD305")]) == [
+        "tidy", "rotate-key", "move-keys"]
+    assert fixes_for_findings([finding("KD999")]) == []
+
+
+# -- the lab's "fix it" hook -------------------------------------------------------------
+
+def test_fix_scenario_repairs_what_the_audit_found(clean_env: dict[str, str]) -> None:
+    from keydoctor.audit import run_audit
+
+    aws = Path(clean_env["HOME"]) / ".aws"
+    for name in ("credentials", "config"):
+        shutil.copyfile(FIXTURES / "messy" / name, aws / name)
+        (aws / name).chmod(0o644)
+    before = {f.code for f in run_audit(environ=clean_env, profile="work").findings}
+    assert fixes_for_findings(run_audit(environ=clean_env, profile="work").findings) == ["tidy"]
+    assert {"KD301", "KD306"} <= before
+    report = fix_scenario(clean_env, profile="work", unsafe=True)
+    assert report.ok, report.summary()
+    after = {f.code for f in run_audit(environ=clean_env, profile="work").findings}
+    assert not after & set(FINDING_FIXES), after
+    # Without consent the unsafe part is only planned, and says so.
+    shutil.copyfile(FIXTURES / "messy" / "credentials", aws / "credentials")
+    report = fix_scenario(clean_env, fixes=["tidy"], unsafe=False)
+    assert any("skipped" in line for line in report.summary())
+
+
+def test_fix_scenario_rotates_a_key(moto_server: Emulator, clean_env: dict[str, str]) -> None:
+    keys = moto_server.create_user(f"lab{uuid.uuid4().hex[:8]}", SELF_ROTATION)
+    path = Path(clean_env["HOME"]) / ".aws" / "credentials"
+    path.write_text(f"[default]\naws_access_key_id = {keys.access_key_id}\n"
+                    f"aws_secret_access_key = {keys.secret_access_key}\n")
+    report = fix_scenario(clean_env, fixes=["rotate-key"], endpoint_url=moto_server.endpoint,
+                          unsafe=True)
+    assert report.ok, report.summary()
+    assert keys.access_key_id not in path.read_text()
+    assert not any(keys.secret_access_key in line for line in report.summary())
+
+
+_VALUE = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+",
+                 min_size=1, max_size=40)
+_EXISTING = st.lists(st.sampled_from([
+    "[default]", "[profile dev]", "[dev]", "aws_access_key_id = OLD", "region=x", "# c",
+    "", "s3 =", "  addressing_style = path", "aws_secret_access_key =   OLDSECRET  ",
+]), max_size=10)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_EXISTING, _VALUE, _VALUE, st.sampled_from(["default", "dev"]),
+       st.sampled_from(["\n", "\r\n"]))
+def test_botocore_reads_what_set_options_writes(
+    lines: list[str], key_id: str, secret: str, profile: str, newline: str,
+) -> None:
+    import tempfile
+
+    from botocore import configloader
+
+    text = newline.join(lines)
+    try:
+        with tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False) as handle:
+            handle.write(text)
+        configloader.raw_config_parse(handle.name)
+    except Exception:
+        os.unlink(handle.name)
+        return  # only files botocore reads today are meaningful here
+    out = ini.set_options(text, ini.profile_matcher("credentials", profile), profile,
+                          {"aws_access_key_id": key_id, "aws_secret_access_key": secret})
+    with open(handle.name, "w", newline="") as rewrite:
+        rewrite.write(out)
+    parsed = configloader.raw_config_parse(handle.name)
+    os.unlink(handle.name)
+    assert parsed[profile]["aws_access_key_id"] == key_id
+    assert parsed[profile]["aws_secret_access_key"] == secret
+    # Every line of the original that is not a key line being replaced is still there.
+    kept = [line for line in text.splitlines() if not line.startswith("aws_")]
+    remaining = out.splitlines()
+    for line in kept:
+        if line:
+            assert line in remaining
+    if "\r\n" in text:  # inserted lines follow the file's own line endings
+        assert out.count("\n") == out.count("\r\n")
+
+
+def test_tidy_then_rotate_in_one_run(moto_server: Emulator, clean_env: dict[str, str]) -> None:
+    keys = moto_server.create_user(f"lab{uuid.uuid4().hex[:8]}", SELF_ROTATION)
+    path = Path(clean_env["HOME"]) / ".aws" / "credentials"
+    path.write_bytes(f"[default]\r\naws_access_key_id = {keys.access_key_id} \r\n"
+                     f"aws_secret_access_key = {keys.secret_access_key}\r\n".encode())
+    report = fix_scenario(clean_env, fixes=["tidy", "rotate-key"],
+                          endpoint_url=moto_server.endpoint, unsafe=True)
+    assert report.ok, report.summary()
+    text = path.read_bytes().decode()
+    assert "\r" not in text and keys.access_key_id not in text
+    assert text.startswith("[default]\naws_access_key_id = AKIA")
