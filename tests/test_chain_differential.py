@@ -39,6 +39,8 @@ import pytest
 
 botocore_session = pytest.importorskip("botocore.session")
 
+from keydoctor.audit import run_audit
+from keydoctor.model import Severity
 from keydoctor.sources.chain import gather, resolve  # noqa: E402
 
 SEED = 20261125
@@ -596,6 +598,7 @@ def test_chain_matches_botocore(
 ) -> None:
     setups = generate()
     disagreements: list[str] = []
+    silent: list[str] = []
     seen_outcomes: set[Outcome] = set()
     for number, setup in enumerate(setups):
         home = tmp_path / f"s{number}" / "home"
@@ -603,6 +606,11 @@ def test_chain_matches_botocore(
         expected = botocore_outcome(built)
         actual = keydoctor_outcome(built)
         seen_outcomes.add(expected[:2])
+        if expected[0] in ("error", "none"):
+            # The SDK would fail: keydoctor must say so with a finding that fails the run.
+            audit = run_audit(profile=built.flag, environ=dict(built.env))
+            if not any(f.severity >= Severity.HIGH for f in audit.findings):
+                silent.append(f"{setup.describe()} botocore={expected}")
         # Outcomes agree on kind, method, key for static keys, and on the class of the
         # exception botocore raises (keydoctor's failure starts with that class name).
         if expected != actual:
@@ -622,4 +630,7 @@ def test_chain_matches_botocore(
     assert any(o[0] == "error" for o in seen_outcomes)
     assert any(o[0] == "none" for o in seen_outcomes)
     assert not disagreements, "\n".join(disagreements[:15])
+    assert not silent, f"{len(silent)} failing setups without a high finding:\n" + "\n".join(
+        silent[:10]
+    )
 
