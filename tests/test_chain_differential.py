@@ -39,8 +39,8 @@ import pytest
 
 botocore_session = pytest.importorskip("botocore.session")
 
-from keydoctor.audit import run_audit
-from keydoctor.model import Severity
+from keydoctor.audit import run_audit  # noqa: E402
+from keydoctor.model import Severity  # noqa: E402
 from keydoctor.sources.chain import gather, resolve  # noqa: E402
 
 SEED = 20261125
