@@ -39,10 +39,12 @@ import pytest
 
 botocore_session = pytest.importorskip("botocore.session")
 
+from keydoctor.audit import run_audit  # noqa: E402
+from keydoctor.model import Severity  # noqa: E402
 from keydoctor.sources.chain import gather, resolve  # noqa: E402
 
 SEED = 20261125
-RANDOM_SETUPS = 1600
+RANDOM_SETUPS = 1200
 
 # Distinct, recognisable fake keys per place, so a wrong winner shows in the key too.
 KEYS = {
@@ -70,7 +72,8 @@ CONFIG_KINDS = (
     "role_both", "role_none", "role_chain", "role_loop", "role_webid", "webid_norole",
     "sso_legacy", "sso_legacy_partial", "sso_session_ok", "sso_session_missing",
     "sso_session_conflict", "sso_start_url_only", "sso_role_only", "process",
-    "process_and_static", "login",
+    "process_and_static", "login", "process_missing", "process_unbalanced", "process_empty",
+    "process_not_executable", "process_on_path",
 )
 SRC_KINDS = ("creds_static", "conf_static", "none", "id_only", "secret_only", "process",
              "sso", "role_env")
@@ -83,7 +86,8 @@ WEBID_ENV = ("none", "full", "token_only", "role_only", "empty_token")
 CONTAINER_ENV = ("none", "loopback", "disallowed_host", "localhost_name")
 FILE_MODES = ("normal", "via_env", "missing_via_env", "empty_env_var", "malformed",
               "empty_file", "directory", "nested_garbage", "duplicate_section", "bom", "crlf",
-              "nul_bytes", "latin1", "symlink", "parent_is_file")
+              "nul_bytes", "latin1", "symlink", "parent_is_file", "via_env_tilde",
+              "via_env_dollar", "via_env_braces", "via_env_unknown_var")
 LEGACY_ENV = ("none", "ec2_file", "ec2_file_no_secret", "ec2_file_missing", "ec2_file_no_key",
               "boto_config", "boto_config_partial", "boto_config_other", "boto_config_garbage",
               "home_boto")
@@ -109,6 +113,8 @@ class Setup:
     config: tuple[tuple[str, str], ...] = ()  # (profile, kind) in the config file
     src: str = "none"
     sso_session: bool = True
+    raw_config: str = ""  # appended as written, for odd headers and keys
+    raw_creds: str = ""
 
     def describe(self) -> str:
         return repr(self)
@@ -236,6 +242,11 @@ def _config_body(profile: str, kind: str, proc: str) -> list[str]:
         "process": [f"credential_process = {proc}"],
         "process_and_static": [f"credential_process = {proc}", *_static_lines(place)],
         "login": ["login_session = arn:aws:iam::123456789012:user/someone"],
+        "process_missing": ["credential_process = /nonexistent/bin/creds --json"],
+        "process_unbalanced": [f"credential_process = {proc} 'unterminated"],
+        "process_empty": ["credential_process ="],
+        "process_not_executable": [f"credential_process = {proc.split()[-1]}"],
+        "process_on_path": ["credential_process = kd-no-such-helper-on-path --profile x"],
     }
     return table[kind]
 
@@ -366,6 +377,10 @@ def build(setup: Setup, home: Path, proc: str, container_url: str) -> Built:
         conf_lines += ["[sso-session corp]", "sso_start_url = https://corp.awsapps.com/start",
                        "sso_region = us-east-1", ""]
 
+    if setup.raw_config:
+        conf_lines.append(setup.raw_config)
+    if setup.raw_creds:
+        creds_lines.append(setup.raw_creds)
     built = Built(env=env, flag=flag)
     _place_file(setup.creds_mode, "credentials", "AWS_SHARED_CREDENTIALS_FILE", creds_lines,
                 aws, home, env)
@@ -445,6 +460,15 @@ def _place_file(mode: str, name: str, var: str, lines: list[str], aws: Path, hom
         real = home / f"real-{name}"
         real.write_text(text)
         default_path.symlink_to(real)
+    elif mode.startswith("via_env_"):
+        custom = home / f"custom-{name}"
+        custom.write_text(text)
+        env[var] = {
+            "via_env_tilde": f"~/custom-{name}",
+            "via_env_dollar": f"$HOME/custom-{name}",
+            "via_env_braces": f"${{HOME}}/custom-{name}",
+            "via_env_unknown_var": f"$KD_UNSET_VARIABLE/custom-{name}",
+        }[mode]
     elif mode == "parent_is_file":
         blocker = home / f"blocker-{name}"
         blocker.write_text("not a folder")
@@ -519,6 +543,35 @@ def generate() -> list[Setup]:
         setups.append(Setup(selection="AWS_PROFILE", target="dev", creds_mode=creds_mode,
                             config_mode=config_mode, creds=(("dev", "static"),),
                             config=(("default", "static"), ("dev", "static"))))
+    # Headers and keys as people really write them; the profile asked for is "team dev"
+    # or "dev".
+    key, secret = KEYS["conf:dev"]
+    odd_sections = (
+        f'[profile "team dev"]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n',
+        f"[profile team dev]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n",
+        f"[ profile dev]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n",
+        f"[profiledev]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n",
+        f"[profile dev]\nAWS_ACCESS_KEY_ID = {key}\nAWS_Secret_Access_Key = {secret}\n",
+        f"[profile dev]\naws_access_key_id: {key}\naws_secret_access_key: {secret}\n",
+        f"[profile dev]\naws_access_key_id = {key} # note\naws_secret_access_key={secret}\n",
+        f"[profile dev]\naws_access_key_id =\n  {key}\naws_secret_access_key = {secret}\n",
+        f"[profile dev]\nregion = us-east-1\n[profile dev ]\naws_access_key_id = {key}\n",
+        "[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = dev\n"
+        f"aws_access_key_id = {key}\n",
+        "[profile dev]\nsso_account_id = 123456789012\nsso_session = corp\n"
+        "sso_role_name = Admin\nsso_start_url = https://other.awsapps.com/start\n",
+        "[profile dev]\nweb_identity_token_file = /nowhere\nrole_arn =\n",
+        "[profile dev]\ncredential_process =\n",
+        "[default]\nregion = eu-west-1\n[profile default]\n"
+        f"aws_access_key_id = {key}\naws_secret_access_key = {secret}\n",
+    )
+    for raw, target, selection in itertools.product(
+        odd_sections, ("dev", "team dev", "default"), ("AWS_PROFILE", "flag", "none")
+    ):
+        setups.append(Setup(selection=selection, target=target, raw_config=raw,
+                            src="creds_static"))
+        setups.append(Setup(selection=selection, target=target, env_keys="secret_only",
+                            raw_creds=raw.replace("[profile ", "["), src="none"))
     rng = random.Random(SEED)
     for _ in range(RANDOM_SETUPS):
         setups.append(Setup(
@@ -545,6 +598,7 @@ def test_chain_matches_botocore(
 ) -> None:
     setups = generate()
     disagreements: list[str] = []
+    silent: list[str] = []
     seen_outcomes: set[Outcome] = set()
     for number, setup in enumerate(setups):
         home = tmp_path / f"s{number}" / "home"
@@ -552,6 +606,11 @@ def test_chain_matches_botocore(
         expected = botocore_outcome(built)
         actual = keydoctor_outcome(built)
         seen_outcomes.add(expected[:2])
+        if expected[0] in ("error", "none"):
+            # The SDK would fail: keydoctor must say so with a finding that fails the run.
+            audit = run_audit(profile=built.flag, environ=dict(built.env))
+            if not any(f.severity >= Severity.HIGH for f in audit.findings):
+                silent.append(f"{setup.describe()} botocore={expected}")
         # Outcomes agree on kind, method, key for static keys, and on the class of the
         # exception botocore raises (keydoctor's failure starts with that class name).
         if expected != actual:
@@ -571,4 +630,7 @@ def test_chain_matches_botocore(
     assert any(o[0] == "error" for o in seen_outcomes)
     assert any(o[0] == "none" for o in seen_outcomes)
     assert not disagreements, "\n".join(disagreements[:15])
+    assert not silent, f"{len(silent)} failing setups without a high finding:\n" + "\n".join(
+        silent[:10]
+    )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from keydoctor.checks import files, keys, profiles, region
 from keydoctor.checks.base import AuditContext, CheckFunction, Rule
-from keydoctor.model import Finding
+from keydoctor.model import Finding, Severity
 
 _MODULES = (keys, profiles, files, region)
 
@@ -32,4 +32,8 @@ def run_offline_checks(ctx: AuditContext) -> list[Finding]:
     findings: list[Finding] = []
     for check in ALL_CHECKS:
         findings.extend(check(ctx))
+    failure = ctx.resolution.failure
+    if failure is not None and not any(f.severity >= Severity.HIGH for f in findings):
+        # The SDK would fail here; no silence allowed even when no rule knows the failure.
+        findings.append(profiles.provider_failure_finding(ctx, failure))
     return findings

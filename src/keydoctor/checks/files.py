@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter
 from collections.abc import Iterator
 
@@ -179,12 +178,18 @@ def check_unreadable(ctx: AuditContext) -> Iterator[Finding]:
             "AWS_CONFIG_FILE" if shared.kind == "config" else "AWS_SHARED_CREDENTIALS_FILE"
         )
         via = f" (chosen by {shared.env_var})" if shared.env_var else ""
-        yield UNREADABLE.finding(
-            f"The {shared.kind} file{via}: " + "; ".join(shared.problems) + ".",
-            f"Recreate it as a small UTF-8 text file with aws configure, or point {variable} "
-            "at the right file.",
-            _loc(shared),
-        )
+        problems = "; ".join(shared.problems)
+        if "permission denied" in problems:
+            fix = (
+                f"sudo chown $(id -un) {shared.path} && chmod 600 {shared.path}   (or run as "
+                "the user who owns it)"
+            )
+        else:
+            fix = (
+                f"Recreate it as a small UTF-8 text file with aws configure, or point "
+                f"{variable} at the right file."
+            )
+        yield UNREADABLE.finding(f"The {shared.kind} file{via}: {problems}.", fix, _loc(shared))
 
 
 def _duplicates(shared: SharedFile) -> list[str]:
@@ -317,6 +322,8 @@ def check_values(ctx: AuditContext) -> Iterator[Finding]:
                         _loc(shared, entry.line, entry.section, key),
                     )
             elif key not in _KNOWN_KEYS and not key.startswith(("cli_", "s3", "sso_")):
+                import difflib
+
                 close = difflib.get_close_matches(key, _CREDENTIAL_KEYS, n=1, cutoff=0.7)
                 if not close:
                     continue

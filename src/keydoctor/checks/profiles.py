@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
 from keydoctor.checks.base import AuditContext, Rule
@@ -161,6 +160,8 @@ def check_profile_exists(ctx: AuditContext) -> Iterator[Finding]:
     if res.failure is None or not res.failure.startswith("ProfileNotFound"):
         return
     names = sorted(ctx.environment.profiles)
+    import difflib
+
     close = difflib.get_close_matches(res.profile, names, n=3, cutoff=0.6)
     known = ", ".join(names) if names else "none"
     hint = f" Did you mean {', '.join(close)}?" if close else ""
@@ -269,19 +270,32 @@ def check_config_keys_shadowed(ctx: AuditContext) -> Iterator[Finding]:
             )
 
 
+# Failures that other rules explain in their own words (profile naming, files, half keys).
+_EXPLAINED_ELSEWHERE = (
+    "ProfileNotFound",
+    "ConfigParseError",
+    "PartialCredentialsError: AWS_SECRET_ACCESS_KEY",
+    "PartialCredentialsError: aws_secret_access_key",
+)
+
+
 def check_provider_errors(ctx: AuditContext) -> Iterator[Finding]:
+    """Any provider that would raise: assume-role, SSO, web identity, process, container..."""
     res = ctx.resolution
     failure = res.failure
-    if (
-        failure is None
-        or not failure.startswith("InvalidConfigError")
-        and not (failure.startswith("PartialCredentialsError: role_arn"))
-    ):
+    if failure is None or failure.startswith(_EXPLAINED_ELSEWHERE):
         return
+    yield provider_failure_finding(ctx, failure)
+
+
+def provider_failure_finding(ctx: AuditContext, failure: str) -> Finding:
+    """KD206 for a chain failure; also the safety net when no other rule explained one."""
+    res = ctx.resolution
     broken = next((s for s in res.shadowed if s.error == failure), None)
-    yield PROVIDER_BROKEN.finding(
-        f"Profile {res.profile}: {failure.split(': ', 1)[-1]}. botocore stops here and every "
-        "call fails.",
+    where = f"{broken.method} in profile {res.profile}" if broken else f"profile {res.profile}"
+    return PROVIDER_BROKEN.finding(
+        f"{where}: {failure.split(': ', 1)[-1]} ({failure.split(':', 1)[0]}). botocore stops "
+        "here and every call fails.",
         _provider_fix(failure, res.profile),
         broken.location if broken else None,
     )
@@ -289,21 +303,58 @@ def check_provider_errors(ctx: AuditContext) -> Iterator[Finding]:
 
 def _provider_fix(failure: str, profile: str) -> str:
     section = "[default]" if profile == "default" else f"[profile {profile}]"
-    if "source_profile or credential_source" in failure:
-        return f"Add `source_profile = <profile with keys>` under {section} in ~/.aws/config"
-    if "both source_profile and credential_source" in failure:
-        return f"Keep only one of source_profile / credential_source under {section}"
-    if "source_profile" in failure:
-        return "Create the source profile, or point source_profile at an existing profile"
-    if "sso" in failure.lower():
-        return f"aws configure sso --profile {profile}   (writes the missing sso_* settings)"
-    if "web identity" in failure:
-        return (
-            "export AWS_ROLE_ARN=arn:aws:iam::<account>:role/<name>  (or role_arn in the profile)"
-        )
-    if "credential_source" in failure:
-        return "Use credential_source = Environment, EcsContainer or Ec2InstanceMetadata"
-    return f"Correct {section} in ~/.aws/config"
+    rules: tuple[tuple[str, str], ...] = (
+        (
+            "source_profile or credential_source",
+            f"Add `source_profile = <profile with keys>` under {section} in ~/.aws/config",
+        ),
+        (
+            "both source_profile and credential_source",
+            f"Keep only one of source_profile / credential_source under {section}",
+        ),
+        (
+            "InfiniteLoopConfigError",
+            f"Point source_profile under {section} at a profile that holds keys, not back at "
+            "the chain",
+        ),
+        (
+            "source_profile",
+            "Create the source profile, or point source_profile at an existing "
+            "profile that holds keys",
+        ),
+        (
+            "credential_source",
+            "Use credential_source = Environment, EcsContainer or "
+            "Ec2InstanceMetadata, and make sure that source has credentials",
+        ),
+        ("sso", f"aws configure sso --profile {profile}   (writes the missing sso_* settings)"),
+        (
+            "web identity",
+            "export AWS_ROLE_ARN=arn:aws:iam::<account>:role/<name>  (or role_arn in the profile)",
+        ),
+        (
+            "credential_process",
+            f"Correct credential_process under {section}: the command must "
+            "exist, be executable and print the credentials JSON",
+        ),
+        ("Login", f"aws login --profile {profile}"),
+        ("login", "pip install 'botocore[crt]'   (the login provider needs it)"),
+        (
+            "CONTAINER",
+            "Correct AWS_CONTAINER_CREDENTIALS_FULL_URI / the authorization token "
+            "variables (or unset them outside a container)",
+        ),
+        ("container", "Correct AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE) or unset it"),
+        (
+            "AWSSecretKey",
+            "Add AWSSecretKey=... to the file named by AWS_CREDENTIAL_FILE, or "
+            "unset AWS_CREDENTIAL_FILE",
+        ),
+    )
+    for needle, fix in rules:
+        if needle in failure:
+            return fix
+    return f"Correct {section} in ~/.aws/config, or remove the setting that fails"
 
 
 def check_profile_vars(ctx: AuditContext) -> Iterator[Finding]:

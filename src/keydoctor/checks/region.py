@@ -6,7 +6,6 @@ plain JSON so that the offline path never imports botocore's endpoint machinery.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import importlib.util
 import json
@@ -146,6 +145,8 @@ def region_problem(value: str) -> tuple[Rule, str, str] | None:
         return MALFORMED_REGION, f"The region {value!r} {why}.", corrected
     regions = known_regions()
     if regions and value not in regions:
+        import difflib
+
         close = difflib.get_close_matches(value, regions, n=1, cutoff=0.7)
         return (
             UNKNOWN_REGION,

@@ -21,8 +21,6 @@ credentials is *shadowed*, and we say why.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -201,12 +199,16 @@ def _static_from_section(
 
 def sso_cache_file(env: dict[str, str], start_url_or_session: str) -> str:
     """Where botocore caches the SSO token: sha1 of the session name or the start URL."""
+    import hashlib  # lazy: only SSO profiles pay for it (the offline path is timed)
+
     digest = hashlib.sha1(start_url_or_session.encode("utf-8"), usedforsecurity=False).hexdigest()
     return expand("~/.aws/sso/cache/", env) + digest + ".json"
 
 
 def read_sso_token_expiry(path: str) -> tuple[datetime | None, str | None]:
     """The cached SSO token's expiry, or why it cannot be read."""
+    import json
+
     try:
         with open(path, "rb") as handle:
             data = json.loads(handle.read(1 << 20).decode("utf-8"))
@@ -279,6 +281,7 @@ def _profile_sources(ctx: Environment, profile: str, use_env: bool) -> list[Cred
                 location=_file_location(ctx.config, profile, "credential_process"),
                 profile=profile,
                 details={"credential_process": "(command configured; not run offline)"},
+                error=_process_error(str(cfg["credential_process"]), env),
             )
         )
 
@@ -290,8 +293,39 @@ def _profile_sources(ctx: Environment, profile: str, use_env: bool) -> list[Cred
     return found
 
 
+def _process_error(command: str, env: dict[str, str]) -> str | None:
+    """What fails before the process runs: botocore splits the line and starts it.
+
+    The command is never run offline, so a process that starts but fails or prints bad
+    JSON is only found by the live check; an empty line, unbalanced quotes, or a program
+    that is not there are found here. Messages never repeat the command line, which may
+    hold secrets.
+    """
+    import shlex
+
+    try:
+        parts = shlex.split(command)
+    except ValueError:
+        return "ValueError: credential_process has unbalanced quotes"
+    if not parts:
+        return "IndexError: credential_process is empty"
+    program = parts[0]
+    if "/" in program:
+        candidates = [program]
+    else:
+        path = env.get("PATH", os.defpath)
+        candidates = [os.path.join(folder or ".", program) for folder in path.split(os.pathsep)]
+    found = [c for c in candidates if os.path.isfile(c)]
+    if not found:
+        return f"FileNotFoundError: credential_process program {program!r} not found"
+    if not any(os.access(c, os.X_OK) for c in found):
+        return f"PermissionError: credential_process program {program!r} is not executable"
+    return None
+
+
 def _login_source(ctx: Environment, profile: str, cfg: dict[str, Any]) -> CredentialSource:
     """``login_session`` (``aws login``): needs botocore's CRT extra and a cached session."""
+    import hashlib
     import importlib.util
 
     session = str(cfg["login_session"])
@@ -525,7 +559,7 @@ def _ec2_credentials_file(env: dict[str, str]) -> CredentialSource | None:
     """``OriginalEC2Provider``: the old EC2 tools' key=value file in AWS_CREDENTIAL_FILE."""
     if "AWS_CREDENTIAL_FILE" not in env:
         return None
-    path = expand(env["AWS_CREDENTIAL_FILE"], env)
+    path = expand(env["AWS_CREDENTIAL_FILE"], env, variables=False)  # expanduser only
     location = _env_location("AWS_CREDENTIAL_FILE")
     try:
         with open(path, encoding="utf-8") as handle:

@@ -96,12 +96,39 @@ def default_paths(env: dict[str, str]) -> tuple[tuple[str, str | None], tuple[st
     return config_path, creds_path
 
 
-def expand(path: str, env: dict[str, str]) -> str:
-    """Expand ``~`` against the HOME the SDK would see (the audited environment's)."""
-    if path.startswith("~"):
-        home = env.get("HOME") or os.path.expanduser("~")
-        return home + path[1:]
-    return path
+_VARIABLE = re.compile(r"\$(\w+|\{[^}]*\})", re.ASCII)
+
+
+def expand(path: str, env: dict[str, str], variables: bool = True) -> str:
+    """Expand a path as botocore does, but against the audited environment.
+
+    botocore's ``raw_config_parse`` runs ``os.path.expandvars`` and then
+    ``os.path.expanduser`` on the path; both read the process's environment, so here
+    they are redone with ``env``: ``$NAME``/``${NAME}`` for set variables (others stay as
+    written), then ``~`` (``HOME`` when it is set, even empty) and ``~user``.
+    """
+    if variables and "$" in path:
+
+        def substitute(match: re.Match[str]) -> str:
+            name = match.group(1).strip("{}") if match.group(1).startswith("{") else match.group(1)
+            return env[name] if name in env else match.group(0)
+
+        path = _VARIABLE.sub(substitute, path)
+    if not path.startswith("~"):
+        return path
+    slash = path.find("/", 1)
+    end = slash if slash != -1 else len(path)
+    import pwd
+
+    try:
+        if end == 1:
+            home = env["HOME"] if "HOME" in env else pwd.getpwuid(os.getuid()).pw_dir
+        else:
+            home = pwd.getpwnam(path[1:end]).pw_dir
+    except KeyError:
+        return path
+    home = home.rstrip("/")
+    return (home + path[end:]) or "/"
 
 
 def load_shared_file(kind: str, path: str, env_var: str | None) -> SharedFile:
