@@ -159,6 +159,7 @@ def _online(args: argparse.Namespace, result: Any, findings: list[Any]) -> dict[
             ),
             timeout=args.timeout,
             progress=progress,
+            settings=result.environment.profile_config,
         )
     finally:
         progress_done()

@@ -8,7 +8,7 @@ has its own timeout, so the whole run takes about the slowest single answer.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,8 +74,14 @@ def run_probes(
     plan: ProbePlan,
     timeout: float = DEFAULT_TIMEOUT,
     progress: Callable[[str], None] | None = None,
+    settings: Mapping[str, Any] | None = None,
 ) -> ProbeReport:
-    """Ask AWS as the SDK in this shell would, concurrently; never raises for AWS's sake."""
+    """Ask AWS as the SDK in this shell would, concurrently; never raises for AWS's sake.
+
+    ``settings`` is the profile's configuration as the audit read it; with it, the probes
+    may skip botocore's client machinery where it would change nothing (see
+    :mod:`keydoctor.probes.wire`).
+    """
     used_region = region or "us-east-1"
     target = Target(
         region=used_region,
@@ -83,6 +89,7 @@ def run_probes(
         profile=profile if explicit_profile else None,
         source=source,
         timeout=timeout,
+        settings=settings,
     )
     transport = Transport(target)
     key = plan.key

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -38,6 +38,10 @@ class Target:
     profile: str | None  # only when named with --profile; else botocore finds it itself
     source: CredentialSource | None
     timeout: float = DEFAULT_TIMEOUT
+    # The profile's settings as the audit read them: given, the probes may ask STS, S3
+    # and IAM directly (keydoctor.probes.wire) when nothing there changes botocore's
+    # endpoints; None keeps every call on botocore clients.
+    settings: Mapping[str, Any] | None = None
 
 
 class _LastResponse(threading.local):
@@ -82,6 +86,7 @@ class Transport:
         self._lock = threading.Lock()
         self._session: Any = None
         self._clients: dict[tuple[str, str], Any] = {}
+        self._fast: dict[tuple[str, str], Any] = {}
         self._last = _LastResponse()
         self._unreachable: Failure | None = None  # once the endpoint is known dead
 
@@ -93,7 +98,59 @@ class Transport:
         return session
 
     def client(self, service: str, region: str | None = None) -> Any:
-        """A client for ``service`` in ``region`` (default: the target's), made once."""
+        """A client for ``service`` in ``region`` (default: the target's), made once.
+
+        The direct client (:class:`keydoctor.probes.wire.FastClient`) when the keys are
+        static and botocore would use the plain endpoint; else a botocore client.
+        """
+        region = region or self.target.region
+        key = (service, region)
+        with self._lock:
+            existing = self._fast.get(key)
+            if existing is None:
+                existing = self._fast_client(service, region)
+                if existing is not None:
+                    self._fast[key] = existing
+        if existing is not None:
+            return existing
+        return self.botocore_client(service, region)
+
+    def _fast_client(self, service: str, region: str) -> Any:
+        target = self.target
+        source = target.source
+        if target.settings is None or source is None or source.access_key_id is None:
+            return None
+        from keydoctor.probes import endpoints
+
+        if service not in endpoints.FAST_SERVICES:
+            return None
+        token = source.session_token.reveal() if source.session_token is not None else None
+        secret = source.secret_access_key.reveal() if source.secret_access_key else ""
+        from keydoctor.probes import wire
+
+        if not (wire.header_safe(source.access_key_id) and wire.header_safe(token)):
+            return None
+        import os
+
+        if endpoints.blocked_by(os.environ, target.settings) is not None:
+            return None
+        if endpoints.route(service, region, target.endpoint_url) is None:
+            return None
+        ca_bundle = os.environ.get("AWS_CA_BUNDLE") or target.settings.get("ca_bundle")
+        return wire.FastClient(
+            service=service,
+            region=region,
+            endpoint_url=target.endpoint_url,
+            keys=wire.Keys(source.access_key_id, secret, token),
+            timeout=target.timeout,
+            user_agent=f"keydoctor/{__version__}",
+            last=self._last,
+            ca_bundle=str(ca_bundle) if ca_bundle else None,
+            fallback=lambda: self.botocore_client(service, region),
+        )
+
+    def botocore_client(self, service: str, region: str | None = None) -> Any:
+        """A botocore client for ``service`` in ``region``, made once."""
         region = region or self.target.region
         key = (service, region)
         with self._lock:

@@ -1,0 +1,585 @@
+"""A small client for the probes' own questions, without building botocore clients.
+
+Creating botocore clients costs more than the whole rest of ``keydoctor check``: the
+session, ``endpoints.json``, three service models and the signer (about 200 ms of a
+0.3 s run). The probes ask a dozen fixed questions of STS, S3 and IAM whose requests and
+answers are tiny, so :class:`FastClient` builds, signs (:mod:`keydoctor.probes.sigv4`) and
+sends them over :mod:`http.client`, and parses the XML with :mod:`xml.etree`.
+
+It behaves like the botocore client it replaces, as far as the probes can see: the same
+method names, arguments and answer dictionaries, the same exceptions (``ClientError`` with
+botocore's ``Error`` and ``ResponseMetadata``, ``EndpointConnectionError``,
+``ConnectTimeoutError`` ...), so that :func:`keydoctor.probes.transport.classify` sorts
+them identically; and S3's one-time region redirect. Any other method is answered by a
+real botocore client, made only then.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, NoReturn
+from xml.etree import ElementTree
+
+from keydoctor.probes import sigv4
+from keydoctor.probes.endpoints import Route, route
+
+if TYPE_CHECKING:
+    from http.client import HTTPConnection
+
+QUERY_VERSIONS = {"sts": "2011-06-15", "iam": "2010-05-08"}
+_BUCKET_NAME = re.compile(r"^[a-zA-Z0-9.\-_]{1,255}$")  # what botocore lets through
+_SSL_CONTEXTS: dict[str | None, Any] = {}
+_SSL_LOCK = threading.Lock()
+
+
+class Keys:
+    """The static credentials, exactly as resolved (never printed)."""
+
+    __slots__ = ("access_key_id", "secret", "token")
+
+    def __init__(self, access_key_id: str, secret: str, token: str | None) -> None:
+        self.access_key_id = access_key_id
+        self.secret = secret
+        self.token = token
+
+    def __repr__(self) -> str:
+        return "Keys(<hidden>)"
+
+
+def header_safe(value: str | None) -> bool:
+    """True when ``value`` can travel in an HTTP header as botocore would send it."""
+    return value is None or all(" " <= ch <= "~" for ch in value)
+
+
+def _ssl_context(ca_bundle: str | None) -> Any:
+    """One verifying TLS context per CA bundle: AWS_CA_BUNDLE/ca_bundle, else botocore's."""
+    with _SSL_LOCK:
+        made = _SSL_CONTEXTS.get(ca_bundle)
+        if made is None:
+            import ssl
+
+            cafile = ca_bundle
+            if cafile is None:
+                try:
+                    import certifi
+
+                    cafile = certifi.where()
+                except ImportError:
+                    import os
+
+                    import botocore
+
+                    cafile = os.path.join(os.path.dirname(botocore.__file__), "cacert.pem")
+            made = ssl.create_default_context(cafile=cafile)
+            _SSL_CONTEXTS[ca_bundle] = made
+        return made
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _child(node: ElementTree.Element | None, name: str) -> ElementTree.Element | None:
+    if node is None:
+        return None
+    for item in node:
+        if _local(item.tag) == name:
+            return item
+    return None
+
+
+def _text(node: ElementTree.Element | None, name: str) -> str | None:
+    found = _child(node, name)
+    return None if found is None else (found.text or "")
+
+
+def _members(node: ElementTree.Element | None, name: str) -> list[ElementTree.Element]:
+    holder = _child(node, name)
+    return [] if holder is None else list(holder)
+
+
+def _find(root: ElementTree.Element, name: str) -> ElementTree.Element | None:
+    if _local(root.tag) == name:
+        return root
+    for node in root.iter():
+        if _local(node.tag) == name:
+            return node
+    return None
+
+
+def _timestamp(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _flat(node: ElementTree.Element) -> dict[str, str]:
+    return {_local(item.tag): item.text or "" for item in node if len(item) == 0}
+
+
+class _Answer:
+    __slots__ = ("status", "headers", "body")
+
+    def __init__(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+
+class FastClient:
+    """The probes' STS, S3 or IAM questions, asked directly (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        region: str,
+        endpoint_url: str | None,
+        keys: Keys,
+        timeout: float,
+        user_agent: str,
+        last: Any,
+        ca_bundle: str | None,
+        fallback: Callable[[], Any],
+    ) -> None:
+        self.service = service
+        self.region = region
+        self.endpoint_url = endpoint_url
+        self._keys = keys
+        self._timeout = timeout
+        self._user_agent = user_agent
+        self._last = last
+        self._ca_bundle = ca_bundle
+        self._fallback = fallback
+        self._bucket_regions: dict[str, str] = {}  # S3 redirects seen, like botocore's cache
+        self._conns = threading.local()
+
+    def __getattr__(self, name: str) -> Any:
+        # Any operation not written here: a real botocore client answers it.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._fallback(), name)
+
+    # -- the wire ----------------------------------------------------------------------------
+
+    def _connection(self, where: Route, fresh: bool) -> tuple[HTTPConnection, bool]:
+        import http.client
+
+        pool: dict[tuple[str, str, int | None], HTTPConnection] = getattr(
+            self._conns, "pool", None
+        ) or {}
+        self._conns.pool = pool
+        key = (where.scheme, where.host, where.port)
+        conn = None if fresh else pool.get(key)
+        if conn is not None:
+            return conn, True
+        old = pool.pop(key, None)
+        if old is not None:
+            old.close()
+        if where.scheme == "https":
+            conn = http.client.HTTPSConnection(
+                where.host.strip("[]"),
+                where.port,
+                timeout=self._timeout,
+                context=_ssl_context(self._ca_bundle),
+            )
+        else:
+            conn = http.client.HTTPConnection(
+                where.host.strip("[]"), where.port, timeout=self._timeout
+            )
+        pool[key] = conn
+        return conn, False
+
+    def _send(
+        self,
+        method: str,
+        where: Route,
+        path: str,
+        query: Mapping[str, str],
+        body: bytes,
+        extra: Mapping[str, str],
+    ) -> _Answer:
+        from botocore import exceptions as bx
+
+        host = where.host + (f":{where.port}" if where.port else "")
+        headers: dict[str, str] = {"Host": host, **extra}
+        payload_hash = sigv4.EMPTY_SHA256
+        if body:
+            import hashlib
+
+            payload_hash = hashlib.sha256(body).hexdigest()
+        if self.service == "s3":
+            headers["X-Amz-Content-SHA256"] = payload_hash
+        full_path = (where.path + path) or "/"
+        sigv4.sign(
+            method=method,
+            path=full_path,
+            query=query,
+            headers=headers,
+            payload_hash=payload_hash,
+            region=where.signing_region,
+            service=self.service,
+            access_key_id=self._keys.access_key_id,
+            secret=self._keys.secret,
+            session_token=self._keys.token,
+            now=datetime.now(UTC),
+        )
+        headers["User-Agent"] = self._user_agent
+        if body or method in ("PUT", "POST"):
+            headers["Content-Length"] = str(len(body))
+        target = full_path
+        if query:
+            target += "?" + "&".join(
+                sigv4.uri_encode(k) + (f"={sigv4.uri_encode(v)}" if v != "" else "")
+                for k, v in query.items()
+            )
+        url = where.url
+        for attempt in (0, 1):
+            conn, reused = self._connection(where, fresh=attempt > 0)
+            try:
+                if conn.sock is None:
+                    try:
+                        conn.connect()
+                    except TimeoutError as exc:
+                        raise bx.ConnectTimeoutError(endpoint_url=url, error=exc) from exc
+                    except OSError as exc:
+                        import ssl
+
+                        if isinstance(exc, (ssl.SSLError, ssl.CertificateError)):
+                            raise bx.SSLError(endpoint_url=url, error=exc) from exc
+                        raise bx.EndpointConnectionError(endpoint_url=url, error=exc) from exc
+                conn.request(method, target, body=body or None, headers=headers)
+                response = conn.getresponse()
+                data = response.read()
+                answer = _Answer(
+                    response.status,
+                    {k.lower(): v for k, v in response.getheaders()},
+                    data,
+                )
+                if response.will_close:
+                    conn.close()
+                return answer
+            except (bx.ConnectTimeoutError, bx.SSLError, bx.EndpointConnectionError):
+                conn.close()
+                raise
+            except TimeoutError as exc:
+                conn.close()
+                raise bx.ReadTimeoutError(endpoint_url=url, error=exc) from exc
+            except OSError as exc:  # reset, broken pipe, TLS alert mid-way
+                conn.close()
+                import ssl
+
+                if reused and attempt == 0:
+                    continue  # a kept-alive connection the server had closed: once more
+                if isinstance(exc, ssl.SSLError):
+                    raise bx.SSLError(endpoint_url=url, error=exc) from exc
+                raise bx.ConnectionClosedError(endpoint_url=url) from exc
+            except Exception as exc:
+                import http.client
+
+                conn.close()
+                if not isinstance(exc, http.client.HTTPException):
+                    raise
+                if reused and attempt == 0:
+                    continue
+                raise bx.ConnectionClosedError(endpoint_url=url) from exc
+        raise bx.ConnectionClosedError(endpoint_url=url)
+
+    def _remember(self, answer: _Answer) -> None:
+        self._last.status = answer.status
+        self._last.headers = dict(answer.headers)
+        self._last.body_head = answer.body[:512]
+
+    @staticmethod
+    def _metadata(answer: _Answer, attempts: int = 0) -> dict[str, Any]:
+        meta: dict[str, Any] = {
+            "HTTPStatusCode": answer.status,
+            "HTTPHeaders": dict(answer.headers),
+            "RetryAttempts": attempts,
+        }
+        request_id = answer.headers.get("x-amzn-requestid") or answer.headers.get(
+            "x-amz-request-id"
+        )
+        if request_id:
+            meta["RequestId"] = request_id
+        if "x-amz-id-2" in answer.headers:
+            meta["HostId"] = answer.headers["x-amz-id-2"]
+        return meta
+
+    @staticmethod
+    def _generic_error(answer: _Answer) -> bool:
+        """botocore's rule: a 5xx with an empty or HTML body carries only its status."""
+        if answer.status < 500:
+            return False
+        body = answer.body.strip()
+        return not body or body.startswith(b"<html>")
+
+    @staticmethod
+    def _status_error(answer: _Answer) -> dict[str, str]:
+        import http.client
+
+        return {"Code": str(answer.status), "Message": http.client.responses.get(answer.status, "")}
+
+    @staticmethod
+    def _unreadable(answer: _Answer, why: str) -> Exception:
+        from botocore.parsers import ResponseParserError
+
+        return ResponseParserError(f"Unable to parse response ({why}), invalid XML received.")
+
+    def _parse(self, answer: _Answer) -> ElementTree.Element:
+        try:
+            return ElementTree.fromstring(answer.body)
+        except ElementTree.ParseError as exc:
+            raise self._unreadable(answer, str(exc)) from None
+
+    def _raise(
+        self, answer: _Answer, error: dict[str, str], operation: str, tries: int
+    ) -> NoReturn:
+        from botocore.exceptions import ClientError
+
+        raise ClientError(
+            {"Error": error, "ResponseMetadata": self._metadata(answer, tries)},  # type: ignore[arg-type]
+            operation,
+        )
+
+    # -- query protocol (STS, IAM) -----------------------------------------------------------
+
+    def _query(self, action: str, params: Mapping[str, str] | None = None) -> ElementTree.Element:
+        where = route(self.service, self.region, self.endpoint_url)
+        if where is None:  # cannot happen: the transport checked the route first
+            raise RuntimeError(f"no endpoint for {self.service} in {self.region}")
+        fields = {"Action": action, "Version": QUERY_VERSIONS[self.service], **(params or {})}
+        body = "&".join(
+            f"{sigv4.uri_encode(k)}={sigv4.uri_encode(v)}" for k, v in fields.items()
+        ).encode("utf-8")
+        answer = self._send(
+            "POST",
+            where,
+            "",
+            {},
+            body,
+            {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+        )
+        self._remember(answer)
+        if answer.status >= 300:
+            if self._generic_error(answer):
+                self._raise(answer, self._status_error(answer), action, 0)
+            root = self._parse(answer)
+            node = _find(root, "Error")
+            error = _flat(node) if node is not None else {}
+            self._raise(answer, error, action, 0)
+        root = self._parse(answer)
+        result = _child(root, f"{action}Result")
+        if result is None:
+            # botocore looks the result wrapper up by name and fails the same way.
+            raise KeyError(f"{action}Result")
+        return result
+
+    def get_caller_identity(self) -> dict[str, Any]:
+        result = self._query("GetCallerIdentity")
+        return {
+            "UserId": _text(result, "UserId"),
+            "Account": _text(result, "Account"),
+            "Arn": _text(result, "Arn"),
+        }
+
+    def list_access_keys(self, UserName: str | None = None) -> dict[str, Any]:  # noqa: N803
+        result = self._query("ListAccessKeys", {"UserName": UserName} if UserName else None)
+        return {
+            "AccessKeyMetadata": [
+                {
+                    "UserName": _text(item, "UserName"),
+                    "AccessKeyId": _text(item, "AccessKeyId"),
+                    "Status": _text(item, "Status"),
+                    "CreateDate": _timestamp(_text(item, "CreateDate")),
+                }
+                for item in _members(result, "AccessKeyMetadata")
+            ]
+        }
+
+    def get_access_key_last_used(self, AccessKeyId: str) -> dict[str, Any]:  # noqa: N803
+        result = self._query("GetAccessKeyLastUsed", {"AccessKeyId": AccessKeyId})
+        last = _child(result, "AccessKeyLastUsed")
+        used: dict[str, Any] = {}
+        if last is not None:
+            used = {
+                "LastUsedDate": _timestamp(_text(last, "LastUsedDate")),
+                "ServiceName": _text(last, "ServiceName"),
+                "Region": _text(last, "Region"),
+            }
+        return {"UserName": _text(result, "UserName"), "AccessKeyLastUsed": used}
+
+    def list_attached_user_policies(self, UserName: str) -> dict[str, Any]:  # noqa: N803
+        result = self._query("ListAttachedUserPolicies", {"UserName": UserName})
+        return {
+            "AttachedPolicies": [
+                {"PolicyName": _text(item, "PolicyName"), "PolicyArn": _text(item, "PolicyArn")}
+                for item in _members(result, "AttachedPolicies")
+            ]
+        }
+
+    # -- S3 (REST-XML) ------------------------------------------------------------------------
+
+    def _s3(
+        self,
+        operation: str,
+        method: str,
+        bucket: str | None,
+        key: str | None = None,
+        query: Mapping[str, str] | None = None,
+        body: bytes = b"",
+    ) -> tuple[_Answer, int]:
+        """Send one S3 request; follow S3's region redirect once, as botocore does."""
+        tries = 0
+        region = self._bucket_regions.get(bucket, self.region) if bucket else self.region
+        while True:
+            where = route("s3", region, self.endpoint_url, bucket)
+            if where is None:
+                raise RuntimeError(f"no endpoint for s3 in {region}")
+            path = ""
+            if key is not None:
+                path = "/" + sigv4.uri_encode(key, safe="/")
+            answer = self._send(method, where, path, query or {}, body, {})
+            self._remember(answer)
+            if answer.status < 300:
+                return answer, tries
+            if self._generic_error(answer):
+                error = self._status_error(answer)
+            else:
+                error = self._s3_error(answer)
+            if bucket is not None and tries == 0:
+                moved = self._redirect_region(operation, answer, error, bucket)
+                if moved is not None and route("s3", moved, self.endpoint_url, bucket):
+                    self._bucket_regions[bucket] = moved
+                    region = moved
+                    tries = 1
+                    continue
+            self._raise(answer, error, operation, tries)
+
+    def _s3_error(self, answer: _Answer) -> dict[str, str]:
+        if answer.body:
+            try:
+                root = ElementTree.fromstring(answer.body)
+            except ElementTree.ParseError:
+                return self._status_error(answer)
+            node = _find(root, "Error")
+            if node is not None:
+                error = _flat(node)
+                if "Code" in error:
+                    error.setdefault("Message", "")
+                    return error
+        return self._status_error(answer)
+
+    def _redirect_region(
+        self, operation: str, answer: _Answer, error: dict[str, str], bucket: str
+    ) -> str | None:
+        """The region to resend to, when botocore's S3 redirector would resend."""
+        code = error.get("Code")
+        headers = answer.headers
+        moved = (
+            (code in ("301", "400") and operation == "HeadObject")
+            or (code in ("301", "400") and operation == "HeadBucket" and "x-amz-bucket-region" in headers)
+            or (code == "AuthorizationHeaderMalformed" and "Region" in error)
+            or answer.status in (301, 302, 307)
+            or code == "PermanentRedirect"
+            or (code == "IllegalLocationConstraintException" and operation != "CreateBucket")
+        )
+        if not moved:
+            return None
+        region = headers.get("x-amz-bucket-region") or error.get("Region")
+        if not region:
+            try:
+                head, _ = self._s3("HeadBucket", "HEAD", bucket)
+                region = head.headers.get("x-amz-bucket-region")
+            except Exception as exc:
+                response = getattr(exc, "response", None) or {}
+                region = (response.get("ResponseMetadata", {}).get("HTTPHeaders") or {}).get(
+                    "x-amz-bucket-region"
+                )
+        if not region or not re.match(r"^[a-zA-Z0-9-]{1,63}$", region):
+            return None
+        return region
+
+    def _bucket_ok(self, name: str, bucket: str) -> bool:
+        return bool(_BUCKET_NAME.match(bucket))
+
+    def list_buckets(self) -> dict[str, Any]:
+        answer, tries = self._s3("ListBuckets", "GET", None)
+        root = self._parse(answer)
+        buckets = [
+            {"Name": _text(item, "Name"), "CreationDate": _timestamp(_text(item, "CreationDate"))}
+            for item in _members(root, "Buckets")
+        ]
+        return {"Buckets": buckets, "ResponseMetadata": self._metadata(answer, tries)}
+
+    def head_bucket(self, Bucket: str) -> dict[str, Any]:  # noqa: N803
+        if not self._bucket_ok("head_bucket", Bucket):
+            return dict(self._fallback().head_bucket(Bucket=Bucket))
+        answer, tries = self._s3("HeadBucket", "HEAD", Bucket)
+        return {"ResponseMetadata": self._metadata(answer, tries)}
+
+    def get_bucket_location(self, Bucket: str) -> dict[str, Any]:  # noqa: N803
+        if not self._bucket_ok("get_bucket_location", Bucket):
+            return dict(self._fallback().get_bucket_location(Bucket=Bucket))
+        answer, tries = self._s3("GetBucketLocation", "GET", Bucket, query={"location": ""})
+        root = self._parse(answer)
+        return {
+            "LocationConstraint": root.text or None,
+            "ResponseMetadata": self._metadata(answer, tries),
+        }
+
+    def list_objects_v2(
+        self,
+        Bucket: str,  # noqa: N803
+        MaxKeys: int | None = None,  # noqa: N803
+        Prefix: str | None = None,  # noqa: N803
+    ) -> dict[str, Any]:
+        if not self._bucket_ok("list_objects_v2", Bucket):
+            kwargs: dict[str, Any] = {"Bucket": Bucket}
+            if MaxKeys is not None:
+                kwargs["MaxKeys"] = MaxKeys
+            if Prefix is not None:
+                kwargs["Prefix"] = Prefix
+            return dict(self._fallback().list_objects_v2(**kwargs))
+        query = {"list-type": "2"}
+        if MaxKeys is not None:
+            query["max-keys"] = str(MaxKeys)
+        if Prefix is not None:
+            query["prefix"] = Prefix
+        query["encoding-type"] = "url"
+        answer, tries = self._s3("ListObjectsV2", "GET", Bucket, query=query)
+        root = self._parse(answer)
+        count = _text(root, "KeyCount")
+        return {
+            "KeyCount": int(count) if count and count.isdigit() else 0,
+            "ResponseMetadata": self._metadata(answer, tries),
+        }
+
+    def head_object(self, Bucket: str, Key: str) -> dict[str, Any]:  # noqa: N803
+        if not self._bucket_ok("head_object", Bucket) or not Key:
+            return dict(self._fallback().head_object(Bucket=Bucket, Key=Key))
+        answer, tries = self._s3("HeadObject", "HEAD", Bucket, Key)
+        length = answer.headers.get("content-length", "0")
+        return {
+            "ContentLength": int(length) if length.isdigit() else 0,
+            "ResponseMetadata": self._metadata(answer, tries),
+        }
+
+    def put_object(self, Bucket: str, Key: str, Body: bytes = b"") -> dict[str, Any]:  # noqa: N803
+        if not self._bucket_ok("put_object", Bucket) or not Key:
+            return dict(self._fallback().put_object(Bucket=Bucket, Key=Key, Body=Body))
+        answer, tries = self._s3("PutObject", "PUT", Bucket, Key, body=Body)
+        return {"ResponseMetadata": self._metadata(answer, tries)}
+
+    def delete_object(self, Bucket: str, Key: str) -> dict[str, Any]:  # noqa: N803
+        if not self._bucket_ok("delete_object", Bucket) or not Key:
+            return dict(self._fallback().delete_object(Bucket=Bucket, Key=Key))
+        answer, tries = self._s3("DeleteObject", "DELETE", Bucket, Key)
+        return {"ResponseMetadata": self._metadata(answer, tries)}
