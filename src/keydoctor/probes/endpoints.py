@@ -89,9 +89,9 @@ def blocked_by(env: Mapping[str, str], settings: Mapping[str, Any]) -> str | Non
         if upper.get(name):
             return name
     for name in upper:
-        if name.startswith("AWS_ENDPOINT_URL") or name == "AWS_STS_REGIONAL_ENDPOINTS" and (
-            upper[name].strip().lower() != "regional"
-        ):
+        if name.startswith("AWS_ENDPOINT_URL"):
+            return name
+        if name == "AWS_STS_REGIONAL_ENDPOINTS" and upper[name].strip().lower() != "regional":
             return name
     for name in _CONFIG_BLOCKERS:
         if name in settings:
@@ -109,31 +109,21 @@ def _partition(region: str) -> tuple[str, str, str] | None:
     return None
 
 
-def iam_signing_region(region: str) -> str | None:
-    part = _partition(region)
-    return part[2] if part else None
-
-
 def route(
     service: str, region: str, endpoint_url: str | None, bucket: str | None = None
 ) -> Route | None:
     """Where ``service`` in ``region`` answers (for S3: addressing ``bucket``), or None."""
-    part = _partition(region)
     if endpoint_url is not None:
         parts = urlsplit(endpoint_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return None
         if parts.path not in ("", "/") or parts.query:
             return None
-        if service == "iam":
-            signing = part[2] if part else None
-            if signing is None:
-                return None
-        else:
-            signing = region
+        signing = region  # botocore signs for the client's region at a custom endpoint
         host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
         path = f"/{bucket}" if bucket else ""  # custom endpoints: path style
         return Route(parts.scheme, host, parts.port, path, signing)
+    part = _partition(region)
     if part is None:
         return None
     suffix, iam_host, iam_region = part
@@ -149,4 +139,3 @@ def route(
     if _BUCKET_VIRTUAL.match(bucket) and not _IP_LIKE.match(bucket):
         return Route("https", f"{bucket}.{base}", None, "", region)
     return Route("https", base, None, f"/{bucket}", region)
-

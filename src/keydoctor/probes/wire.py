@@ -172,9 +172,9 @@ class FastClient:
     def _connection(self, where: Route, fresh: bool) -> tuple[HTTPConnection, bool]:
         import http.client
 
-        pool: dict[tuple[str, str, int | None], HTTPConnection] = getattr(
-            self._conns, "pool", None
-        ) or {}
+        pool: dict[tuple[str, str, int | None], HTTPConnection] = (
+            getattr(self._conns, "pool", None) or {}
+        )
         self._conns.pool = pool
         key = (where.scheme, where.host, where.port)
         conn = None if fresh else pool.get(key)
@@ -331,7 +331,10 @@ class FastClient:
     def _unreadable(answer: _Answer, why: str) -> Exception:
         from botocore.parsers import ResponseParserError
 
-        return ResponseParserError(f"Unable to parse response ({why}), invalid XML received.")
+        error: Exception = ResponseParserError(
+            f"Unable to parse response ({why}), invalid XML received."
+        )
+        return error
 
     def _parse(self, answer: _Answer) -> ElementTree.Element:
         try:
@@ -345,7 +348,7 @@ class FastClient:
         from botocore.exceptions import ClientError
 
         raise ClientError(
-            {"Error": error, "ResponseMetadata": self._metadata(answer, tries)},  # type: ignore[arg-type]
+            {"Error": error, "ResponseMetadata": self._metadata(answer, tries)},
             operation,
         )
 
@@ -485,7 +488,11 @@ class FastClient:
         headers = answer.headers
         moved = (
             (code in ("301", "400") and operation == "HeadObject")
-            or (code in ("301", "400") and operation == "HeadBucket" and "x-amz-bucket-region" in headers)
+            or (
+                code in ("301", "400")
+                and operation == "HeadBucket"
+                and "x-amz-bucket-region" in headers
+            )
             or (code == "AuthorizationHeaderMalformed" and "Region" in error)
             or answer.status in (301, 302, 307)
             or code == "PermanentRedirect"
