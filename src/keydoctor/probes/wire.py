@@ -16,18 +16,18 @@ real botocore client, made only then.
 
 from __future__ import annotations
 
+import http.client
 import re
 import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 from xml.etree import ElementTree
+
+from botocore import exceptions as bx
 
 from keydoctor.probes import sigv4
 from keydoctor.probes.endpoints import Route, route
-
-if TYPE_CHECKING:
-    from http.client import HTTPConnection
 
 QUERY_VERSIONS = {"sts": "2011-06-15", "iam": "2010-05-08"}
 _BUCKET_NAME = re.compile(r"^[a-zA-Z0-9.\-_]{1,255}$")  # what botocore lets through
@@ -169,10 +169,8 @@ class FastClient:
 
     # -- the wire ----------------------------------------------------------------------------
 
-    def _connection(self, where: Route, fresh: bool) -> tuple[HTTPConnection, bool]:
-        import http.client
-
-        pool: dict[tuple[str, str, int | None], HTTPConnection] = (
+    def _connection(self, where: Route, fresh: bool) -> tuple[http.client.HTTPConnection, bool]:
+        pool: dict[tuple[str, str, int | None], http.client.HTTPConnection] = (
             getattr(self._conns, "pool", None) or {}
         )
         self._conns.pool = pool
@@ -206,8 +204,6 @@ class FastClient:
         body: bytes,
         extra: Mapping[str, str],
     ) -> _Answer:
-        from botocore import exceptions as bx
-
         host = where.host + (f":{where.port}" if where.port else "")
         headers: dict[str, str] = {"Host": host, **extra}
         payload_hash = sigv4.EMPTY_SHA256
@@ -282,8 +278,6 @@ class FastClient:
                     raise bx.SSLError(endpoint_url=url, error=exc) from exc
                 raise bx.ConnectionClosedError(endpoint_url=url) from exc
             except Exception as exc:
-                import http.client
-
                 conn.close()
                 if not isinstance(exc, http.client.HTTPException):
                     raise
@@ -323,8 +317,6 @@ class FastClient:
 
     @staticmethod
     def _status_error(answer: _Answer) -> dict[str, str]:
-        import http.client
-
         return {"Code": str(answer.status), "Message": http.client.responses.get(answer.status, "")}
 
     @staticmethod
@@ -345,9 +337,7 @@ class FastClient:
     def _raise(
         self, answer: _Answer, error: dict[str, str], operation: str, tries: int
     ) -> NoReturn:
-        from botocore.exceptions import ClientError
-
-        raise ClientError(
+        raise bx.ClientError(
             {"Error": error, "ResponseMetadata": self._metadata(answer, tries)},
             operation,
         )
