@@ -31,6 +31,7 @@ from keydoctor.probes import sigv4
 from keydoctor.probes.endpoints import blocked_by, route
 from keydoctor.probes.transport import Target, Transport
 from keydoctor.probes.wire import FastClient
+from replay_server import Answer, replaying, s3_error, sts_error
 
 KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -384,3 +385,95 @@ def test_probe_run_on_moto_builds_no_botocore_client(
         "iam:ListAccessKeys": "ok",
         "iam:ListAttachedUserPolicies": "ok",
     }
+
+
+# -- failures: the direct client and botocore are classified alike ----------------------------
+
+HTML_PAGE = "<!DOCTYPE html><html><head><title>Sign in</title></head><body>Portal</body></html>"
+FAULTS: dict[str, tuple[dict[str, Answer], Answer | None]] = {
+    "refused keys": (
+        {"GetCallerIdentity": sts_error("InvalidClientTokenId", "The token is invalid.")},
+        s3_error("InvalidAccessKeyId", "The key does not exist.", 403),
+    ),
+    "throttled": (
+        {"GetCallerIdentity": sts_error("Throttling", "Rate exceeded", 400)},
+        s3_error("SlowDown", "Please reduce your request rate.", 503),
+    ),
+    "503 plain": ({}, Answer(503, "")),
+    "html 200": ({}, Answer(200, HTML_PAGE, {"Content-Type": "text/html"})),
+    "html 403": ({}, Answer(403, HTML_PAGE, {"Content-Type": "text/html"})),
+    "html 502": ({}, Answer(502, "<html><body>Bad Gateway</body></html>")),
+    "not found": ({}, s3_error("NoSuchBucket", "The specified bucket does not exist", 404)),
+    "slow": ({}, Answer(200, "", delay=1.5)),
+    "expired token": (
+        {"GetCallerIdentity": sts_error("ExpiredToken", "The security token has expired.")},
+        s3_error("ExpiredToken", "The provided token has expired.", 400),
+    ),
+    "permanent redirect": (
+        {},
+        s3_error(
+            "PermanentRedirect",
+            "The bucket you are attempting to access must be addressed using the specified "
+            "endpoint.",
+            301,
+            "<Endpoint>some-bucket.s3.eu-west-1.amazonaws.com</Endpoint>",
+            {"x-amz-bucket-region": "eu-west-1"},
+        ),
+    ),
+    "wrong signing region": (
+        {},
+        s3_error(
+            "AuthorizationHeaderMalformed",
+            "The authorization header is malformed; the region 'us-east-1' is wrong; "
+            "expecting 'ap-south-1'",
+            400,
+            "<Region>ap-south-1</Region>",
+        ),
+    ),
+}
+
+
+def _failures(transport: Transport, bucket: str) -> list[Any]:
+    from keydoctor.probes import s3 as s3_probes
+    from keydoctor.probes.identity import who_am_i
+
+    probes = [
+        who_am_i(transport)[0],
+        s3_probes.list_buckets(transport),
+        s3_probes.bucket_region(transport, bucket),
+        s3_probes.list_objects(transport, bucket, None),
+        s3_probes.head_object(transport, bucket, "a/b.txt"),
+    ]
+    return [
+        (p.name, p.outcome, p.answer, p.failure and p.failure.to_dict(), p.headers.keys())
+        for p in probes
+    ]
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_failures_classified_like_botocore(fault: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    answers, default = FAULTS[fault]
+    seen: dict[str, list[Any]] = {}
+    with replaying(answers, default) as server:
+        for kind, settings in (("direct", {}), ("botocore", None)):
+            target = _target(server.endpoint, settings)
+            transport = Transport(Target(**{**target.__dict__, "timeout": 0.5}))
+            assert isinstance(transport.client("sts"), FastClient) == (kind == "direct")
+            seen[kind] = _failures(transport, "some-bucket")
+    assert seen["direct"] == seen["botocore"]
+
+
+@pytest.mark.parametrize("where", ["dead port", "tls to plain http"])
+def test_unreachable_classified_like_botocore(where: str) -> None:
+    seen: dict[str, list[Any]] = {}
+    with replaying({}) as server:
+        endpoint = server.endpoint
+        if where == "dead port":
+            server.stop()
+        else:
+            endpoint = endpoint.replace("http://", "https://")
+        for kind, settings in (("direct", {}), ("botocore", None)):
+            seen[kind] = _failures(Transport(_target(endpoint, settings)), "b-1")
+    assert seen["direct"] == seen["botocore"]

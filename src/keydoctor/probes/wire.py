@@ -101,15 +101,6 @@ def _members(node: ElementTree.Element | None, name: str) -> list[ElementTree.El
     return [] if holder is None else list(holder)
 
 
-def _find(root: ElementTree.Element, name: str) -> ElementTree.Element | None:
-    if _local(root.tag) == name:
-        return root
-    for node in root.iter():
-        if _local(node.tag) == name:
-            return node
-    return None
-
-
 def _timestamp(value: str | None) -> datetime | None:
     if not value:
         return None
@@ -244,6 +235,11 @@ class FastClient:
                     try:
                         conn.connect()
                     except TimeoutError as exc:
+                        if conn.sock is not None:
+                            # TCP connected, the TLS handshake stalled: urllib3 calls that
+                            # a read timeout, and so does botocore.
+                            conn.close()
+                            raise bx.ReadTimeoutError(endpoint_url=url, error=exc) from exc
                         raise bx.ConnectTimeoutError(endpoint_url=url, error=exc) from exc
                     except OSError as exc:
                         import ssl
@@ -262,7 +258,12 @@ class FastClient:
                 if response.will_close:
                     conn.close()
                 return answer
-            except (bx.ConnectTimeoutError, bx.SSLError, bx.EndpointConnectionError):
+            except (
+                bx.ConnectTimeoutError,
+                bx.ReadTimeoutError,
+                bx.SSLError,
+                bx.EndpointConnectionError,
+            ):
                 conn.close()
                 raise
             except TimeoutError as exc:
@@ -365,7 +366,10 @@ class FastClient:
             if self._generic_error(answer):
                 self._raise(answer, self._status_error(answer), action, 0)
             root = self._parse(answer)
-            node = _find(root, "Error")
+            # botocore's query parser: <ErrorResponse><Error>, or <Response><Errors><Error>.
+            node = _child(root, "Error")
+            if node is None:
+                node = _child(_child(root, "Errors"), "Error")
             error = _flat(node) if node is not None else {}
             self._raise(answer, error, action, 0)
         root = self._parse(answer)
@@ -457,17 +461,20 @@ class FastClient:
             self._raise(answer, error, operation, tries)
 
     def _s3_error(self, answer: _Answer) -> dict[str, str]:
+        """botocore's REST-XML error rule: S3's bare <Error>, else <ErrorResponse><Error>
+        (Code and Message default to empty), else, unreadable, the HTTP status alone."""
         if answer.body:
             try:
                 root = ElementTree.fromstring(answer.body)
             except ElementTree.ParseError:
                 return self._status_error(answer)
-            node = _find(root, "Error")
-            if node is not None:
-                error = _flat(node)
-                if "Code" in error:
-                    error.setdefault("Message", "")
-                    return error
+            if root.tag == "Error":
+                error = _flat(root)
+                error.pop("RequestId", None)
+                error.pop("HostId", None)
+                return error
+            node = _child(root, "Error")
+            return {"Message": "", "Code": "", **(_flat(node) if node is not None else {})}
         return self._status_error(answer)
 
     def _redirect_region(
