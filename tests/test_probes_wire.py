@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import sys
 import threading
@@ -223,11 +224,17 @@ def _target(endpoint: str | None, settings: dict[str, Any] | None, **source: Any
     )
 
 
+@pytest.fixture
+def plain_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No AWS_* variable and no proxy in this process: botocore's plain endpoints apply."""
+    for name in list(os.environ):
+        if name.upper().startswith("AWS_") or name.upper().endswith("_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+
+
 def test_transport_chooses_direct_only_when_nothing_changes_botocore(
-    monkeypatch: pytest.MonkeyPatch,
+    plain_env: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "AWS_CA_BUNDLE"):
-        monkeypatch.delenv(name, raising=False)
     direct = Transport(_target("http://127.0.0.1:9", {}))
     for service in ("sts", "s3", "iam"):
         assert isinstance(direct.client(service), FastClient)
@@ -303,7 +310,7 @@ def s3_in_eu_west_1() -> Iterator[tuple[str, list[str]]]:
         server.server_close()
 
 
-def test_s3_redirect_followed_once_like_botocore() -> None:
+def test_s3_redirect_followed_once_like_botocore(plain_env: None) -> None:
     results: dict[str, list[str]] = {}
     for kind in ("direct", "botocore"):
         with s3_in_eu_west_1() as (endpoint, scopes):
@@ -451,9 +458,7 @@ def _failures(transport: Transport, bucket: str) -> list[Any]:
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
-def test_failures_classified_like_botocore(fault: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
-        monkeypatch.delenv(name, raising=False)
+def test_failures_classified_like_botocore(fault: str, plain_env: None) -> None:
     answers, default = FAULTS[fault]
     seen: dict[str, list[Any]] = {}
     with replaying(answers, default) as server:
@@ -466,7 +471,7 @@ def test_failures_classified_like_botocore(fault: str, monkeypatch: pytest.Monke
 
 
 @pytest.mark.parametrize("where", ["dead port", "tls to plain http"])
-def test_unreachable_classified_like_botocore(where: str) -> None:
+def test_unreachable_classified_like_botocore(where: str, plain_env: None) -> None:
     seen: dict[str, list[Any]] = {}
     with replaying({}) as server:
         endpoint = server.endpoint
