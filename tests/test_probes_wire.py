@@ -124,6 +124,8 @@ def test_unknown_partitions_and_settings_leave_it_to_botocore() -> None:
     assert blocked_by({}, {"s3": {"addressing_style": "virtual"}}) is not None
     assert blocked_by({}, {"endpoint_url": "http://x"}) is not None
     assert blocked_by({}, {"sts_regional_endpoints": "legacy"}) is not None
+    assert blocked_by({}, {"defaults_mode": "standard"}) is not None
+    assert blocked_by({"AWS_DEFAULTS_MODE": "auto"}, {}) is not None
     assert blocked_by({}, {"region": "eu-west-1", "ca_bundle": "/x.pem"}) is None
 
 

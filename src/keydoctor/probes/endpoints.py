@@ -49,6 +49,7 @@ _ENV_BLOCKERS = (
     "AWS_S3_USE_ARN_REGION",
     "AWS_S3_DISABLE_MULTIREGION_ACCESS_POINTS",
     "AWS_DATA_PATH",
+    "AWS_DEFAULTS_MODE",  # smart defaults may switch S3 us-east-1 to its regional endpoint
     "HTTP_PROXY",
     "HTTPS_PROXY",
     "ALL_PROXY",
@@ -59,6 +60,8 @@ _CONFIG_BLOCKERS = (
     "use_fips_endpoint",
     "use_dualstack_endpoint",
     "s3",
+    "s3_us_east_1_regional_endpoint",
+    "defaults_mode",
     "s3_use_arn_region",
     "s3_disable_multiregion_access_points",
 )
