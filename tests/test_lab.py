@@ -251,9 +251,7 @@ def test_healthy_has_nothing_to_fix(lab_run: dict[str, Any]) -> None:
 
 
 def test_no_fix_skips_the_step_and_leaves_the_failure(tmp_path: Path) -> None:
-    result = run_lab(
-        ["run", "secret-quoted", "--no-fix", "--format", "json"], _lab_env(tmp_path)
-    )
+    result = run_lab(["run", "secret-quoted", "--no-fix", "--format", "json"], _lab_env(tmp_path))
     assert result.returncode == 0, result.stderr
     scenario = json.loads(result.stdout)["scenarios"][0]
     assert scenario["fix"] is None

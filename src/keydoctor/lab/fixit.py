@@ -181,8 +181,9 @@ def apply_and_prove(
     result = FixResult(fixes=list(fixes))
     planned: list[dict[str, Any]] = []
     for name in fixes:
-        dry = _fix_command(python, name, apply=False, unsafe=unsafe, bucket=bucket,
-                           endpoint=endpoint)
+        dry = _fix_command(
+            python, name, apply=False, unsafe=unsafe, bucket=bucket, endpoint=endpoint
+        )
         completed = run(dry, env)
         try:
             document = json.loads(completed.stdout)
@@ -200,8 +201,9 @@ def apply_and_prove(
         )
     all_applied = True
     for name in fixes:
-        command = _fix_command(python, name, apply=True, unsafe=unsafe, bucket=bucket,
-                               endpoint=endpoint)
+        command = _fix_command(
+            python, name, apply=True, unsafe=unsafe, bucket=bucket, endpoint=endpoint
+        )
         result.commands.append(display(command))
         completed = run(command, env)
         try:
@@ -239,9 +241,7 @@ def apply_and_prove(
         if isinstance(after, dict):
             diagnosis = after.get("diagnosis")
             failing = [
-                f.get("code")
-                for f in after.get("findings") or []
-                if f.get("severity") in _FAILING
+                f.get("code") for f in after.get("findings") or [] if f.get("severity") in _FAILING
             ]
             proved = not diagnosis and not failing
             if diagnosis:

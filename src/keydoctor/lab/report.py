@@ -180,8 +180,14 @@ def _fix_lines(outcome: Outcome) -> list[str]:
             for diff in plan["diffs"]:
                 lines += [f"  {'':<{LABEL}}{line}" for line in diff["diff"].splitlines()]
         for applied in fix.outcomes:
-            state = "applied" if applied.get("applied") else (
-                "skipped (unsafe)" if applied.get("skipped") else f"FAILED: {applied.get('error')}"
+            state = (
+                "applied"
+                if applied.get("applied")
+                else (
+                    "skipped (unsafe)"
+                    if applied.get("skipped")
+                    else f"FAILED: {applied.get('error')}"
+                )
             )
             lines += _field("", f"{applied.get('name')}: {state}")
         if fix.error:

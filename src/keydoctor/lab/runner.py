@@ -287,9 +287,7 @@ class LabSession:
         from keydoctor.lab.redshift_entries import judge
 
         started = time.monotonic()
-        outcome = Outcome(
-            scenario=prepared.entry, prepared=None, notes=list(prepared.setup.notes)
-        )
+        outcome = Outcome(scenario=prepared.entry, prepared=None, notes=list(prepared.setup.notes))
         try:
             verdict = judge(prepared)
         except Exception as exc:  # a crash is a failed outcome, shown in one line
