@@ -250,6 +250,14 @@ def _keep_lines(session: LabSession, outcomes: list[Outcome]) -> list[str]:
                 " --format json", ""
             )
         )
+    from keydoctor.lab.redshift_entries import command as redshift_command
+
+    for rs in session.redshift:
+        lines.append("")
+        lines.append(f"# {rs.entry.name}: {rs.entry.title}")
+        lines.append(" ".join(shlex.quote(a) for a in redshift_command(rs)) + " <<'SQL'")
+        lines += rs.setup.sql.splitlines()
+        lines.append("SQL")
     return lines
 
 
