@@ -97,6 +97,8 @@ def operation_of(method: str, path: str, body: str) -> str:
             return "HeadBucket"
         if "location" in query:
             return "GetBucketLocation"
+        if "policy" in query:
+            return "GetBucketPolicy"
         return "ListObjectsV2"
     return {
         "HEAD": "HeadObject",

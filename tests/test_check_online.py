@@ -408,3 +408,77 @@ def test_key_without_bucket_is_usage_error(clean_env: dict[str, str]) -> None:
     )
     assert result.returncode == 2
     assert "--bucket" in result.stderr
+
+
+def test_assumed_role_profile_and_its_policies(
+    moto_server: Emulator, world: dict[str, Any], clean_env: dict[str, str]
+) -> None:
+    """A profile with role_arn: botocore's own session assumes the role (on the emulator,
+    through AWS_ENDPOINT_URL), the probes run as the role, and a denial is explained from
+    the role's inline policy. A role that does not trust the caller is trust-policy."""
+    iam = moto_server.client("iam")
+    base = moto_server.create_user(
+        name("assumer"),
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
+        },
+    )
+    base_arn = f"arn:aws:iam::123456789012:user/{base.user}"
+
+    def make_role(trusted: str) -> tuple[str, str]:
+        role = name("role")
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": trusted}, "Action": "sts:AssumeRole"}
+            ],
+        }
+        made = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust))
+        iam.put_role_policy(
+            RoleName=role,
+            PolicyName="objects-only",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        READ_OWN_POLICIES,
+                        {
+                            "Effect": "Allow",
+                            "Action": "s3:GetObject",
+                            "Resource": f"arn:aws:s3:::{world['home']}/*",
+                        },
+                    ],
+                }
+            ),
+        )
+        return role, str(made["Role"]["Arn"])
+
+    role, arn = make_role(base_arn)
+    _, stranger = make_role("arn:aws:iam::123456789012:user/someone-else")
+    home = Path(clean_env["HOME"])
+    (home / ".aws" / "credentials").write_text(
+        f"[base]\naws_access_key_id = {base.access_key_id}\n"
+        f"aws_secret_access_key = {base.secret_access_key}\n"
+    )
+    (home / ".aws" / "config").write_text(
+        f"[profile app]\nrole_arn = {arn}\nsource_profile = base\nregion = us-east-1\n"
+        f"[profile other]\nrole_arn = {stranger}\nsource_profile = base\n"
+        "region = us-east-1\n"
+    )
+    env = dict(clean_env, AWS_ENDPOINT_URL=moto_server.endpoint)
+    result, doc = run_check(
+        env, "--profile", "app", "--endpoint-url", moto_server.endpoint, "--bucket", world["home"]
+    )
+    assert doc["credentials"]["winner"]["method"] == "assume-role"
+    assert doc["identity"]["principal_type"] == "assumed-role"
+    assert f":assumed-role/{role}/" in doc["identity"]["arn"]
+    assert "iam:ListAccessKeys" not in [p["name"] for p in doc["probes"]]
+    assert doc["diagnosis"]["category"] == "permission-missing"
+    assert "KD704" in codes(doc)
+    assert_no_secret(result, base.secret_access_key)
+
+    result, doc = run_check(env, "--profile", "other", "--endpoint-url", moto_server.endpoint)
+    assert doc["diagnosis"]["category"] == "trust-policy"
+    assert "KD617" in codes(doc)
+    assert_no_secret(result, base.secret_access_key)

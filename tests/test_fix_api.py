@@ -155,7 +155,7 @@ _EXISTING = st.lists(st.sampled_from([
 ]), max_size=10)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(_EXISTING, _VALUE, _VALUE, st.sampled_from(["default", "dev"]),
        st.sampled_from(["\n", "\r\n"]))
 def test_botocore_reads_what_set_options_writes(
@@ -182,7 +182,17 @@ def test_botocore_reads_what_set_options_writes(
     assert parsed[profile]["aws_access_key_id"] == key_id
     assert parsed[profile]["aws_secret_access_key"] == secret
     # Every line of the original that is not a key line being replaced is still there.
-    kept = [line for line in text.splitlines() if not line.startswith("aws_")]
+    # (indented lines right after a replaced key line belonged to that key's old value).
+    kept: list[str] = []
+    in_replaced_value = False
+    for line in text.splitlines():
+        if line.startswith("aws_"):
+            in_replaced_value = True
+            continue
+        if in_replaced_value and line[:1] in (" ", "\t") and line.strip():
+            continue
+        in_replaced_value = False
+        kept.append(line)
     remaining = out.splitlines()
     for line in kept:
         if line:

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 from typing import Any
 
 from replay_server import (
@@ -333,3 +334,203 @@ def test_user_agent_is_honest(clean_env: dict[str, str]) -> None:
         run_check(clean_env, server.endpoint)
         agents = {headers.get("User-Agent", "") for _, headers in server.seen}
     assert agents and all(a.startswith("keydoctor/") for a in agents)
+
+
+def test_deny_in_bucket_policy_is_named(clean_env: dict[str, str]) -> None:
+    """Recorded: IAM answers with a user policy that allows s3:*, S3 refuses ListObjectsV2
+    (AccessDenied) and GetBucketPolicy returns the bucket's policy (raw JSON body) with a
+    Deny for every principal outside a VPC endpoint condition-free statement."""
+    user_policy = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+        }
+    )
+    bucket_policy = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AllowAppRole",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "arn:aws:iam::123456789012:role/app"},
+                    "Action": "s3:*",
+                    "Resource": "arn:aws:s3:::vault-bucket",
+                },
+                {
+                    "Sid": "NoListingForOthers",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:ListBucket",
+                    "Resource": "arn:aws:s3:::vault-bucket",
+                },
+            ],
+        }
+    )
+    ns = 'xmlns="https://iam.amazonaws.com/doc/2010-05-08/"'
+    xml = {"Content-Type": "text/xml"}
+    answers = {
+        "GetCallerIdentity": caller_identity(USER_ARN),
+        "HeadBucket": Answer(403, "", {"x-amz-bucket-region": "us-east-1"}),
+        "ListObjectsV2": s3_error("AccessDenied", "Access Denied", 403),
+        "ListAccessKeys": iam_error("AccessDenied", "not authorized"),
+        "ListUserPolicies": Answer(
+            200,
+            f"<ListUserPoliciesResponse {ns}><ListUserPoliciesResult>"
+            "<PolicyNames><member>app</member></PolicyNames>"
+            "<IsTruncated>false</IsTruncated></ListUserPoliciesResult>"
+            "</ListUserPoliciesResponse>",
+            xml,
+        ),
+        "GetUserPolicy": Answer(
+            200,
+            f"<GetUserPolicyResponse {ns}><GetUserPolicyResult>"
+            "<UserName>alice</UserName><PolicyName>app</PolicyName>"
+            f"<PolicyDocument>{urllib.parse.quote(user_policy)}"
+            "</PolicyDocument></GetUserPolicyResult></GetUserPolicyResponse>",
+            xml,
+        ),
+        "ListAttachedUserPolicies": Answer(
+            200,
+            f"<ListAttachedUserPoliciesResponse {ns}><ListAttachedUserPoliciesResult>"
+            "<AttachedPolicies/><IsTruncated>false</IsTruncated>"
+            "</ListAttachedUserPoliciesResult></ListAttachedUserPoliciesResponse>",
+            xml,
+        ),
+        "ListGroupsForUser": Answer(
+            200,
+            f"<ListGroupsForUserResponse {ns}>"
+            "<ListGroupsForUserResult><Groups/><IsTruncated>false"
+            "</IsTruncated></ListGroupsForUserResult>"
+            "</ListGroupsForUserResponse>",
+            xml,
+        ),
+        "GetBucketPolicy": Answer(200, bucket_policy, {"Content-Type": "application/json"}),
+    }
+    with replaying(answers) as server:
+        result, doc = run_check(clean_env, server.endpoint, "--bucket", "vault-bucket")
+    diagnosis = doc["diagnosis"]
+    assert diagnosis["category"] == "explicit-deny"
+    assert "bucket policy of vault-bucket" in diagnosis["explanation"]
+    assert "NoListingForOthers" in diagnosis["explanation"]
+
+
+def test_tls_failure_is_unreachable_not_the_keys(clean_env: dict[str, str]) -> None:
+    """An https:// endpoint whose server does not speak TLS: the handshake fails."""
+    with replaying({"GetCallerIdentity": caller_identity(USER_ARN)}) as server:
+        endpoint = server.endpoint.replace("http://", "https://")
+        result, doc = run_check(clean_env, endpoint)
+    assert "KD901" in codes(doc)
+    assert_not_blamed_on_keys(doc)
+    assert "TLS" in doc["diagnosis"]["explanation"]
+
+
+def test_missing_key_hidden_behind_403_without_list_bucket(clean_env: dict[str, str]) -> None:
+    """Recorded: S3 answers 403 AccessDenied (not 404) for a missing key when the caller
+    lacks s3:ListBucket; IAM answers with a policy that allows s3:GetObject on the objects."""
+    user_policy = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::app-data/*"}
+            ],
+        }
+    )
+    ns = 'xmlns="https://iam.amazonaws.com/doc/2010-05-08/"'
+    xml = {"Content-Type": "text/xml"}
+    answers = {
+        "GetCallerIdentity": caller_identity(USER_ARN),
+        "HeadBucket": Answer(403, "", {"x-amz-bucket-region": "us-east-1"}),
+        "ListObjectsV2": s3_error("AccessDenied", "Access Denied", 403),
+        "HeadObject": Answer(403, "", {}),
+        "ListAccessKeys": iam_error("AccessDenied", "not authorized"),
+        "ListUserPolicies": Answer(
+            200,
+            f"<ListUserPoliciesResponse {ns}><ListUserPoliciesResult>"
+            "<PolicyNames><member>app</member></PolicyNames>"
+            "<IsTruncated>false</IsTruncated></ListUserPoliciesResult>"
+            "</ListUserPoliciesResponse>",
+            xml,
+        ),
+        "GetUserPolicy": Answer(
+            200,
+            f"<GetUserPolicyResponse {ns}><GetUserPolicyResult>"
+            "<UserName>alice</UserName><PolicyName>app</PolicyName>"
+            f"<PolicyDocument>{urllib.parse.quote(user_policy)}"
+            "</PolicyDocument></GetUserPolicyResult></GetUserPolicyResponse>",
+            xml,
+        ),
+        "ListAttachedUserPolicies": Answer(
+            200,
+            f"<ListAttachedUserPoliciesResponse {ns}><ListAttachedUserPoliciesResult>"
+            "<AttachedPolicies/><IsTruncated>false</IsTruncated>"
+            "</ListAttachedUserPoliciesResult></ListAttachedUserPoliciesResponse>",
+            xml,
+        ),
+        "ListGroupsForUser": Answer(
+            200,
+            f"<ListGroupsForUserResponse {ns}>"
+            "<ListGroupsForUserResult><Groups/><IsTruncated>false"
+            "</IsTruncated></ListGroupsForUserResult>"
+            "</ListGroupsForUserResponse>",
+            xml,
+        ),
+        "GetBucketPolicy": s3_error("NoSuchBucketPolicy", "The bucket policy does not exist", 404),
+    }
+    with replaying(answers) as server:
+        result, doc = run_check(
+            clean_env, server.endpoint, "--bucket", "app-data", "--key", "reports/missing.csv"
+        )
+    assert {"KD704", "KD707"} <= codes(doc)
+    missing = next(f for f in doc["findings"] if f["code"] == "KD707")
+    assert "instead of 404" in missing["explanation"]
+    assert doc["diagnosis"]["category"] == "permission-missing"
+    assert "explicit-deny" not in categories(doc)
+
+
+def test_no_secret_in_any_format(clean_env: dict[str, str]) -> None:
+    """Whatever AWS answers, no secret, token or full key id reaches any output format."""
+    token = "IQoJb3JpZ2luX2VjEHoaCXVzLWVhc3QtMSJHMEUCIQD3kYpLeakCheckTokenValue0123456789abcdef"
+    answers = {
+        "GetCallerIdentity": sts_error(
+            "InvalidClientTokenId",
+            f"The security token included in the request is invalid. Key {KEY_ID}",
+        )
+    }
+    default = s3_error(
+        "InvalidToken",
+        "The provided token is malformed or otherwise invalid.",
+        400,
+        f"<Token-0>{token}</Token-0>",
+    )
+    with replaying(answers, default) as server:
+        env = dict(
+            clean_env,
+            AWS_ACCESS_KEY_ID=KEY_ID,
+            AWS_SECRET_ACCESS_KEY=SECRET,
+            AWS_SESSION_TOKEN=token,
+            AWS_DEFAULT_REGION="us-east-1",
+        )
+        for fmt in ("text", "json", "sarif"):
+            proc = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "keydoctor",
+                    "check",
+                    "--format",
+                    fmt,
+                    "--endpoint-url",
+                    server.endpoint,
+                    "--bucket",
+                    "b",
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert proc.returncode == 1
+            for value in (SECRET, token, KEY_ID):
+                assert value not in proc.stdout, fmt
+                assert value not in proc.stderr, fmt

@@ -24,6 +24,8 @@ def render_rules_page() -> str:
         "Generated from the rule declarations in `src/keydoctor/checks/` "
         "(`python -m keydoctor.checks.docs > docs/rules.md`). Codes never change meaning.",
         "Severity high or critical means the SDK call will fail; medium and below is a risk.",
+        "The online probes' rules (KD6xx, KD7xx, KD9xx) are in `probe-rules.md`, the Redshift",
+        "rules (KD8xx) in `redshift-rules.md`, the error reference in `errors/`.",
         "",
     ]
     rules = sorted(all_rules().values(), key=lambda r: r.code)

@@ -136,6 +136,8 @@ def _online(args: argparse.Namespace, result: Any, findings: list[Any]) -> dict[
     if resolution.winner is None:
         diagnosis, causes = diagnose(offline, resolution, None)
         added["probes_skipped"] = "no usable credentials were resolved; AWS was not asked"
+        if args.format == "text":
+            added["text_blocks"] = [["Probes", "  AWS was not asked: no usable credentials."]]
         added["diagnosis"] = diagnosis
         added["causes"] = causes
         return added
@@ -163,7 +165,7 @@ def _online(args: argparse.Namespace, result: Any, findings: list[Any]) -> dict[
     findings.extend(report.findings)
     diagnosis, causes = diagnose(offline, resolution, report)
     added["identity"] = report.identity.to_dict() if report.identity else None
-    added["probes"] = report.to_dict()
+    added["probes"] = report.probe_dicts()
     added["clock_skew_seconds"] = (
         round(report.skew_seconds, 1) if report.skew_seconds is not None else None
     )

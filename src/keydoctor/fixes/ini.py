@@ -174,7 +174,10 @@ def set_options(
             parsed = option_at(lines[index])
             if parsed and option_key(parsed[1]) == option_key(key):
                 lead, _, _, ending = parsed
-                lines[index] = lead + value + ending
+                # Indented lines after it are part of the old value (configparser joins
+                # them); they go with it, or the new value would inherit them.
+                stop = _continuation_end(lines, index, target.end)
+                lines[index:stop] = [lead + value + ending]
                 replaced = True
                 break
         if not replaced:

@@ -34,6 +34,7 @@ class Failure:
     message: str
     reason: str  # plain words: "connection refused", "timed out after 2.0 s" ...
     status: int | None = None
+    operation: str | None = None  # set when botocore's credential fetch failed (AssumeRole)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -42,6 +43,7 @@ class Failure:
             "message": self.message,
             "reason": self.reason,
             "status": self.status,
+            "operation": self.operation,
         }
 
 

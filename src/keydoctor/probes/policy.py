@@ -159,3 +159,36 @@ def grant_resource(bucket: str, key: str | None) -> str:
     else:
         return f"arn:aws:s3:::{bucket}/*"
     return f"arn:aws:s3:::{bucket}/{prefix}/*"
+
+
+def _principal_values(statement: dict[str, Any]) -> list[str] | None:
+    """The AWS principals a resource-policy statement names (None: no Principal key)."""
+    if "Principal" not in statement:
+        return None
+    principal = statement["Principal"]
+    if principal == "*":
+        return ["*"]
+    if isinstance(principal, dict):
+        return _as_list(principal.get("AWS"))
+    return []
+
+
+def for_principal(document: dict[str, Any], arn: str, account: str) -> dict[str, Any]:
+    """The statements of a resource policy (a bucket policy) that apply to this caller.
+
+    A statement applies when its Principal is ``*``, the caller's ARN, the account id or
+    the account's root ARN; ``NotPrincipal`` statements apply unless they name the caller.
+    """
+    names = {"*", arn, account, f"arn:aws:iam::{account}:root"}
+    kept: list[dict[str, Any]] = []
+    for statement in _statements(document):
+        values = _principal_values(statement)
+        if values is not None:
+            if names & set(values):
+                kept.append(statement)
+        elif "NotPrincipal" in statement:
+            excluded = statement["NotPrincipal"]
+            listed = _as_list(excluded.get("AWS")) if isinstance(excluded, dict) else []
+            if not names & set(listed):
+                kept.append(statement)
+    return {"Version": document.get("Version", "2012-10-17"), "Statement": kept}

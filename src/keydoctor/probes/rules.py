@@ -137,6 +137,21 @@ SIGNED_FOR_WRONG_REGION = Rule(
     ),
 )
 
+ROLE_NOT_ASSUMABLE = Rule(
+    code="KD617",
+    name="role-not-assumable",
+    severity=Severity.HIGH,
+    category=Category.TRUST_POLICY,
+    title="The role cannot be assumed",
+    docs=(
+        "The profile assumes a role (role_arn) and STS refused AssumeRole with AccessDenied: "
+        "the role's trust policy does not name the caller as a principal, its conditions "
+        "(MFA, external id, source identity) are not met, or the caller's own policy lacks "
+        "sts:AssumeRole on the role. Fix: add the caller to the trust policy "
+        "(aws iam update-assume-role-policy) and allow sts:AssumeRole on the role ARN."
+    ),
+)
+
 LIST_BUCKETS_DENIED = Rule(
     code="KD701",
     name="list-buckets-denied",
@@ -368,6 +383,7 @@ RULES: tuple[Rule, ...] = (
     CLOCK_SKEW,
     PROVIDER_FAILED,
     SIGNED_FOR_WRONG_REGION,
+    ROLE_NOT_ASSUMABLE,
     LIST_BUCKETS_DENIED,
     BUCKET_REGION,
     BUCKET_MISSING,

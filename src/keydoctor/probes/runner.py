@@ -20,7 +20,13 @@ from keydoctor.probes import verdicts
 from keydoctor.probes.iam import KeysReport, PolicyReading, access_keys, read_own_policies
 from keydoctor.probes.identity import IAM_USER, Identity, who_am_i
 from keydoctor.probes.outcome import ProbeResult
-from keydoctor.probes.policy import evaluate
+from keydoctor.probes.policy import (
+    ALLOWED,
+    EXPLICIT_DENY,
+    NamedPolicy,
+    evaluate,
+    for_principal,
+)
 from keydoctor.probes.rules import LIST_BUCKETS_DENIED
 from keydoctor.probes.transport import DEFAULT_TIMEOUT, Target, Transport
 
@@ -53,7 +59,8 @@ class ProbeReport:
     def auth_failures(self) -> list[ProbeResult]:
         return [p for p in self.probes if p.outcome == oc.AUTH_FAILED]
 
-    def to_dict(self) -> list[dict[str, Any]]:
+    def probe_dicts(self) -> list[dict[str, Any]]:
+        """The ``probes`` list of the JSON document."""
         return [p.to_dict() for p in self.probes]
 
 
@@ -164,6 +171,11 @@ def run_probes(
                 )
             )
         findings.extend(verdicts.iam_findings(keys_report, source))
+        findings.extend(
+            verdicts.missing_object_finding(p)
+            for _, p in bucket_probes
+            if p.operation == "HeadObject" and p.outcome == oc.NOT_FOUND
+        )
 
         denied = [(b, p) for b, p in bucket_probes if p.outcome == oc.DENIED]
         reading: PolicyReading | None = None
@@ -173,10 +185,39 @@ def run_probes(
             reading = read_own_policies(transport, identity)
             if reading.probe is not None:
                 probes.append(reading.probe)
+            bucket_policies: dict[str, dict[str, Any] | None] = {}
             for bucket, probe in denied:
                 verdict = None
                 if reading.complete and probe.action and probe.resource:
                     verdict = evaluate(reading.policies, probe.action, probe.resource)
+                if verdict is not None and verdict.decision == ALLOWED and probe.action:
+                    # IAM allows it: look for the Deny in the bucket policy, if readable.
+                    if bucket not in bucket_policies:
+                        policy_probe, document = s3_probes.bucket_policy(transport, bucket)
+                        probes.append(policy_probe)
+                        bucket_policies[bucket] = document
+                    document = bucket_policies[bucket]
+                    if document is not None and probe.resource:
+                        applying = for_principal(document, identity.arn, identity.account)
+                        in_bucket = evaluate(
+                            [NamedPolicy(f"the bucket policy of {bucket}", applying)],
+                            probe.action,
+                            probe.resource,
+                        )
+                        if in_bucket.decision == EXPLICIT_DENY:
+                            verdict = in_bucket
+                if (
+                    verdict is not None
+                    and verdict.decision == ALLOWED
+                    and probe.action == "s3:GetObject"
+                    and evaluate(
+                        reading.policies, "s3:ListBucket", f"arn:aws:s3:::{bucket}"
+                    ).decision
+                    != ALLOWED
+                ):
+                    # Without s3:ListBucket, S3 answers 403 instead of 404 for a missing key.
+                    findings.append(verdicts.missing_object_finding(probe, hidden=True))
+                    continue
                 findings.append(
                     verdicts.denial_finding(probe, verdict, reading.problem, bucket, key)
                 )

@@ -4,11 +4,12 @@ bucket live, may I list it, may I read the key, may I write (only when asked).""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from keydoctor.probes import outcome as oc
 from keydoctor.probes.identity import describe_failure
 from keydoctor.probes.outcome import ProbeResult
-from keydoctor.probes.policy import grant_resource, object_resource
+from keydoctor.probes.policy import grant_resource, object_resource, parse_document
 from keydoctor.probes.transport import Transport
 
 
@@ -153,3 +154,25 @@ def write_test(transport: Transport, bucket: str, key: str | None) -> ProbeResul
             f"allowed, but deleting the test object failed ({code}): remove s3://{bucket}/{name}"
         )
     return probe
+
+
+def bucket_policy(transport: Transport, bucket: str) -> tuple[ProbeResult, dict[str, Any] | None]:
+    """The bucket's policy, when the caller may read it (to find a Deny that IAM cannot show)."""
+    probe = ProbeResult(
+        name=f"s3:GetBucketPolicy {bucket}",
+        service="s3",
+        operation="GetBucketPolicy",
+        asked=f"Does the policy of bucket {bucket} deny me? (to explain a denial)",
+        action="s3:GetBucketPolicy",
+        resource=f"arn:aws:s3:::{bucket}",
+    )
+    answer = transport.ask(probe, lambda c: c.get_bucket_policy(Bucket=bucket))
+    if answer is None:
+        code = probe.failure.code if probe.failure else "error"
+        probe.answer = (
+            "no bucket policy" if code == "NoSuchBucketPolicy" else (f"could not read it ({code})")
+        )
+        return probe, None
+    document = parse_document(answer.get("Policy"))
+    probe.answer = "read" if document is not None else "unreadable policy document"
+    return probe, document

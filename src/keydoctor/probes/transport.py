@@ -48,6 +48,32 @@ class _LastResponse(threading.local):
     body_head: bytes = b""
 
 
+PROBED_SERVICES = ("iam", "s3", "sts")
+
+
+def _narrow_service_listing(session: Any) -> None:
+    """Let this session's loader look only for the three services the probes use.
+
+    botocore's loader lists every service directory (hundreds of ``listdir`` calls, once
+    per model type) just to check that a service name exists; the probes know theirs.
+    Models are still found on the same search path (``AWS_DATA_PATH``, ``~/.aws/models``,
+    botocore's data), so a user's own model files keep precedence.
+    """
+    import os
+
+    loader = session.get_component("data_loader")
+    paths = list(loader.search_paths)
+
+    def known_services(type_name: str) -> list[str]:
+        return [
+            name
+            for name in PROBED_SERVICES
+            if any(os.path.isdir(os.path.join(path, name)) for path in paths)
+        ]
+
+    loader.list_available_services = known_services
+
+
 class Transport:
     """A botocore session and its clients, shared by the probe threads."""
 
@@ -57,11 +83,13 @@ class Transport:
         self._session: Any = None
         self._clients: dict[tuple[str, str], Any] = {}
         self._last = _LastResponse()
+        self._unreachable: Failure | None = None  # once the endpoint is known dead
 
     def _make_session(self) -> Any:
         import botocore.session
 
         session = botocore.session.Session(profile=self.target.profile)
+        _narrow_service_listing(session)
         return session
 
     def client(self, service: str, region: str | None = None) -> Any:
@@ -74,6 +102,10 @@ class Transport:
                 return existing
             if self._session is None:
                 self._session = self._make_session()
+            if service not in PROBED_SERVICES:
+                # Another service: give the loader back its full listing.
+                loader = self._session.get_component("data_loader")
+                loader.__dict__.pop("list_available_services", None)
             from botocore.config import Config
 
             config = Config(
@@ -121,6 +153,12 @@ class Transport:
         self._last.status = None
         self._last.headers = None
         self._last.body_head = b""
+        if self._unreachable is not None:
+            # The endpoint already failed to answer: do not wait another timeout for it.
+            probe.failure = self._unreachable
+            probe.outcome = oc.UNREACHABLE
+            probe.local_time = datetime.now(UTC)
+            return None
         start = time.perf_counter()
         response: dict[str, Any] | None = None
         try:
@@ -128,7 +166,7 @@ class Transport:
             response = call(client)
         except Exception as exc:  # classified below; nothing escapes a probe
             try:
-                probe.failure = classify(exc, self._last, self.target)
+                probe.failure = classify(exc, self._last, self.target, probe.operation)
             except Exception as inner:  # a bug in classification must not stop the run
                 probe.failure = Failure(
                     oc.ERROR,
@@ -137,6 +175,8 @@ class Transport:
                     f"unclassified error ({type(inner).__name__})",
                 )
             probe.outcome = probe.failure.outcome
+            if probe.outcome == oc.UNREACHABLE:
+                self._unreachable = probe.failure
         finally:
             probe.duration_ms = (time.perf_counter() - start) * 1000.0
             probe.local_time = datetime.now(UTC)
@@ -156,6 +196,13 @@ class Transport:
 
 # -- classification --------------------------------------------------------------------------
 
+_CREDENTIAL_OPERATIONS = {
+    "AssumeRole",
+    "AssumeRoleWithWebIdentity",
+    "AssumeRoleWithSAML",
+    "GetRoleCredentials",
+    "CreateToken",
+}
 _AUTH_CODES = {
     "InvalidClientTokenId",
     "InvalidAccessKeyId",
@@ -201,7 +248,9 @@ def _looks_html(head: bytes) -> bool:
     return text.startswith(b"<!doctype html") or text.startswith(b"<html")
 
 
-def classify(exc: BaseException, last: _LastResponse, target: Target) -> Failure:
+def classify(
+    exc: BaseException, last: _LastResponse, target: Target, asked_operation: str = ""
+) -> Failure:
     """Sort an exception into one outcome, with a reason a person can read."""
     from botocore import exceptions as bx
 
@@ -212,6 +261,21 @@ def classify(exc: BaseException, last: _LastResponse, target: Target) -> Failure
         message = str(error.get("Message") or "")
         meta = exc.response.get("ResponseMetadata", {}) or {}
         status = meta.get("HTTPStatusCode") or last.status
+        operation = str(getattr(exc, "operation_name", "") or "")
+        fetched = target.source is None or target.source.access_key_id is None
+        asked = asked_operation.replace(" ", "").lower() == operation.lower()
+        if operation in _CREDENTIAL_OPERATIONS and fetched and not asked:
+            # botocore was fetching the credentials (assume-role, web identity, SSO) for a
+            # provider-based profile: the probe itself was never sent. A probe that asks
+            # AssumeRole itself (with static keys) is judged like any other answer.
+            return Failure(
+                oc.PROVIDER,
+                code or str(status),
+                message,
+                f"getting the credentials failed: {operation} answered {code or status}",
+                status,
+                operation=operation,
+            )
         if _looks_html(last.body_head) and code not in _AUTH_CODES | {"AccessDenied"}:
             return Failure(
                 oc.NOT_AWS,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import statistics
 from datetime import UTC, datetime, timedelta
 
-from keydoctor.model import CredentialSource, Finding, Location, Severity
+from keydoctor.model import CredentialSource, Finding, Severity
 from keydoctor.probes import outcome as oc
 from keydoctor.probes import rules as R
 from keydoctor.probes.iam import QUARANTINE_PREFIX, KeysReport
@@ -156,6 +156,8 @@ def auth_findings(
                     location,
                 )
             )
+        elif code in _SKEWED and any(f.code == R.CLOCK_SKEW.code for f in findings):
+            continue  # the signature refusal already named the clock
         elif code in _SKEWED:
             findings.append(
                 R.CLOCK_SKEW.finding(
@@ -209,7 +211,6 @@ def reach_findings(probes: list[ProbeResult]) -> list[Finding]:
                     "Check --endpoint-url / AWS_ENDPOINT_URL, HTTPS_PROXY and NO_PROXY, the "
                     "network "
                     "and AWS_CA_BUNDLE; then run keydoctor check again",
-                    Location(kind="aws", path=hits[0].service),
                 )
             )
         elif kind == oc.SERVER_ERROR:
@@ -218,7 +219,6 @@ def reach_findings(probes: list[ProbeResult]) -> list[Finding]:
                     f"Could not get an answer because {reason} ({names}). This is not a problem "
                     "with the keys.",
                     "Retry later; if it persists, check the service health dashboard",
-                    Location(kind="aws", path=hits[0].service),
                 )
             )
         else:
@@ -227,7 +227,6 @@ def reach_findings(probes: list[ProbeResult]) -> list[Finding]:
                     f"Could not get an AWS answer because {reason} ({names}). A proxy, captive "
                     "portal or web server answered instead; the keys were not judged.",
                     "Check --endpoint-url and HTTPS_PROXY/NO_PROXY",
-                    Location(kind="aws", path=hits[0].service),
                 )
             )
     return findings
@@ -235,12 +234,28 @@ def reach_findings(probes: list[ProbeResult]) -> list[Finding]:
 
 def provider_findings(probes: list[ProbeResult], source: CredentialSource | None) -> list[Finding]:
     for probe in probes:
-        if probe.outcome == oc.PROVIDER and probe.failure is not None:
+        failure = probe.failure
+        if probe.outcome == oc.PROVIDER and failure is not None:
             method = source.method if source else "the credential chain"
+            role = source.details.get("role_arn", "the role") if source else "the role"
+            if failure.operation in ("AssumeRole", "AssumeRoleWithWebIdentity") and (
+                failure.code in ("AccessDenied", "AccessDeniedException")
+            ):
+                return [
+                    R.ROLE_NOT_ASSUMABLE.finding(
+                        f"STS refused {failure.operation} on {role}: "
+                        f"{failure.message.rstrip('.')}. The role's trust policy does not "
+                        "admit the caller (or the caller lacks sts:AssumeRole).",
+                        f"Add the caller's ARN as a Principal with Action sts:AssumeRole to the "
+                        f"trust policy of {role} (aws iam update-assume-role-policy), and allow "
+                        f"sts:AssumeRole on {role} in the caller's own policy",
+                        source.location if source else None,
+                    )
+                ]
             return [
                 R.PROVIDER_FAILED.finding(
                     f"botocore's {method} provider failed before any request was sent: "
-                    f"{probe.failure.code}: {probe.failure.message}",
+                    f"{failure.code}: {failure.message}",
                     "For SSO: aws sso login --profile PROFILE; for assume-role: check the source "
                     "profile's keys and the role's trust policy; for credential_process: run the "
                     "command by hand",
@@ -315,6 +330,26 @@ def s3_findings(
                 )
             )
     return findings
+
+
+def missing_object_finding(probe: ProbeResult, *, hidden: bool = False) -> Finding:
+    """HeadObject said 404 (or 403 to a caller without s3:ListBucket): no such key."""
+    where = probe.name.split(" ", 1)[1]
+    bucket = where.split("/", 1)[0]
+    prefix = where.split("/", 1)[1].rsplit("/", 1)[0] if "/" in where.split("/", 1)[1] else ""
+    said = (
+        f"S3 answered 403 for s3://{where} although the caller's policies allow s3:GetObject "
+        "on it. They do not allow s3:ListBucket on the bucket, and then S3 answers 403 instead "
+        "of 404 for a key that does not exist: the object is most likely missing."
+        if hidden
+        else f"S3 answered 404 for s3://{where}: the credentials work and may read it, but "
+        "there is no object under that key."
+    )
+    return R.OBJECT_MISSING.finding(
+        said,
+        f"Check the key's spelling and case: aws s3 ls s3://{bucket}/"
+        + (f"{prefix}/" if prefix else ""),
+    )
 
 
 def denial_finding(

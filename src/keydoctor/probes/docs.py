@@ -1,0 +1,44 @@
+"""Render docs/probe-rules.md from the probe rule declarations.
+
+Run ``python -m keydoctor.probes.docs > docs/probe-rules.md``; a test fails when the
+checked-in page and the rules disagree.
+"""
+
+from __future__ import annotations
+
+from keydoctor.probes.rules import RULES
+
+FAMILIES = {
+    "KD6": "Live identity and authentication (STS, signatures, tokens, clock)",
+    "KD7": "Live permissions: S3 and IAM",
+    "KD9": "Reachability: answers that say nothing about the keys",
+}
+
+
+def render_probe_rules_page() -> str:
+    lines = [
+        "# Live probe rules",
+        "",
+        "Generated from `src/keydoctor/probes/rules.py` "
+        "(`python -m keydoctor.probes.docs > docs/probe-rules.md`). Codes never change meaning.",
+        "These findings come from `keydoctor check` online (the default); `--offline` skips them.",
+        "",
+    ]
+    rules = sorted(RULES, key=lambda r: r.code)
+    for prefix, title in FAMILIES.items():
+        lines += [f"## {prefix}xx: {title}", ""]
+        lines += ["| code | name | severity | category | title |", "|---|---|---|---|---|"]
+        family = [r for r in rules if r.code.startswith(prefix)]
+        for rule in family:
+            lines.append(
+                f"| {rule.code} | `{rule.name}` | {rule.severity.value} | "
+                f"`{rule.category.value}` | {rule.title} |"
+            )
+        lines.append("")
+        for rule in family:
+            lines += [f"### {rule.code} {rule.name}", "", rule.docs, ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+if __name__ == "__main__":
+    print(render_probe_rules_page(), end="")

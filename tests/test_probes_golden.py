@@ -1,0 +1,149 @@
+"""One golden case per live-probe finding code (KD6xx, KD7xx, KD9xx).
+
+Each ``tests/fixtures/<CODE>/online.toml`` holds recorded AWS answers (status, headers,
+XML body, and a Date offset for clock cases), replayed from 127.0.0.1, with the ``args``
+and ``env`` of the run; ``recorded`` says which AWS behaviour the answers reproduce.
+``expected.json`` holds the probe findings and the diagnosis of ``keydoctor check``.
+Set KEYDOCTOR_UPDATE_GOLDEN=1 to rewrite the expected files after a deliberate change,
+then review the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from keydoctor.probes.rules import RULES
+from replay_server import Answer, replaying
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CASES = sorted(p for p in FIXTURES.iterdir() if (p / "online.toml").exists())
+KEY_ID = "AKIAY34FZKBOQ7RT5XW2"
+SECRET = "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"
+PROBE_FAMILIES = ("KD6", "KD7", "KD9")
+
+
+def _answer(spec: dict[str, Any]) -> Answer:
+    return Answer(
+        status=int(spec["status"]),
+        body=str(spec.get("body", "")),
+        headers=dict(spec.get("headers", {})),
+        delay=float(spec.get("delay", 0.0)),
+        date_offset=float(spec.get("date_offset", 0.0)),
+    )
+
+
+def _dead_endpoint() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def _run(case: Path, clean_env: dict[str, str]) -> tuple[dict[str, Any], str]:
+    spec = tomllib.loads((case / "online.toml").read_text(encoding="utf-8"))
+    home = Path(clean_env["HOME"])
+    for name in ("config", "credentials"):
+        if name in spec:
+            (home / ".aws" / name).write_text(spec[name], encoding="utf-8")
+    env = dict(
+        clean_env,
+        AWS_ACCESS_KEY_ID=KEY_ID,
+        AWS_SECRET_ACCESS_KEY=SECRET,
+        AWS_DEFAULT_REGION="us-east-1",
+    )
+    env.update({k: str(v) for k, v in spec.get("env", {}).items()})
+    env = {k: v for k, v in env.items() if v != ""}
+    answers = {op: _answer(a) for op, a in spec.get("answers", {}).items()}
+    default = _answer(spec["default"]) if "default" in spec else None
+    with replaying(answers, default) as server:
+        endpoint = _dead_endpoint() if spec.get("endpoint") == "dead" else server.endpoint
+        # botocore's own clients (AssumeRole for a role profile) must reach the replay too.
+        env["AWS_ENDPOINT_URL"] = endpoint
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "keydoctor",
+                "check",
+                "--format",
+                "json",
+                "--endpoint-url",
+                endpoint,
+                *spec.get("args", []),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    for secret in (SECRET, env.get("AWS_SESSION_TOKEN", "-" * 30)):
+        assert secret not in proc.stdout and secret not in proc.stderr
+    text = proc.stdout.replace(endpoint, "$ENDPOINT").replace(str(home), "$HOME")
+    text = re.sub(r"created \d+ days ago", "created N days ago", text)
+    text = re.sub(r"by [+-]\d+ s", "by N s", text)
+    text = re.sub(r"keydoctor-write-test-[0-9a-f]{32}", "keydoctor-write-test-ID", text)
+    doc = json.loads(text)
+    findings = [f for f in doc["findings"] if f["code"].startswith(PROBE_FAMILIES)]
+    diagnosis = doc["diagnosis"]
+    if diagnosis is not None:
+        diagnosis = {k: diagnosis[k] for k in ("category", "title", "explanation", "fix")}
+    return {"findings": findings, "diagnosis": diagnosis}, text
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_online_golden_case(case: Path, clean_env: dict[str, str]) -> None:
+    actual, _ = _run(case, clean_env)
+    codes = [f["code"] for f in actual["findings"]]
+    assert case.name in codes, f"{case.name} does not produce its own code: {codes}"
+    expected_path = case / "expected.json"
+    if os.environ.get("KEYDOCTOR_UPDATE_GOLDEN"):
+        expected_path.write_text(
+            json.dumps(actual, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+    assert actual == json.loads(expected_path.read_text(encoding="utf-8"))
+
+
+def test_every_probe_rule_has_a_golden_case() -> None:
+    have = {c.name for c in CASES}
+    assert {r.code for r in RULES} - have == set()
+
+
+def test_probe_rule_codes_are_unique_and_in_their_families() -> None:
+    codes = [r.code for r in RULES]
+    assert len(codes) == len(set(codes))
+    assert all(c.startswith(PROBE_FAMILIES) for c in codes)
+    from keydoctor.checks import all_rules
+
+    assert not set(codes) & set(all_rules())
+
+
+def test_online_output_matches_the_schema(clean_env: dict[str, str]) -> None:
+    import jsonschema
+
+    schema = json.loads(
+        (Path(__file__).resolve().parents[1] / "docs" / "schema.json").read_text(encoding="utf-8")
+    )
+    for name in ("KD704", "KD610", "KD901"):
+        _, text = _run(FIXTURES / name, clean_env)
+        jsonschema.validate(json.loads(text), schema)
+
+
+def test_probe_rules_page_is_in_sync() -> None:
+    from keydoctor.probes.docs import render_probe_rules_page
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "probe-rules.md").read_text(
+        encoding="utf-8"
+    )
+    assert page == render_probe_rules_page(), (
+        "run: python -m keydoctor.probes.docs > docs/probe-rules.md"
+    )
