@@ -7,7 +7,7 @@ import shutil
 import uuid
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from keydoctor.fixes import FINDING_FIXES, fix_scenario, fixes_for_findings, ini
@@ -156,6 +156,8 @@ _EXISTING = st.lists(st.sampled_from([
 
 
 @settings(max_examples=300, deadline=None)
+@example(["[default]", "aws_access_key_id = OLD", "# c", "  addressing_style = path"], "0", "s",
+         "default", "\n")
 @given(_EXISTING, _VALUE, _VALUE, st.sampled_from(["default", "dev"]),
        st.sampled_from(["\n", "\r\n"]))
 def test_botocore_reads_what_set_options_writes(
@@ -190,6 +192,9 @@ def test_botocore_reads_what_set_options_writes(
             in_replaced_value = True
             continue
         if in_replaced_value and line[:1] in (" ", "\t") and line.strip():
+            continue
+        if in_replaced_value and (not line.strip() or line.strip()[0] in "#;"):
+            kept.append(line)  # blank and comment lines do not end a value
             continue
         in_replaced_value = False
         kept.append(line)
