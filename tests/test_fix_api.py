@@ -266,3 +266,16 @@ def test_ctrl_c_mid_plan_undoes_then_interrupts(tmp_path: Path) -> None:
     assert path.stat().st_mode & 0o777 == 0o640
     [backup] = tmp_path.glob("credentials.keydoctor-*.bak")
     assert backup.read_bytes() == b"[default]\r\nregion = x\r\n"
+
+
+def test_findings_in_environment_variables_call_for_no_file_fix() -> None:
+    from keydoctor.fixes import fixes_for_findings
+    from keydoctor.model import Category, Finding, Location, Severity
+
+    def finding(kind: str) -> Finding:
+        return Finding("KD101", Severity.HIGH, Category.SECRET_WRONG, "t", "e", "f",
+                       Location(kind=kind, key="AWS_SECRET_ACCESS_KEY"))
+
+    assert fixes_for_findings([finding("env")]) == []
+    assert fixes_for_findings([finding("file")]) == ["tidy"]
+    assert fixes_for_findings(["KD101"]) == ["tidy"]
