@@ -7,7 +7,7 @@ import shutil
 import uuid
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from keydoctor.fixes import FINDING_FIXES, fix_scenario, fixes_for_findings, ini
@@ -155,7 +155,9 @@ _EXISTING = st.lists(st.sampled_from([
 ]), max_size=10)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
+@example(["[default]", "aws_access_key_id = OLD", "# c", "  addressing_style = path"], "0", "s",
+         "default", "\n")
 @given(_EXISTING, _VALUE, _VALUE, st.sampled_from(["default", "dev"]),
        st.sampled_from(["\n", "\r\n"]))
 def test_botocore_reads_what_set_options_writes(
@@ -182,7 +184,20 @@ def test_botocore_reads_what_set_options_writes(
     assert parsed[profile]["aws_access_key_id"] == key_id
     assert parsed[profile]["aws_secret_access_key"] == secret
     # Every line of the original that is not a key line being replaced is still there.
-    kept = [line for line in text.splitlines() if not line.startswith("aws_")]
+    # (indented lines right after a replaced key line belonged to that key's old value).
+    kept: list[str] = []
+    in_replaced_value = False
+    for line in text.splitlines():
+        if line.startswith("aws_"):
+            in_replaced_value = True
+            continue
+        if in_replaced_value and line[:1] in (" ", "\t") and line.strip():
+            continue
+        if in_replaced_value and (not line.strip() or line.strip()[0] in "#;"):
+            kept.append(line)  # blank and comment lines do not end a value
+            continue
+        in_replaced_value = False
+        kept.append(line)
     remaining = out.splitlines()
     for line in kept:
         if line:
@@ -251,3 +266,16 @@ def test_ctrl_c_mid_plan_undoes_then_interrupts(tmp_path: Path) -> None:
     assert path.stat().st_mode & 0o777 == 0o640
     [backup] = tmp_path.glob("credentials.keydoctor-*.bak")
     assert backup.read_bytes() == b"[default]\r\nregion = x\r\n"
+
+
+def test_findings_in_environment_variables_call_for_no_file_fix() -> None:
+    from keydoctor.fixes import fixes_for_findings
+    from keydoctor.model import Category, Finding, Location, Severity
+
+    def finding(kind: str) -> Finding:
+        return Finding("KD101", Severity.HIGH, Category.SECRET_WRONG, "t", "e", "f",
+                       Location(kind=kind, key="AWS_SECRET_ACCESS_KEY"))
+
+    assert fixes_for_findings([finding("env")]) == []
+    assert fixes_for_findings([finding("file")]) == ["tidy"]
+    assert fixes_for_findings(["KD101"]) == ["tidy"]

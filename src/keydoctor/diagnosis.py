@@ -116,6 +116,10 @@ def _finding_causes(findings: list[Finding], base: int) -> list[Cause]:
     return causes
 
 
+# Section headers botocore does not read as the profile they were meant for.
+_MISNAMED_SECTION = frozenset({"KD210", "KD301", "KD302"})
+
+
 def _codes(report: ProbeReport | None) -> dict[str, list[str]]:
     """AWS refusal code -> the probes that met it."""
     found: dict[str, list[str]] = {}
@@ -355,6 +359,23 @@ def rank_causes(
             60,
         )
     )
+    # No credentials at all, while keys sit under a section header botocore does not read
+    # ([profile x] in the credentials file, [x] in the config file, a misspelt header):
+    # the header is the cause, "no credentials" only its symptom.
+    if source is None:
+        for f in offline:
+            if f.code in _MISNAMED_SECTION and f.severity >= Severity.HIGH:
+                causes.append(
+                    Cause(
+                        f.category,
+                        f.title,
+                        f"{f.explanation} That is why botocore finds no credentials.",
+                        f.fix,
+                        80,
+                        [f"{f.code}: {f.title}", "botocore found no credentials"],
+                    )
+                )
+
     # What the offline audit found and AWS did not contradict.
     causes.extend(_finding_causes(offline, 55))
 

@@ -3,7 +3,12 @@
 ``keydoctor lab list`` names the scenarios; ``keydoctor lab run --all`` (also plain
 ``keydoctor lab`` and ``keydoctor lab run``) starts moto's server in-process on a free
 loopback port, builds each scenario, shows the raw error boto3 prints and keydoctor's
-diagnosis, and exits 0 only when every diagnosis names the expected cause.
+diagnosis, then the "fix it" step: for the scenarios with an automatic fix, the plan
+(diff) of ``keydoctor fix``, applied, and the proof that the application now works; for
+the others the commands to run by hand, labelled "manual". The Redshift seed scenarios
+(``redshift-...``) run on the same emulator; their COPY is checked by
+``keydoctor redshift``. It exits 0 only when every diagnosis names the expected cause and
+every fix step ends as its scenario expects (``--no-fix`` skips that step).
 ``--keep`` leaves the emulator running and prints the ``export`` lines to try a scenario
 by hand. Those lines carry the lab's own keys in clear: they were created in the
 emulator a moment ago and are worth nothing anywhere else; the host's keys are never
@@ -21,8 +26,8 @@ from typing import TYPE_CHECKING
 from keydoctor.commands.common import progress, progress_done, write_stdout
 
 if TYPE_CHECKING:
+    from keydoctor.lab.registry import Entry
     from keydoctor.lab.runner import LabSession, Outcome
-    from keydoctor.lab.scenarios import Scenario
 
 LAB_FORMATS = ("text", "json")
 # Every variable a scenario's shell must not inherit from the person's own shell.
@@ -62,43 +67,57 @@ def register(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="scenarios diagnosed side by side (default: 2; the emulator serves them all)",
     )
+    running.add_argument(
+        "--no-fix",
+        dest="fix",
+        action="store_false",
+        help="diagnose only: skip the fix-it step (apply the fix, prove it works)",
+    )
     running.add_argument("--format", choices=LAB_FORMATS, default="text")
-    parser.set_defaults(lab_action=None, names=[], all=False, keep=False, jobs=None, format="text")
+    parser.set_defaults(
+        lab_action=None, names=[], all=False, keep=False, jobs=None, format="text", fix=True
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    from keydoctor.lab.scenarios import SCENARIOS
+    from keydoctor.lab.registry import ALL
 
     if args.lab_action == "list":
-        return _list(SCENARIOS, args.format)
+        return _list(ALL, args.format)
     if args.jobs is not None and args.jobs < 1:
         from keydoctor.errors import UsageError
 
         raise UsageError("--jobs takes a number of 1 or more")
-    return _run(_select(args), keep=args.keep, fmt=args.format, jobs=args.jobs)
+    return _run(_select(args), keep=args.keep, fmt=args.format, jobs=args.jobs, fix=args.fix)
 
 
-def _select(args: argparse.Namespace) -> list[Scenario]:
+def _select(args: argparse.Namespace) -> list[Entry]:
     from keydoctor.errors import UsageError
-    from keydoctor.lab.scenarios import SCENARIOS, by_name
+    from keydoctor.lab.registry import ALL, by_name
 
     names: list[str] = list(args.names or [])
     if args.all and names:
         raise UsageError("name scenarios or give --all, not both")
     if not names:
-        return list(SCENARIOS)
-    chosen: list[Scenario] = []
+        return list(ALL)
+    chosen: list[Entry] = []
     for name in names:
         scenario = by_name(name)
         if scenario is None:
-            known = ", ".join(s.name for s in SCENARIOS)
+            known = ", ".join(s.name for s in ALL)
             raise UsageError(f"no lab scenario named {name!r} (known: {known})")
         if scenario not in chosen:
             chosen.append(scenario)
     return chosen
 
 
-def _list(scenarios: tuple[Scenario, ...], fmt: str) -> int:
+def _fix_label(s: Entry) -> str:
+    if s.fix is not None:
+        return s.fix.name + (" (unsafe)" if s.fix.unsafe else "")
+    return "-" if s.expected is None else "manual"
+
+
+def _list(scenarios: tuple[Entry, ...], fmt: str) -> int:
     if fmt == "json":
         import json
 
@@ -109,6 +128,7 @@ def _list(scenarios: tuple[Scenario, ...], fmt: str) -> int:
                 "expected": s.expected_id,
                 "seed": s.seed,
                 "story": s.story,
+                "fix": _fix_label(s),
             }
             for s in scenarios
         ]
@@ -116,7 +136,8 @@ def _list(scenarios: tuple[Scenario, ...], fmt: str) -> int:
         return 0
     width = max(len(s.name) for s in scenarios)
     lines = [
-        f"{s.name:<{width}}  {(s.expected_id or 'no cause'):<18}  {s.title}" for s in scenarios
+        f"{s.name:<{width}}  {(s.expected_id or 'no cause'):<18}  {_fix_label(s):<15}  {s.title}"
+        for s in scenarios
     ]
     write_stdout("\n".join(lines) + "\n")
     return 0
@@ -141,13 +162,16 @@ def _stderr_progress(message: str) -> None:
         sys.stderr.flush()
 
 
-def _run(scenarios: list[Scenario], *, keep: bool, fmt: str, jobs: int | None) -> int:
+def _run(
+    scenarios: list[Entry], *, keep: bool, fmt: str, jobs: int | None, fix: bool = True
+) -> int:
     _ensure_lab_dependencies()
+    from keydoctor.lab.redshift_entries import command as redshift_command
     from keydoctor.lab.report import display_command, render_json, render_text
     from keydoctor.lab.runner import LabSession, run_scenarios
 
     started = time.monotonic()
-    session = LabSession()
+    session = LabSession(fix=fix)
     try:
         _stderr_progress("lab: starting the AWS emulator")
         session.start()
@@ -157,6 +181,8 @@ def _run(scenarios: list[Scenario], *, keep: bool, fmt: str, jobs: int | None) -
         commands = {
             p.scenario.name: display_command(session.check_command(p)[0]) for p in session.prepared
         }
+        for rs in session.redshift:
+            commands[rs.entry.name] = display_command(redshift_command(rs)) + " < copy.sql"
         keep_lines = _keep_lines(session, outcomes) if keep else None
         if fmt == "json":
             text = render_json(
@@ -175,7 +201,7 @@ def _run(scenarios: list[Scenario], *, keep: bool, fmt: str, jobs: int | None) -
             if keep_lines is not None:
                 text += "\n" + "\n".join(keep_lines) + "\n"
         write_stdout(text)
-        code = 0 if all(o.matched for o in outcomes) else 1
+        code = 0 if all(o.passed for o in outcomes) else 1
         if keep:
             _wait_for_interrupt(session.endpoint)
         return code
@@ -197,6 +223,8 @@ def _keep_lines(session: LabSession, outcomes: list[Outcome]) -> list[str]:
         call = prepared.setup.call
         lines.append("")
         lines.append(f"# {prepared.scenario.name}: {prepared.scenario.title}")
+        if outcome.fix is not None and outcome.fix.commands:
+            lines.append("# (its files are as the lab's fix step left them: fixed)")
         lines.append("unset " + " ".join(_UNSET))
         exports = {
             "AWS_CONFIG_FILE": str(aws_dir / "config"),
@@ -222,6 +250,14 @@ def _keep_lines(session: LabSession, outcomes: list[Outcome]) -> list[str]:
                 " --format json", ""
             )
         )
+    from keydoctor.lab.redshift_entries import command as redshift_command
+
+    for rs in session.redshift:
+        lines.append("")
+        lines.append(f"# {rs.entry.name}: {rs.entry.title}")
+        lines.append(" ".join(shlex.quote(a) for a in redshift_command(rs)) + " <<'SQL'")
+        lines += rs.setup.sql.splitlines()
+        lines.append("SQL")
     return lines
 
 

@@ -61,7 +61,14 @@ FINDING_FIXES: dict[str, str] = {
 
 def fixes_for_findings(findings: Iterable[Finding | str]) -> list[str]:
     """The fixes the findings (or bare finding codes) call for, in :data:`FIX_NAMES` order."""
-    codes = {f if isinstance(f, str) else f.code for f in findings}
+    codes = set()
+    for finding in findings:
+        if isinstance(finding, str):
+            codes.add(finding)
+        elif finding.location is None or finding.location.kind != "env":
+            # A file fix cannot reach a value that lives in an environment variable; the
+            # finding's own fix (an export line) is the remedy there.
+            codes.add(finding.code)
     wanted = {FINDING_FIXES[code] for code in codes if code in FINDING_FIXES}
     return [name for name in FIX_NAMES if name in wanted]
 

@@ -118,16 +118,27 @@ def get_option(text: str, matches: Callable[[str], bool], key: str) -> str | Non
     return None
 
 
-def _continuation_end(lines: list[str], index: int, end: int) -> int:
-    """The index after an option line and the indented lines that continue it."""
-    stop = index + 1
-    while stop < end:
-        body, _ = line_body(lines[stop])
-        if body[:1] in (" ", "\t") and body.strip():
-            stop += 1
-        else:
-            break
-    return stop
+def _continuation_lines(lines: list[str], index: int, end: int) -> list[int]:
+    """The indented lines after an option line that configparser joins into its value.
+
+    Blank and comment lines in between do not end the value (configparser skips them
+    and keeps reading indented lines as continuations), so they are stepped over but
+    not returned: comments stay where they are.
+    """
+    found: list[int] = []
+    cursor = index + 1
+    while cursor < end:
+        body, _ = line_body(lines[cursor])
+        stripped = body.strip()
+        if not stripped or stripped[0] in "#;":
+            cursor += 1
+            continue
+        if body[:1] in (" ", "\t"):
+            found.append(cursor)
+            cursor += 1
+            continue
+        break
+    return found
 
 
 def _last_content_line(lines: list[str], span: Span) -> int:
@@ -174,6 +185,10 @@ def set_options(
             parsed = option_at(lines[index])
             if parsed and option_key(parsed[1]) == option_key(key):
                 lead, _, _, ending = parsed
+                # Indented lines after it are part of the old value (configparser joins
+                # them); they go with it, or the new value would inherit them.
+                for dropped in reversed(_continuation_lines(lines, index, target.end)):
+                    del lines[dropped]
                 lines[index] = lead + value + ending
                 replaced = True
                 break
@@ -196,10 +211,10 @@ def remove_options(text: str, matches: Callable[[str], bool], keys: set[str]) ->
         while index < span.end:
             parsed = option_at(lines[index])
             if parsed and option_key(parsed[1]) in wanted:
-                stop = _continuation_end(lines, index, span.end)
-                for dropped in range(index, stop):
+                keep[index] = False
+                for dropped in _continuation_lines(lines, index, span.end):
                     keep[dropped] = False
-                index = stop
+                index += 1
             else:
                 index += 1
     return "".join(line for line, kept in zip(lines, keep, strict=True) if kept)

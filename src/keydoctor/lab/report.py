@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from keydoctor import __version__
-from keydoctor.lab.runner import JUDGED_OFFLINE, Outcome
+from keydoctor.lab import fixit
+from keydoctor.lab.runner import JUDGED_OFFLINE, JUDGED_REDSHIFT, Outcome
 from keydoctor.redact import scrub_patterns
 
 WIDTH = 100
@@ -32,7 +33,6 @@ def display_command(command: Sequence[str]) -> str:
 
 def outcome_dict(outcome: Outcome, check_command: str | None = None) -> dict[str, Any]:
     scenario = outcome.scenario
-    prepared = outcome.prepared
     cause = outcome.cause
     shown_cause = None
     if cause is not None:
@@ -49,9 +49,10 @@ def outcome_dict(outcome: Outcome, check_command: str | None = None) -> dict[str
         "expected": outcome.expected,
         "got": outcome.got,
         "matched": outcome.matched,
+        "passed": outcome.passed,
         "judged_on": outcome.judged,
         "application": {
-            "call": prepared.setup.call.describe() if prepared else None,
+            "call": outcome.call,
             "exit": outcome.app_exit,
             "output": outcome.app_output,
         },
@@ -60,6 +61,9 @@ def outcome_dict(outcome: Outcome, check_command: str | None = None) -> dict[str
             "exit": outcome.check_exit,
             "cause": shown_cause,
         },
+        "fix": None
+        if outcome.fix is None
+        else {"expected": outcome.expected_fix, "ok": outcome.fix_ok, **outcome.fix.as_dict()},
         "notes": list(outcome.notes),
         "error": outcome.error,
         "seconds": round(outcome.seconds, 3),
@@ -67,8 +71,17 @@ def outcome_dict(outcome: Outcome, check_command: str | None = None) -> dict[str
 
 
 def summary(outcomes: Sequence[Outcome]) -> dict[str, Any]:
-    failed = [o.scenario.name for o in outcomes if not o.matched]
-    return {"total": len(outcomes), "matched": len(outcomes) - len(failed), "failed": failed}
+    """Counts, and the scenarios that failed (a wrong diagnosis or a wrong fix-step end)."""
+    failed = [o.scenario.name for o in outcomes if not o.passed]
+    statuses = [o.fix.status for o in outcomes if o.fix is not None]
+    return {
+        "total": len(outcomes),
+        "matched": sum(1 for o in outcomes if o.matched),
+        "fixed": statuses.count(fixit.FIXED),
+        "manual": statuses.count(fixit.MANUAL),
+        "passed": len(outcomes) - len(failed),
+        "failed": failed,
+    }
 
 
 def render_json(
@@ -104,12 +117,12 @@ def _field(label: str, text: str | None) -> list[str]:
 
 def render_outcome(outcome: Outcome, check_command: str | None = None) -> str:
     scenario = outcome.scenario
-    verdict = "PASS" if outcome.matched else "FAIL"
+    verdict = "PASS" if outcome.passed else "FAIL"
     lines = [f"{verdict}  {scenario.name}: {scenario.title}  ({outcome.seconds:.1f}s)"]
     lines += _field("story", scenario.story)
     lines += _field("seed", scenario.seed)
-    if outcome.prepared is not None:
-        lines += _field("boto3", outcome.prepared.setup.call.describe())
+    if outcome.call is not None:
+        lines += _field("sql" if outcome.judged == JUDGED_REDSHIFT else "boto3", outcome.call)
         lines += _field("", outcome.app_output or "(no output)")
     if check_command:
         lines += _field("keydoctor", check_command)
@@ -139,7 +152,52 @@ def render_outcome(outcome: Outcome, check_command: str | None = None) -> str:
     lines += _field("expected", f"{expected}; got {got}; judged on the {judged}")
     for note in outcome.notes:
         lines += _field("note", note)
+    lines += _fix_lines(outcome)
     return "\n".join(lines)
+
+
+def _fix_lines(outcome: Outcome) -> list[str]:
+    """The fix-it step: the plan and its diff, the result, the proof; or the manual commands."""
+    fix = outcome.fix
+    if fix is None:
+        return []
+    lines: list[str] = []
+    if fix.status == fixit.NOTHING:
+        return _field("fix it", "nothing to fix")
+    if fix.status == fixit.MANUAL:
+        lines += _field("fix it", "manual: keydoctor fix has no automatic fix for this; run")
+        for command in fix.manual:
+            lines += _field("", f"- {command}")
+        if fix.note:
+            lines += _field("", f"({fix.note})")
+    else:
+        for command in fix.commands:
+            lines += _field("fix it", command)
+        for plan in fix.as_dict()["plans"]:
+            lines += _field("plan", f"{plan['name']} [{plan['safety']}]: {plan['summary']}")
+            if plan.get("blocked"):
+                lines += _field("", f"cannot run: {plan['blocked']}")
+            for diff in plan["diffs"]:
+                lines += [f"  {'':<{LABEL}}{line}" for line in diff["diff"].splitlines()]
+        for applied in fix.outcomes:
+            state = (
+                "applied"
+                if applied.get("applied")
+                else (
+                    "skipped (unsafe)"
+                    if applied.get("skipped")
+                    else f"FAILED: {applied.get('error')}"
+                )
+            )
+            lines += _field("", f"{applied.get('name')}: {state}")
+        if fix.error:
+            lines += _field("", f"error: {fix.error}")
+        if fix.proof is not None:
+            lines += _field("proof", f"{fix.proof} again: {fix.proof_output or '(no output)'}")
+        lines += _field("", "FIXED" if fix.status == fixit.FIXED else "NOT FIXED")
+    if not outcome.fix_ok:
+        lines += _field("", f"the lab expected the fix step to end: {outcome.expected_fix}")
+    return lines
 
 
 def render_text(
@@ -152,8 +210,11 @@ def render_text(
     blocks = [f"keydoctor lab: {len(outcomes)} scenario(s) on the AWS emulator at {endpoint}"]
     blocks += [render_outcome(o, commands.get(o.scenario.name)) for o in outcomes]
     result = summary(outcomes)
-    tail = f"{result['matched']}/{result['total']} diagnosed as expected in {seconds:.1f}s"
+    tail = f"{result['matched']}/{result['total']} diagnosed as expected"
+    if any(o.fix is not None for o in outcomes):
+        tail += f", {result['fixed']} fixed and proved, {result['manual']} manual"
+    tail += f" in {seconds:.1f}s"
     if result["failed"]:
-        tail += "; not matched: " + ", ".join(result["failed"])
+        tail += "; failed: " + ", ".join(result["failed"])
     blocks.append(tail)
     return scrub_patterns("\n\n".join(blocks)) + "\n"

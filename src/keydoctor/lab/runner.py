@@ -7,7 +7,14 @@ scenario's own, then runs two programs in it as a person would, each a subproces
 1. the application (:mod:`keydoctor.lab.app`): the boto3 call that fails, to show the
    raw error boto3 prints;
 2. ``python -m keydoctor check --format json --endpoint-url <emulator> ...``: keydoctor's
-   diagnosis, whose top-ranked cause must have the scenario's expected category.
+   diagnosis, whose top-ranked cause must have the scenario's expected category;
+3. the "fix it" step (:mod:`keydoctor.lab.fixit`): ``keydoctor fix ... --apply`` for the
+   fix the findings call for, then the application again (or ``keydoctor check`` when
+   its answer is replayed) to prove the fix; "manual" with the diagnosis's commands
+   when no automatic fix exists.
+
+The Redshift scenarios (:mod:`keydoctor.lab.redshift_entries`) are built on the same
+emulator and judged in the same pool; their "application" is a COPY statement.
 
 The top-ranked cause is the JSON's ``diagnosis`` when ``keydoctor check`` reports one
 (the live probes); a build of ``check`` without a ``diagnosis`` key only has the offline
@@ -35,7 +42,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from keydoctor.lab import fixit
 from keydoctor.lab.emulator import Emulator
+from keydoctor.lab.redshift_entries import RedshiftEntry, RedshiftPrepared
+from keydoctor.lab.registry import Entry
 from keydoctor.lab.replay import ReplayServer
 from keydoctor.lab.scenarios import Lab, Scenario, Setup
 from keydoctor.redact import scrub_patterns
@@ -50,6 +60,7 @@ _PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 JUDGED_DIAGNOSIS = "diagnosis"
 JUDGED_OFFLINE = "offline audit"
 JUDGED_ERROR = "error"
+JUDGED_REDSHIFT = "keydoctor redshift findings"
 
 
 @dataclass
@@ -66,10 +77,11 @@ class Prepared:
 
 @dataclass
 class Outcome:
-    """What one scenario showed, and whether keydoctor named the expected cause."""
+    """What one scenario showed, and whether keydoctor named the expected cause and fixed it."""
 
-    scenario: Scenario
+    scenario: Entry
     prepared: Prepared | None
+    call: str | None = None  # what the application does (a boto3 call, a COPY statement)
     app_output: str = ""
     app_exit: int | None = None
     check_exit: int | None = None
@@ -80,6 +92,8 @@ class Outcome:
     error: str | None = None
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    code_ok: bool = True  # Redshift: the expected finding code is among the findings
+    fix: fixit.FixResult | None = None  # None: the fix step was not asked for
 
     @property
     def expected(self) -> str | None:
@@ -87,7 +101,31 @@ class Outcome:
 
     @property
     def matched(self) -> bool:
-        return self.judged != JUDGED_ERROR and self.got == self.expected
+        return self.judged != JUDGED_ERROR and self.got == self.expected and self.code_ok
+
+    @property
+    def expected_fix(self) -> str:
+        """What the fix step must end in: fixed, manual, or nothing to fix."""
+        if self.scenario.fix is not None:
+            return fixit.FIXED
+        return fixit.NOTHING if self.scenario.expected is None else fixit.MANUAL
+
+    @property
+    def fix_ok(self) -> bool:
+        """The fix step did what the scenario expects (true when it was not run)."""
+        fix = self.fix
+        if fix is None:
+            return True
+        wanted = self.scenario.fix
+        if wanted is not None:
+            return fix.status == fixit.FIXED and wanted.name in fix.fixes
+        if self.scenario.expected is None:
+            return fix.status == fixit.NOTHING
+        return fix.status == fixit.MANUAL and bool(fix.manual)
+
+    @property
+    def passed(self) -> bool:
+        return self.matched and self.fix_ok
 
 
 def check_flags() -> frozenset[str]:
@@ -158,10 +196,12 @@ def _last_line(text: str) -> str:
 class LabSession:
     """One emulator, one scratch directory, and the scenarios built in them."""
 
-    def __init__(self, scratch: Path | None = None) -> None:
+    def __init__(self, scratch: Path | None = None, *, fix: bool = True) -> None:
         self.scratch = scratch or Path(tempfile.mkdtemp(prefix="keydoctor-lab-"))
+        self.fix = fix  # run the "fix it" step after each diagnosis
         self.emulator: Emulator | None = None
         self.prepared: list[Prepared] = []
+        self.redshift: list[RedshiftPrepared] = []
         self._flags: frozenset[str] | None = None
 
     # -- life cycle -----------------------------------------------------------------------
@@ -233,21 +273,72 @@ class LabSession:
         ]
         return command, dropped
 
-    def execute(self, prepared: Prepared) -> Outcome:
+    def prepare_redshift(self, entry: RedshiftEntry) -> RedshiftPrepared:
+        from keydoctor.lab.redshift_entries import prepare
+
+        if self.emulator is None:
+            raise RuntimeError("the lab's emulator is not running")
+        prepared = prepare(self.emulator, entry)
+        self.redshift.append(prepared)
+        return prepared
+
+    def execute_redshift(self, prepared: RedshiftPrepared) -> Outcome:
+        """Ask keydoctor (in this process) about the COPY; its fix is always manual."""
+        from keydoctor.lab.redshift_entries import judge
+
         started = time.monotonic()
-        setup = prepared.setup
-        outcome = Outcome(scenario=prepared.scenario, prepared=prepared, notes=list(setup.notes))
-        env = host_free_environment(prepared.home, prepared.env)
-        call = setup.call
-        app = [
+        outcome = Outcome(scenario=prepared.entry, prepared=None, notes=list(prepared.setup.notes))
+        try:
+            verdict = judge(prepared)
+        except Exception as exc:  # a crash is a failed outcome, shown in one line
+            outcome.error = scrub_patterns(f"{type(exc).__name__}: {exc}".splitlines()[0])
+            outcome.seconds = time.monotonic() - started
+            return outcome
+        outcome.call = verdict.statement
+        outcome.app_output = (
+            "(no Redshift cluster in the lab: the statement is checked, not run; "
+            f"cluster region {prepared.setup.cluster_region})"
+        )
+        outcome.judged = JUDGED_REDSHIFT
+        outcome.got = verdict.named
+        outcome.cause = verdict.cause
+        outcome.code_ok = verdict.code_ok
+        if not verdict.code_ok:
+            outcome.notes.append(
+                f"expected finding {prepared.entry.expected_code} among "
+                + (", ".join(verdict.codes) or "no findings")
+            )
+        if self.fix:
+            if verdict.named is None:
+                outcome.fix = fixit.FixResult(status=fixit.NOTHING)
+            else:
+                outcome.fix = fixit.FixResult(status=fixit.MANUAL, manual=verdict.fixes)
+        outcome.seconds = time.monotonic() - started
+        return outcome
+
+    def application_command(self, prepared: Prepared, endpoint: str | None = None) -> list[str]:
+        call = prepared.setup.call
+        return [
             sys.executable,
             "-m",
             "keydoctor.lab.app",
-            prepared.app_endpoint,
+            endpoint or prepared.app_endpoint,
             call.operation,
             call.bucket,
             call.key,
         ]
+
+    def execute(self, prepared: Prepared) -> Outcome:
+        started = time.monotonic()
+        setup = prepared.setup
+        outcome = Outcome(
+            scenario=prepared.scenario,
+            prepared=prepared,
+            call=setup.call.describe(),
+            notes=list(setup.notes),
+        )
+        env = host_free_environment(prepared.home, prepared.env)
+        app = self.application_command(prepared)
         check, dropped = self.check_command(prepared)
         if dropped:
             outcome.notes.append(
@@ -274,8 +365,43 @@ class LabSession:
         else:
             outcome.document = document
             outcome.judged, outcome.got, outcome.cause = top_cause(document)
+            if self.fix:
+                outcome.fix = self.fix_it(prepared, outcome, document, env, check)
         outcome.seconds = time.monotonic() - started
         return outcome
+
+    def fix_it(
+        self,
+        prepared: Prepared,
+        outcome: Outcome,
+        document: dict[str, Any],
+        env: dict[str, str],
+        check: list[str],
+    ) -> fixit.FixResult:
+        """Apply what the findings call for and prove it; else name the manual commands."""
+        if outcome.got is None:
+            return fixit.FixResult(status=fixit.NOTHING)
+        fixes = fixit.called_for(document)
+        if not fixes:
+            return fixit.FixResult(
+                status=fixit.MANUAL, manual=fixit.manual_commands(outcome.cause, document)
+            )
+        wanted = prepared.scenario.fix
+        # The application's answer is replayed when moto cannot give AWS's: re-running it
+        # would only replay the same answer, so keydoctor check is asked again instead.
+        application = None if prepared.replay is not None else self.application_command(prepared)
+        return fixit.apply_and_prove(
+            fixes=fixes,
+            unsafe=wanted is not None and wanted.unsafe,
+            bucket=prepared.setup.call.bucket,
+            endpoint=self.endpoint,
+            env=env,
+            python=sys.executable,
+            application=application,
+            check=check,
+            run=_run,
+            manual=fixit.manual_commands(outcome.cause, document),
+        )
 
 
 class _Completed:
@@ -297,18 +423,21 @@ def _run(command: list[str], env: dict[str, str]) -> _Completed:
 
 def run_scenarios(
     session: LabSession,
-    scenarios: Sequence[Scenario],
+    scenarios: Sequence[Entry],
     progress: Callable[[str], None] | None = None,
     workers: int | None = None,
 ) -> list[Outcome]:
     """Build every scenario, then run their programs side by side; results in order."""
     total = len(scenarios)
-    prepared: list[Prepared | Outcome] = []
+    prepared: list[Prepared | RedshiftPrepared | Outcome] = []
     for index, scenario in enumerate(scenarios, 1):
         if progress and sys.stderr.isatty():
             progress(f"lab: building {index}/{total} {scenario.name}")
         try:
-            prepared.append(session.prepare(scenario))
+            if isinstance(scenario, RedshiftEntry):
+                prepared.append(session.prepare_redshift(scenario))
+            else:
+                prepared.append(session.prepare(scenario))
         except Exception as exc:  # a scenario that cannot be built is a failed outcome
             message = scrub_patterns(f"{type(exc).__name__}: {exc}".splitlines()[0])
             prepared.append(
@@ -320,9 +449,14 @@ def run_scenarios(
             )
     done = 0
 
-    def execute(item: Prepared | Outcome) -> Outcome:
+    def execute(item: Prepared | RedshiftPrepared | Outcome) -> Outcome:
         nonlocal done
-        outcome = item if isinstance(item, Outcome) else session.execute(item)
+        if isinstance(item, Outcome):
+            outcome = item
+        elif isinstance(item, RedshiftPrepared):
+            outcome = session.execute_redshift(item)
+        else:
+            outcome = session.execute(item)
         done += 1
         if progress:
             progress(f"lab: diagnosed {done}/{total} (last: {outcome.scenario.name})")

@@ -65,8 +65,27 @@ class Setup:
 
 
 @dataclass(frozen=True)
+class FixStep:
+    """The ``keydoctor fix`` that repairs a scenario: the lab applies it and proves it.
+
+    ``name`` is one of :data:`keydoctor.fixes.FIX_NAMES`, and it must be the fix that
+    keydoctor's own findings call for (the lab checks that too); ``unsafe`` says that
+    the fix can change which credentials are used, so the lab gives the consent a
+    person would give with ``--unsafe``.
+    """
+
+    name: str
+    unsafe: bool = False
+
+
+@dataclass(frozen=True)
 class Scenario:
-    """One failure from the seeds, rebuilt on the emulator."""
+    """One failure from the seeds, rebuilt on the emulator.
+
+    ``fix`` is ``None`` when no file or setting keydoctor can change repairs it (an
+    exported variable, a deleted key, a policy): the lab then shows the commands of the
+    diagnosis, labelled "manual".
+    """
 
     name: str
     title: str
@@ -74,6 +93,7 @@ class Scenario:
     expected: Category | None  # None: healthy, keydoctor must name no cause
     story: str  # what the person did, in one or two sentences
     build: Callable[[Lab], Setup]
+    fix: FixStep | None = None
 
     @property
     def expected_id(self) -> str | None:
@@ -385,6 +405,32 @@ def _bucket_other_region(lab: Lab) -> Setup:
     )
 
 
+def _secret_quoted(lab: Lab) -> Setup:
+    lab.make_bucket()
+    keys = lab.make_user()
+    section = key_section(keys)
+    section["aws_secret_access_key"] = f'"{keys.secret_access_key}"'
+    return Setup(
+        call=lab.get_call(),
+        config=region_config(),
+        credentials=ini({"default": section}),
+        check_args=lab.check_args(),
+    )
+
+
+def _profile_header_in_credentials(lab: Lab) -> Setup:
+    lab.make_bucket()
+    keys = lab.make_user()
+    return Setup(
+        call=lab.get_call(),
+        config=region_config("dev"),
+        # The config file's header form, copied into the credentials file by mistake.
+        credentials=ini({"profile dev": key_section(keys)}),
+        env={"AWS_PROFILE": "dev"},
+        check_args=lab.check_args(),
+    )
+
+
 def _no_list_bucket(lab: Lab) -> Setup:
     lab.make_bucket()
     keys = lab.make_user(lab.reader_policy(list_bucket=False))
@@ -437,6 +483,16 @@ SCENARIOS: tuple[Scenario, ...] = (
         build=_secret_wrong,
     ),
     Scenario(
+        name="secret-quoted",
+        title="Secret wrapped in quotes in the credentials file",
+        seed="seed 003 (copy-paste errors), seed 000 (Invalid Secret Access Key)",
+        expected=Category.SECRET_WRONG,
+        story="The secret was pasted into ~/.aws/credentials with the quotes around it; "
+        "botocore keeps the quotes as part of the secret.",
+        build=_secret_quoted,
+        fix=FixStep("tidy"),
+    ),
+    Scenario(
         name="secret-trailing-space",
         title="Secret with a trailing space",
         seed="seed 003 (no leading or trailing spaces), seed 001 (environment variables)",
@@ -480,12 +536,23 @@ SCENARIOS: tuple[Scenario, ...] = (
         build=_wrong_profile_name,
     ),
     Scenario(
+        name="profile-header-in-credentials",
+        title="[profile dev] written in the credentials file",
+        seed="seed 001 step 2 (the section name must match the profile name)",
+        expected=Category.CONFIG_MALFORMED,
+        story="AWS_PROFILE=dev; the keys sit under [profile dev] in ~/.aws/credentials, "
+        "where the section must be called [dev], so botocore finds no keys for dev.",
+        build=_profile_header_in_credentials,
+        fix=FixStep("tidy", unsafe=True),
+    ),
+    Scenario(
         name="bucket-other-region",
         title="Bucket in another region",
         seed="seed 000 (Bucket is in a Different Region), seed 001 steps 4 and 7",
         expected=Category.REGION_ENDPOINT,
         story="The bucket lives in eu-west-1; the profile's region is us-east-1.",
         build=_bucket_other_region,
+        fix=FixStep("set-region"),
     ),
     Scenario(
         name="no-list-bucket",

@@ -6,6 +6,7 @@ checked-in page and the rules disagree.
 
 from __future__ import annotations
 
+from keydoctor.checks.docs import rule_sections
 from keydoctor.probes.rules import RULES
 
 FAMILIES = {
@@ -24,19 +25,7 @@ def render_probe_rules_page() -> str:
         "These findings come from `keydoctor check` online (the default); `--offline` skips them.",
         "",
     ]
-    rules = sorted(RULES, key=lambda r: r.code)
-    for prefix, title in FAMILIES.items():
-        lines += [f"## {prefix}xx: {title}", ""]
-        lines += ["| code | name | severity | category | title |", "|---|---|---|---|---|"]
-        family = [r for r in rules if r.code.startswith(prefix)]
-        for rule in family:
-            lines.append(
-                f"| {rule.code} | `{rule.name}` | {rule.severity.value} | "
-                f"`{rule.category.value}` | {rule.title} |"
-            )
-        lines.append("")
-        for rule in family:
-            lines += [f"### {rule.code} {rule.name}", "", rule.docs, ""]
+    lines += rule_sections(RULES, FAMILIES)
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -6,6 +6,7 @@ checked-in page and the rules disagree.
 
 from __future__ import annotations
 
+from keydoctor.checks.docs import rule_details, rule_table
 from keydoctor.redshift.rules import RULES
 
 
@@ -20,17 +21,8 @@ def render_rules_page() -> str:
         "Problems of the key id, secret or token themselves carry the audit's own KD1xx/KD5xx "
         "codes (docs/rules.md).",
         "",
-        "| code | name | severity | category | title |",
-        "|---|---|---|---|---|",
     ]
-    for rule in RULES:
-        lines.append(
-            f"| {rule.code} | `{rule.name}` | {rule.severity.value} | "
-            f"`{rule.category.value}` | {rule.title} |"
-        )
-    lines.append("")
-    for rule in RULES:
-        lines += [f"## {rule.code} {rule.name}", "", rule.docs, ""]
+    lines += [*rule_table(RULES), "", *rule_details(RULES, level="##")]
     return "\n".join(lines).rstrip() + "\n"
 
 

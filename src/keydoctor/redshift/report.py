@@ -10,7 +10,7 @@ same way); :func:`render_text` is the people's view.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from keydoctor import __version__
 from keydoctor.model import Finding, Location, Severity
@@ -26,6 +26,9 @@ from keydoctor.redshift.checks import (
 from keydoctor.redshift.credentials import KNOWN_KEYS, MISSPELLINGS
 from keydoctor.redshift.parser import parse
 from keydoctor.redshift.statement import Statement
+
+if TYPE_CHECKING:
+    from keydoctor.reporters.text import Painter
 
 MAX_INPUT_BYTES = 16 * 1024 * 1024
 SCHEMA_VERSION = 1
@@ -172,24 +175,12 @@ def build_document(run: RedshiftRun) -> dict[str, Any]:
     }
 
 
-_COLORS = {
-    "critical": "\033[1;31m",
-    "high": "\033[31m",
-    "medium": "\033[33m",
-    "low": "\033[36m",
-    "info": "\033[2m",
-    "bold": "\033[1m",
-    "dim": "\033[2m",
-    "green": "\033[32m",
-    "reset": "\033[0m",
-}
-
-
 def render_text(document: dict[str, Any], *, color: bool = False) -> str:
     """Statement by statement: what it is, what was probed, what is wrong and the fix."""
 
-    def paint(style: str, text: str) -> str:
-        return f"{_COLORS[style]}{text}{_COLORS['reset']}" if color else text
+    from keydoctor.reporters.text import Painter
+
+    paint = Painter(color)
 
     lines: list[str] = []
     for f in document.get("input_findings", []):
@@ -243,7 +234,7 @@ def render_text(document: dict[str, Any], *, color: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _finding_lines(f: dict[str, Any], paint: Any) -> list[str]:
+def _finding_lines(f: dict[str, Any], paint: Painter) -> list[str]:
     sev = f["severity"]
     return [
         paint(sev, f"{sev.upper():8}")

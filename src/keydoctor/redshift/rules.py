@@ -202,7 +202,7 @@ SIGNATURE = Rule(
 )
 TOKEN_BAD = Rule(
     "KD822",
-    "session-token-invalid",
+    "redshift-session-token-invalid",
     C,
     Category.SESSION_TOKEN,
     "Session token is invalid or expired",
@@ -288,7 +288,7 @@ ROLE_TRUST = Rule(
 )
 ROLE_NOT_ASSUMABLE = Rule(
     "KD831",
-    "role-not-assumable",
+    "redshift-role-not-assumable",
     M,
     Category.TRUST_POLICY,
     "The caller cannot assume the role",

@@ -21,7 +21,9 @@ _COLORS = {
 }
 
 
-class _Painter:
+class Painter:
+    """Wraps text in ANSI styles when colour is on; the identity otherwise."""
+
     def __init__(self, color: bool) -> None:
         self.color = color
 
@@ -44,7 +46,7 @@ def _source_line(source: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def render_credentials(doc: dict[str, Any], paint: _Painter) -> list[str]:
+def render_credentials(doc: dict[str, Any], paint: Painter) -> list[str]:
     lines: list[str] = []
     creds = doc.get("credentials") or {}
     profile = doc.get("profile") or {}
@@ -73,7 +75,7 @@ def render_credentials(doc: dict[str, Any], paint: _Painter) -> list[str]:
     return lines
 
 
-def render_findings(findings: list[dict[str, Any]], paint: _Painter) -> list[str]:
+def render_findings(findings: list[dict[str, Any]], paint: Painter) -> list[str]:
     lines: list[str] = []
     if not findings:
         lines.append(paint("green", "No problems found."))
@@ -97,7 +99,7 @@ def render_findings(findings: list[dict[str, Any]], paint: _Painter) -> list[str
 
 
 def render_text(document: dict[str, Any], *, color: bool = False) -> str:
-    paint = _Painter(color)
+    paint = Painter(color)
     lines: list[str] = []
     if "credentials" in document:
         lines.extend(render_credentials(document, paint))
