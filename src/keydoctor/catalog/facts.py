@@ -38,6 +38,12 @@ FACTS: dict[str, str] = {
     "key-malformed": "a key id of the wrong length or shape is shown",
     "several-keys": "more than one key id appears",
     "secret-pasted": "the text contains what looks like a secret key or session token",
+    # Facts only a live check establishes (the audit knows the credentials it sent).
+    "token-sent": "a session token was sent with the key id",
+    "env-shadows-profile": "environment variables hold other keys than the profile you "
+    "selected, and botocore uses them first",
+    "standard-region": "the region is a commercial AWS region enabled in every account, "
+    "where keys of the aws partition are known",
 }
 
 _MAX_DIRECT = 64 * 1024  # texts up to this size are scanned whole
@@ -104,6 +110,19 @@ _OPTIN = {
     "me-south-1",
     "mx-central-1",
 }
+
+
+def region_flags(region: str) -> set[str]:
+    """The region clues one region name establishes (partition, opt-in, or standard)."""
+    if region.startswith("cn-"):
+        return {"china-region"}
+    if region.startswith("us-gov-"):
+        return {"govcloud-region"}
+    if region in _OPTIN:
+        return {"optin-region"}
+    return {"standard-region"} if REGION.fullmatch(region) else set()
+
+
 _REGION_SETTING = re.compile(
     r"(?i)(?:--region[= ]|-region[= ]|\bregion_name\s*=\s*|\bregion\s*[=:]\s*|"
     r"AWS_(?:DEFAULT_)?REGION\s*[=:]\s*|fs\.s3a\.endpoint\.region\s*[= ]\s*)"

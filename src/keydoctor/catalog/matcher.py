@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from keydoctor.catalog.facts import REGION, TextFacts, extract, key_info, reduce_text
+from keydoctor.catalog.ranking import score_cause
 from keydoctor.catalog.result import ErrorReport, Explanation, RankedCause
 from keydoctor.catalog.schema import Catalog, ErrorEntry, load_catalog
-from keydoctor.model import Finding, Severity
+from keydoctor.model import Finding
 from keydoctor.redact import Redactor, contains_secret_shape, scrub_patterns
 
 _NEAR = 400  # a message-only match this close to another error's code belongs to it
@@ -141,22 +142,8 @@ def _rank(
     ranked: list[tuple[float, int, RankedCause]] = []
     top_prior = max(c.prior for c in entry.causes)
     for index, cause in enumerate(entry.causes):
-        score = cause.prior
-        why: list[str] = []
-        for name, weight in cause.clues:
-            if clues.fired(name):
-                score += weight
-                if weight > 0:
-                    why.append(catalog.clues[name].why)
-        for finding in findings:
-            if finding.category is cause.category:
-                boost = 3.0 if finding.severity >= Severity.HIGH else 1.5
-                score += boost
-                why.append(
-                    redactor.scrub(
-                        f"the audit of this machine found {finding.code}: {finding.title}"
-                    )
-                )
+        scored = score_cause(cause, clues, lambda name: catalog.clues[name].why, findings)
+        why = [redactor.scrub(reason) for reason in scored.why]
         if not why:
             why.append(
                 f"the most common cause of {entry.code}"
@@ -165,7 +152,7 @@ def _rank(
             )
         ranked.append(
             (
-                score,
+                scored.score,
                 index,
                 RankedCause(
                     cause_id=cause.id,
@@ -174,7 +161,7 @@ def _rank(
                     explanation=cause.explanation,
                     fix=cause.fix,
                     confirm=cause.confirm,
-                    score=score,
+                    score=scored.score,
                     why=tuple(dict.fromkeys(why)),
                 ),
             )

@@ -353,12 +353,17 @@ _CACHE: list[Catalog] = []
 
 
 def catalog_files() -> dict[str, str]:
-    """The TOML files shipped in this package, by name."""
+    """The error knowledge shipped in this package (clues, causes, errors), by file name.
+
+    ``codes.toml`` (the code families) and ``ranking.toml`` (the ranker's weights) have
+    loaders of their own, so that the probes and the ranker need not parse every pattern.
+    """
     folder = resources.files("keydoctor.catalog")
     return {
         item.name: item.read_text(encoding="utf-8")
         for item in folder.iterdir()
-        if item.name.endswith(".toml")
+        if item.name in ("clues.toml", "causes.toml")
+        or (item.name.startswith("errors-") and item.name.endswith(".toml"))
     }
 
 

@@ -127,14 +127,16 @@ def run(args: argparse.Namespace) -> int:
 
 def _online(args: argparse.Namespace, result: Any, findings: list[Any]) -> dict[str, Any]:
     """Run the probes, add their findings to ``findings``, return the document's new keys."""
-    from keydoctor.diagnosis import diagnose
+    from keydoctor.diagnosis import diagnose, weigh_predictions
     from keydoctor.probes.runner import ProbePlan, run_probes
 
     resolution = result.resolution
     offline = list(findings)
     added: dict[str, Any] = {"mode": "online", "identity": None, "probes": []}
     if resolution.winner is None:
-        diagnosis, causes = diagnose(offline, resolution, None)
+        diagnosis, causes = diagnose(
+            offline, resolution, None, region=result.region, endpoint_url=args.endpoint_url
+        )
         added["probes_skipped"] = "no usable credentials were resolved; AWS was not asked"
         if args.format == "text":
             added["text_blocks"] = [["Probes", "  AWS was not asked: no usable credentials."]]
@@ -163,8 +165,12 @@ def _online(args: argparse.Namespace, result: Any, findings: list[Any]) -> dict[
         )
     finally:
         progress_done()
-    findings.extend(report.findings)
-    diagnosis, causes = diagnose(offline, resolution, report)
+    # What the endpoint answered outranks what the audit predicted (the exit code too).
+    offline = weigh_predictions(offline, report, endpoint_url=args.endpoint_url)
+    findings[:] = [*offline, *report.findings]
+    diagnosis, causes = diagnose(
+        offline, resolution, report, region=result.region, endpoint_url=args.endpoint_url
+    )
     added["identity"] = report.identity.to_dict() if report.identity else None
     added["probes"] = report.probe_dicts()
     added["clock_skew_seconds"] = (

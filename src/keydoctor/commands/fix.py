@@ -23,22 +23,31 @@ FIXES = ("tidy", "rotate-key", "set-region", "move-keys")
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "name", nargs="?", choices=FIXES,
+        "name",
+        nargs="?",
+        choices=FIXES,
         help="the fix to plan (default: every fix the current findings call for)",
     )
     parser.add_argument("--apply", action="store_true", help="carry out the plan")
     parser.add_argument(
-        "--unsafe", action="store_true",
+        "--unsafe",
+        action="store_true",
         help="with --apply, also run fixes that can change which credentials are used",
     )
     parser.add_argument("--profile", help="profile to fix (else AWS_PROFILE, else default)")
-    parser.add_argument("--endpoint-url", dest="endpoint_url",
-                        help="custom endpoint for the AWS calls (IAM, STS, S3)")
+    parser.add_argument(
+        "--endpoint-url",
+        dest="endpoint_url",
+        help="custom endpoint for the AWS calls (IAM, STS, S3)",
+    )
     parser.add_argument("--bucket", help="set-region: the bucket whose region the profile needs")
-    parser.add_argument("--delete-old", dest="delete_old", action="store_true",
-                        help="rotate-key: delete the old key after the new one is verified")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="output format")
+    parser.add_argument(
+        "--delete-old",
+        dest="delete_old",
+        action="store_true",
+        help="rotate-key: delete the old key after the new one is verified",
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
 
 
 def _redactor(environ: dict[str, str], profile: str | None) -> Any:
@@ -113,8 +122,10 @@ def _text(plans: list[dict[str, Any]], outcomes: list[dict[str, Any]] | None) ->
         if not any(p["steps"] for p in active):
             return "\n".join(out) + "\nDry run: nothing was changed.\n"
         unsafe = any(p["safety"] == "unsafe" and p["steps"] for p in active)
-        out.append("Dry run: nothing was changed. Run with --apply to carry out the safe fixes"
-                   + (", with --apply --unsafe to include the unsafe ones." if unsafe else "."))
+        out.append(
+            "Dry run: nothing was changed. Run with --apply to carry out the safe fixes"
+            + (", with --apply --unsafe to include the unsafe ones." if unsafe else ".")
+        )
         return "\n".join(out) + "\n"
     out.append("Result:")
     for outcome in outcomes:

@@ -54,8 +54,9 @@ def write_atomic(path: str, data: bytes, mode: int) -> None:
     """Replace ``path`` with ``data`` in one rename; the file never exists half-written."""
     target = real_target(path)
     directory = os.path.dirname(target) or "."
-    fd, temp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=".tmp",
-                                dir=directory)
+    fd, temp = tempfile.mkstemp(
+        prefix="." + os.path.basename(target) + ".", suffix=".tmp", dir=directory
+    )
     try:
         with os.fdopen(fd, "wb") as handle:
             os.fchmod(handle.fileno(), mode)

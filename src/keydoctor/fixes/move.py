@@ -15,8 +15,12 @@ from keydoctor.fixes.plan import FileWrite, Plan, RunState, Safety
 from keydoctor.fixes.tidy import clean_value
 from keydoctor.redact import mask_key_id
 
-KEY_NAMES = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token",
-             "aws_security_token")
+KEY_NAMES = (
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "aws_security_token",
+)
 
 
 def _profile_of(header: str) -> str | None:
@@ -29,8 +33,9 @@ def _profile_of(header: str) -> str | None:
 
 
 def plan_move_keys(config_path: str, credentials_path: str) -> Plan:
-    plan = Plan("move-keys", Safety.SAFE,
-                "move access keys from the config file to the credentials file")
+    plan = Plan(
+        "move-keys", Safety.SAFE, "move access keys from the config file to the credentials file"
+    )
     try:
         config_bytes = atomic.read_bytes(config_path)
         creds_bytes = atomic.read_bytes(credentials_path)
@@ -68,8 +73,7 @@ def plan_move_keys(config_path: str, credentials_path: str) -> Plan:
                 existing[key] = found
         if existing:
             same = set(existing) <= set(values) and all(
-                clean_value(k, existing.get(k, "")) == clean_value(k, v)
-                for k, v in values.items()
+                clean_value(k, existing.get(k, "")) == clean_value(k, v) for k, v in values.items()
             )
             if not same:
                 theirs = mask_key_id(clean_value(KEY_NAMES[0], existing.get(KEY_NAMES[0], "")))
@@ -81,8 +85,10 @@ def plan_move_keys(config_path: str, credentials_path: str) -> Plan:
                 )
                 continue
             removals.append((profile, set(values)))
-            moved.append(f"profile {profile}: removed from {config_path} (the credentials "
-                         "file already holds the same keys)")
+            moved.append(
+                f"profile {profile}: removed from {config_path} (the credentials "
+                "file already holds the same keys)"
+            )
             continue
         additions.append((profile, {k: clean_value(k, v) for k, v in values.items()}))
         removals.append((profile, set(values)))
@@ -92,8 +98,9 @@ def plan_move_keys(config_path: str, credentials_path: str) -> Plan:
 
     def add_keys(text: str, _state: RunState) -> str:
         for profile, values in additions:
-            text = ini.set_options(text, ini.profile_matcher("credentials", profile), profile,
-                                   values)
+            text = ini.set_options(
+                text, ini.profile_matcher("credentials", profile), profile, values
+            )
         return text
 
     def remove_keys(text: str, _state: RunState) -> str:
@@ -104,9 +111,24 @@ def plan_move_keys(config_path: str, credentials_path: str) -> Plan:
     # The credentials file is written first: at every instant the keys exist somewhere.
     new_creds = add_keys(creds_text, RunState())
     if new_creds != creds_text:
-        plan.steps.append(FileWrite(credentials_path, creds_bytes, add_keys, new_creds,
-                                    mode=0o600, why="receives the keys"))
-    plan.steps.append(FileWrite(config_path, config_bytes, remove_keys,
-                                remove_keys(config_text, RunState()), why="keys removed"))
+        plan.steps.append(
+            FileWrite(
+                credentials_path,
+                creds_bytes,
+                add_keys,
+                new_creds,
+                mode=0o600,
+                why="receives the keys",
+            )
+        )
+    plan.steps.append(
+        FileWrite(
+            config_path,
+            config_bytes,
+            remove_keys,
+            remove_keys(config_text, RunState()),
+            why="keys removed",
+        )
+    )
     plan.notes.extend(moved)
     return plan

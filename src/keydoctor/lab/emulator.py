@@ -165,9 +165,7 @@ class Emulator:
         if region == "us-east-1":
             s3.create_bucket(Bucket=name)
         else:
-            s3.create_bucket(
-                Bucket=name, CreateBucketConfiguration={"LocationConstraint": region}
-            )
+            s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
 
 
 def _server_env() -> dict[str, str]:

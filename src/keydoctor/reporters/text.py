@@ -109,16 +109,22 @@ def render_text(document: dict[str, Any], *, color: bool = False) -> str:
         lines.append("")
     diagnosis = document.get("diagnosis")
     if diagnosis:
-        lines.append(paint("bold", "Most likely cause: ") + f"{diagnosis['title']} "
-                     + paint("dim", f"[{diagnosis['category']}]"))
+        lines.append(
+            paint("bold", "Most likely cause: ")
+            + f"{diagnosis['title']} "
+            + paint("dim", f"[{diagnosis['category']}]")
+        )
         lines.append("  " + diagnosis["explanation"])
         lines.append("  " + paint("bold", "fix: ") + diagnosis["fix"])
         for item in diagnosis.get("evidence", []):
             lines.append("  " + paint("dim", "evidence: ") + str(item))
         others = document.get("causes") or []
         if others:
-            lines.append("  " + paint("dim", "also possible: ") + "; ".join(
-                f"{c['title']} [{c['category']}]" for c in others))
+            lines.append(
+                "  "
+                + paint("dim", "also possible: ")
+                + "; ".join(f"{c['title']} [{c['category']}]" for c in others)
+            )
         lines.append("")
     lines.extend(render_findings(document.get("findings", []), paint))
     return "\n".join(lines) + "\n"

@@ -372,9 +372,7 @@ def _sso_source(ctx: Environment, profile: str, cfg: dict[str, Any]) -> Credenti
             cache_key = str(session_name)
     missing = [k for k in required if k not in resolved]
     if error is None and missing:
-        error = (
-            f'InvalidConfigError: profile "{profile}" uses SSO but lacks ' + ", ".join(missing)
-        )
+        error = f'InvalidConfigError: profile "{profile}" uses SSO but lacks ' + ", ".join(missing)
     if cache_key is None and "sso_start_url" in resolved:
         cache_key = str(resolved["sso_start_url"])
     shown = ("sso_start_url", "sso_region", "sso_account_id", "sso_role_name")
@@ -511,9 +509,7 @@ def _container_source(env: dict[str, str]) -> CredentialSource | None:
             with open(env["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"], encoding="utf-8") as handle:
                 token = handle.read()
         except (OSError, ValueError) as exc:
-            error = (
-                f"{type(exc).__name__}: AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE cannot be read"
-            )
+            error = f"{type(exc).__name__}: AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE cannot be read"
     elif "AWS_CONTAINER_AUTHORIZATION_TOKEN" in env:
         token = env["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
     if error is None and token is not None and ("\r" in token or "\n" in token):
@@ -566,7 +562,9 @@ def _ec2_credentials_file(env: dict[str, str]) -> CredentialSource | None:
             text = handle.read(MAX_FILE_BYTES)
     except (OSError, ValueError):
         return CredentialSource(
-            method="ec2-credentials-file", location=location, details={"path": path},
+            method="ec2-credentials-file",
+            location=location,
+            details={"path": path},
             error=f"ConfigNotFound: AWS_CREDENTIAL_FILE {path} cannot be read",
         )
     values: dict[str, str] = {}
@@ -603,12 +601,14 @@ def _boto_config(env: dict[str, str]) -> CredentialSource | None:
             parsed = configloader.raw_config_parse(path)
         except BotoCoreError as exc:
             return CredentialSource(
-                method="boto-config", location=location,
+                method="boto-config",
+                location=location,
                 error="ConfigParseError: " + str(exc).strip().splitlines()[0],
             )
         except (OSError, ValueError) as exc:
             return CredentialSource(
-                method="boto-config", location=location,
+                method="boto-config",
+                location=location,
                 error=f"ConfigParseError: {path} ({type(exc).__name__})",
             )
         section = parsed.get("Credentials")
@@ -621,9 +621,9 @@ def _boto_config(env: dict[str, str]) -> CredentialSource | None:
             access_key_id=section["aws_access_key_id"],
             secret_access_key=_secret(secret),
             details={"path": path},
-            error=None if secret is not None else (
-                "PartialCredentialsError: aws_secret_access_key is missing"
-            ),
+            error=None
+            if secret is not None
+            else ("PartialCredentialsError: aws_secret_access_key is missing"),
         )
     return None
 
@@ -660,14 +660,24 @@ def resolve(ctx: Environment) -> Resolution:
     searched.append("environment variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)")
     if env_src is not None:
         if ctx.explicit_profile:
-            skipped.append(_with_reason(env_src, "skipped: --profile was given, and botocore "
-                                        "ignores environment keys when a profile is named "
-                                        "explicitly"))
+            skipped.append(
+                _with_reason(
+                    env_src,
+                    "skipped: --profile was given, and botocore "
+                    "ignores environment keys when a profile is named "
+                    "explicitly",
+                )
+            )
         elif env_src.access_key_id:
             candidates.append(env_src)
         else:
-            skipped.append(_with_reason(env_src, "ignored: AWS_ACCESS_KEY_ID is not set, so "
-                                        "botocore skips the other environment variables"))
+            skipped.append(
+                _with_reason(
+                    env_src,
+                    "ignored: AWS_ACCESS_KEY_ID is not set, so "
+                    "botocore skips the other environment variables",
+                )
+            )
 
     role = _assume_role_source(ctx, ctx.profile)
     if role is not None:
@@ -690,11 +700,13 @@ def resolve(ctx: Environment) -> Resolution:
             winner = source
             continue
         if winner is not None:
-            shadowed.append(_with_reason(source, f"shadowed: {winner.method} comes first in "
-                                         "botocore's chain"))
+            shadowed.append(
+                _with_reason(source, f"shadowed: {winner.method} comes first in botocore's chain")
+            )
         else:
-            shadowed.append(_with_reason(source, "never reached: the chain stops at the "
-                                         "earlier error"))
+            shadowed.append(
+                _with_reason(source, "never reached: the chain stops at the earlier error")
+            )
     shadowed.extend(skipped)
     # Keys for other profiles are not shadowed sources of this one; they are listed by the
     # checks that compare profiles (wrong-source).

@@ -1,0 +1,128 @@
+"""The ranker's weights (``ranking.toml``) and the scoring of one catalog cause.
+
+Scoring lives here, beside the data, so that ``explain`` (clues found in a text) and
+``check`` (clues established by the audit and the probes) score a cause with the same
+arithmetic: the cause's prior, plus the weight of every clue that fired, plus a boost for
+every audit finding of the cause's category.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Protocol
+
+from keydoctor.catalog.schema import CatalogError, Cause
+from keydoctor.model import Category, Finding, Severity
+
+
+class ClueSource(Protocol):
+    """Answers whether a named clue holds (a text pattern matched, or a fact is known)."""
+
+    def fired(self, name: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The numbers of ``ranking.toml``, typed."""
+
+    boost: dict[Severity, float]
+    observed: dict[Severity, float]
+    predicted: dict[Severity, float]
+    misnamed_section: frozenset[str]
+    misnamed_section_bonus: float
+    restates_answer: frozenset[str]
+    predicts_refusal: frozenset[Category]
+
+    def finding_boost(self, finding: Finding) -> float:
+        return self.boost.get(finding.severity, 0.0)
+
+
+def _number(where: str, table: dict[str, Any], key: str) -> float:
+    value = table.get(key)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise CatalogError(f"ranking.toml [{where}]: {key} must be a number")
+    return float(value)
+
+
+def _names(where: str, table: dict[str, Any], key: str) -> tuple[str, ...]:
+    value = table.get(key)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise CatalogError(f"ranking.toml [{where}]: {key} must be a list of strings")
+    return tuple(value)
+
+
+def parse_weights(raw: dict[str, Any]) -> Weights:
+    """Validate ``ranking.toml``; a missing or mistyped number is a :class:`CatalogError`."""
+    if set(raw) != {"finding", "standalone", "observed"}:
+        raise CatalogError("ranking.toml: expected the tables finding, standalone, observed")
+    finding, standalone, observed = raw["finding"], raw["standalone"], raw["observed"]
+    categories = {c.value: c for c in Category}
+    refusal = _names("observed", observed, "predicts_refusal")
+    unknown = [c for c in refusal if c not in categories]
+    if unknown:
+        raise CatalogError(f"ranking.toml [observed]: unknown categories {', '.join(unknown)}")
+    return Weights(
+        boost={
+            Severity.CRITICAL: _number("finding", finding, "boost_critical"),
+            Severity.HIGH: _number("finding", finding, "boost_high"),
+        },
+        observed={
+            Severity.CRITICAL: _number("standalone", standalone, "observed_critical"),
+            Severity.HIGH: _number("standalone", standalone, "observed_high"),
+        },
+        predicted={
+            Severity.CRITICAL: _number("standalone", standalone, "predicted_critical"),
+            Severity.HIGH: _number("standalone", standalone, "predicted_high"),
+        },
+        misnamed_section=frozenset(_names("standalone", standalone, "misnamed_section")),
+        misnamed_section_bonus=_number("standalone", standalone, "misnamed_section_bonus"),
+        restates_answer=frozenset(_names("observed", observed, "restates_answer")),
+        predicts_refusal=frozenset(categories[c] for c in refusal),
+    )
+
+
+@lru_cache(maxsize=1)
+def weights() -> Weights:
+    """The packaged weights, parsed once per process."""
+    text = resources.files("keydoctor.catalog").joinpath("ranking.toml").read_text("utf-8")
+    return parse_weights(tomllib.loads(text))
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A catalog cause with its score and the reasons that raised it."""
+
+    cause: Cause
+    score: float
+    why: tuple[str, ...]
+    findings: tuple[Finding, ...]  # the audit findings of its category, most severe first
+
+
+def score_cause(
+    cause: Cause,
+    clues: ClueSource,
+    clue_why: Callable[[str], str],
+    findings: Iterable[Finding],
+    table: Weights | None = None,
+) -> Scored:
+    """Prior + fired clue weights + a boost per failing audit finding of the cause's category."""
+    table = table or weights()
+    score = cause.prior
+    why: list[str] = []
+    for name, weight in cause.clues:
+        if clues.fired(name):
+            score += weight
+            if weight > 0:
+                why.append(clue_why(name))
+    mine = sorted(
+        (f for f in findings if f.category is cause.category and f.severity >= Severity.HIGH),
+        key=lambda f: -f.severity.rank,
+    )
+    for finding in mine:
+        score += table.finding_boost(finding)
+        why.append(f"the audit of this machine found {finding.code}: {finding.title}")
+    return Scored(cause, score, tuple(dict.fromkeys(why)), tuple(mine))
