@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from keydoctor.catalog import codes as families
-from keydoctor.catalog.ranking import Scored, Weights, score_cause, weights
+from keydoctor.catalog.ranking import ClueSource, Scored, Weights, score_cause, weights
 from keydoctor.model import Category, Finding, Resolution, Severity
 from keydoctor.redact import mask_key_id
 
@@ -42,31 +42,39 @@ class Answer:
 
 @dataclass(frozen=True)
 class Evidence:
-    """Everything the ranker may weigh, from any command."""
+    """Everything the ranker may weigh, from any command.
+
+    ``facts`` are catalog clues established without text (the key id starts with ASIA,
+    a token was sent); ``text`` clues come from a pasted or raised error message and are
+    searched by the catalog's patterns. ``keys_accepted`` is set when the endpoint took
+    these very credentials (STS answered, or a denial that only valid keys receive).
+    """
 
     answers: tuple[Answer, ...] = ()
     facts: frozenset[str] = frozenset()
+    text: ClueSource | None = None
     predicted: tuple[Finding, ...] = ()  # the offline audit's findings
     observed: tuple[Finding, ...] = ()  # the probes' findings
     credentials_found: bool = True
+    keys_accepted: bool = False
     key: str = "the key"  # the masked key id, for sentences
     endpoint: str = "AWS"  # who answered, for sentences
 
     def fired(self, name: str) -> bool:
-        """A clue holds when it is one of the established facts."""
-        return name in self.facts
+        """A clue holds when it is an established fact or the text shows it."""
+        return name in self.facts or (self.text is not None and self.text.fired(name))
 
 
 @dataclass(frozen=True)
 class Cause:
-    """One ranked cause, as every command reports it."""
+    """One ranked cause, as every command and the hook report it."""
 
     category: Category
     title: str
     explanation: str
     fix: str
     score: float
-    evidence: tuple[str, ...] = ()
+    why: tuple[str, ...] = ()  # the evidence that raised it, in words
     source: str = ""  # "catalog:<cause id>", "observed:<code>" or "audit:<code>"
 
     def to_dict(self) -> dict[str, Any]:
@@ -75,7 +83,8 @@ class Cause:
             "title": self.title,
             "explanation": self.explanation,
             "fix": self.fix,
-            "evidence": list(self.evidence),
+            "why": list(self.why),
+            "evidence": list(self.why),  # the name schema version 1 documents for `check`
             "score": round(self.score, 2),
             "source": self.source,
         }
@@ -98,7 +107,7 @@ def _catalog_cause(scored: Scored, answer: Answer, evidence: Evidence) -> Cause:
             finding.fix,
             scored.score,
             proof,
-            f"catalog:{scored.cause.id}+audit:{finding.code}",
+            f"audit:{finding.code}",
         )
     return Cause(
         scored.cause.category,
@@ -121,6 +130,14 @@ def _finding_cause(finding: Finding, score: float, kind: str, extra: str = "") -
         (f"{finding.code}: {finding.title}",),
         f"{kind}:{finding.code}",
     )
+
+
+def _ruled_out(cause: Cause, table: Weights, evidence: Evidence) -> Cause:
+    """The endpoint took these credentials: causes about the keys themselves drop back."""
+    if cause.category not in table.ruled_out_by_acceptance:
+        return cause
+    note = f"{evidence.endpoint} accepted these same credentials, so the keys themselves work"
+    return replace(cause, score=cause.score + table.accepted_penalty, why=(*cause.why, note))
 
 
 def rank(
@@ -159,6 +176,12 @@ def rank(
             candidates.append(_finding_cause(finding, score, "audit", extra))
         else:
             candidates.append(_finding_cause(finding, score, "audit"))
+    if evidence.keys_accepted or any(
+        not families.is_auth(a.code) and families.family(a.code) is not None
+        for a in evidence.answers
+        if a.live
+    ):
+        candidates = [_ruled_out(c, table, evidence) for c in candidates]
     best: dict[Category, Cause] = {}
     for candidate in candidates:
         current = best.get(candidate.category)
@@ -184,6 +207,19 @@ def _profile_keys_shadowed(resolution: Resolution) -> bool:
     )
 
 
+def key_facts(key_id: str | None, *, token_sent: bool) -> set[str]:
+    """The clues the credentials themselves establish, whichever command holds them."""
+    facts: set[str] = set()
+    key_id = (key_id or "").strip()
+    if key_id.startswith("ASIA"):
+        facts.add("temporary-key")
+    elif key_id.startswith("AKIA"):
+        facts.add("long-term-key")
+    if token_sent:
+        facts.add("token-sent")
+    return facts
+
+
 def _region_facts(region: str | None) -> set[str]:
     from keydoctor.catalog.facts import region_flags
 
@@ -201,13 +237,7 @@ def check_evidence(
     """What ``keydoctor check`` knows: the audit, the credentials and the probes' answers."""
     source = resolution.winner
     key_id = (source.access_key_id or "").strip() if source else ""
-    facts: set[str] = set()
-    if key_id.startswith("ASIA"):
-        facts.add("temporary-key")
-    elif key_id.startswith("AKIA"):
-        facts.add("long-term-key")
-    if source is not None and source.session_token:
-        facts.add("token-sent")
+    facts = key_facts(key_id, token_sent=bool(source is not None and source.session_token))
     if _profile_keys_shadowed(resolution):
         facts.update({"env-shadows-profile", "env-vars"})
     # The region the requests really went to (botocore's default when none is set).
@@ -264,7 +294,7 @@ def weigh_predictions(
     later = "AWS would reject it" if endpoint_url else "other tools or SDKs may still fail on it"
     result: list[Finding] = []
     for finding in found:
-        if finding.category in table.predicts_refusal and finding.severity >= Severity.HIGH:
+        if finding.category in table.ruled_out_by_acceptance and finding.severity >= Severity.HIGH:
             finding = replace(
                 finding,
                 severity=Severity.MEDIUM,

@@ -22,10 +22,24 @@ TOKEN = "token"
 SKEW = "skew"
 HEADER = "header"
 DENIED = "denied"
+NO_BUCKET = "no-bucket"
+NO_ENTITY = "no-entity"
 NOT_FOUND = "not-found"
 REDIRECT = "redirect"
 THROTTLE = "throttle"
-FAMILIES = (UNKNOWN_KEY, SIGNATURE, TOKEN, SKEW, HEADER, DENIED, NOT_FOUND, REDIRECT, THROTTLE)
+FAMILIES = (
+    UNKNOWN_KEY,
+    SIGNATURE,
+    TOKEN,
+    SKEW,
+    HEADER,
+    DENIED,
+    NO_BUCKET,
+    NO_ENTITY,
+    NOT_FOUND,
+    REDIRECT,
+    THROTTLE,
+)
 
 
 class CodeTableError(KeydoctorError):

@@ -223,6 +223,20 @@ def _secret_values(text: str) -> list[str]:
     return values
 
 
+def text_clues(
+    raw: str | bytes, *, hints: dict[str, Any] | None = None, catalog: Catalog | None = None
+) -> _ClueState:
+    """The clues of an error text (and of the caller's hints), for the one ranker."""
+    catalog = catalog or load_catalog()
+    text = reduce_text(raw)
+    facts = extract(text)
+    if hints:
+        _apply_hints(hints, facts)
+    if contains_secret_shape(text):
+        facts.flags.add("secret-pasted")
+    return _ClueState(catalog, text, facts.flags)
+
+
 def diagnose(
     raw: str | bytes,
     *,
@@ -299,4 +313,4 @@ def diagnose(
     )
 
 
-__all__ = ["diagnose", "key_info"]
+__all__ = ["diagnose", "key_info", "text_clues"]

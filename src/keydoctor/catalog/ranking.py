@@ -35,7 +35,8 @@ class Weights:
     misnamed_section: frozenset[str]
     misnamed_section_bonus: float
     restates_answer: frozenset[str]
-    predicts_refusal: frozenset[Category]
+    ruled_out_by_acceptance: frozenset[Category]
+    accepted_penalty: float
 
     def finding_boost(self, finding: Finding) -> float:
         return self.boost.get(finding.severity, 0.0)
@@ -61,7 +62,7 @@ def parse_weights(raw: dict[str, Any]) -> Weights:
         raise CatalogError("ranking.toml: expected the tables finding, standalone, observed")
     finding, standalone, observed = raw["finding"], raw["standalone"], raw["observed"]
     categories = {c.value: c for c in Category}
-    refusal = _names("observed", observed, "predicts_refusal")
+    refusal = _names("observed", observed, "ruled_out_by_acceptance")
     unknown = [c for c in refusal if c not in categories]
     if unknown:
         raise CatalogError(f"ranking.toml [observed]: unknown categories {', '.join(unknown)}")
@@ -81,7 +82,8 @@ def parse_weights(raw: dict[str, Any]) -> Weights:
         misnamed_section=frozenset(_names("standalone", standalone, "misnamed_section")),
         misnamed_section_bonus=_number("standalone", standalone, "misnamed_section_bonus"),
         restates_answer=frozenset(_names("observed", observed, "restates_answer")),
-        predicts_refusal=frozenset(categories[c] for c in refusal),
+        ruled_out_by_acceptance=frozenset(categories[c] for c in refusal),
+        accepted_penalty=_number("observed", observed, "accepted_penalty"),
     )
 
 

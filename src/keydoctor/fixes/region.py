@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from keydoctor.catalog import codes
 from keydoctor.fixes import atomic, ini
 from keydoctor.fixes.aws import error_code, make_client
 from keydoctor.fixes.plan import FileWrite, FixError, Plan, RunState, Safety
@@ -44,7 +45,7 @@ def bucket_region(
         response = getattr(exc, "response", None)
         found = _header_region(response) if isinstance(response, dict) else None
         code = error_code(exc)
-        if found is None and code in ("404", "NoSuchBucket"):
+        if found is None and codes.family(code) in (codes.NO_BUCKET, codes.NOT_FOUND):
             raise FixError(f"bucket {bucket} does not exist") from None
     if found:
         return found

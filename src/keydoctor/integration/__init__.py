@@ -13,8 +13,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from keydoctor.diagnosis import Cause
     from keydoctor.integration.api import CheckReport, check, diagnose
-    from keydoctor.integration.diagnosis import Cause, Diagnosis
+    from keydoctor.integration.diagnosis import Diagnosis
     from keydoctor.integration.hook import install, is_installed, uninstall
 
 __all__ = [
@@ -29,7 +30,7 @@ __all__ = [
 ]
 
 _LAZY = {
-    "Cause": "keydoctor.integration.diagnosis",
+    "Cause": "keydoctor.diagnosis",
     "CheckReport": "keydoctor.integration.api",
     "Diagnosis": "keydoctor.integration.diagnosis",
     "check": "keydoctor.integration.api",

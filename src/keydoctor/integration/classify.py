@@ -40,32 +40,6 @@ BOTOCORE_ERRORS: frozenset[str] = frozenset(
     }
 )
 
-# Used only when the error catalog cannot be loaded: the codes that are certainly about
-# credentials, signatures, permissions or regions.
-FALLBACK_CODES: frozenset[str] = frozenset(
-    {
-        "AccessDenied",
-        "AccessDeniedException",
-        "AuthFailure",
-        "AuthorizationHeaderMalformed",
-        "ExpiredToken",
-        "ExpiredTokenException",
-        "IllegalLocationConstraintException",
-        "IncompleteSignature",
-        "InvalidAccessKeyId",
-        "InvalidClientTokenId",
-        "InvalidSignatureException",
-        "InvalidToken",
-        "MissingAuthenticationToken",
-        "PermanentRedirect",
-        "RequestExpired",
-        "RequestTimeTooSkewed",
-        "SignatureDoesNotMatch",
-        "UnauthorizedOperation",
-        "UnrecognizedClientException",
-    }
-)
-
 
 @dataclass(frozen=True)
 class ErrorFacts:
@@ -123,13 +97,10 @@ def _safe_str(exc: BaseException) -> str:
 
 @lru_cache(maxsize=256)
 def known_code(code: str) -> bool:
-    """True when the error catalog (or, without it, the fallback list) knows ``code``."""
-    try:
-        from keydoctor.catalog.schema import load_catalog
+    """True when the error catalog knows ``code``."""
+    from keydoctor.catalog.schema import load_catalog
 
-        return load_catalog().by_code(code) is not None
-    except ImportError:
-        return code in FALLBACK_CODES
+    return load_catalog().by_code(code) is not None
 
 
 def is_diagnosable(exc: BaseException) -> bool:

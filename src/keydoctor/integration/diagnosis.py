@@ -25,38 +25,15 @@ from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from keydoctor.diagnosis import Answer, Cause, Evidence, key_facts, rank
 from keydoctor.integration.classify import ErrorFacts, error_facts
 from keydoctor.integration.clientfacts import ClientFacts, without_userinfo
 from keydoctor.model import Category, Finding, Location, Severity
-from keydoctor.redact import Redactor, scrub_patterns
+from keydoctor.redact import Redactor, mask_key_id, scrub_patterns
 
 MORE = "run `keydoctor check` for more"
 _CACHE_SIZE = 32
 _SPACE = re.compile(r"\s+")
-
-
-@dataclass(frozen=True)
-class Cause:
-    """One ranked cause, from the catalog or from an audit finding."""
-
-    category: Category
-    title: str
-    fix: str
-    why: tuple[str, ...] = ()
-    explanation: str = ""
-    source: str = "catalog"  # "catalog:<cause id>" or "audit:<finding code>"
-    score: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "category": self.category.value,
-            "title": self.title,
-            "fix": self.fix,
-            "why": list(self.why),
-            "explanation": self.explanation,
-            "source": self.source,
-            "score": round(self.score, 2),
-        }
 
 
 @dataclass(frozen=True)
@@ -231,43 +208,42 @@ def _in_code(finding: Finding) -> Finding:
 
 
 # -- building the diagnosis --------------------------------------------------------------
-def _catalog_causes(
-    error: ErrorFacts, findings: tuple[Finding, ...], hints: dict[str, Any]
+def _ranked(
+    error: ErrorFacts,
+    findings: tuple[Finding, ...],
+    hints: dict[str, Any],
+    *,
+    keys_accepted: bool = False,
+    facts: ClientFacts | None = None,
 ) -> tuple[Any, tuple[Cause, ...]]:
+    """The catalog's reading of the error, then the one ranker over all the evidence.
+
+    The code the client saw (or, for a text, the first error the catalog finds in it) is
+    the answer; the message's wording and the client's settings are clues; the audit's
+    findings are what this machine shows. A critical finding's category rises through
+    the ranker's boost and its words (which name the variable or file) replace the
+    catalog's general ones.
+    """
     try:
         from keydoctor.catalog import diagnose_text
+        from keydoctor.catalog.matcher import text_clues
     except ImportError:
         return None, ()
     explanation = diagnose_text(error.text, findings=list(findings), hints=hints)
-    causes = tuple(
-        Cause(
-            category=c.category,
-            title=c.title,
-            fix=c.fix,
-            why=tuple(c.why),
-            explanation=c.explanation,
-            source=f"catalog:{c.cause_id}",
-            score=float(c.score),
-        )
-        for c in explanation.causes
+    code = explanation.error_code if explanation.found else None
+    answers = (Answer(code, (error.operation,) if error.operation else ()),) if code else ()
+    key_id = facts.access_key_id if facts is not None else None
+    evidence = Evidence(
+        answers=answers,
+        facts=frozenset(
+            key_facts(key_id, token_sent=facts is not None and facts.session_token is not None)
+        ),
+        text=text_clues(error.text, hints=hints),
+        predicted=findings,
+        keys_accepted=keys_accepted,
+        key=mask_key_id(key_id) if key_id else "the key",
     )
-    return explanation, causes
-
-
-def _finding_causes(findings: tuple[Finding, ...]) -> tuple[Cause, ...]:
-    """Causes straight from audit findings: used when the catalog has nothing to rank."""
-    return tuple(
-        Cause(
-            category=f.category,
-            title=f.title,
-            fix=f.fix,
-            why=(f"the audit of the credentials used found {f.code}: {f.title}",),
-            explanation=f.explanation,
-            source=f"audit:{f.code}",
-            score=float(f.severity.rank),
-        )
-        for f in findings
-    )
+    return explanation, tuple(rank(evidence))
 
 
 def _hints(error: ErrorFacts, facts: ClientFacts | None, tool: str | None) -> dict[str, Any]:
@@ -304,27 +280,6 @@ def _deliberate_local_pair(facts: ClientFacts) -> bool:
     return host.strip("[]") in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
 
 
-def _proven_first(causes: tuple[Cause, ...], findings: tuple[Finding, ...]) -> tuple[Cause, ...]:
-    """Causes that a critical audit finding proves come first, in the finding's words.
-
-    A critical finding is not a clue but a fact about the very credentials the client
-    used (an ASIA key without its token cannot work), so it ranks above anything
-    inferred from the message, and its own title and fix (which name the variable or
-    file to change) are more exact than the catalog's general ones. It counts only when
-    the catalog lists a cause of its category for this error: a finding about the keys
-    says nothing about an AccessDenied, which valid keys received.
-    """
-    listed = {c.category for c in causes}
-    proven = [f for f in findings if f.severity is Severity.CRITICAL and f.category in listed]
-    if not proven:
-        return causes
-    first = _finding_causes(tuple(proven))
-    categories = {f.category for f in proven}
-    same = [c for c in causes if c.category in categories]
-    rest = [c for c in causes if c.category not in categories]
-    return (*first, *same, *rest)
-
-
 def _scrub_cause(cause: Cause, redactor: Redactor) -> Cause:
     return replace(
         cause,
@@ -333,16 +288,6 @@ def _scrub_cause(cause: Cause, redactor: Redactor) -> Cause:
         why=tuple(redactor.scrub(w) for w in cause.why),
         explanation=redactor.scrub(cause.explanation),
     )
-
-
-def _after_good_identity(causes: tuple[Cause, ...]) -> tuple[Cause, ...]:
-    """STS accepted the same keys: causes about the keys themselves go to the end."""
-    from keydoctor.integration.probe import KEY_CATEGORIES
-
-    note = "STS GetCallerIdentity accepted these same keys, so the keys themselves work"
-    kept = [replace(c, why=(*c.why, note)) for c in causes if c.category not in KEY_CATEGORIES]
-    ruled_out = [c for c in causes if c.category in KEY_CATEGORIES]
-    return tuple(kept + ruled_out) if kept else causes
 
 
 def build(
@@ -357,12 +302,13 @@ def build(
     findings: tuple[Finding, ...] = ()
     if audit:
         findings = audit_findings(facts or ClientFacts())
-    explanation, causes = _catalog_causes(error, findings, _hints(error, facts, tool))
-    if not causes:
-        causes = _finding_causes(findings)
-    causes = _proven_first(causes, findings)
-    if probe is not None and probe.get("ok"):
-        causes = _after_good_identity(causes)
+    explanation, causes = _ranked(
+        error,
+        findings,
+        _hints(error, facts, tool),
+        keys_accepted=bool(probe is not None and probe.get("ok")),
+        facts=facts,
+    )
     redactor = facts.redactor() if facts is not None else Redactor()
     return Diagnosis(
         error_code=error.code,
@@ -381,9 +327,7 @@ def for_text(text: str, *, audit: bool = False) -> Diagnosis:
     """Diagnose pasted error text (AWS CLI output, a traceback, a log line)."""
     findings = audit_findings(ClientFacts()) if audit else ()
     error = ErrorFacts(kind="text", code="", text=text)
-    explanation, causes = _catalog_causes(error, findings, {})
-    if not causes:
-        causes = _finding_causes(findings)
+    explanation, causes = _ranked(error, findings, {})
     code = getattr(explanation, "error_code", None) or "unknown"
     return Diagnosis(
         error_code=code,

@@ -12,19 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from keydoctor.integration.clientfacts import ClientFacts
-from keydoctor.model import Category
 
-# Causes that a successful GetCallerIdentity with the same keys rules out.
-KEY_CATEGORIES = frozenset(
-    {
-        Category.NO_CREDENTIALS,
-        Category.KEY_ID_WRONG,
-        Category.SECRET_WRONG,
-        Category.SESSION_TOKEN,
-        Category.CLOCK_SKEW,
-        Category.PROVIDER_FAILURE,
-    }
-)
 TIMEOUT_SECONDS = 2.0
 
 

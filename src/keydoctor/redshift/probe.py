@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from keydoctor.catalog import codes
 from keydoctor.model import CredentialSource, Finding, Location, Secret
 from keydoctor.probes import outcome as oc
 from keydoctor.probes.outcome import ProbeResult
@@ -42,10 +43,6 @@ from keydoctor.redshift.statement import parse_s3_uri
 MANIFEST_MAX_BYTES = 1 << 20
 MANIFEST_MAX_ENTRIES = 200
 MAX_PROBED = 50
-_KEY_ERRORS = {"InvalidClientTokenId", "InvalidAccessKeyId", "UnrecognizedClientException"}
-# AWS names one error the same in STS and S3; the transport classifies them as refused keys.
-_SIGNATURE_ERRORS = {"SignatureDoesNotMatch", "IncompleteSignature"}
-_TOKEN_ERRORS = {"ExpiredToken", "InvalidToken", "ExpiredTokenException", "TokenRefreshRequired"}
 
 
 @dataclass(frozen=True)
@@ -195,7 +192,8 @@ class _StatementProbe:
         auth = self.result.auth
         fix_clause = corrected_clause(auth) if auth.kind == "keys" else ""
         masked = safe_key_id(keys.access_key_id)
-        if code in _KEY_ERRORS:
+        family = codes.family(code)
+        if family == codes.UNKNOWN_KEY:
             token_hint = ""
             if keys.access_key_id.startswith("ASIA") and not keys.session_token:
                 token_hint = " It is a temporary (ASIA) key and the clause has no token."
@@ -208,7 +206,7 @@ class _StatementProbe:
                 f"then write: {fix_clause}",
             )
             return True
-        if code in _SIGNATURE_ERRORS:
+        if family == codes.SIGNATURE:
             self.add(
                 R.SIGNATURE,
                 f"{where} answered {code}: AWS knows {masked} but the secret in "
@@ -217,7 +215,7 @@ class _StatementProbe:
                 "Paste the secret that belongs to this key id; then write: " + fix_clause,
             )
             return True
-        if code in _TOKEN_ERRORS:
+        if family == codes.TOKEN:
             self.add(
                 R.TOKEN_BAD,
                 f"{where} answered {code}: the session token of {masked} is invalid or expired.",
@@ -300,7 +298,10 @@ class _StatementProbe:
                 lambda c: c.get_bucket_location(Bucket=bucket),
                 keys=keys,
             )
-            if location.failure is not None and location.failure.code == "NoSuchBucket":
+            if (
+                location.failure is not None
+                and codes.family(location.failure.code) == codes.NO_BUCKET
+            ):
                 self.missing_bucket("bucket region", bucket)
             if answer is not None:
                 # An empty LocationConstraint is us-east-1; "EU" is the old eu-west-1.
@@ -314,7 +315,7 @@ class _StatementProbe:
         return region
 
     def missing_bucket(self, name: str, bucket: str) -> None:
-        self.record(name, "failed", "NoSuchBucket")
+        self.record(name, "failed", "the bucket does not exist")
         self.add(
             R.BUCKET_MISSING,
             f"S3 answered NoSuchBucket for bucket {bucket}.",
@@ -372,7 +373,7 @@ class _StatementProbe:
         )
         if listing is None:
             code = probe.failure.code if probe.failure else probe.outcome
-            if code == "NoSuchBucket":
+            if codes.family(code) == codes.NO_BUCKET:
                 self.missing_bucket("list", bucket)
             self.record(
                 "list",
@@ -428,7 +429,7 @@ class _StatementProbe:
             self.record(name, "ok", f"s3://{bucket}/{key}", probe.duration_ms)
             return True
         code = probe.failure.code if probe.failure else probe.outcome
-        if code == "NoSuchBucket":
+        if codes.family(code) == codes.NO_BUCKET:
             self.missing_bucket(name, bucket)
         if probe.outcome == oc.NOT_FOUND:
             return False
@@ -459,7 +460,7 @@ class _StatementProbe:
         probe, answer = self.ask(transport, "manifest", "s3", read, region, keys)
         if answer is None:
             code = probe.failure.code if probe.failure else probe.outcome
-            if code == "NoSuchBucket":
+            if codes.family(code) == codes.NO_BUCKET:
                 self.missing_bucket("manifest", bucket)
             self.record("manifest", "failed", code, probe.duration_ms)
             if probe.outcome == oc.DENIED:
@@ -530,7 +531,7 @@ class _StatementProbe:
         )
         if answer is None:
             code = probe.failure.code if probe.failure else probe.outcome
-            if code == "NoSuchBucket":
+            if codes.family(code) == codes.NO_BUCKET:
                 self.missing_bucket("put", bucket)
             denied = probe.outcome == oc.DENIED
             self.record("put", "denied" if denied else "failed", code, probe.duration_ms)
@@ -600,7 +601,7 @@ class _StatementProbe:
             probe, answer = self.ask(caller, "role", "iam", _get_role(name))
             if answer is None:
                 code = probe.failure.code if probe.failure else probe.outcome
-                if code == "NoSuchEntity":
+                if codes.family(code) == codes.NO_ENTITY:
                     self.record("role", "missing", arn, probe.duration_ms)
                     self.add(
                         R.ROLE_MISSING,
