@@ -92,7 +92,8 @@ class Cause:
 
 def _answered(answer: Answer, endpoint: str) -> str:
     where = f" to {', '.join(answer.requests)}" if answer.requests else ""
-    return f"{endpoint} answered {answer.code}{where}"
+    said = f"{endpoint} answered {answer.code}{where}"
+    return said[0].upper() + said[1:]
 
 
 def _catalog_cause(scored: Scored, answer: Answer, evidence: Evidence) -> Cause:

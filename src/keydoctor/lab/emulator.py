@@ -38,7 +38,7 @@ class Keys:
 
     user: str
     access_key_id: str
-    secret_access_key: str
+    secret_access_key: str = field(repr=False)
 
 
 @dataclass

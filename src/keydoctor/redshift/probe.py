@@ -21,7 +21,7 @@ import json
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from keydoctor.catalog import codes
@@ -58,9 +58,11 @@ class ProbeSettings:
 
 @dataclass(frozen=True)
 class Keys:
+    """The statement's own credentials; the secret and token never appear in a repr."""
+
     access_key_id: str
-    secret_access_key: str
-    session_token: str | None = None
+    secret_access_key: str = field(repr=False)
+    session_token: str | None = field(default=None, repr=False)
 
 
 class _Stop(Exception):
