@@ -20,7 +20,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"sources"}),
     frozenset({"checks", "catalog"}),
     frozenset({"audit", "probes", "diagnosis"}),
-    frozenset({"fixes", "reporters"}),
+    frozenset({"fixes", "reporters", "examine"}),
     frozenset({"redshift", "integration"}),
     frozenset({"lab", "commands"}),
     frozenset({"cli", "__main__", "pytest_plugin"}),

@@ -121,3 +121,19 @@ def test_acceptance_rules_out_key_causes() -> None:
     assert ranked[0].category in (Category.PERMISSION_MISSING, Category.EXPLICIT_DENY)
     key_causes = [c for c in ranked if c.category is Category.SESSION_TOKEN]
     assert all("accepted these same credentials" in " ".join(c.why) for c in key_causes)
+
+
+def test_python_api_returns_what_the_command_prints(
+    temp_key_in_file: dict[str, str], moto_server: Emulator
+) -> None:
+    """``keydoctor.check(online=True)`` is the result ``keydoctor check`` renders."""
+    printed = _keydoctor(temp_key_in_file, "check", "--endpoint-url", moto_server.endpoint)
+    result = keydoctor.check(
+        environ=temp_key_in_file, online=True, endpoint_url=moto_server.endpoint
+    )
+    returned = result.to_dict()
+    assert not result.ok
+    assert returned["diagnosis"] == printed["diagnosis"]
+    assert returned["findings"] == printed["findings"]
+    assert [p["name"] for p in returned["probes"]] == [p["name"] for p in printed["probes"]]
+    assert SECRET not in json.dumps(returned) + repr(result)

@@ -259,7 +259,8 @@ def check_evidence(
                 seen_families.add(name)
             else:  # the same refusal in another service's words (STS vs S3): one answer
                 first = next(a for a in answers.values() if families.family(a.code) == name)
-                answers[first.code] = replace(first, requests=(*first.requests, probe.name))
+                said = f"{probe.name} ({code})"
+                answers[first.code] = replace(first, requests=(*first.requests, said))
     return Evidence(
         answers=tuple(answers.values()),
         facts=frozenset(facts),
@@ -304,27 +305,3 @@ def weigh_predictions(
             )
         result.append(finding)
     return result
-
-
-def diagnose(
-    offline: list[Finding],
-    resolution: Resolution,
-    report: ProbeReport | None,
-    *,
-    region: str | None = None,
-    endpoint_url: str | None = None,
-) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """The diagnosis (or None when all is well) and the other causes, ranked."""
-    evidence = check_evidence(offline, resolution, report, region=region, endpoint_url=endpoint_url)
-    ranked = rank(evidence)
-    serious = any(f.severity >= Severity.HIGH for f in offline) or (
-        report is not None
-        and (
-            any(f.severity >= Severity.HIGH for f in report.findings)
-            or bool(report.auth_failures())
-        )
-    )
-    if not ranked or not serious:
-        return None, []
-    top, rest = ranked[0], ranked[1:]
-    return top.to_dict(), [c.to_dict() for c in rest]

@@ -9,7 +9,6 @@ imported only on this path, so ``--offline`` never loads the network stack.
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from keydoctor.commands.common import (
     add_aws_flags,
@@ -75,110 +74,36 @@ def _validate(args: argparse.Namespace) -> None:
             raise UsageError(f"--bucket takes a bucket name, not {bucket!r}")
 
 
-def _text_blocks(report: Any) -> list[list[str]]:
-    """The identity and the probes, as lines for the text reporter."""
-    blocks: list[list[str]] = []
-    identity = report.identity
-    who = ["Identity (STS GetCallerIdentity)"]
-    if identity is not None:
-        who.append(f"  arn:       {identity.arn}")
-        who.append(f"  account:   {identity.account}")
-        who.append(f"  principal: {identity.principal_type}")
-    else:
-        first = report.probes[0] if report.probes else None
-        who.append(f"  unknown: {first.answer if first else 'not asked'}")
-    blocks.append(who)
-    lines = [f"Probes ({len(report.probes)}, region {report.region_used})"]
-    for probe in report.probes:
-        mark = {"ok": "ok  ", "denied": "DENY", "not-found": "404 "}.get(probe.outcome, "FAIL")
-        if probe.outcome == "skipped":
-            mark = "skip"
-        lines.append(f"  {mark} {probe.name:38} {probe.answer}  ({probe.duration_ms:.0f} ms)")
-    if report.skew_seconds is not None:
-        lines.append(f"  clock: local time differs from AWS's by {report.skew_seconds:+.0f} s")
-    blocks.append(lines)
-    return blocks
-
-
 def run(args: argparse.Namespace) -> int:
-    from keydoctor.audit import run_audit, sort_findings
+    from keydoctor.examine import run_check
     from keydoctor.reporters import render
-    from keydoctor.reporters.document import build_document
+    from keydoctor.reporters.document import check_document
 
     _validate(args)
-    result = run_audit(
-        profile=args.profile,
-        region=args.region,
-        endpoint_url=args.endpoint_url,
-        expect_account=args.expect_account,
-    )
-    findings = list(result.findings)
-    document = build_document(result)
+    plan = None
     if not args.offline:
-        document.update(_online(args, result, findings))
-        findings = sort_findings(findings)
-        from keydoctor.reporters.document import findings_list, summary
+        from keydoctor.probes.runner import ProbePlan
 
-        document["findings"] = findings_list(findings)
-        document["summary"] = summary(findings)
-    write_stdout(render(args.format, document, result.redactor, color=use_color()))
-    return exit_code(findings, args.fail_on)
-
-
-def _online(args: argparse.Namespace, result: Any, findings: list[Any]) -> dict[str, Any]:
-    """Run the probes, add their findings to ``findings``, return the document's new keys."""
-    from keydoctor.diagnosis import diagnose, weigh_predictions
-    from keydoctor.probes.runner import ProbePlan, run_probes
-
-    resolution = result.resolution
-    offline = list(findings)
-    added: dict[str, Any] = {"mode": "online", "identity": None, "probes": []}
-    if resolution.winner is None:
-        diagnosis, causes = diagnose(
-            offline, resolution, None, region=result.region, endpoint_url=args.endpoint_url
+        plan = ProbePlan(
+            buckets=tuple(dict.fromkeys(args.bucket)),
+            key=args.key,
+            write_test=args.write_test,
+            expect_account=args.expect_account,
         )
-        added["probes_skipped"] = "no usable credentials were resolved; AWS was not asked"
-        if args.format == "text":
-            added["text_blocks"] = [["Probes", "  AWS was not asked: no usable credentials."]]
-        added["diagnosis"] = diagnosis
-        added["causes"] = causes
-        return added
-    for name in ("AWS_SECRET_ACCESS_KEY",):  # probes may echo nothing, but be sure
-        result.redactor.add_secret(result.environment.env.get(name))
-    progress("asking AWS ...")
     try:
-        report = run_probes(
-            resolution.winner,
-            region=result.region,
-            profile=resolution.profile,
-            explicit_profile=result.environment.explicit_profile,
+        result = run_check(
+            profile=args.profile,
+            region=args.region,
             endpoint_url=args.endpoint_url,
-            plan=ProbePlan(
-                buckets=tuple(dict.fromkeys(args.bucket)),
-                key=args.key,
-                write_test=args.write_test,
-                expect_account=args.expect_account,
-            ),
+            expect_account=args.expect_account,
+            online=not args.offline,
+            plan=plan,
             timeout=args.timeout,
             progress=progress,
-            settings=result.environment.profile_config,
         )
     finally:
-        progress_done()
-    # What the endpoint answered outranks what the audit predicted (the exit code too).
-    offline = weigh_predictions(offline, report, endpoint_url=args.endpoint_url)
-    findings[:] = [*offline, *report.findings]
-    diagnosis, causes = diagnose(
-        offline, resolution, report, region=result.region, endpoint_url=args.endpoint_url
-    )
-    added["identity"] = report.identity.to_dict() if report.identity else None
-    added["probes"] = report.probe_dicts()
-    added["clock_skew_seconds"] = (
-        round(report.skew_seconds, 1) if report.skew_seconds is not None else None
-    )
-    added["bucket_regions"] = report.bucket_regions
-    added["diagnosis"] = diagnosis
-    added["causes"] = causes
-    if args.format == "text":
-        added["text_blocks"] = _text_blocks(report)
-    return added
+        if not args.offline:
+            progress_done()
+    document = check_document(result)
+    write_stdout(render(args.format, document, result.audit.redactor, color=use_color()))
+    return exit_code(list(result.findings), args.fail_on)

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from typing import Any
-
+from keydoctor.examine import CheckResult
 from keydoctor.integration.diagnosis import Diagnosis, for_exception, for_text
-from keydoctor.model import Finding, Resolution, Severity
 
 
 def diagnose(error: BaseException | str | bytes, *, audit: bool | None = None) -> Diagnosis:
@@ -29,28 +25,8 @@ def diagnose(error: BaseException | str | bytes, *, audit: bool | None = None) -
     return for_text(error, audit=bool(audit))
 
 
-@dataclass(frozen=True)
-class CheckReport:
-    """The offline audit's result, as ``keydoctor check --format json`` describes it.
-
-    ``findings`` and ``resolution`` are the model objects; :meth:`to_dict` is exactly
-    the JSON document (masked by the same redactor as the CLI's output).
-    """
-
-    findings: tuple[Finding, ...]
-    resolution: Resolution = field(repr=False)  # holds raw key ids: not for repr
-    region: str | None = None
-    region_origin: str | None = None
-    _document: str = field(default="{}", repr=False)  # the rendered, redacted JSON
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing would make an SDK call fail (no high or critical finding)."""
-        return not any(f.severity >= Severity.HIGH for f in self.findings)
-
-    def to_dict(self) -> dict[str, Any]:
-        value: dict[str, Any] = json.loads(self._document)
-        return value
+# The result ``keydoctor check`` renders; the name programs used before it was shared.
+CheckReport = CheckResult
 
 
 def check(
@@ -60,27 +36,31 @@ def check(
     endpoint_url: str | None = None,
     expect_account: str | None = None,
     environ: dict[str, str] | None = None,
-) -> CheckReport:
-    """Run the offline audit (what ``keydoctor check --offline`` does) from Python.
+    online: bool = False,
+    buckets: tuple[str, ...] = (),
+    timeout: float = 2.5,
+) -> CheckResult:
+    """Run ``keydoctor check`` from Python and return the very result the command renders.
 
-    ``environ`` replaces ``os.environ`` for the audit (HOME, AWS_* variables), which is
-    how tests and multi-tenant programs audit a setting other than their own.
+    Offline by default (what ``keydoctor check --offline`` does); ``online=True`` asks the
+    endpoint as well, with ``buckets`` tested like ``--bucket``. ``environ`` replaces
+    ``os.environ`` for the audit (HOME, AWS_* variables), which is how tests and
+    multi-tenant programs audit a setting other than their own.
     """
-    from keydoctor.audit import run_audit
-    from keydoctor.reporters import render
-    from keydoctor.reporters.document import build_document
+    from keydoctor.examine import run_check
 
-    result = run_audit(
+    plan = None
+    if online:
+        from keydoctor.probes.runner import ProbePlan
+
+        plan = ProbePlan(buckets=buckets, expect_account=expect_account)
+    return run_check(
         profile=profile,
         region=region,
         endpoint_url=endpoint_url,
         expect_account=expect_account,
         environ=environ,
-    )
-    return CheckReport(
-        findings=tuple(result.findings),
-        resolution=result.resolution,
-        region=result.region,
-        region_origin=result.region_origin,
-        _document=render("json", build_document(result), result.redactor),
+        online=online,
+        plan=plan,
+        timeout=timeout,
     )

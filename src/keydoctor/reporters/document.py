@@ -1,4 +1,4 @@
-"""Build the one documented JSON object (docs/schema.json) from an audit result."""
+"""Build the one documented JSON object (docs/schema.json) from a check's typed result."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from keydoctor.redact import mask_key_id
 
 if TYPE_CHECKING:
     from keydoctor.audit import AuditResult
+    from keydoctor.examine import CheckResult
+    from keydoctor.redact import Redactor
 
 SCHEMA_VERSION = 1
 
@@ -64,3 +66,42 @@ def build_document(result: AuditResult) -> dict[str, Any]:
         "findings": findings_list(result.findings),
         "summary": summary(result.findings),
     }
+
+
+def check_document(result: CheckResult) -> dict[str, Any]:
+    """The whole document of ``keydoctor check``: the audit, then the online part."""
+    document = build_document(result.audit)
+    findings = list(result.findings)
+    document["findings"] = findings_list(findings)
+    document["summary"] = summary(findings)
+    if not result.online:
+        return document
+    report = result.report
+    document.update(
+        {
+            "mode": "online",
+            "identity": report.identity.to_dict() if report and report.identity else None,
+            "probes": report.probe_dicts() if report else [],
+            "diagnosis": result.diagnosis.to_dict() if result.diagnosis else None,
+            "causes": [c.to_dict() for c in result.causes],
+        }
+    )
+    if report is None:
+        document["probes_skipped"] = result.probes_skipped
+    else:
+        document["region_used"] = report.region_used
+        skew = report.skew_seconds
+        document["clock_skew_seconds"] = round(skew, 1) if skew is not None else None
+        document["bucket_regions"] = dict(report.bucket_regions)
+    return document
+
+
+def redact_values(value: Any, redactor: Redactor) -> Any:
+    """Mask every string of a document while it is still data, before any rendering."""
+    if isinstance(value, str):
+        return redactor.scrub(value)
+    if isinstance(value, dict):
+        return {key: redact_values(item, redactor) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_values(item, redactor) for item in value]
+    return value

@@ -98,14 +98,42 @@ def render_findings(findings: list[dict[str, Any]], paint: Painter) -> list[str]
     return lines
 
 
+_MARKS = {"ok": "ok  ", "denied": "DENY", "not-found": "404 ", "skipped": "skip"}
+
+
+def render_online(doc: dict[str, Any]) -> list[str]:
+    """Who the endpoint says we are, and every probe with its answer."""
+    probes: list[dict[str, Any]] = doc.get("probes") or []
+    if doc.get("probes_skipped"):
+        return ["Probes", "  AWS was not asked: no usable credentials."]
+    lines = ["Identity (STS GetCallerIdentity)"]
+    identity = doc.get("identity")
+    if identity:
+        lines.append(f"  arn:       {identity['arn']}")
+        lines.append(f"  account:   {identity['account']}")
+        lines.append(f"  principal: {identity['principal_type']}")
+    else:
+        lines.append(f"  unknown: {probes[0]['answer'] if probes else 'not asked'}")
+    lines += ["", f"Probes ({len(probes)}, region {doc.get('region_used')})"]
+    for probe in probes:
+        mark = _MARKS.get(probe["outcome"], "FAIL")
+        lines.append(
+            f"  {mark} {probe['name']:38} {probe['answer']}  ({probe['duration_ms']:.0f} ms)"
+        )
+    skew = doc.get("clock_skew_seconds")
+    if skew is not None:
+        lines.append(f"  clock: local time differs from AWS's by {skew:+.0f} s")
+    return lines
+
+
 def render_text(document: dict[str, Any], *, color: bool = False) -> str:
     paint = Painter(color)
     lines: list[str] = []
     if "credentials" in document:
         lines.extend(render_credentials(document, paint))
         lines.append("")
-    for block in document.get("text_blocks", []):  # extra sections added by online checks
-        lines.extend(str(line) for line in block)
+    if document.get("mode") == "online":
+        lines.extend(render_online(document))
         lines.append("")
     diagnosis = document.get("diagnosis")
     if diagnosis:

@@ -1,0 +1,141 @@
+"""The whole check as one function: audit → probes → the one ranker → a typed result.
+
+``keydoctor check`` renders a :class:`CheckResult`, and ``keydoctor.check()`` returns the
+very same object, so a program sees exactly what the command prints. The result is
+frozen: nothing downstream adds to it, and every format is built from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from keydoctor.audit import AuditResult, run_audit, sort_findings
+from keydoctor.model import Finding, Resolution, Severity
+
+if TYPE_CHECKING:
+    from keydoctor.diagnosis import Cause
+    from keydoctor.probes.runner import ProbePlan, ProbeReport
+
+NOT_ASKED = "no usable credentials were resolved; AWS was not asked"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What ``keydoctor check`` learned, offline and (when asked) online.
+
+    ``findings`` are final: the audit's (weighed against what the endpoint answered) and
+    the probes'. ``diagnosis`` is the top cause when something at or above high was found,
+    ``causes`` the others, best first. The audit keeps the raw credentials and the run's
+    redactor, so reprs and every output go through masking.
+    """
+
+    audit: AuditResult
+    findings: tuple[Finding, ...]
+    online: bool = False
+    report: ProbeReport | None = None
+    probes_skipped: str | None = None
+    diagnosis: Cause | None = None
+    causes: tuple[Cause, ...] = ()
+
+    @property
+    def resolution(self) -> Resolution:
+        return self.audit.resolution
+
+    @property
+    def region(self) -> str | None:
+        return self.audit.region
+
+    @property
+    def region_origin(self) -> str | None:
+        return self.audit.region_origin
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing makes an SDK call fail (no high or critical finding)."""
+        return not any(f.severity >= Severity.HIGH for f in self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON object (``docs/schema.json``), every value masked."""
+        from keydoctor.reporters.document import check_document, redact_values
+
+        document: dict[str, Any] = redact_values(check_document(self), self.audit.redactor)
+        return document
+
+    def __repr__(self) -> str:
+        return (
+            f"CheckResult(online={self.online}, ok={self.ok}, "
+            f"findings={[f.code for f in self.findings]}, "
+            f"diagnosis={self.diagnosis.category.value if self.diagnosis else None})"
+        )
+
+
+def run_check(
+    *,
+    profile: str | None = None,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+    expect_account: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    online: bool = False,
+    plan: ProbePlan | None = None,
+    timeout: float = 2.5,
+    progress: Callable[[str], None] | None = None,
+) -> CheckResult:
+    """Audit, then (``online``) ask the endpoint and rank every piece of evidence."""
+    audit = run_audit(
+        profile=profile,
+        region=region,
+        endpoint_url=endpoint_url,
+        expect_account=expect_account,
+        environ=dict(environ) if environ is not None else None,
+    )
+    if not online:
+        return CheckResult(audit, tuple(audit.findings))
+    from keydoctor.diagnosis import check_evidence, rank, weigh_predictions
+
+    resolution = audit.resolution
+    offline = list(audit.findings)
+    report = None
+    skipped = None
+    if resolution.winner is None:
+        skipped = NOT_ASKED
+    else:
+        from keydoctor.probes.runner import ProbePlan, run_probes
+
+        # Probes should echo nothing secret; the redactor knows the variable's value anyway.
+        audit.redactor.add_secret(audit.environment.env.get("AWS_SECRET_ACCESS_KEY"))
+        if progress is not None:
+            progress("asking AWS ...")
+        report = run_probes(
+            resolution.winner,
+            region=audit.region,
+            profile=resolution.profile,
+            explicit_profile=audit.environment.explicit_profile,
+            endpoint_url=endpoint_url,
+            plan=plan or ProbePlan(expect_account=expect_account),
+            timeout=timeout,
+            progress=progress,
+            settings=audit.environment.profile_config,
+        )
+        # What the endpoint answered outranks what the audit predicted (the exit code too).
+        offline = weigh_predictions(offline, report, endpoint_url=endpoint_url)
+    evidence = check_evidence(
+        offline, resolution, report, region=audit.region, endpoint_url=endpoint_url
+    )
+    ranked = rank(evidence)
+    findings = sort_findings([*offline, *(report.findings if report else [])])
+    serious = any(f.severity >= Severity.HIGH for f in findings) or bool(
+        report is not None and report.auth_failures()
+    )
+    top = ranked[0] if ranked and serious else None
+    return CheckResult(
+        audit,
+        tuple(findings),
+        online=True,
+        report=report,
+        probes_skipped=skipped,
+        diagnosis=top,
+        causes=tuple(ranked[1:]) if top is not None else (),
+    )
