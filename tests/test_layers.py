@@ -21,7 +21,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"checks", "catalog"}),
     frozenset({"audit", "probes", "diagnosis"}),
     frozenset({"fixes", "reporters", "examine"}),
-    frozenset({"redshift", "integration"}),
+    frozenset({"redshift", "integration", "registry"}),
     frozenset({"lab", "commands"}),
     frozenset({"cli", "__main__", "pytest_plugin"}),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from keydoctor import registry
 from keydoctor.checks import all_rules
 from keydoctor.checks.base import Rule
 from keydoctor.model import Category, Severity
@@ -11,6 +12,10 @@ from keydoctor.redshift import rules as redshift_rules
 
 def every_rule() -> list[Rule]:
     return [*all_rules().values(), *probe_rules.RULES, *redshift_rules.RULES]
+
+
+def test_the_registry_holds_every_family() -> None:
+    assert list(registry.every_rule().values()) == sorted(every_rule(), key=lambda r: r.code)
 
 
 def test_codes_and_names_are_unique_across_families() -> None:

@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "fix": ("keydoctor.commands.fix", "preview and apply fixes (nothing changes without --apply)"),
     "lab": ("keydoctor.commands.lab", "run the embedded sandbox scenarios on a local AWS emulator"),
     "run": ("keydoctor.commands.run", "run a Python program with keydoctor's diagnosis installed"),
+    "rules": ("keydoctor.commands.rules", "list every rule, or show one rule's documentation"),
 }
 
 EXIT_OK = 0

@@ -6,10 +6,17 @@ page and the rules disagree.
 
 from __future__ import annotations
 
+import json
+import tomllib
 from collections.abc import Iterable
+from pathlib import Path
 
 from keydoctor.checks import all_rules
 from keydoctor.checks.base import Rule
+
+# The golden cases live in the repository's tests; an installed package has none, and its
+# pages are then rendered without examples.
+FIXTURES = Path(__file__).resolve().parents[3] / "tests" / "fixtures"
 
 FAMILIES = {
     "KD1": "Key material: the key id, the secret and the token themselves",
@@ -31,11 +38,40 @@ def rule_table(rules: Iterable[Rule]) -> list[str]:
     return lines
 
 
+def rule_example(code: str) -> list[str]:
+    """What a user sees for the rule's golden case (``tests/fixtures/<CODE>``), if it has one."""
+    folder = FIXTURES / code
+    expected = folder / "expected.json"
+    if not expected.is_file():
+        return []
+    described = ""
+    for name in ("case.toml", "online.toml"):
+        if (folder / name).is_file():
+            described = str(
+                tomllib.loads((folder / name).read_text("utf-8")).get("description", "")
+            )
+            break
+    found = json.loads(expected.read_text("utf-8")).get("findings", [])
+    finding = next((f for f in found if f.get("code") == code), None)
+    if finding is None:
+        return []
+    return [
+        f"Example (`tests/fixtures/{code}`{': ' + described if described else ''}):",
+        "",
+        "```",
+        f"{finding['severity'].upper()} {code} {finding['title']}",
+        finding["explanation"],
+        f"fix: {finding['fix']}",
+        "```",
+        "",
+    ]
+
+
 def rule_details(rules: Iterable[Rule], level: str = "###") -> list[str]:
-    """One heading and the documentation of each rule."""
+    """One heading, the documentation and the golden example of each rule."""
     lines: list[str] = []
     for rule in rules:
-        lines += [f"{level} {rule.code} {rule.name}", "", rule.docs, ""]
+        lines += [f"{level} {rule.code} {rule.name}", "", rule.docs, "", *rule_example(rule.code)]
     return lines
 
 
