@@ -16,8 +16,7 @@ from keydoctor.fixes import atomic, ini
 from keydoctor.fixes.aws import error_code, make_client
 from keydoctor.fixes.plan import FileWrite, FixError, Plan, RunState, Safety
 from keydoctor.model import Secret
-
-_LEGACY_LOCATIONS = {"": "us-east-1", "EU": "eu-west-1"}
+from keydoctor.probes.s3 import region_of_location
 
 
 def _header_region(response: dict[str, Any]) -> str | None:
@@ -56,7 +55,7 @@ def bucket_region(
             f"could not learn the region of bucket {bucket}: "
             f"{error_code(exc) or type(exc).__name__}"
         ) from None
-    return _LEGACY_LOCATIONS.get(location, location)
+    return region_of_location(location)
 
 
 def plan_set_region(config_path: str, profile: str, region: str, current: str | None) -> Plan:

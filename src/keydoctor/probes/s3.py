@@ -45,6 +45,17 @@ def list_buckets(transport: Transport) -> ProbeResult:
     return probe
 
 
+def region_of_location(constraint: object) -> str:
+    """GetBucketLocation's LocationConstraint as a region name.
+
+    For historical reasons S3 answers an empty constraint for us-east-1 and ``EU`` for
+    eu-west-1; every other value is the region itself.
+    """
+    if constraint is None or constraint == "":
+        return "us-east-1"
+    return "eu-west-1" if constraint == "EU" else str(constraint)
+
+
 def bucket_region(transport: Transport, bucket: str) -> ProbeResult:
     """Where the bucket lives: x-amz-bucket-region on HeadBucket (also on 301/403 answers),
     else GetBucketLocation."""
@@ -67,10 +78,7 @@ def bucket_region(transport: Transport, bucket: str) -> ProbeResult:
         )
         answer = transport.ask(location, lambda c: c.get_bucket_location(Bucket=bucket))
         if answer is not None:
-            constraint = answer.get("LocationConstraint")
-            region = {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(
-                constraint, str(constraint)
-            )
+            region = region_of_location(answer.get("LocationConstraint"))
             probe.duration_ms += location.duration_ms
     if region:
         probe.data["region"] = region

@@ -27,6 +27,7 @@ from typing import Any
 from keydoctor.catalog import codes
 from keydoctor.model import CredentialSource, Finding, Location, Secret
 from keydoctor.probes import outcome as oc
+from keydoctor.probes import s3 as s3_probes
 from keydoctor.probes.outcome import ProbeResult
 from keydoctor.probes.policy import parse_document
 from keydoctor.probes.transport import Target, Transport
@@ -154,9 +155,17 @@ class _StatementProbe:
         (the finding that says why is added); the caller reads denials and absences."""
         probe = ProbeResult(name=name, service=service, operation=name, asked=name)
         answer = transport.ask(probe, call, region)
-        failure = probe.failure
-        if answer is not None or failure is None:
+        if answer is not None:
             return probe, answer
+        self.judge(probe, name, keys)
+        return probe, None
+
+    def judge(self, probe: ProbeResult, name: str, keys: Keys | None) -> None:
+        """Refused keys, no answer or no AWS answer end this statement's probes (with the
+        finding that says why); denials and absences are left to the caller."""
+        failure = probe.failure
+        if failure is None:
+            return
         if probe.outcome == oc.AUTH_FAILED and keys is not None:
             self.record(name, "failed", failure.code, probe.duration_ms)
             self.auth_error(failure.code, keys, name)
@@ -187,7 +196,6 @@ class _StatementProbe:
             if region:
                 self.compare_region(region)
             raise _Stop
-        return probe, None
 
     def auth_error(self, code: str, keys: Keys, where: str) -> bool:
         """Turn an authentication error code into its finding; False if it is not one."""
@@ -284,32 +292,14 @@ class _StatementProbe:
         self.record("identity", "ok", f"{who}: {answer.get('Arn', '?')}", probe.duration_ms)
 
     def bucket_region(self, transport: Transport, keys: Keys, bucket: str) -> str | None:
-        """x-amz-bucket-region from HeadBucket (AWS sends it on 200, 301 and 403), else
-        GetBucketLocation."""
-        probe, _ = self.ask(
-            transport, "bucket region", "s3", lambda c: c.head_bucket(Bucket=bucket), keys=keys
-        )
+        """The bucket's region as the live probes learn it (one implementation for
+        ``check``, ``redshift`` and ``fix set-region``)."""
+        probe = s3_probes.bucket_region(transport, bucket)
+        self.judge(probe, "bucket region", keys)
         if probe.outcome == oc.NOT_FOUND:
             self.missing_bucket("bucket region", bucket)
-        region = probe.headers.get("x-amz-bucket-region")
-        if region is None:
-            location, answer = self.ask(
-                transport,
-                "bucket location",
-                "s3",
-                lambda c: c.get_bucket_location(Bucket=bucket),
-                keys=keys,
-            )
-            if (
-                location.failure is not None
-                and codes.family(location.failure.code) == codes.NO_BUCKET
-            ):
-                self.missing_bucket("bucket region", bucket)
-            if answer is not None:
-                # An empty LocationConstraint is us-east-1; "EU" is the old eu-west-1.
-                constraint = answer.get("LocationConstraint") or "us-east-1"
-                region = "eu-west-1" if constraint == "EU" else str(constraint)
-        if region is None:
+        region = probe.data.get("region")
+        if not isinstance(region, str) or not region:
             self.record("bucket region", "unknown", "S3 did not say", probe.duration_ms)
             return None
         self.record("bucket region", "ok", region, probe.duration_ms)
