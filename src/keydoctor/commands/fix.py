@@ -5,9 +5,14 @@ fixes would make. ``--apply`` runs the safe fixes; ``--unsafe`` adds the ones th
 change which credentials are used. Every output line passes the Redactor, which knows every
 secret met in this run, including a new key's secret the moment it is created.
 
+The preview ends with a plan hash; ``--apply --plan HASH`` applies only if the fixes
+planned again, under the lock, hash the same, so that what is applied is exactly what was
+read. ``--apply`` alone plans again and applies that (a file changed by someone who does
+not take keydoctor's lock is still refused by each write).
+
 Exit codes: 0 nothing to fix, or every fix applied; 1 fixes are pending (a preview), or an
-unsafe one was skipped for want of ``--unsafe``; 2 a fix failed (its steps were undone) or
-could not run as planned.
+unsafe one was skipped for want of ``--unsafe``; 2 a fix failed (its steps were undone),
+could not run as planned, or the plan no longer matches ``--plan``.
 """
 
 from __future__ import annotations
@@ -23,22 +28,36 @@ FIXES = ("tidy", "rotate-key", "set-region", "move-keys")
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "name", nargs="?", choices=FIXES,
+        "name",
+        nargs="?",
+        choices=FIXES,
         help="the fix to plan (default: every fix the current findings call for)",
     )
     parser.add_argument("--apply", action="store_true", help="carry out the plan")
     parser.add_argument(
-        "--unsafe", action="store_true",
+        "--unsafe",
+        action="store_true",
         help="with --apply, also run fixes that can change which credentials are used",
     )
     parser.add_argument("--profile", help="profile to fix (else AWS_PROFILE, else default)")
-    parser.add_argument("--endpoint-url", dest="endpoint_url",
-                        help="custom endpoint for the AWS calls (IAM, STS, S3)")
+    parser.add_argument(
+        "--endpoint-url",
+        dest="endpoint_url",
+        help="custom endpoint for the AWS calls (IAM, STS, S3)",
+    )
     parser.add_argument("--bucket", help="set-region: the bucket whose region the profile needs")
-    parser.add_argument("--delete-old", dest="delete_old", action="store_true",
-                        help="rotate-key: delete the old key after the new one is verified")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="output format")
+    parser.add_argument(
+        "--delete-old",
+        dest="delete_old",
+        action="store_true",
+        help="rotate-key: delete the old key after the new one is verified",
+    )
+    parser.add_argument(
+        "--plan",
+        metavar="HASH",
+        help="with --apply: apply only if the plan is still the one previewed with this hash",
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
 
 
 def _redactor(environ: dict[str, str], profile: str | None) -> Any:
@@ -86,7 +105,9 @@ def _outcome_dict(outcome: Any) -> dict[str, Any]:
     }
 
 
-def _text(plans: list[dict[str, Any]], outcomes: list[dict[str, Any]] | None) -> str:
+def _text(
+    plans: list[dict[str, Any]], outcomes: list[dict[str, Any]] | None, digest: str | None = None
+) -> str:
     out: list[str] = []
     active = [p for p in plans if p["steps"] or p["blocked"] or p["notes"]]
     if not active:
@@ -113,8 +134,15 @@ def _text(plans: list[dict[str, Any]], outcomes: list[dict[str, Any]] | None) ->
         if not any(p["steps"] for p in active):
             return "\n".join(out) + "\nDry run: nothing was changed.\n"
         unsafe = any(p["safety"] == "unsafe" and p["steps"] for p in active)
-        out.append("Dry run: nothing was changed. Run with --apply to carry out the safe fixes"
-                   + (", with --apply --unsafe to include the unsafe ones." if unsafe else "."))
+        out.append(
+            "Dry run: nothing was changed. Run with --apply to carry out the safe fixes"
+            + (", with --apply --unsafe to include the unsafe ones." if unsafe else ".")
+        )
+        if digest is not None:
+            out.append(
+                f"Plan hash: {digest} (add --plan {digest} to --apply to apply exactly "
+                "this plan, or nothing if the files change meanwhile)"
+            )
         return "\n".join(out) + "\n"
     out.append("Result:")
     for outcome in outcomes:
@@ -138,26 +166,51 @@ def _text(plans: list[dict[str, Any]], outcomes: list[dict[str, Any]] | None) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from keydoctor.fixes import apply_plans, plan_fixes
+    from keydoctor.errors import UsageError
+    from keydoctor.fixes import apply_plans, lock_paths, plan_fixes
+    from keydoctor.fixes.lock import holding
+    from keydoctor.fixes.plan import FixError, plan_hash
     from keydoctor.sources.chain import audited_environment
 
+    if args.plan is not None and not args.apply:
+        raise UsageError("--plan HASH goes with --apply (the preview prints the hash)")
     environ = audited_environment()
-    redactor = _redactor(environ, args.profile)
     names = [args.name] if args.name else []
-    plans = plan_fixes(
-        names,
-        environ=environ,
-        profile=args.profile,
-        bucket=args.bucket,
-        endpoint_url=args.endpoint_url,
-        delete_old=args.delete_old,
-        redactor=redactor,
-    )
+
+    def plan() -> tuple[Any, list[Any]]:
+        redactor = _redactor(environ, args.profile)
+        plans = plan_fixes(
+            names,
+            environ=environ,
+            profile=args.profile,
+            bucket=args.bucket,
+            endpoint_url=args.endpoint_url,
+            delete_old=args.delete_old,
+            redactor=redactor,
+        )
+        return redactor, plans
+
+    outcomes = None
+    if args.apply:
+        # Read, plan, check, back up and replace under one lock: no other keydoctor fix
+        # can change a file between this one's plan and its write.
+        with holding(lock_paths(environ)):
+            redactor, plans = plan()
+            digest = plan_hash(plans)
+            if args.plan is not None and args.plan.strip().lower() != (digest or "none"):
+                raise FixError(
+                    f"the plan is now {digest or 'empty (nothing to fix)'}, not "
+                    f"{args.plan.strip()[:40]}: the files changed since the preview; nothing "
+                    "was changed. Preview again and apply the new plan"
+                )
+            outcomes = apply_plans(plans, allow_unsafe=args.unsafe)
+    else:
+        redactor, plans = plan()
+        digest = plan_hash(plans)
     plan_docs = [_plan_dict(p) for p in plans]
     outcome_docs: list[dict[str, Any]] | None = None
     code = 1 if any(p.steps or p.blocked for p in plans) else 0
-    if args.apply:
-        outcomes = apply_plans(plans, allow_unsafe=args.unsafe)
+    if outcomes is not None:
         outcome_docs = [_outcome_dict(o) for o in outcomes]
         if any(o.error and not o.skipped for o in outcomes):
             code = 2
@@ -166,9 +219,14 @@ def run(args: argparse.Namespace) -> int:
         else:
             code = 0
     if args.format == "json":
-        document = {"dry_run": not args.apply, "plans": plan_docs, "outcomes": outcome_docs}
+        document = {
+            "dry_run": not args.apply,
+            "plan_hash": digest,
+            "plans": plan_docs,
+            "outcomes": outcome_docs,
+        }
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     else:
-        text = _text(plan_docs, outcome_docs)
+        text = _text(plan_docs, outcome_docs, digest)
     write_stdout(redactor.scrub(text))
     return code

@@ -31,7 +31,9 @@ __all__ = [
     "apply_plans",
     "fix_scenario",
     "fixes_for_findings",
+    "lock_paths",
     "plan_fixes",
+    "shared_paths",
 ]
 
 FIX_NAMES = ("tidy", "rotate-key", "set-region", "move-keys")
@@ -73,7 +75,8 @@ def fixes_for_findings(findings: Iterable[Finding | str]) -> list[str]:
     return [name for name in FIX_NAMES if name in wanted]
 
 
-def _shared_paths(environ: dict[str, str]) -> tuple[str, str]:
+def shared_paths(environ: dict[str, str]) -> tuple[str, str]:
+    """The config and credentials files of ``environ``, expanded."""
     from keydoctor.sources.files import default_paths, expand
 
     (config, _), (creds, _) = default_paths(environ)
@@ -110,7 +113,7 @@ def plan_fixes(
             chosen.append("set-region")
         elif not bucket and "set-region" in chosen:
             chosen.remove("set-region")  # it cannot run without the bucket's name
-    config_path, creds_path = _shared_paths(environ)
+    config_path, creds_path = shared_paths(environ)
     plans: list[Plan] = []
     for name in FIX_NAMES:
         if name not in chosen:
@@ -127,12 +130,18 @@ def plan_fixes(
             from keydoctor.fixes.rotate import plan_rotation
 
             plans.append(
-                plan_rotation(environ, profile, endpoint_url=endpoint_url,
-                              delete_old=delete_old, redactor=redactor)
+                plan_rotation(
+                    environ,
+                    profile,
+                    endpoint_url=endpoint_url,
+                    delete_old=delete_old,
+                    redactor=redactor,
+                )
             )
         elif name == "set-region":
-            plans.append(_plan_set_region(environ, profile, bucket, endpoint_url, config_path,
-                                          redactor))
+            plans.append(
+                _plan_set_region(environ, profile, bucket, endpoint_url, config_path, redactor)
+            )
     return plans
 
 
@@ -154,8 +163,10 @@ def _plan_set_region(
     winner = resolve(environment).winner
     if winner is None or winner.access_key_id is None or winner.secret_access_key is None:
         plan = Plan("set-region", Safety.SAFE, f"set the region of profile {environment.profile}")
-        plan.blocked = (f"profile {environment.profile} yields no access key to ask S3 with; "
-                        "fix its credentials first")
+        plan.blocked = (
+            f"profile {environment.profile} yields no access key to ask S3 with; "
+            "fix its credentials first"
+        )
         return plan
     if redactor is not None:
         redactor.add_secret(winner.secret_access_key.reveal())
@@ -169,14 +180,19 @@ def _plan_set_region(
         endpoint_url=endpoint_url,
     )
     current = environment.profile_config.get("region")
-    plan = plan_set_region(config_path, environment.profile, region,
-                           current if isinstance(current, str) else None)
+    plan = plan_set_region(
+        config_path, environment.profile, region, current if isinstance(current, str) else None
+    )
     override = environ.get("AWS_DEFAULT_REGION")
     if override and override != region:
-        plan.notes.append(f"AWS_DEFAULT_REGION={override} is set and overrides the profile's "
-                          f"region; change it too: export AWS_DEFAULT_REGION={region}")
-    plan.notes.append(f"bucket {bucket} is in {region} (asked S3, read-only: HeadBucket, "
-                      "and GetBucketLocation when HeadBucket does not say)")
+        plan.notes.append(
+            f"AWS_DEFAULT_REGION={override} is set and overrides the profile's "
+            f"region; change it too: export AWS_DEFAULT_REGION={region}"
+        )
+    plan.notes.append(
+        f"bucket {bucket} is in {region} (asked S3, read-only: HeadBucket, "
+        "and GetBucketLocation when HeadBucket does not say)"
+    )
     return plan
 
 
@@ -198,8 +214,9 @@ def apply_plans(plans: Sequence[Plan], *, allow_unsafe: bool) -> list[Outcome]:
             outcomes.append(Outcome(plan, False, [], [], error=f"not run: {failed} failed"))
             continue
         if plan.safety is Safety.UNSAFE and not allow_unsafe:
-            outcomes.append(Outcome(plan, False, [], [], error="unsafe: needs --unsafe",
-                                    skipped=True))
+            outcomes.append(
+                Outcome(plan, False, [], [], error="unsafe: needs --unsafe", skipped=True)
+            )
             continue
         outcome = execute(plan, counter)
         outcomes.append(outcome)
@@ -223,8 +240,9 @@ class FixReport:
         lines: list[str] = []
         for outcome in self.outcomes:
             state = "applied" if outcome.applied else ("skipped" if outcome.skipped else "failed")
-            lines.append(f"{outcome.plan.name}: {state}"
-                         + (f" ({outcome.error})" if outcome.error else ""))
+            lines.append(
+                f"{outcome.plan.name}: {state}" + (f" ({outcome.error})" if outcome.error else "")
+            )
             lines.extend(f"  {entry}" for entry in outcome.log)
         return lines
 
@@ -249,11 +267,34 @@ def fix_scenario(
     JSON document, live ones included), else the offline audit's. The result says what
     each plan did; the caller re-runs its check to show the problem is gone.
     """
+    from keydoctor.fixes.lock import holding
+
     redactor = Redactor()
-    plans = plan_fixes(list(fixes), environ=environ, profile=profile, bucket=bucket,
-                       endpoint_url=endpoint_url, delete_old=delete_old, redactor=redactor,
-                       findings=findings)
-    report = FixReport(plans)
-    if apply:
-        report.outcomes = apply_plans(plans, allow_unsafe=unsafe)
+
+    def plan() -> list[Plan]:
+        return plan_fixes(
+            list(fixes),
+            environ=environ,
+            profile=profile,
+            bucket=bucket,
+            endpoint_url=endpoint_url,
+            delete_old=delete_old,
+            redactor=redactor,
+            findings=findings,
+        )
+
+    if not apply:
+        return FixReport(plan())
+    with holding(lock_paths(environ)):
+        report = FixReport(plan())
+        report.outcomes = apply_plans(report.plans, allow_unsafe=unsafe)
     return report
+
+
+def lock_paths(environ: dict[str, str]) -> list[str]:
+    """Files whose folders a fix must lock: the shared files, and ~/.aws (the home of a
+    rotation's hand-off file and journal)."""
+    import os
+
+    home = environ.get("HOME") or os.path.expanduser("~")
+    return [*shared_paths(environ), os.path.join(home, ".aws", "keydoctor")]

@@ -10,13 +10,19 @@ cannot know which pair is the one meant.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from keydoctor.fixes import atomic, ini
 from keydoctor.fixes.plan import FileWrite, Plan, RunState, Safety
 from keydoctor.fixes.tidy import clean_value
 from keydoctor.redact import mask_key_id
 
-KEY_NAMES = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token",
-             "aws_security_token")
+KEY_NAMES = (
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "aws_security_token",
+)
 
 
 def _profile_of(header: str) -> str | None:
@@ -28,9 +34,45 @@ def _profile_of(header: str) -> str | None:
     return None
 
 
+# profile -> key -> every (line number, raw value) that sets it, in file order
+KeyValues = dict[str, dict[str, list[tuple[int, str]]]]
+
+
+def _key_values(lines: list[str], profile_of: Callable[[str], str | None]) -> KeyValues:
+    """Every key setting of every profile, from all its sections, in one pass over the file."""
+    found: KeyValues = {}
+    for span in ini.spans(lines):
+        profile = profile_of(span.header)
+        if profile is None:
+            continue
+        keys = found.setdefault(profile, {})
+        for index in range(span.start + 1, span.end):
+            parsed = ini.option_at(lines[index])
+            if parsed is None:
+                continue
+            key = ini.option_key(parsed[1])
+            if key in KEY_NAMES:
+                keys.setdefault(key, []).append((index + 1, parsed[2]))
+    return found
+
+
+def _conflict(found: dict[str, list[tuple[int, str]]]) -> tuple[str, list[int]] | None:
+    """A key set more than once with different values, and the lines that set it.
+
+    Moving one pair and removing every line would lose the other pair (it would live on
+    only in a backup); keydoctor cannot know which one is meant, so it moves neither.
+    """
+    for key in KEY_NAMES:
+        entries = found.get(key, [])
+        if len({clean_value(key, value) for _, value in entries}) > 1:
+            return key, [line for line, _ in entries]
+    return None
+
+
 def plan_move_keys(config_path: str, credentials_path: str) -> Plan:
-    plan = Plan("move-keys", Safety.SAFE,
-                "move access keys from the config file to the credentials file")
+    plan = Plan(
+        "move-keys", Safety.SAFE, "move access keys from the config file to the credentials file"
+    )
     try:
         config_bytes = atomic.read_bytes(config_path)
         creds_bytes = atomic.read_bytes(credentials_path)
@@ -53,23 +95,24 @@ def plan_move_keys(config_path: str, credentials_path: str) -> Plan:
     additions: list[tuple[str, dict[str, str]]] = []  # profile -> keys for the credentials
     removals: list[tuple[str, set[str]]] = []  # profile -> keys leaving the config file
     moved: list[str] = []
-    for span in ini.spans(ini.split_lines(config_text)):
-        profile = _profile_of(span.header)
-        if profile is None:
+    in_creds = _key_values(ini.split_lines(creds_text), lambda header: header.strip())
+    for profile, found in _key_values(ini.split_lines(config_text), _profile_of).items():
+        if not found:
             continue
-        values = {k: v for k, v in ini.section_options(config_text, span) if k in KEY_NAMES}
-        if not values:
+        repeated = _conflict(found)
+        if repeated is not None:
+            key, lines = repeated
+            plan.notes.append(
+                f"profile {profile}: {config_path} sets {key} more than once with different "
+                f"values (lines {', '.join(map(str, lines))}); not moved, nothing removed. "
+                "Keep the pair you use, delete the other, then run move-keys again"
+            )
             continue
-        creds_match = ini.profile_matcher("credentials", profile)
-        existing: dict[str, str] = {}
-        for key in KEY_NAMES:
-            found = ini.get_option(creds_text, creds_match, key)
-            if found is not None:
-                existing[key] = found
+        values = {key: entries[0][1] for key, entries in found.items()}
+        existing = {k: entries[0][1] for k, entries in in_creds.get(profile, {}).items()}
         if existing:
             same = set(existing) <= set(values) and all(
-                clean_value(k, existing.get(k, "")) == clean_value(k, v)
-                for k, v in values.items()
+                clean_value(k, existing.get(k, "")) == clean_value(k, v) for k, v in values.items()
             )
             if not same:
                 theirs = mask_key_id(clean_value(KEY_NAMES[0], existing.get(KEY_NAMES[0], "")))
@@ -81,8 +124,10 @@ def plan_move_keys(config_path: str, credentials_path: str) -> Plan:
                 )
                 continue
             removals.append((profile, set(values)))
-            moved.append(f"profile {profile}: removed from {config_path} (the credentials "
-                         "file already holds the same keys)")
+            moved.append(
+                f"profile {profile}: removed from {config_path} (the credentials "
+                "file already holds the same keys)"
+            )
             continue
         additions.append((profile, {k: clean_value(k, v) for k, v in values.items()}))
         removals.append((profile, set(values)))
@@ -92,8 +137,9 @@ def plan_move_keys(config_path: str, credentials_path: str) -> Plan:
 
     def add_keys(text: str, _state: RunState) -> str:
         for profile, values in additions:
-            text = ini.set_options(text, ini.profile_matcher("credentials", profile), profile,
-                                   values)
+            text = ini.set_options(
+                text, ini.profile_matcher("credentials", profile), profile, values
+            )
         return text
 
     def remove_keys(text: str, _state: RunState) -> str:
@@ -104,9 +150,24 @@ def plan_move_keys(config_path: str, credentials_path: str) -> Plan:
     # The credentials file is written first: at every instant the keys exist somewhere.
     new_creds = add_keys(creds_text, RunState())
     if new_creds != creds_text:
-        plan.steps.append(FileWrite(credentials_path, creds_bytes, add_keys, new_creds,
-                                    mode=0o600, why="receives the keys"))
-    plan.steps.append(FileWrite(config_path, config_bytes, remove_keys,
-                                remove_keys(config_text, RunState()), why="keys removed"))
+        plan.steps.append(
+            FileWrite(
+                credentials_path,
+                creds_bytes,
+                add_keys,
+                new_creds,
+                mode=0o600,
+                why="receives the keys",
+            )
+        )
+    plan.steps.append(
+        FileWrite(
+            config_path,
+            config_bytes,
+            remove_keys,
+            remove_keys(config_text, RunState()),
+            why="keys removed",
+        )
+    )
     plan.notes.extend(moved)
     return plan

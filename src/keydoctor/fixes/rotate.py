@@ -24,7 +24,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from keydoctor.fixes import atomic, ini
@@ -68,8 +68,7 @@ class RotationTarget:
     @property
     def secret(self) -> Secret:
         assert self.source.secret_access_key is not None
-        return Secret(clean_value("aws_secret_access_key",
-                                  self.source.secret_access_key.reveal()))
+        return Secret(clean_value("aws_secret_access_key", self.source.secret_access_key.reveal()))
 
     def client(self, service: str, key_id: str | None = None, secret: Secret | None = None) -> Any:
         return make_client(
@@ -98,10 +97,15 @@ class CreateKey(Step):
             f"(signed with the current key {mask_key_id(target.key_id)})"
         )
 
+    def fingerprint(self) -> str:
+        return (
+            f"CreateAccessKey {self.user} signed by {self.target.key_id} "
+            f"at {self.target.endpoint_url}"
+        )
+
     def run(self, state: RunState) -> None:
         try:
-            created = self.target.client("iam").create_access_key(
-                UserName=self.user)["AccessKey"]
+            created = self.target.client("iam").create_access_key(UserName=self.user)["AccessKey"]
         except Exception as exc:
             if error_code(exc) == "LimitExceeded":
                 raise FixError(
@@ -131,9 +135,7 @@ class CreateKey(Step):
         state.log.append(f"deleted the new key {mask_key_id(new_id)} again")
 
 
-def _new_key_render(
-    matches: Callable[[str], bool], header: str
-) -> Callable[[str, RunState], str]:
+def _new_key_render(matches: Callable[[str], bool], header: str) -> Callable[[str, RunState], str]:
     def render(before: str, state: RunState) -> str:
         secret: Secret = state.values["new_secret"]
         return ini.set_options(
@@ -172,6 +174,9 @@ class Verify(Step):
             f"(retried for up to {timeout:g}s), expecting {caller.arn}"
         )
 
+    def fingerprint(self) -> str:
+        return f"verify {self.caller.arn} from {self.target.kind} at {self.target.endpoint_url}"
+
     def _read_back(self, state: RunState) -> tuple[str, Secret]:
         if self.target.kind is None:
             return state.values["new_key_id"], state.values["new_secret"]
@@ -204,7 +209,10 @@ class Verify(Step):
             except Exception as exc:
                 code = error_code(exc)
                 if time.monotonic() >= deadline or code not in (
-                    "InvalidClientTokenId", "SignatureDoesNotMatch", "AccessDenied", None
+                    "InvalidClientTokenId",
+                    "SignatureDoesNotMatch",
+                    "AccessDenied",
+                    None,
                 ):
                     raise FixError(
                         f"the new key {mask_key_id(key_id)} did not work after {attempt} "
@@ -214,9 +222,7 @@ class Verify(Step):
         if arn != self.caller.arn:
             raise FixError(f"the new key belongs to {arn}, not to {self.caller.arn}")
         state.values["verified"] = True
-        state.log.append(
-            f"verified the new key {mask_key_id(key_id)} as {arn} (attempt {attempt})"
-        )
+        state.log.append(f"verified the new key {mask_key_id(key_id)} as {arn} (attempt {attempt})")
 
 
 # What a key too new for every IAM endpoint gets back: worth a retry, not a rollback.
@@ -236,8 +242,13 @@ def _with_new_key_retry(call: Callable[[], Any], timeout: float) -> Any:
 
 
 class SetStatus(Step):
-    def __init__(self, target: RotationTarget, user: str, old_key_id: str,
-                 timeout: float = DEFAULT_VERIFY_SECONDS) -> None:
+    def __init__(
+        self,
+        target: RotationTarget,
+        user: str,
+        old_key_id: str,
+        timeout: float = DEFAULT_VERIFY_SECONDS,
+    ) -> None:
         self.target = target
         self.user = user
         self.old_key_id = old_key_id
@@ -246,6 +257,9 @@ class SetStatus(Step):
             f"AWS iam:UpdateAccessKey UserName={user} AccessKeyId={mask_key_id(old_key_id)} "
             "Status=Inactive (signed with the new key)"
         )
+
+    def fingerprint(self) -> str:
+        return f"UpdateAccessKey {self.user} {self.old_key_id} Inactive"
 
     def _set(self, state: RunState, status: str) -> None:
         client = self.target.client("iam", state.values["new_key_id"], state.values["new_secret"])
@@ -276,6 +290,9 @@ class DeleteOld(Step):
             f"AWS iam:DeleteAccessKey UserName={user} AccessKeyId={mask_key_id(old_key_id)} "
             "(signed with the new key; cannot be undone, so it is the last step)"
         )
+
+    def fingerprint(self) -> str:
+        return f"DeleteAccessKey {self.user} {self.old_key_id}"
 
     def run(self, state: RunState) -> None:
         if not state.values.get("verified"):
@@ -319,22 +336,41 @@ def plan_rotation(
     )
     winner = resolution.winner
     if winner is None:
-        return _blocked(plan, f"profile {environment.profile} yields no credentials to rotate"
-                        + (f" ({resolution.failure})" if resolution.failure else ""))
+        return _blocked(
+            plan,
+            f"profile {environment.profile} yields no credentials to rotate"
+            + (f" ({resolution.failure})" if resolution.failure else ""),
+        )
     if winner.error is not None:
-        return _blocked(plan, f"the credentials of profile {environment.profile} are broken "
-                        f"({winner.error}); fix that first")
-    if not winner.has_static_keys or winner.access_key_id is None \
-            or winner.secret_access_key is None:
+        return _blocked(
+            plan,
+            f"the credentials of profile {environment.profile} are broken "
+            f"({winner.error}); fix that first",
+        )
+    if (
+        not winner.has_static_keys
+        or winner.access_key_id is None
+        or winner.secret_access_key is None
+    ):
         source_profile = environment.profile_config.get("source_profile")
-        hint = (f" Rotate the key of its source profile instead: keydoctor fix rotate-key "
-                f"--profile {source_profile}" if source_profile else "")
-        return _blocked(plan, f"profile {environment.profile} gets credentials from "
-                        f"{winner.method}, not from a stored access key; there is no key "
-                        f"to rotate.{hint}")
+        hint = (
+            f" Rotate the key of its source profile instead: keydoctor fix rotate-key "
+            f"--profile {source_profile}"
+            if source_profile
+            else ""
+        )
+        return _blocked(
+            plan,
+            f"profile {environment.profile} gets credentials from "
+            f"{winner.method}, not from a stored access key; there is no key "
+            f"to rotate.{hint}",
+        )
     if winner.session_token is not None:
-        return _blocked(plan, f"{mask_key_id(winner.access_key_id)} is a temporary key with a "
-                        "session token; it expires by itself and cannot be rotated")
+        return _blocked(
+            plan,
+            f"{mask_key_id(winner.access_key_id)} is a temporary key with a "
+            "session token; it expires by itself and cannot be rotated",
+        )
     kind = {"shared-credentials-file": "credentials", "config-file": "config"}.get(winner.method)
     if kind is None and winner.method != "env":
         return _blocked(plan, f"keys from {winner.method} cannot be rotated by keydoctor")
@@ -348,22 +384,34 @@ def plan_rotation(
     except Exception as exc:
         code = error_code(exc)
         if code is None:
-            return _blocked(plan, f"STS could not be reached ({type(exc).__name__}); "
-                            "nothing was changed. Check the network or --endpoint-url")
-        return _blocked(plan, f"the current key {mask_key_id(target.key_id)} does not work "
-                        f"({code}), so it cannot sign the rotation. Create a new key with "
-                        "other credentials (console or an admin profile) and write it into "
-                        "the profile")
+            return _blocked(
+                plan,
+                f"STS could not be reached ({type(exc).__name__}); "
+                "nothing was changed. Check the network or --endpoint-url",
+            )
+        return _blocked(
+            plan,
+            f"the current key {mask_key_id(target.key_id)} does not work "
+            f"({code}), so it cannot sign the rotation. Create a new key with "
+            "other credentials (console or an admin profile) and write it into "
+            "the profile",
+        )
     caller = Caller(identity["Arn"], identity["Account"], user_from_arn(identity["Arn"]) or "")
     if not caller.user:
-        return _blocked(plan, f"the key belongs to {caller.arn}, not to an IAM user; only IAM "
-                        "user keys can be rotated (root keys: use the console)")
+        return _blocked(
+            plan,
+            f"the key belongs to {caller.arn}, not to an IAM user; only IAM "
+            "user keys can be rotated (root keys: use the console)",
+        )
     try:
         keys = target.client("iam").list_access_keys(UserName=caller.user)["AccessKeyMetadata"]
     except Exception as exc:
         if error_code(exc) not in ("AccessDenied", "AccessDeniedException"):
-            return _blocked(plan, f"iam:ListAccessKeys for {caller.user} failed "
-                            f"({error_code(exc) or type(exc).__name__})")
+            return _blocked(
+                plan,
+                f"iam:ListAccessKeys for {caller.user} failed "
+                f"({error_code(exc) or type(exc).__name__})",
+            )
         # Allowed to create keys but not to list them: IAM itself will refuse a third key.
         keys = [{"AccessKeyId": target.key_id, "Status": "Active"}]
         plan.notes.append(
@@ -374,7 +422,8 @@ def plan_rotation(
     if len(keys) >= KEY_LIMIT:
         listed = "; ".join(
             f"{mask_key_id(k['AccessKeyId'])} ({k.get('Status', '?')}, created "
-            f"{_date(k.get('CreateDate'))})" for k in others
+            f"{_date(k.get('CreateDate'))})"
+            for k in others
         )
         return _blocked(
             plan,
@@ -386,8 +435,7 @@ def plan_rotation(
         )
 
     plan.notes.append(
-        "to plan this, keydoctor asked AWS (read-only): sts:GetCallerIdentity, "
-        "iam:ListAccessKeys"
+        "to plan this, keydoctor asked AWS (read-only): sts:GetCallerIdentity, iam:ListAccessKeys"
     )
     timeout = verify_seconds if verify_seconds is not None else _verify_seconds()
     plan.steps.append(CreateKey(target, caller.user, redactor))
@@ -403,11 +451,20 @@ def plan_rotation(
             before.decode("utf-8", errors="replace"),
             matches,
             header,
-            {"aws_access_key_id": NEW_ID_PLACEHOLDER,
-             "aws_secret_access_key": NEW_SECRET_PLACEHOLDER},
+            {
+                "aws_access_key_id": NEW_ID_PLACEHOLDER,
+                "aws_secret_access_key": NEW_SECRET_PLACEHOLDER,
+            },
         )
-        plan.steps.append(FileWrite(path, before, _new_key_render(matches, header), preview,
-                                    why=f"new key for profile {target.profile}"))
+        plan.steps.append(
+            FileWrite(
+                path,
+                before,
+                _new_key_render(matches, header),
+                preview,
+                why=f"new key for profile {target.profile}",
+            )
+        )
         plan.steps.append(Verify(target, caller, timeout))
         plan.steps.append(SetStatus(target, caller.user, target.key_id, timeout))
         if delete_old:
@@ -422,24 +479,35 @@ def plan_rotation(
             "key has served you for a while"
         )
     else:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         home = environ.get("HOME") or os.path.expanduser("~")
-        handoff = os.path.join(home, ".aws", f"keydoctor-new-key-{caller.user}-{stamp}.env")
-        preview = (f"AWS_ACCESS_KEY_ID={NEW_ID_PLACEHOLDER}\n"
-                   f"AWS_SECRET_ACCESS_KEY={NEW_SECRET_PLACEHOLDER}\n")
-        plan.steps.append(FileWrite(handoff, None, _handoff_render, preview, mode=0o600,
-                                    why="the new key, readable only by you"))
+        handoff = _handoff_path(os.path.join(home, ".aws"), caller.user)
+        preview = (
+            f"AWS_ACCESS_KEY_ID={NEW_ID_PLACEHOLDER}\n"
+            f"AWS_SECRET_ACCESS_KEY={NEW_SECRET_PLACEHOLDER}\n"
+        )
+        plan.steps.append(
+            FileWrite(
+                handoff,
+                None,
+                _handoff_render,
+                preview,
+                mode=0o600,
+                why="the new key, readable only by you",
+            )
+        )
         plan.steps.append(Verify(target, caller, timeout))
-        plan.notes.extend([
-            "the current key comes from environment variables; keydoctor does not rewrite "
-            "them. Where they are set (shell profile, CI secret, .env file), change:",
-            f"  AWS_ACCESS_KEY_ID={mask_key_id(target.key_id)}  ->  the AWS_ACCESS_KEY_ID "
-            f"line of {handoff}",
-            f"  AWS_SECRET_ACCESS_KEY=<old secret>  ->  the AWS_SECRET_ACCESS_KEY line of "
-            f"{handoff}",
-            "then deactivate the old key: aws iam update-access-key --user-name "
-            f"{caller.user} --access-key-id <old key id> --status Inactive, and delete {handoff}",
-        ])
+        plan.notes.extend(
+            [
+                "the current key comes from environment variables; keydoctor does not rewrite "
+                "them. Where they are set (shell profile, CI secret, .env file), change:",
+                f"  AWS_ACCESS_KEY_ID={mask_key_id(target.key_id)}  ->  the AWS_ACCESS_KEY_ID "
+                f"line of {handoff}",
+                f"  AWS_SECRET_ACCESS_KEY=<old secret>  ->  the AWS_SECRET_ACCESS_KEY line of "
+                f"{handoff}",
+                "then deactivate the old key: aws iam update-access-key --user-name "
+                f"{caller.user} --access-key-id <old key id> --status Inactive, and delete {handoff}",
+            ]
+        )
     for shadowed in resolution.shadowed:
         if shadowed.access_key_id and shadowed.access_key_id.strip() == target.key_id:
             plan.notes.append(
@@ -448,6 +516,17 @@ def plan_rotation(
                 "rotated place goes away"
             )
     return plan
+
+
+def _handoff_path(folder: str, user: str) -> str:
+    """A new file for the new key, named the same each time it is planned (the plan hash
+    covers it): ``keydoctor-new-key-<user>.env``, or ``-2``, ``-3`` … when taken."""
+    path = os.path.join(folder, f"keydoctor-new-key-{user}.env")
+    number = 1
+    while os.path.lexists(path):
+        number += 1
+        path = os.path.join(folder, f"keydoctor-new-key-{user}-{number}.env")
+    return path
 
 
 def _date(value: object) -> str:

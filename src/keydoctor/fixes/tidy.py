@@ -26,8 +26,12 @@ from keydoctor.sources.files import MAX_FILE_BYTES
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00a0"
 _STRIP = " \t\r\n\f\v" + INVISIBLE
 # Keys whose values can never hold a blank or an invisible character anywhere.
-_KEY_MATERIAL = {"aws_access_key_id", "aws_secret_access_key", "aws_session_token",
-                 "aws_security_token"}
+_KEY_MATERIAL = {
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "aws_security_token",
+}
 # Quotes are part of the command line for these; never strip them.
 _KEEP_QUOTES = {"credential_process"}
 # Config-file sections that are not profiles and must keep their bare names.
@@ -46,8 +50,12 @@ class TidyResult:
 def clean_value(key: str, value: str) -> str:
     """A value without the stray characters around it (and inside key material)."""
     cleaned = value.strip(_STRIP)
-    if key not in _KEEP_QUOTES and len(cleaned) >= 2 and cleaned[0] == cleaned[-1] \
-            and cleaned[0] in "'\"":
+    if (
+        key not in _KEEP_QUOTES
+        and len(cleaned) >= 2
+        and cleaned[0] == cleaned[-1]
+        and cleaned[0] in "'\""
+    ):
         inner = cleaned[1:-1].strip(_STRIP)
         if not any(c.isspace() for c in inner):
             cleaned = inner
@@ -77,8 +85,12 @@ def tidy_values(text: str) -> TidyResult:
         if any(c in INVISIBLE for c in lead):
             new_lead = "".join(c for c in lead if c not in INVISIBLE)
         new_value = clean_value(name, value)
-        if new_value != value and new_value and new_lead.rstrip(" \t")[-1:] in ("=", ":") \
-                and not new_lead.endswith((" ", "\t")):
+        if (
+            new_value != value
+            and new_value
+            and new_lead.rstrip(" \t")[-1:] in ("=", ":")
+            and not new_lead.endswith((" ", "\t"))
+        ):
             new_lead += " "  # the stripped NBSP or tab was the only separator
         if new_lead != lead or new_value != value:
             lines[index] = new_lead + new_value + ending
@@ -109,8 +121,8 @@ def _target_header(kind: str, header: str) -> str | None:
     return wanted if wanted != header else None
 
 
-def _values(text: str, span: ini.Span) -> dict[str, str]:
-    return {k: clean_value(k, v) for k, v in ini.section_options(text, span)}
+def _values(lines: list[str], span: ini.Span) -> dict[str, str]:
+    return {k: clean_value(k, v) for k, v in ini.options_in(lines, span)}
 
 
 def tidy_sections(text: str, kind: str) -> TidyResult:
@@ -130,14 +142,14 @@ def tidy_sections(text: str, kind: str) -> TidyResult:
         first = members[0]
         values: dict[str, str] = {}
         conflict: str | None = None
-        for key, value in ini.section_options(text, all_spans[first]):
+        for key, value in ini.options_in(lines, all_spans[first]):
             if key in values and values[key] != clean_value(key, value):
                 conflict = key
             values.setdefault(key, clean_value(key, value))
         for other in members[1:]:
             if conflict:
                 break
-            for key, value in _values(text, all_spans[other]).items():
+            for key, value in _values(lines, all_spans[other]).items():
                 if key in values and values[key] != value:
                     conflict = key
                     break
@@ -173,8 +185,11 @@ def tidy_sections(text: str, kind: str) -> TidyResult:
                     index += 1
                     continue
                 stop = index + 1
-                while stop < span.end and ini.line_body(lines[stop])[0][:1] in (" ", "\t") \
-                        and ini.line_body(lines[stop])[0].strip():
+                while (
+                    stop < span.end
+                    and ini.line_body(lines[stop])[0][:1] in (" ", "\t")
+                    and ini.line_body(lines[stop])[0].strip()
+                ):
                     stop += 1
                 key = ini.option_key(parsed[1])
                 if key in seen:
@@ -294,8 +309,16 @@ def plan_tidy(files: list[tuple[str, str]]) -> list[Plan]:
         mode = atomic.file_mode(path)
         wanted = wanted_mode(mode)
         if values.text != text:
-            safe.steps.append(FileWrite(path, data, _tidy_values_render, values.text,
-                                        mode=wanted, why="; ".join(values.changes)))
+            safe.steps.append(
+                FileWrite(
+                    path,
+                    data,
+                    _tidy_values_render,
+                    values.text,
+                    mode=wanted,
+                    why="; ".join(values.changes),
+                )
+            )
             safe.notes.extend(f"{path}: {c}" for c in values.changes)
         elif mode is not None and mode != wanted:
             safe.steps.append(Chmod(path, wanted))
@@ -303,9 +326,16 @@ def plan_tidy(files: list[tuple[str, str]]) -> list[Plan]:
             safe.notes.append(f"{path}: mode {mode:o} -> {wanted:o} (only you can read it)")
         sections = tidy_sections(values.text, kind)
         if sections.text != values.text:
-            unsafe.steps.append(FileWrite(path, values.text.encode("utf-8"),
-                                          _tidy_sections_render(kind), sections.text,
-                                          mode=wanted, why="; ".join(sections.changes)))
+            unsafe.steps.append(
+                FileWrite(
+                    path,
+                    values.text.encode("utf-8"),
+                    _tidy_sections_render(kind),
+                    sections.text,
+                    mode=wanted,
+                    why="; ".join(sections.changes),
+                )
+            )
             unsafe.notes.extend(f"{path}: {c}" for c in sections.changes)
         unsafe.notes.extend(f"{path}: not fixed: {item}" for item in sections.left)
     return [p for p in (safe, unsafe) if p.steps or p.notes]
