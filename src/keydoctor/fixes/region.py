@@ -35,9 +35,8 @@ def bucket_region(
     region: str | None = None,
 ) -> str:
     """The region the bucket lives in, as S3 itself says."""
-    s3 = make_client(
-        "s3", key_id, secret, session_token=session_token, endpoint_url=endpoint_url, region=region
-    )
+    s3 = make_client("s3", key_id, secret, session_token=session_token,
+                     endpoint_url=endpoint_url, region=region)
     try:
         found = _header_region(s3.head_bucket(Bucket=bucket))
     except Exception as exc:
@@ -59,7 +58,8 @@ def bucket_region(
 
 
 def plan_set_region(config_path: str, profile: str, region: str, current: str | None) -> Plan:
-    plan = Plan("set-region", Safety.SAFE, f"set region = {region} in profile {profile}")
+    plan = Plan("set-region", Safety.SAFE,
+                f"set region = {region} in profile {profile}")
     if current == region:
         plan.notes.append(f"profile {profile} already uses {region}")
         return plan
@@ -70,7 +70,6 @@ def plan_set_region(config_path: str, profile: str, region: str, current: str | 
         raise FixError(f"{config_path} is not UTF-8 text; save it as UTF-8 first") from None
     except OSError as exc:
         raise FixError(f"{config_path} cannot be read ({exc.strerror or exc})") from None
-
     def render(current: str, _state: RunState) -> str:
         return ini.set_options(
             current,
@@ -80,16 +79,9 @@ def plan_set_region(config_path: str, profile: str, region: str, current: str | 
         )
 
     after = render(text, RunState())
-    plan.steps.append(
-        FileWrite(
-            config_path,
-            before,
-            render,
-            after,
-            mode=None if before is not None else 0o600,
-            why=f"region of profile {profile}",
-        )
-    )
+    plan.steps.append(FileWrite(config_path, before, render, after,
+                                mode=None if before is not None else 0o600,
+                                why=f"region of profile {profile}"))
     if current:
         plan.notes.append(f"profile {profile}: region {current} -> {region}")
     return plan

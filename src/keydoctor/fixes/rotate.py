@@ -505,7 +505,8 @@ def plan_rotation(
                 f"  AWS_SECRET_ACCESS_KEY=<old secret>  ->  the AWS_SECRET_ACCESS_KEY line of "
                 f"{handoff}",
                 "then deactivate the old key: aws iam update-access-key --user-name "
-                f"{caller.user} --access-key-id <old key id> --status Inactive, and delete {handoff}",
+                f"{caller.user} --access-key-id <old key id> --status Inactive, and delete "
+                f"{handoff}",
             ]
         )
     for shadowed in resolution.shadowed:
