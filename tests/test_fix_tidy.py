@@ -295,6 +295,46 @@ def test_move_keys_leaves_conflicting_keys_to_the_user(clean_env: dict[str, str]
     assert "AKIAY34FZKBOKMUTVV7B" in (aws / "config").read_text()
 
 
+@pytest.mark.parametrize("layout", ["one section", "two sections"])
+def test_move_keys_reports_a_duplicate_key_pair_and_loses_neither(
+    layout: str, clean_env: dict[str, str]
+) -> None:
+    aws = aws_dir(clean_env)
+    first = (
+        "aws_access_key_id = AKIAY34FZKBOKMUTVV7A\naws_secret_access_key = firstSECRETfirstSECRET\n"
+    )
+    second = (
+        "aws_access_key_id = AKIAY34FZKBOKMUTVV7B\naws_secret_access_key = secondSECRETsecond\n"
+    )
+    header = "[profile ops]\n"
+    config = header + first + (header if layout == "two sections" else "") + second
+    config += "[profile ci]\naws_access_key_id = AKIAY34FZKBOKMUTVV7C\naws_secret_access_key = y\n"
+    (aws / "config").write_text(config)
+    proc = run_fix(clean_env, "move-keys", "--apply")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # The duplicate is named, with its lines, and neither pair leaves the config file ...
+    assert "profile ops:" in proc.stdout and "more than once with different values" in proc.stdout
+    lines = "4" if layout == "one section" else "5"
+    assert f"(lines 2, {lines})" in proc.stdout
+    text = (aws / "config").read_text()
+    assert "firstSECRETfirstSECRET" in text and "secondSECRETsecond" in text
+    assert "firstSECRET" not in (aws / "credentials").read_text()
+    # ... while the other profile's keys move as before.
+    assert "AKIAY34FZKBOKMUTVV7C" in (aws / "credentials").read_text()
+    assert "AKIAY34FZKBOKMUTVV7C" not in text
+    assert "firstSECRET" not in proc.stdout and "secondSECRET" not in proc.stdout
+
+
+def test_move_keys_moves_a_pair_written_twice_the_same_once(clean_env: dict[str, str]) -> None:
+    aws = aws_dir(clean_env)
+    pair = "aws_access_key_id = AKIAY34FZKBOKMUTVV7A\naws_secret_access_key = sameSECRETsame\n"
+    (aws / "config").write_text("[default]\n" + pair + "[default]\n" + pair)
+    proc = run_fix(clean_env, "move-keys", "--apply")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (aws / "config").read_text() == "[default]\n[default]\n"
+    assert (aws / "credentials").read_text() == "[default]\n" + pair
+
+
 def test_no_name_runs_what_the_findings_call_for(clean_env: dict[str, str]) -> None:
     aws = aws_dir(clean_env)
     (aws / "config").write_text(CONFIG_WITH_KEYS)
