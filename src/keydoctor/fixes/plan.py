@@ -22,7 +22,7 @@ import os
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from keydoctor.errors import KeydoctorError
 from keydoctor.fixes import atomic
@@ -79,8 +79,69 @@ class Step:
         """Put back what :meth:`run` changed; only called after ``run`` succeeded."""
 
 
+_Tag = Literal["replace", "delete", "insert", "equal"]
+
+
+class _InPlaceMatcher(difflib.SequenceMatcher[str]):
+    """Old line i against new line i, for edits that change lines where they stand.
+
+    tidy's value cleaning and set-region keep the number of lines; pairing the lines by
+    position then gives the natural diff in one pass, where difflib's search for the
+    longest match turns quadratic on files of thousands of near-identical lines.
+    """
+
+    def __init__(self, a: list[str], b: list[str]) -> None:
+        super().__init__(None, a, b, autojunk=False)
+        self._lines = (a, b)
+
+    def get_opcodes(self) -> list[tuple[_Tag, int, int, int, int]]:
+        a, b = self._lines
+        opcodes: list[tuple[_Tag, int, int, int, int]] = []
+        start = 0
+        while start < len(a):
+            same = a[start] == b[start]
+            stop = start + 1
+            while stop < len(a) and (a[stop] == b[stop]) == same:
+                stop += 1
+            opcodes.append(("equal" if same else "replace", start, stop, start, stop))
+            start = stop
+        return opcodes or [("equal", 0, 0, 0, 0)]
+
+
+def _hunk_range(start: int, stop: int) -> str:
+    """``start,length`` as a unified diff writes it (1-based; 0 for an empty range)."""
+    length = stop - start
+    if length == 1:
+        return str(start + 1)
+    return f"{start + 1 if length else start},{length}"
+
+
+def _diff_lines(a: list[str], b: list[str], fromfile: str, tofile: str) -> list[str]:
+    """A unified diff of two line lists (with their endings), three lines of context."""
+    matcher = (
+        _InPlaceMatcher(a, b)
+        if len(a) == len(b)
+        else difflib.SequenceMatcher(None, a, b)
+    )
+    out: list[str] = []
+    for group in matcher.get_grouped_opcodes(3):
+        if not out:
+            out += [f"--- {fromfile}\n", f"+++ {tofile}\n"]
+        first, last = group[0], group[-1]
+        out.append(
+            f"@@ -{_hunk_range(first[1], last[2])} +{_hunk_range(first[3], last[4])} @@\n"
+        )
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                out.extend(" " + line for line in a[i1:i2])
+                continue
+            out.extend("-" + line for line in a[i1:i2])
+            out.extend("+" + line for line in b[j1:j2])
+    return out
+
+
 def unified_diff(path: str, before: str, after: str) -> str:
-    lines = difflib.unified_diff(
+    lines = _diff_lines(
         before.splitlines(keepends=True),
         after.splitlines(keepends=True),
         fromfile=f"{path} (now)",
