@@ -482,3 +482,25 @@ def test_a_journal_keydoctor_cannot_place_blocks_the_rotation(
     assert creds_path(clean_env).read_bytes() == original
     assert keys_of(moto_server, keys.user) == {keys.access_key_id: "Active"}
     assert journal.read_text() == content
+
+
+def test_a_rotation_applies_the_plan_previewed_by_its_hash(
+    moto_server: Emulator, clean_env: dict[str, str]
+) -> None:
+    import re
+
+    keys = new_user(moto_server)
+    write_creds(clean_env, keys)
+    previews = [run_fix(clean_env, moto_server) for _ in range(2)]
+    digests = {re.search(r"Plan hash: ([0-9a-f]{12})", p.stdout).group(1) for p in previews}  # type: ignore[union-attr]
+    assert len(digests) == 1  # the same setup plans the same rotation
+    [digest] = digests
+    # A different rotation (one that also deletes the old key) is not that plan.
+    proc = run_fix(clean_env, moto_server, "--apply", "--unsafe", "--delete-old", "--plan", digest)
+    assert proc.returncode == 2 and "nothing was changed" in proc.stderr
+    assert keys_of(moto_server, keys.user) == {keys.access_key_id: "Active"}
+    proc = run_fix(clean_env, moto_server, "--apply", "--unsafe", "--plan", digest)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    new_id, new_secret = file_key(clean_env)
+    assert keys_of(moto_server, keys.user) == {keys.access_key_id: "Inactive", new_id: "Active"}
+    assert_no_secret(proc, new_secret, keys.secret_access_key)

@@ -16,6 +16,7 @@ for each other in a circle. The wait is bounded: after :data:`DEFAULT_WAIT` seco
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import time
@@ -48,12 +49,19 @@ def _wait_seconds() -> float:
         return DEFAULT_WAIT
 
 
-def _open_lock(directory: str) -> int:
+def _open_lock(directory: str) -> int | None:
+    """The lock file's descriptor; None for a folder this process cannot write to at all
+    (a read-only mount): no fix of ours can change a file there, so there is nothing to
+    guard, and a fix that tries fails on its own, changing nothing."""
     path = os.path.join(directory, LOCK_NAME)
     flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags, 0o600)
     except OSError as exc:
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) and not os.access(
+            directory, os.W_OK
+        ):
+            return None
         raise FixError(
             f"cannot open the lock file {path} ({exc.strerror or exc}); nothing was changed"
         ) from None
@@ -62,8 +70,10 @@ def _open_lock(directory: str) -> int:
     return fd
 
 
-def _acquire(directory: str, deadline: float) -> int:
+def _acquire(directory: str, deadline: float) -> int | None:
     fd = _open_lock(directory)
+    if fd is None:
+        return None
     try:
         while True:
             try:
@@ -94,7 +104,9 @@ def holding(paths: Iterable[str], wait: float | None = None) -> Iterator[list[st
     held: list[int] = []
     try:
         for directory in directories:
-            held.append(_acquire(directory, deadline))
+            fd = _acquire(directory, deadline)
+            if fd is not None:
+                held.append(fd)
         yield directories
     finally:
         for fd in reversed(held):
