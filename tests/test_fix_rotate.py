@@ -504,3 +504,41 @@ def test_a_rotation_applies_the_plan_previewed_by_its_hash(
     new_id, new_secret = file_key(clean_env)
     assert keys_of(moto_server, keys.user) == {keys.access_key_id: "Inactive", new_id: "Active"}
     assert_no_secret(proc, new_secret, keys.secret_access_key)
+
+
+def test_rollback_deletes_the_key_of_an_interrupted_rotation(
+    moto_server: Emulator, clean_env: dict[str, str]
+) -> None:
+    keys = new_user(moto_server)
+    original = write_creds(clean_env, keys)
+    proc = run_fix(
+        clean_env, moto_server, "--apply", "--unsafe", extra_env={"KEYDOCTOR_KILL_AFTER_STEP": "1"}
+    )
+    assert proc.returncode == -9 and len(keys_of(moto_server, keys.user)) == 2
+    preview = run_fix(clean_env, moto_server, "--rollback")
+    assert preview.returncode == 1 and "iam:DeleteAccessKey" in preview.stdout
+    proc = run_fix(clean_env, moto_server, "--rollback", "--apply", "--unsafe")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert keys_of(moto_server, keys.user) == {keys.access_key_id: "Active"}
+    assert creds_path(clean_env).read_bytes() == original
+    assert journals(clean_env) == []
+    assert_no_secret(proc, keys.secret_access_key)
+    # Nothing left to roll back: said in one line, nothing changes.
+    proc = run_fix(clean_env, moto_server, "--rollback", "--apply", "--unsafe")
+    assert proc.returncode == 2 and "no interrupted rotation of profile default" in proc.stdout
+
+
+def test_rollback_is_refused_once_the_profile_uses_the_new_key(
+    moto_server: Emulator, clean_env: dict[str, str]
+) -> None:
+    keys = new_user(moto_server)
+    write_creds(clean_env, keys)
+    proc = run_fix(
+        clean_env, moto_server, "--apply", "--unsafe", extra_env={"KEYDOCTOR_KILL_AFTER_STEP": "2"}
+    )
+    assert proc.returncode == -9
+    before = keys_of(moto_server, keys.user)
+    proc = run_fix(clean_env, moto_server, "--rollback", "--apply", "--unsafe")
+    assert proc.returncode == 2 and "finish it instead" in proc.stdout
+    assert keys_of(moto_server, keys.user) == before
+    assert len(journals(clean_env)) == 1

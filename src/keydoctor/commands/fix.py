@@ -53,6 +53,12 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="rotate-key: delete the old key after the new one is verified",
     )
     parser.add_argument(
+        "--rollback",
+        action="store_true",
+        help="rotate-key: undo an interrupted rotation (delete the key it made) instead of "
+        "finishing it",
+    )
+    parser.add_argument(
         "--plan",
         metavar="HASH",
         help="with --apply: apply only if the plan is still the one previewed with this hash",
@@ -174,6 +180,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.plan is not None and not args.apply:
         raise UsageError("--plan HASH goes with --apply (the preview prints the hash)")
+    if args.rollback and args.name != "rotate-key":
+        raise UsageError("--rollback goes with rotate-key (it undoes an interrupted rotation)")
     environ = audited_environment()
     names = [args.name] if args.name else []
 
@@ -186,6 +194,7 @@ def run(args: argparse.Namespace) -> int:
             bucket=args.bucket,
             endpoint_url=args.endpoint_url,
             delete_old=args.delete_old,
+            rollback=args.rollback,
             redactor=redactor,
         )
         return redactor, plans

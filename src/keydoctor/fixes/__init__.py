@@ -93,6 +93,7 @@ def plan_fixes(
     delete_old: bool = False,
     redactor: Redactor | None = None,
     findings: Sequence[Finding | str] | None = None,
+    rollback: bool = False,
 ) -> list[Plan]:
     """Compute the plans; changes nothing (rotation and set-region ask AWS read-only questions).
 
@@ -136,6 +137,7 @@ def plan_fixes(
                     endpoint_url=endpoint_url,
                     delete_old=delete_old,
                     redactor=redactor,
+                    rollback=rollback,
                 )
             )
         elif name == "set-region":

@@ -440,8 +440,13 @@ def plan_rotation(
     delete_old: bool = False,
     redactor: Redactor | None = None,
     verify_seconds: float | None = None,
+    rollback: bool = False,
 ) -> Plan:
-    """Plan a rotation; asks AWS only read-only questions (who am I, which keys exist)."""
+    """Plan a rotation; asks AWS only read-only questions (who am I, which keys exist).
+
+    ``rollback``: plan the undoing of an interrupted rotation (its journal names the key
+    it made) instead of a rotation.
+    """
     from keydoctor.sources.chain import gather, resolve
 
     environment = gather(environ, profile)
@@ -542,6 +547,8 @@ def plan_rotation(
     folder = os.path.dirname(atomic.real_target(path)) if path else os.path.join(home, ".aws")
     journal_at = journal.journal_path(folder, target.profile)
     key_ids = {str(k["AccessKeyId"]) for k in keys}
+    if rollback:
+        return _roll_back(plan, target, caller, journal_at, key_ids if listed else None)
     record = _interrupted(plan, journal_at, target, caller, key_ids if listed else None)
     if plan.blocked is not None:
         return plan
@@ -722,6 +729,69 @@ def _interrupted(
         "fails, the key is deleted again)"
     )
     return found
+
+
+def _roll_back(
+    plan: Plan,
+    target: RotationTarget,
+    caller: Caller,
+    journal_at: str,
+    key_ids: set[str] | None,
+) -> Plan:
+    """Undo an interrupted rotation whose new key never reached the profile: delete it."""
+    plan.summary = f"undo the interrupted rotation of profile {target.profile}"
+    found = journal.read(journal_at)
+    if found is None:
+        return _blocked(
+            plan,
+            f"no interrupted rotation of profile {target.profile} to roll "
+            f"back (no journal {journal_at})",
+        )
+    if isinstance(found, str):
+        return _blocked(
+            plan,
+            f"the rotation journal {journal_at} {found}; check the keys of "
+            f"{caller.user} (aws iam list-access-keys --user-name {caller.user})",
+        )
+    if found.user != caller.user or target.key_id != found.old_key_id:
+        where = (
+            "the profile already uses its new key; finish it instead (run without --rollback)"
+            if target.key_id == found.new_key_id
+            else f"it is about other keys than profile {target.profile}'s current key"
+        )
+        return _blocked(plan, f"the rotation of {found.started} cannot be rolled back: {where}")
+    if key_ids is None or found.new_key_id in key_ids:
+        plan.steps.append(DeleteOrphan(target, found))
+    else:
+        plan.notes.append(f"its new key {mask_key_id(found.new_key_id)} no longer exists")
+    plan.steps.append(ForgetJournal(journal_at))
+    return plan
+
+
+class DeleteOrphan(Step):
+    """Delete the key an interrupted rotation made and the profile never used."""
+
+    reversible = False
+
+    def __init__(self, target: RotationTarget, record: journal.Journal) -> None:
+        self.target = target
+        self.record = record
+        self.title = (
+            f"AWS iam:DeleteAccessKey UserName={record.user} AccessKeyId="
+            f"{mask_key_id(record.new_key_id)} (the key made by the rotation interrupted on "
+            f"{record.started}; signed with the current key; cannot be undone)"
+        )
+
+    def fingerprint(self) -> str:
+        return f"DeleteAccessKey {self.record.user} {self.record.new_key_id} orphan"
+
+    def run(self, state: RunState) -> None:
+        state.values["new_key_id"] = self.record.new_key_id
+        state.values["new_secret"] = self.record.new_secret
+        _delete_new_key(self.target, self.record.user, state)
+        state.log.append(
+            f"deleted the key {mask_key_id(self.record.new_key_id)} of the interrupted rotation"
+        )
 
 
 def _finish(
