@@ -240,3 +240,14 @@ def test_exclusive_write_never_replaces_a_file(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["credentials"]  # no temporary file left
     atomic.write_atomic(str(tmp_path / "new"), b"ours\n", 0o600, exclusive=True)
     assert (tmp_path / "new").read_text() == "ours\n"
+
+
+def test_a_plan_value_that_is_no_hash_is_refused_without_being_echoed(
+    clean_env: dict[str, str],
+) -> None:
+    config, credentials = install(clean_env)
+    proc = run_fix(clean_env, "tidy", "--apply", "--plan", OPS_SECRET)
+    assert proc.returncode == 2
+    assert "12-hex-digit plan hash" in proc.stderr
+    assert OPS_SECRET not in proc.stdout + proc.stderr
+    assert credentials.read_bytes() == CREDENTIALS.encode()

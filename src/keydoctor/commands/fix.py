@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from typing import Any
 
 from keydoctor.commands.common import write_stdout
@@ -180,6 +181,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.plan is not None and not args.apply:
         raise UsageError("--plan HASH goes with --apply (the preview prints the hash)")
+    wanted = args.plan.strip().lower() if args.plan is not None else None
+    if wanted is not None and not re.fullmatch(r"[0-9a-f]{12}", wanted):
+        # Not echoed: whatever was pasted there may be anything, a secret included.
+        raise UsageError("--plan takes the 12-hex-digit plan hash the preview prints")
     if args.rollback and args.name != "rotate-key":
         raise UsageError("--rollback goes with rotate-key (it undoes an interrupted rotation)")
     environ = audited_environment()
@@ -206,11 +211,11 @@ def run(args: argparse.Namespace) -> int:
         with holding(lock_paths(environ)):
             redactor, plans = plan()
             digest = plan_hash(plans)
-            if args.plan is not None and args.plan.strip().lower() != (digest or "none"):
+            if wanted is not None and wanted != digest:
                 raise FixError(
-                    f"the plan is now {digest or 'empty (nothing to fix)'}, not "
-                    f"{args.plan.strip()[:40]}: the files changed since the preview; nothing "
-                    "was changed. Preview again and apply the new plan"
+                    f"the plan is now {digest or 'empty (nothing to fix)'}, not {wanted}: the "
+                    "files changed since the preview; nothing was changed. Preview again and "
+                    "apply the new plan"
                 )
             outcomes = apply_plans(plans, allow_unsafe=args.unsafe)
     else:
