@@ -118,19 +118,13 @@ def _hunk_range(start: int, stop: int) -> str:
 
 def _diff_lines(a: list[str], b: list[str], fromfile: str, tofile: str) -> list[str]:
     """A unified diff of two line lists (with their endings), three lines of context."""
-    matcher = (
-        _InPlaceMatcher(a, b)
-        if len(a) == len(b)
-        else difflib.SequenceMatcher(None, a, b)
-    )
+    matcher = _InPlaceMatcher(a, b) if len(a) == len(b) else difflib.SequenceMatcher(None, a, b)
     out: list[str] = []
     for group in matcher.get_grouped_opcodes(3):
         if not out:
             out += [f"--- {fromfile}\n", f"+++ {tofile}\n"]
         first, last = group[0], group[-1]
-        out.append(
-            f"@@ -{_hunk_range(first[1], last[2])} +{_hunk_range(first[3], last[4])} @@\n"
-        )
+        out.append(f"@@ -{_hunk_range(first[1], last[2])} +{_hunk_range(first[3], last[4])} @@\n")
         for tag, i1, i2, j1, j2 in group:
             if tag == "equal":
                 out.extend(" " + line for line in a[i1:i2])
