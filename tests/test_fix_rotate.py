@@ -23,12 +23,19 @@ from keydoctor.lab.emulator import Emulator, Keys
 
 SELF_ROTATION = {
     "Version": "2012-10-17",
-    "Statement": [{
-        "Effect": "Allow",
-        "Action": ["iam:CreateAccessKey", "iam:ListAccessKeys", "iam:UpdateAccessKey",
-                   "iam:DeleteAccessKey", "sts:GetCallerIdentity"],
-        "Resource": "*",
-    }],
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": [
+                "iam:CreateAccessKey",
+                "iam:ListAccessKeys",
+                "iam:UpdateAccessKey",
+                "iam:DeleteAccessKey",
+                "sts:GetCallerIdentity",
+            ],
+            "Resource": "*",
+        }
+    ],
 }
 COMMENTED = (
     "# personal keys\n"
@@ -52,15 +59,27 @@ def keys_of(moto: Emulator, user: str) -> dict[str, str]:
     return {k["AccessKeyId"]: k["Status"] for k in listed}
 
 
-def run_fix(env: dict[str, str], moto: Emulator, *args: str,
-            extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_fix(
+    env: dict[str, str], moto: Emulator, *args: str, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     full = dict(env)
     full["KEYDOCTOR_VERIFY_SECONDS"] = "3"
     full.update(extra_env or {})
     return subprocess.run(
-        [sys.executable, "-m", "keydoctor", "fix", "rotate-key", "--endpoint-url",
-         moto.endpoint, *args],
-        env=full, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "keydoctor",
+            "fix",
+            "rotate-key",
+            "--endpoint-url",
+            moto.endpoint,
+            *args,
+        ],
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -88,8 +107,13 @@ def key_works(moto: Emulator, user: str, key_id: str, secret: str) -> bool:
     """The key signs an STS call as the user, and IAM lists it as Active."""
     import boto3
 
-    sts = boto3.client("sts", region_name="us-east-1", endpoint_url=moto.endpoint,
-                       aws_access_key_id=key_id, aws_secret_access_key=secret)
+    sts = boto3.client(
+        "sts",
+        region_name="us-east-1",
+        endpoint_url=moto.endpoint,
+        aws_access_key_id=key_id,
+        aws_secret_access_key=secret,
+    )
     try:
         arn = sts.get_caller_identity()["Arn"]
     except Exception:
@@ -121,7 +145,8 @@ def test_rotation_end_to_end(moto_server: Emulator, clean_env: dict[str, str]) -
     text = creds_path(clean_env).read_text()
     assert keys.access_key_id not in text and keys.secret_access_key not in text
     assert text == original.decode().replace(keys.access_key_id, new_id).replace(
-        keys.secret_access_key, new_secret)
+        keys.secret_access_key, new_secret
+    )
     assert stat.S_IMODE(creds_path(clean_env).stat().st_mode) == 0o640
     # The backup holds the old key, readable only by its owner.
     [backup] = backups(clean_env)
@@ -168,8 +193,13 @@ def test_failure_after_each_step_rolls_back(
 ) -> None:
     keys = new_user(moto_server)
     original = write_creds(clean_env, keys)
-    proc = run_fix(clean_env, moto_server, "--apply", "--unsafe",
-                   extra_env={"KEYDOCTOR_FAULT_AFTER_STEP": str(step)})
+    proc = run_fix(
+        clean_env,
+        moto_server,
+        "--apply",
+        "--unsafe",
+        extra_env={"KEYDOCTOR_FAULT_AFTER_STEP": str(step)},
+    )
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "failure injected" in proc.stdout and "undone" in proc.stdout
     # Everything is as before: the file, the old key active, the new key gone.
@@ -185,8 +215,14 @@ def test_failure_after_the_irreversible_step_keeps_the_new_key(
 ) -> None:
     keys = new_user(moto_server)
     write_creds(clean_env, keys)
-    proc = run_fix(clean_env, moto_server, "--apply", "--unsafe", "--delete-old",
-                   extra_env={"KEYDOCTOR_FAULT_AFTER_STEP": "5"})
+    proc = run_fix(
+        clean_env,
+        moto_server,
+        "--apply",
+        "--unsafe",
+        "--delete-old",
+        extra_env={"KEYDOCTOR_FAULT_AFTER_STEP": "5"},
+    )
     # The old key is deleted: going back would leave a dead key in the file, so nothing
     # is undone and the new key stays in place.
     new_id, new_secret = file_key(clean_env)
@@ -203,8 +239,14 @@ def test_killed_after_each_step_leaves_a_working_key(
 ) -> None:
     keys = new_user(moto_server)
     original = write_creds(clean_env, keys)
-    proc = run_fix(clean_env, moto_server, "--apply", "--unsafe", "--delete-old",
-                   extra_env={"KEYDOCTOR_KILL_AFTER_STEP": str(step)})
+    proc = run_fix(
+        clean_env,
+        moto_server,
+        "--apply",
+        "--unsafe",
+        "--delete-old",
+        extra_env={"KEYDOCTOR_KILL_AFTER_STEP": str(step)},
+    )
     assert proc.returncode == -9, proc.stdout + proc.stderr
     # Whatever instant the process died at, the file names a key that works ...
     assert key_works(moto_server, keys.user, *file_key(clean_env))
@@ -233,7 +275,8 @@ def test_two_key_limit_names_the_key_and_picks_none(
     keys = new_user(moto_server)
     second = moto_server.client("iam").create_access_key(UserName=keys.user)["AccessKey"]
     moto_server.client("iam").update_access_key(
-        UserName=keys.user, AccessKeyId=second["AccessKeyId"], Status="Inactive")
+        UserName=keys.user, AccessKeyId=second["AccessKeyId"], Status="Inactive"
+    )
     original = write_creds(clean_env, keys)
     proc = run_fix(clean_env, moto_server, "--apply", "--unsafe")
     assert proc.returncode == 2
@@ -249,13 +292,17 @@ def test_key_in_config_file_is_rotated_there(
 ) -> None:
     keys = new_user(moto_server)
     config = Path(clean_env["HOME"]) / ".aws" / "config"
-    config.write_text(f"[profile ops]\nregion = eu-west-1\naws_access_key_id = "
-                      f"{keys.access_key_id}\naws_secret_access_key = {keys.secret_access_key}\n")
+    config.write_text(
+        f"[profile ops]\nregion = eu-west-1\naws_access_key_id = "
+        f"{keys.access_key_id}\naws_secret_access_key = {keys.secret_access_key}\n"
+    )
     proc = run_fix(clean_env, moto_server, "--profile", "ops", "--apply", "--unsafe")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     new_id, new_secret = file_key(clean_env, "ops")
-    assert config.read_text() == (f"[profile ops]\nregion = eu-west-1\naws_access_key_id = "
-                                  f"{new_id}\naws_secret_access_key = {new_secret}\n")
+    assert config.read_text() == (
+        f"[profile ops]\nregion = eu-west-1\naws_access_key_id = "
+        f"{new_id}\naws_secret_access_key = {new_secret}\n"
+    )
     assert not creds_path(clean_env).exists()
     assert keys_of(moto_server, keys.user)[keys.access_key_id] == "Inactive"
 
@@ -264,17 +311,24 @@ def test_keys_in_environment_are_not_rewritten(
     moto_server: Emulator, clean_env: dict[str, str]
 ) -> None:
     keys = new_user(moto_server)
-    env = dict(clean_env, AWS_ACCESS_KEY_ID=keys.access_key_id,
-               AWS_SECRET_ACCESS_KEY=keys.secret_access_key)
+    env = dict(
+        clean_env,
+        AWS_ACCESS_KEY_ID=keys.access_key_id,
+        AWS_SECRET_ACCESS_KEY=keys.secret_access_key,
+    )
     proc = run_fix(env, moto_server, "--apply", "--unsafe")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "does not rewrite" in proc.stdout and "AWS_SECRET_ACCESS_KEY" in proc.stdout
     [handoff] = (Path(env["HOME"]) / ".aws").glob("keydoctor-new-key-*.env")
     assert stat.S_IMODE(handoff.stat().st_mode) == 0o600
-    values = dict(line.split("=", 1) for line in handoff.read_text().splitlines()
-                  if line and not line.startswith("#"))
-    assert key_works(moto_server, keys.user, values["AWS_ACCESS_KEY_ID"],
-                     values["AWS_SECRET_ACCESS_KEY"])
+    values = dict(
+        line.split("=", 1)
+        for line in handoff.read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    assert key_works(
+        moto_server, keys.user, values["AWS_ACCESS_KEY_ID"], values["AWS_SECRET_ACCESS_KEY"]
+    )
     # The old key keeps working until the user has switched over.
     assert keys_of(moto_server, keys.user)[keys.access_key_id] == "Active"
     assert_no_secret(proc, values["AWS_SECRET_ACCESS_KEY"], keys.secret_access_key)
@@ -295,8 +349,7 @@ def _no_list_policy() -> dict[str, Any]:
     return policy
 
 
-def test_rotation_without_list_permission(moto_server: Emulator,
-                                          clean_env: dict[str, str]) -> None:
+def test_rotation_without_list_permission(moto_server: Emulator, clean_env: dict[str, str]) -> None:
     keys = new_user(moto_server, _no_list_policy())
     write_creds(clean_env, keys)
     proc = run_fix(clean_env, moto_server, "--apply", "--unsafe")
@@ -306,8 +359,9 @@ def test_rotation_without_list_permission(moto_server: Emulator,
     assert key_works(moto_server, keys.user, new_id, new_secret)
 
 
-def test_two_key_limit_found_by_iam_itself(moto_server: Emulator,
-                                           clean_env: dict[str, str]) -> None:
+def test_two_key_limit_found_by_iam_itself(
+    moto_server: Emulator, clean_env: dict[str, str]
+) -> None:
     """Without iam:ListAccessKeys the limit shows at CreateAccessKey; nothing changes."""
     keys = new_user(moto_server, _no_list_policy())
     moto_server.client("iam").create_access_key(UserName=keys.user)
@@ -321,8 +375,9 @@ def test_two_key_limit_found_by_iam_itself(moto_server: Emulator,
     assert keys_of(moto_server, keys.user) == before
 
 
-def test_json_output_of_a_rotation_holds_no_secret(moto_server: Emulator,
-                                                   clean_env: dict[str, str]) -> None:
+def test_json_output_of_a_rotation_holds_no_secret(
+    moto_server: Emulator, clean_env: dict[str, str]
+) -> None:
     keys = new_user(moto_server)
     write_creds(clean_env, keys)
     proc = run_fix(clean_env, moto_server, "--apply", "--unsafe", "--format", "json")
@@ -335,16 +390,155 @@ def test_json_output_of_a_rotation_holds_no_secret(moto_server: Emulator,
     assert f"{new_id[:4]}…{new_id[-4:]}" in proc.stdout
 
 
-def test_rotation_of_a_quoted_padded_key(moto_server: Emulator,
-                                         clean_env: dict[str, str]) -> None:
+def test_rotation_of_a_quoted_padded_key(moto_server: Emulator, clean_env: dict[str, str]) -> None:
     """The stored key has quotes and a zero-width space: it is rotated, and written clean."""
     keys = new_user(moto_server)
     creds_path(clean_env).write_text(
         f'[default]\naws_access_key_id = "{keys.access_key_id}"\n'
-        f"aws_secret_access_key = {keys.secret_access_key}\u200b\n")
+        f"aws_secret_access_key = {keys.secret_access_key}\u200b\n"
+    )
     proc = run_fix(clean_env, moto_server, "--apply", "--unsafe")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     new_id, new_secret = file_key(clean_env)
     assert creds_path(clean_env).read_text() == (
-        f"[default]\naws_access_key_id = {new_id}\naws_secret_access_key = {new_secret}\n")
+        f"[default]\naws_access_key_id = {new_id}\naws_secret_access_key = {new_secret}\n"
+    )
     assert keys_of(moto_server, keys.user)[keys.access_key_id] == "Inactive"
+
+
+def journals(env: dict[str, str]) -> list[Path]:
+    return sorted((Path(env["HOME"]) / ".aws").glob(".keydoctor-rotation-*.json"))
+
+
+@pytest.mark.parametrize("step", [1, 2, 3, 4, 5])
+def test_killed_rotation_is_finished_by_the_next_run(
+    step: int, moto_server: Emulator, clean_env: dict[str, str]
+) -> None:
+    keys = new_user(moto_server)
+    write_creds(clean_env, keys)
+    proc = run_fix(
+        clean_env,
+        moto_server,
+        "--apply",
+        "--unsafe",
+        "--delete-old",
+        extra_env={"KEYDOCTOR_KILL_AFTER_STEP": str(step)},
+    )
+    assert proc.returncode == -9
+    # The new key exists from step 1 on; its secret is kept in a private journal.
+    [journal] = journals(clean_env)
+    assert stat.S_IMODE(journal.stat().st_mode) == 0o600
+    created = set(keys_of(moto_server, keys.user)) - {keys.access_key_id}
+    proc = run_fix(clean_env, moto_server, "--apply", "--unsafe", "--delete-old")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    if step < 5:
+        assert "resume the rotation interrupted" in proc.stdout
+    # One key is left, the one made by the killed run (no orphan, no second new key) ...
+    new_id, new_secret = file_key(clean_env)
+    assert keys_of(moto_server, keys.user) == {new_id: "Active"}
+    assert {new_id} == created
+    assert key_works(moto_server, keys.user, new_id, new_secret)
+    # ... the journal is gone, and no secret was printed by either run.
+    assert journals(clean_env) == []
+    assert_no_secret(proc, new_secret, keys.secret_access_key)
+    assert new_id not in proc.stdout
+
+
+def test_a_resumed_rotation_that_fails_deletes_the_orphan(
+    moto_server: Emulator, clean_env: dict[str, str]
+) -> None:
+    keys = new_user(moto_server)
+    original = write_creds(clean_env, keys)
+    proc = run_fix(
+        clean_env, moto_server, "--apply", "--unsafe", extra_env={"KEYDOCTOR_KILL_AFTER_STEP": "1"}
+    )
+    assert proc.returncode == -9
+    assert len(keys_of(moto_server, keys.user)) == 2  # the orphan
+    # The next run takes the key up, writes it, then fails: everything goes back.
+    proc = run_fix(
+        clean_env, moto_server, "--apply", "--unsafe", extra_env={"KEYDOCTOR_FAULT_AFTER_STEP": "2"}
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "rolled back the interrupted rotation" in proc.stdout
+    assert creds_path(clean_env).read_bytes() == original
+    assert keys_of(moto_server, keys.user) == {keys.access_key_id: "Active"}
+    assert journals(clean_env) == []
+    assert_no_secret(proc, keys.secret_access_key)
+
+
+@pytest.mark.parametrize("content", ["not json", '{"version": 1}'])
+def test_a_journal_keydoctor_cannot_place_blocks_the_rotation(
+    content: str, moto_server: Emulator, clean_env: dict[str, str]
+) -> None:
+    from keydoctor.fixes.journal import journal_path
+
+    keys = new_user(moto_server)
+    original = write_creds(clean_env, keys)
+    journal = Path(journal_path(str(creds_path(clean_env).parent), "default"))
+    journal.write_text(content)
+    proc = run_fix(clean_env, moto_server, "--apply", "--unsafe")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "will not guess" in proc.stdout and str(journal) in proc.stdout
+    assert creds_path(clean_env).read_bytes() == original
+    assert keys_of(moto_server, keys.user) == {keys.access_key_id: "Active"}
+    assert journal.read_text() == content
+
+
+def test_a_rotation_applies_the_plan_previewed_by_its_hash(
+    moto_server: Emulator, clean_env: dict[str, str]
+) -> None:
+    import re
+
+    keys = new_user(moto_server)
+    write_creds(clean_env, keys)
+    previews = [run_fix(clean_env, moto_server) for _ in range(2)]
+    digests = {re.search(r"Plan hash: ([0-9a-f]{12})", p.stdout).group(1) for p in previews}  # type: ignore[union-attr]
+    assert len(digests) == 1  # the same setup plans the same rotation
+    [digest] = digests
+    # A different rotation (one that also deletes the old key) is not that plan.
+    proc = run_fix(clean_env, moto_server, "--apply", "--unsafe", "--delete-old", "--plan", digest)
+    assert proc.returncode == 2 and "nothing was changed" in proc.stderr
+    assert keys_of(moto_server, keys.user) == {keys.access_key_id: "Active"}
+    proc = run_fix(clean_env, moto_server, "--apply", "--unsafe", "--plan", digest)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    new_id, new_secret = file_key(clean_env)
+    assert keys_of(moto_server, keys.user) == {keys.access_key_id: "Inactive", new_id: "Active"}
+    assert_no_secret(proc, new_secret, keys.secret_access_key)
+
+
+def test_rollback_deletes_the_key_of_an_interrupted_rotation(
+    moto_server: Emulator, clean_env: dict[str, str]
+) -> None:
+    keys = new_user(moto_server)
+    original = write_creds(clean_env, keys)
+    proc = run_fix(
+        clean_env, moto_server, "--apply", "--unsafe", extra_env={"KEYDOCTOR_KILL_AFTER_STEP": "1"}
+    )
+    assert proc.returncode == -9 and len(keys_of(moto_server, keys.user)) == 2
+    preview = run_fix(clean_env, moto_server, "--rollback")
+    assert preview.returncode == 1 and "iam:DeleteAccessKey" in preview.stdout
+    proc = run_fix(clean_env, moto_server, "--rollback", "--apply", "--unsafe")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert keys_of(moto_server, keys.user) == {keys.access_key_id: "Active"}
+    assert creds_path(clean_env).read_bytes() == original
+    assert journals(clean_env) == []
+    assert_no_secret(proc, keys.secret_access_key)
+    # Nothing left to roll back: said in one line, nothing changes.
+    proc = run_fix(clean_env, moto_server, "--rollback", "--apply", "--unsafe")
+    assert proc.returncode == 2 and "no interrupted rotation of profile default" in proc.stdout
+
+
+def test_rollback_is_refused_once_the_profile_uses_the_new_key(
+    moto_server: Emulator, clean_env: dict[str, str]
+) -> None:
+    keys = new_user(moto_server)
+    write_creds(clean_env, keys)
+    proc = run_fix(
+        clean_env, moto_server, "--apply", "--unsafe", extra_env={"KEYDOCTOR_KILL_AFTER_STEP": "2"}
+    )
+    assert proc.returncode == -9
+    before = keys_of(moto_server, keys.user)
+    proc = run_fix(clean_env, moto_server, "--rollback", "--apply", "--unsafe")
+    assert proc.returncode == 2 and "finish it instead" in proc.stdout
+    assert keys_of(moto_server, keys.user) == before
+    assert len(journals(clean_env)) == 1

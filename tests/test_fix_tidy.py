@@ -21,13 +21,17 @@ CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
 FILES = ("credentials", "config")
 
 
-def run_fix(env: dict[str, str], *args: str, extra_env: dict[str, str] | None = None
-            ) -> subprocess.CompletedProcess[str]:
+def run_fix(
+    env: dict[str, str], *args: str, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     full = dict(env)
     full.update(extra_env or {})
     return subprocess.run(
         [sys.executable, "-m", "keydoctor", "fix", *args],
-        env=full, capture_output=True, text=True, timeout=120,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -79,9 +83,13 @@ def test_tidy_golden_bytes(case: str, variant: str, clean_env: dict[str, str]) -
             assert any(b.read_bytes() == original for b in saved)
         for backup in saved:
             assert stat.S_IMODE(backup.stat().st_mode) == 0o600
-    # Nothing left behind but the files and their backups (no temporary files).
-    leftovers = [p.name for p in aws_dir(clean_env).iterdir()
-                 if p.name not in originals and ".keydoctor-" not in p.name]
+    # Nothing left behind but the files, their backups and the fix lock (no temporary
+    # files).
+    leftovers = [
+        p.name
+        for p in aws_dir(clean_env).iterdir()
+        if p.name not in originals and ".keydoctor-" not in p.name and p.name != ".keydoctor.lock"
+    ]
     assert leftovers == []
 
 
@@ -134,8 +142,10 @@ def test_conflicting_duplicates_are_reported_not_guessed(clean_env: dict[str, st
 
 def test_no_secret_in_tidy_output(clean_env: dict[str, str]) -> None:
     install("messy", clean_env)
-    secrets = ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEZ",
-               "q8Rk2T0xZbW4mN6vYp1LcH9sJ3dF5gA7eU2iO0tQ")
+    secrets = (
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEZ",
+        "q8Rk2T0xZbW4mN6vYp1LcH9sJ3dF5gA7eU2iO0tQ",
+    )
     for args in (["tidy"], ["tidy", "--apply", "--unsafe"], ["--format", "json"]):
         proc = run_fix(clean_env, *args)
         for secret in secrets:
@@ -153,8 +163,13 @@ def test_tidy_failure_after_each_step_restores_every_byte_and_mode(
 ) -> None:
     originals = install("messy", clean_env)
     before = snapshot(clean_env)
-    proc = run_fix(clean_env, "tidy", "--apply", "--unsafe",
-                   extra_env={"KEYDOCTOR_FAULT_AFTER_STEP": str(step)})
+    proc = run_fix(
+        clean_env,
+        "tidy",
+        "--apply",
+        "--unsafe",
+        extra_env={"KEYDOCTOR_FAULT_AFTER_STEP": str(step)},
+    )
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "failure injected" in proc.stdout
     after = snapshot(clean_env)
@@ -171,7 +186,8 @@ def test_tidy_failure_after_each_step_restores_every_byte_and_mode(
     # Every original is recoverable: in place or in a backup.
     for name, original in originals.items():
         assert after[name][0] == original or any(
-            b.read_bytes() == original for b in backups(clean_env, name))
+            b.read_bytes() == original for b in backups(clean_env, name)
+        )
 
 
 @pytest.mark.parametrize("step", [1, 2, 3, 4])
@@ -179,8 +195,9 @@ def test_tidy_killed_after_each_step_keeps_whole_files(
     step: int, clean_env: dict[str, str]
 ) -> None:
     originals = install("messy", clean_env)
-    proc = run_fix(clean_env, "tidy", "--apply", "--unsafe",
-                   extra_env={"KEYDOCTOR_KILL_AFTER_STEP": str(step)})
+    proc = run_fix(
+        clean_env, "tidy", "--apply", "--unsafe", extra_env={"KEYDOCTOR_KILL_AFTER_STEP": str(step)}
+    )
     assert proc.returncode == -9
     for name, original in originals.items():
         data = (aws_dir(clean_env) / name).read_bytes()
@@ -190,8 +207,7 @@ def test_tidy_killed_after_each_step_keeps_whole_files(
             (FIXTURES / "messy" / "expected-all" / name).read_bytes(),
         }
         assert data in allowed  # never half of one and half of another
-        assert data == original or any(
-            b.read_bytes() == original for b in backups(clean_env, name))
+        assert data == original or any(b.read_bytes() == original for b in backups(clean_env, name))
     temporary = [p for p in aws_dir(clean_env).iterdir() if p.name.endswith(".tmp")]
     assert temporary == []
 
@@ -245,12 +261,7 @@ def test_move_keys_moves_keys_and_keeps_the_rest(clean_env: dict[str, str]) -> N
     proc = run_fix(clean_env, "move-keys", "--apply")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (aws / "config").read_text() == (
-        "# shared with the team\n"
-        "[default]\n"
-        "region = eu-west-1\n"
-        "output = json\n"
-        "\n"
-        "[profile ci]\n"
+        "# shared with the team\n[default]\nregion = eu-west-1\noutput = json\n\n[profile ci]\n"
     )
     assert (aws / "credentials").read_text() == (
         "# mine\n"
@@ -282,6 +293,46 @@ def test_move_keys_leaves_conflicting_keys_to_the_user(clean_env: dict[str, str]
     assert "already holds other keys" in proc.stdout
     assert "AKIAY34FZKBOKMUTVV7B" not in (aws / "credentials").read_text()
     assert "AKIAY34FZKBOKMUTVV7B" in (aws / "config").read_text()
+
+
+@pytest.mark.parametrize("layout", ["one section", "two sections"])
+def test_move_keys_reports_a_duplicate_key_pair_and_loses_neither(
+    layout: str, clean_env: dict[str, str]
+) -> None:
+    aws = aws_dir(clean_env)
+    first = (
+        "aws_access_key_id = AKIAY34FZKBOKMUTVV7A\naws_secret_access_key = firstSECRETfirstSECRET\n"
+    )
+    second = (
+        "aws_access_key_id = AKIAY34FZKBOKMUTVV7B\naws_secret_access_key = secondSECRETsecond\n"
+    )
+    header = "[profile ops]\n"
+    config = header + first + (header if layout == "two sections" else "") + second
+    config += "[profile ci]\naws_access_key_id = AKIAY34FZKBOKMUTVV7C\naws_secret_access_key = y\n"
+    (aws / "config").write_text(config)
+    proc = run_fix(clean_env, "move-keys", "--apply")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # The duplicate is named, with its lines, and neither pair leaves the config file ...
+    assert "profile ops:" in proc.stdout and "more than once with different values" in proc.stdout
+    lines = "4" if layout == "one section" else "5"
+    assert f"(lines 2, {lines})" in proc.stdout
+    text = (aws / "config").read_text()
+    assert "firstSECRETfirstSECRET" in text and "secondSECRETsecond" in text
+    assert "firstSECRET" not in (aws / "credentials").read_text()
+    # ... while the other profile's keys move as before.
+    assert "AKIAY34FZKBOKMUTVV7C" in (aws / "credentials").read_text()
+    assert "AKIAY34FZKBOKMUTVV7C" not in text
+    assert "firstSECRET" not in proc.stdout and "secondSECRET" not in proc.stdout
+
+
+def test_move_keys_moves_a_pair_written_twice_the_same_once(clean_env: dict[str, str]) -> None:
+    aws = aws_dir(clean_env)
+    pair = "aws_access_key_id = AKIAY34FZKBOKMUTVV7A\naws_secret_access_key = sameSECRETsame\n"
+    (aws / "config").write_text("[default]\n" + pair + "[default]\n" + pair)
+    proc = run_fix(clean_env, "move-keys", "--apply")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (aws / "config").read_text() == "[default]\n[default]\n"
+    assert (aws / "credentials").read_text() == "[default]\n" + pair
 
 
 def test_no_name_runs_what_the_findings_call_for(clean_env: dict[str, str]) -> None:
@@ -316,14 +367,19 @@ def test_json_output_is_one_document_without_secrets(clean_env: dict[str, str]) 
     proc = run_fix(clean_env, "tidy", "--format", "json", "--apply")
     document = json.loads(proc.stdout)
     assert [(o["name"], o["applied"], o["skipped"]) for o in document["outcomes"]] == [
-        ("tidy", True, False), ("tidy-sections", False, True)]
+        ("tidy", True, False),
+        ("tidy-sections", False, True),
+    ]
     assert all(path.endswith(".bak") for path in document["outcomes"][0]["backups"])
 
 
-@pytest.mark.parametrize("content", [
-    "[default]\nregion = caf\xe9 \r\n".encode("latin-1"),  # not UTF-8
-    b"[default]\x00\x01\x02",  # binary
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        "[default]\nregion = caf\xe9 \r\n".encode("latin-1"),  # not UTF-8
+        b"[default]\x00\x01\x02",  # binary
+    ],
+)
 def test_unreadable_files_are_left_alone(content: bytes, clean_env: dict[str, str]) -> None:
     path = aws_dir(clean_env) / "credentials"
     path.write_bytes(content)
@@ -352,13 +408,15 @@ def test_planning_a_tidy_never_imports_boto3_or_a_botocore_session(
         "print('LOADED', [m for m in ('boto3', 'botocore.session', 'botocore.client')"
         " if m in sys.modules])\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], env=clean_env, capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=clean_env, capture_output=True, text=True, timeout=60
+    )
     assert "LOADED []" in proc.stdout, proc.stdout + proc.stderr
 
 
-@pytest.mark.parametrize(("before", "after"), [(0o644, 0o600), (0o660, 0o600), (0o400, 0o400),
-                                               (0o600, 0o600)])
+@pytest.mark.parametrize(
+    ("before", "after"), [(0o644, 0o600), (0o660, 0o600), (0o400, 0o400), (0o600, 0o600)]
+)
 def test_modes(before: int, after: int, clean_env: dict[str, str]) -> None:
     install("messy", clean_env, mode=before)
     run_fix(clean_env, "tidy", "--apply")
@@ -379,8 +437,10 @@ def test_fixes_of_one_run_build_on_each_other(clean_env: dict[str, str]) -> None
     )
     assert b"AKIAY34FZKBOKMUTVV7B" in (aws / "credentials").read_bytes()
     # The original, CRLF and all, is in a backup.
-    assert any(b.read_bytes() == CONFIG_WITH_KEYS.replace("\n", "\r\n").encode()
-               for b in backups(clean_env, "config"))
+    assert any(
+        b.read_bytes() == CONFIG_WITH_KEYS.replace("\n", "\r\n").encode()
+        for b in backups(clean_env, "config")
+    )
 
 
 @pytest.mark.parametrize("step", [1, 2])
@@ -391,21 +451,26 @@ def test_move_keys_killed_after_each_step_never_loses_a_key(
 
     aws = aws_dir(clean_env)
     (aws / "config").write_text(CONFIG_WITH_KEYS)
-    proc = run_fix(clean_env, "move-keys", "--apply",
-                   extra_env={"KEYDOCTOR_KILL_AFTER_STEP": str(step)})
+    proc = run_fix(
+        clean_env, "move-keys", "--apply", extra_env={"KEYDOCTOR_KILL_AFTER_STEP": str(step)}
+    )
     assert proc.returncode == -9
     # The credentials file is written first, so both profiles still yield their keys.
     for profile, key in (("default", "AKIAY34FZKBOKMUTVV7A"), ("ci", "AKIAY34FZKBOKMUTVV7B")):
         winner = resolve(gather(clean_env, profile)).winner
         assert winner is not None and winner.access_key_id == key
     assert (aws / "config").read_text() == CONFIG_WITH_KEYS or any(
-        b.read_text() == CONFIG_WITH_KEYS for b in backups(clean_env, "config"))
+        b.read_text() == CONFIG_WITH_KEYS for b in backups(clean_env, "config")
+    )
 
 
 def test_move_keys_creates_the_credentials_file_private(clean_env: dict[str, str]) -> None:
     folder = Path(clean_env["HOME"]) / "elsewhere" / "aws"
-    env = dict(clean_env, AWS_CONFIG_FILE=str(aws_dir(clean_env) / "config"),
-               AWS_SHARED_CREDENTIALS_FILE=str(folder / "credentials"))
+    env = dict(
+        clean_env,
+        AWS_CONFIG_FILE=str(aws_dir(clean_env) / "config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(folder / "credentials"),
+    )
     (aws_dir(clean_env) / "config").write_text(CONFIG_WITH_KEYS)
     proc = run_fix(env, "move-keys", "--apply")
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -5,15 +5,21 @@ fixes would make. ``--apply`` runs the safe fixes; ``--unsafe`` adds the ones th
 change which credentials are used. Every output line passes the Redactor, which knows every
 secret met in this run, including a new key's secret the moment it is created.
 
+The preview ends with a plan hash; ``--apply --plan HASH`` applies only if the fixes
+planned again, under the lock, hash the same, so that what is applied is exactly what was
+read. ``--apply`` alone plans again and applies that (a file changed by someone who does
+not take keydoctor's lock is still refused by each write).
+
 Exit codes: 0 nothing to fix, or every fix applied; 1 fixes are pending (a preview), or an
-unsafe one was skipped for want of ``--unsafe``; 2 a fix failed (its steps were undone) or
-could not run as planned.
+unsafe one was skipped for want of ``--unsafe``; 2 a fix failed (its steps were undone),
+could not run as planned, or the plan no longer matches ``--plan``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 from typing import Any
 
 from keydoctor.commands.common import write_stdout
@@ -46,6 +52,17 @@ def register(parser: argparse.ArgumentParser) -> None:
         dest="delete_old",
         action="store_true",
         help="rotate-key: delete the old key after the new one is verified",
+    )
+    parser.add_argument(
+        "--rollback",
+        action="store_true",
+        help="rotate-key: undo an interrupted rotation (delete the key it made) instead of "
+        "finishing it",
+    )
+    parser.add_argument(
+        "--plan",
+        metavar="HASH",
+        help="with --apply: apply only if the plan is still the one previewed with this hash",
     )
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
 
@@ -95,7 +112,9 @@ def _outcome_dict(outcome: Any) -> dict[str, Any]:
     }
 
 
-def _text(plans: list[dict[str, Any]], outcomes: list[dict[str, Any]] | None) -> str:
+def _text(
+    plans: list[dict[str, Any]], outcomes: list[dict[str, Any]] | None, digest: str | None = None
+) -> str:
     out: list[str] = []
     active = [p for p in plans if p["steps"] or p["blocked"] or p["notes"]]
     if not active:
@@ -126,6 +145,11 @@ def _text(plans: list[dict[str, Any]], outcomes: list[dict[str, Any]] | None) ->
             "Dry run: nothing was changed. Run with --apply to carry out the safe fixes"
             + (", with --apply --unsafe to include the unsafe ones." if unsafe else ".")
         )
+        if digest is not None:
+            out.append(
+                f"Plan hash: {digest} (add --plan {digest} to --apply to apply exactly "
+                "this plan, or nothing if the files change meanwhile)"
+            )
         return "\n".join(out) + "\n"
     out.append("Result:")
     for outcome in outcomes:
@@ -149,26 +173,58 @@ def _text(plans: list[dict[str, Any]], outcomes: list[dict[str, Any]] | None) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from keydoctor.fixes import apply_plans, plan_fixes
+    from keydoctor.errors import UsageError
+    from keydoctor.fixes import apply_plans, lock_paths, plan_fixes
+    from keydoctor.fixes.lock import holding
+    from keydoctor.fixes.plan import FixError, plan_hash
     from keydoctor.sources.chain import audited_environment
 
+    if args.plan is not None and not args.apply:
+        raise UsageError("--plan HASH goes with --apply (the preview prints the hash)")
+    wanted = args.plan.strip().lower() if args.plan is not None else None
+    if wanted is not None and not re.fullmatch(r"[0-9a-f]{12}", wanted):
+        # Not echoed: whatever was pasted there may be anything, a secret included.
+        raise UsageError("--plan takes the 12-hex-digit plan hash the preview prints")
+    if args.rollback and args.name != "rotate-key":
+        raise UsageError("--rollback goes with rotate-key (it undoes an interrupted rotation)")
     environ = audited_environment()
-    redactor = _redactor(environ, args.profile)
     names = [args.name] if args.name else []
-    plans = plan_fixes(
-        names,
-        environ=environ,
-        profile=args.profile,
-        bucket=args.bucket,
-        endpoint_url=args.endpoint_url,
-        delete_old=args.delete_old,
-        redactor=redactor,
-    )
+
+    def plan() -> tuple[Any, list[Any]]:
+        redactor = _redactor(environ, args.profile)
+        plans = plan_fixes(
+            names,
+            environ=environ,
+            profile=args.profile,
+            bucket=args.bucket,
+            endpoint_url=args.endpoint_url,
+            delete_old=args.delete_old,
+            rollback=args.rollback,
+            redactor=redactor,
+        )
+        return redactor, plans
+
+    outcomes = None
+    if args.apply:
+        # Read, plan, check, back up and replace under one lock: no other keydoctor fix
+        # can change a file between this one's plan and its write.
+        with holding(lock_paths(environ)):
+            redactor, plans = plan()
+            digest = plan_hash(plans)
+            if wanted is not None and wanted != digest:
+                raise FixError(
+                    f"the plan is now {digest or 'empty (nothing to fix)'}, not {wanted}: the "
+                    "files changed since the preview; nothing was changed. Preview again and "
+                    "apply the new plan"
+                )
+            outcomes = apply_plans(plans, allow_unsafe=args.unsafe)
+    else:
+        redactor, plans = plan()
+        digest = plan_hash(plans)
     plan_docs = [_plan_dict(p) for p in plans]
     outcome_docs: list[dict[str, Any]] | None = None
     code = 1 if any(p.steps or p.blocked for p in plans) else 0
-    if args.apply:
-        outcomes = apply_plans(plans, allow_unsafe=args.unsafe)
+    if outcomes is not None:
         outcome_docs = [_outcome_dict(o) for o in outcomes]
         if any(o.error and not o.skipped for o in outcomes):
             code = 2
@@ -177,9 +233,14 @@ def run(args: argparse.Namespace) -> int:
         else:
             code = 0
     if args.format == "json":
-        document = {"dry_run": not args.apply, "plans": plan_docs, "outcomes": outcome_docs}
+        document = {
+            "dry_run": not args.apply,
+            "plan_hash": digest,
+            "plans": plan_docs,
+            "outcomes": outcome_docs,
+        }
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     else:
-        text = _text(plan_docs, outcome_docs)
+        text = _text(plan_docs, outcome_docs, digest)
     write_stdout(redactor.scrub(text))
     return code

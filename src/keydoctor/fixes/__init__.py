@@ -31,7 +31,9 @@ __all__ = [
     "apply_plans",
     "fix_scenario",
     "fixes_for_findings",
+    "lock_paths",
     "plan_fixes",
+    "shared_paths",
 ]
 
 FIX_NAMES = ("tidy", "rotate-key", "set-region", "move-keys")
@@ -73,7 +75,8 @@ def fixes_for_findings(findings: Iterable[Finding | str]) -> list[str]:
     return [name for name in FIX_NAMES if name in wanted]
 
 
-def _shared_paths(environ: dict[str, str]) -> tuple[str, str]:
+def shared_paths(environ: dict[str, str]) -> tuple[str, str]:
+    """The config and credentials files of ``environ``, expanded."""
     from keydoctor.sources.files import default_paths, expand
 
     (config, _), (creds, _) = default_paths(environ)
@@ -90,6 +93,7 @@ def plan_fixes(
     delete_old: bool = False,
     redactor: Redactor | None = None,
     findings: Sequence[Finding | str] | None = None,
+    rollback: bool = False,
 ) -> list[Plan]:
     """Compute the plans; changes nothing (rotation and set-region ask AWS read-only questions).
 
@@ -110,7 +114,7 @@ def plan_fixes(
             chosen.append("set-region")
         elif not bucket and "set-region" in chosen:
             chosen.remove("set-region")  # it cannot run without the bucket's name
-    config_path, creds_path = _shared_paths(environ)
+    config_path, creds_path = shared_paths(environ)
     plans: list[Plan] = []
     for name in FIX_NAMES:
         if name not in chosen:
@@ -133,6 +137,7 @@ def plan_fixes(
                     endpoint_url=endpoint_url,
                     delete_old=delete_old,
                     redactor=redactor,
+                    rollback=rollback,
                 )
             )
         elif name == "set-region":
@@ -264,18 +269,34 @@ def fix_scenario(
     JSON document, live ones included), else the offline audit's. The result says what
     each plan did; the caller re-runs its check to show the problem is gone.
     """
+    from keydoctor.fixes.lock import holding
+
     redactor = Redactor()
-    plans = plan_fixes(
-        list(fixes),
-        environ=environ,
-        profile=profile,
-        bucket=bucket,
-        endpoint_url=endpoint_url,
-        delete_old=delete_old,
-        redactor=redactor,
-        findings=findings,
-    )
-    report = FixReport(plans)
-    if apply:
-        report.outcomes = apply_plans(plans, allow_unsafe=unsafe)
+
+    def plan() -> list[Plan]:
+        return plan_fixes(
+            list(fixes),
+            environ=environ,
+            profile=profile,
+            bucket=bucket,
+            endpoint_url=endpoint_url,
+            delete_old=delete_old,
+            redactor=redactor,
+            findings=findings,
+        )
+
+    if not apply:
+        return FixReport(plan())
+    with holding(lock_paths(environ)):
+        report = FixReport(plan())
+        report.outcomes = apply_plans(report.plans, allow_unsafe=unsafe)
     return report
+
+
+def lock_paths(environ: dict[str, str]) -> list[str]:
+    """Files whose folders a fix must lock: the shared files, and ~/.aws (the home of a
+    rotation's hand-off file and journal)."""
+    import os
+
+    home = environ.get("HOME") or os.path.expanduser("~")
+    return [*shared_paths(environ), os.path.join(home, ".aws", "keydoctor")]

@@ -2,9 +2,15 @@
 
 Every write goes the same way: a timestamped backup beside the file (mode 0600, since it
 holds the same secrets), the new content in a temporary file in the same directory,
-``fsync``, an atomic ``os.replace``, the original mode kept, and an ``fsync`` of the
-directory so that the rename itself survives a power cut. A reader therefore sees either
-the old file or the new one, never half of each, and the old one is always on disk.
+``fsync``, an atomic ``os.replace``, the original mode, owner and group kept, and an
+``fsync`` of the directory so that the rename itself survives a power cut. A reader
+therefore sees either the old file or the new one, never half of each, and the old one is
+always on disk.
+
+Ownership matters when root runs a fix on someone's files (``sudo keydoctor fix``): a file
+written by root would otherwise become root's, and its owner could no longer read their own
+credentials. So the new file and the backup get the owner and group of the file they
+replace or copy; a new file gets those of its folder.
 """
 
 from __future__ import annotations
@@ -50,20 +56,66 @@ def _fsync_dir(directory: str) -> None:
             os.close(fd)
 
 
-def write_atomic(path: str, data: bytes, mode: int) -> None:
-    """Replace ``path`` with ``data`` in one rename; the file never exists half-written."""
+def _owner_of(path: str) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_uid, info.st_gid
+
+
+def keep_owner(fd: int, owner: tuple[int, int] | None) -> None:
+    """Give the open file ``owner`` (uid, gid): all of it as root, the group where allowed.
+
+    Anyone but root can only hand a file to a group they belong to; failing that, the
+    file keeps the writer's group, as any editor would leave it.
+    """
+    if owner is None:
+        return
+    uid, gid = owner
+    info = os.fstat(fd)
+    if (info.st_uid, info.st_gid) == (uid, gid):
+        return
+    if os.geteuid() == 0:
+        os.fchown(fd, uid, gid)
+    elif info.st_gid != gid:
+        with contextlib.suppress(PermissionError):
+            os.fchown(fd, -1, gid)
+
+
+def give_to_folder_owner(fd: int, directory: str) -> None:
+    """A file root makes in someone's folder becomes that someone's (owner and group)."""
+    if os.geteuid() == 0:
+        keep_owner(fd, _owner_of(directory))
+
+
+def write_atomic(path: str, data: bytes, mode: int, *, exclusive: bool = False) -> None:
+    """Replace ``path`` with ``data`` in one rename; the file never exists half-written.
+
+    ``exclusive``: the file must not exist (a fix planned to create it); the new file is
+    linked into place, which fails if anyone created it meanwhile, instead of renamed over
+    it. Owner and group are those of the file replaced, else those of its folder.
+    """
     target = real_target(path)
     directory = os.path.dirname(target) or "."
+    owner = _owner_of(target) if not exclusive else None
+    if owner is None and os.geteuid() == 0:
+        owner = _owner_of(directory)
     fd, temp = tempfile.mkstemp(
         prefix="." + os.path.basename(target) + ".", suffix=".tmp", dir=directory
     )
     try:
         with os.fdopen(fd, "wb") as handle:
             os.fchmod(handle.fileno(), mode)
+            keep_owner(handle.fileno(), owner)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temp, target)
+        if exclusive:
+            os.link(temp, target)  # FileExistsError if someone made it meanwhile
+            os.unlink(temp)
+        else:
+            os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
@@ -84,19 +136,29 @@ def backup_path(path: str, now: datetime | None = None) -> str:
 
 
 def make_backup(path: str, data: bytes) -> str:
-    """Write ``data`` (the file's current bytes) to a new 0600 backup beside it."""
+    """Write ``data`` (the file's current bytes) to a new 0600 backup beside it.
+
+    The backup belongs to the file's owner and group, like the file. A backup that cannot
+    be written whole (a full disk) is removed again: no half backup is left behind.
+    """
     destination = backup_path(path)
+    owner = _owner_of(real_target(path))
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(destination, flags, BACKUP_MODE)
     try:
         os.fchmod(fd, BACKUP_MODE)
+        keep_owner(fd, owner)
         view = memoryview(data)
         while view:
             written = os.write(fd, view)
             view = view[written:]
         os.fsync(fd)
-    finally:
+    except BaseException:
         os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(destination)
+        raise
+    os.close(fd)
     _fsync_dir(os.path.dirname(destination) or ".")
     return destination
 

@@ -222,7 +222,12 @@ def remove_options(text: str, matches: Callable[[str], bool], keys: set[str]) ->
 
 def section_options(text: str, span: Span) -> list[tuple[str, str]]:
     """The ``(key, raw value)`` pairs of one section, in order."""
-    lines = split_lines(text)
+    return options_in(split_lines(text), span)
+
+
+def options_in(lines: list[str], span: Span) -> list[tuple[str, str]]:
+    """:func:`section_options` on lines already split: callers that visit every section
+    split the file once, not once per section (which made large files quadratic)."""
     found: list[tuple[str, str]] = []
     for index in range(span.start + 1, span.end):
         parsed = option_at(lines[index])

@@ -10,6 +10,8 @@ cannot know which pair is the one meant.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from keydoctor.fixes import atomic, ini
 from keydoctor.fixes.plan import FileWrite, Plan, RunState, Safety
 from keydoctor.fixes.tidy import clean_value
@@ -29,6 +31,41 @@ def _profile_of(header: str) -> str | None:
         return "default"
     if len(parts) == 2 and parts[0] == "profile":
         return parts[1]
+    return None
+
+
+# profile -> key -> every (line number, raw value) that sets it, in file order
+KeyValues = dict[str, dict[str, list[tuple[int, str]]]]
+
+
+def _key_values(lines: list[str], profile_of: Callable[[str], str | None]) -> KeyValues:
+    """Every key setting of every profile, from all its sections, in one pass over the file."""
+    found: KeyValues = {}
+    for span in ini.spans(lines):
+        profile = profile_of(span.header)
+        if profile is None:
+            continue
+        keys = found.setdefault(profile, {})
+        for index in range(span.start + 1, span.end):
+            parsed = ini.option_at(lines[index])
+            if parsed is None:
+                continue
+            key = ini.option_key(parsed[1])
+            if key in KEY_NAMES:
+                keys.setdefault(key, []).append((index + 1, parsed[2]))
+    return found
+
+
+def _conflict(found: dict[str, list[tuple[int, str]]]) -> tuple[str, list[int]] | None:
+    """A key set more than once with different values, and the lines that set it.
+
+    Moving one pair and removing every line would lose the other pair (it would live on
+    only in a backup); keydoctor cannot know which one is meant, so it moves neither.
+    """
+    for key in KEY_NAMES:
+        entries = found.get(key, [])
+        if len({clean_value(key, value) for _, value in entries}) > 1:
+            return key, [line for line, _ in entries]
     return None
 
 
@@ -58,19 +95,21 @@ def plan_move_keys(config_path: str, credentials_path: str) -> Plan:
     additions: list[tuple[str, dict[str, str]]] = []  # profile -> keys for the credentials
     removals: list[tuple[str, set[str]]] = []  # profile -> keys leaving the config file
     moved: list[str] = []
-    for span in ini.spans(ini.split_lines(config_text)):
-        profile = _profile_of(span.header)
-        if profile is None:
+    in_creds = _key_values(ini.split_lines(creds_text), lambda header: header.strip())
+    for profile, found in _key_values(ini.split_lines(config_text), _profile_of).items():
+        if not found:
             continue
-        values = {k: v for k, v in ini.section_options(config_text, span) if k in KEY_NAMES}
-        if not values:
+        repeated = _conflict(found)
+        if repeated is not None:
+            key, lines = repeated
+            plan.notes.append(
+                f"profile {profile}: {config_path} sets {key} more than once with different "
+                f"values (lines {', '.join(map(str, lines))}); not moved, nothing removed. "
+                "Keep the pair you use, delete the other, then run move-keys again"
+            )
             continue
-        creds_match = ini.profile_matcher("credentials", profile)
-        existing: dict[str, str] = {}
-        for key in KEY_NAMES:
-            found = ini.get_option(creds_text, creds_match, key)
-            if found is not None:
-                existing[key] = found
+        values = {key: entries[0][1] for key, entries in found.items()}
+        existing = {k: entries[0][1] for k, entries in in_creds.get(profile, {}).items()}
         if existing:
             same = set(existing) <= set(values) and all(
                 clean_value(k, existing.get(k, "")) == clean_value(k, v) for k, v in values.items()

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import difflib
 import enum
+import hashlib
 import os
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from keydoctor.errors import KeydoctorError
 from keydoctor.fixes import atomic
@@ -67,6 +68,10 @@ class Step:
         """What the step would do, already free of secrets."""
         return self.title
 
+    def fingerprint(self) -> str:
+        """What the step would do, on raw values, for :func:`plan_hash` (never printed)."""
+        return f"{type(self).__name__}: {self.title}"
+
     def run(self, state: RunState) -> None:
         raise NotImplementedError
 
@@ -74,8 +79,63 @@ class Step:
         """Put back what :meth:`run` changed; only called after ``run`` succeeded."""
 
 
+_Tag = Literal["replace", "delete", "insert", "equal"]
+
+
+class _InPlaceMatcher(difflib.SequenceMatcher[str]):
+    """Old line i against new line i, for edits that change lines where they stand.
+
+    tidy's value cleaning and set-region keep the number of lines; pairing the lines by
+    position then gives the natural diff in one pass, where difflib's search for the
+    longest match turns quadratic on files of thousands of near-identical lines.
+    """
+
+    def __init__(self, a: list[str], b: list[str]) -> None:
+        super().__init__(None, a, b, autojunk=False)
+        self._lines = (a, b)
+
+    def get_opcodes(self) -> list[tuple[_Tag, int, int, int, int]]:
+        a, b = self._lines
+        opcodes: list[tuple[_Tag, int, int, int, int]] = []
+        start = 0
+        while start < len(a):
+            same = a[start] == b[start]
+            stop = start + 1
+            while stop < len(a) and (a[stop] == b[stop]) == same:
+                stop += 1
+            opcodes.append(("equal" if same else "replace", start, stop, start, stop))
+            start = stop
+        return opcodes or [("equal", 0, 0, 0, 0)]
+
+
+def _hunk_range(start: int, stop: int) -> str:
+    """``start,length`` as a unified diff writes it (1-based; 0 for an empty range)."""
+    length = stop - start
+    if length == 1:
+        return str(start + 1)
+    return f"{start + 1 if length else start},{length}"
+
+
+def _diff_lines(a: list[str], b: list[str], fromfile: str, tofile: str) -> list[str]:
+    """A unified diff of two line lists (with their endings), three lines of context."""
+    matcher = _InPlaceMatcher(a, b) if len(a) == len(b) else difflib.SequenceMatcher(None, a, b)
+    out: list[str] = []
+    for group in matcher.get_grouped_opcodes(3):
+        if not out:
+            out += [f"--- {fromfile}\n", f"+++ {tofile}\n"]
+        first, last = group[0], group[-1]
+        out.append(f"@@ -{_hunk_range(first[1], last[2])} +{_hunk_range(first[3], last[4])} @@\n")
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                out.extend(" " + line for line in a[i1:i2])
+                continue
+            out.extend("-" + line for line in a[i1:i2])
+            out.extend("+" + line for line in b[j1:j2])
+    return out
+
+
 def unified_diff(path: str, before: str, after: str) -> str:
-    lines = difflib.unified_diff(
+    lines = _diff_lines(
         before.splitlines(keepends=True),
         after.splitlines(keepends=True),
         fromfile=f"{path} (now)",
@@ -92,6 +152,20 @@ def unified_diff(path: str, before: str, after: str) -> str:
             shown += "\n\\ No newline at end of file\n"
         out.append(shown)
     return "".join(out)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _make_private_folder(directory: str) -> None:
+    """Create a missing folder 0700; made by root, it belongs to its parent's owner."""
+    if os.path.isdir(directory):
+        return
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    if os.geteuid() == 0:
+        parent = os.stat(os.path.dirname(directory) or ".")
+        os.chown(directory, parent.st_uid, parent.st_gid)
 
 
 class FileWrite(Step):
@@ -146,6 +220,12 @@ class FileWrite(Step):
             parts.append(f"  mode {old} -> {change[1]:o}")
         return "\n".join(parts)
 
+    def fingerprint(self) -> str:
+        before = _digest(self.before) if self.before is not None else "absent"
+        after = _digest(self.preview_after.encode("utf-8"))
+        mode = f"{self.mode:o}" if self.mode is not None else "kept"
+        return f"write {atomic.real_target(self.path)} from {before} to {after} mode {mode}"
+
     def run(self, state: RunState) -> None:
         current = atomic.read_bytes(self.path)
         ours = state.written.get(atomic.real_target(self.path))
@@ -156,17 +236,29 @@ class FileWrite(Step):
             )
         self._found = current
         self._old_mode = atomic.file_mode(self.path)
-        if current is not None:
-            self._backup = atomic.make_backup(self.path, current)
-            state.backups.append(self._backup)
-        else:
-            # A new file (the first credentials file, a new key's hand-off file): its
-            # folder is made private, as the AWS CLI makes ~/.aws.
-            os.makedirs(os.path.dirname(os.path.abspath(self.path)), mode=0o700, exist_ok=True)
-        text = self.render(current.decode("utf-8") if current is not None else "", state)
-        data = text.encode("utf-8")
-        mode = self.mode if self.mode is not None else (self._old_mode or atomic.NEW_FILE_MODE)
-        atomic.write_atomic(self.path, data, mode)
+        try:
+            if current is not None:
+                self._backup = atomic.make_backup(self.path, current)
+                state.backups.append(self._backup)
+            else:
+                # A new file (the first credentials file, a new key's hand-off file): its
+                # folder is made private, as the AWS CLI makes ~/.aws.
+                _make_private_folder(os.path.dirname(os.path.abspath(self.path)))
+            text = self.render(current.decode("utf-8") if current is not None else "", state)
+            data = text.encode("utf-8")
+            mode = self.mode if self.mode is not None else (self._old_mode or atomic.NEW_FILE_MODE)
+            atomic.write_atomic(self.path, data, mode, exclusive=current is None)
+        except FileExistsError:
+            raise FixError(
+                f"{self.path} was created by someone else after the fix was planned; "
+                "nothing was written. Run the fix again to plan it against the new content."
+            ) from None
+        except OSError as exc:
+            # A full disk, a quota, a size limit: one line, and the file is as it was.
+            raise FixError(
+                f"could not write {self.path} ({exc.strerror or type(exc).__name__}); "
+                "the file was left as it was"
+            ) from None
         state.written[atomic.real_target(self.path)] = data
         state.log.append(
             f"wrote {self.path}" + (f" (backup: {self._backup})" if self._backup else "")
@@ -191,6 +283,12 @@ class Chmod(Step):
         self.mode = mode
         self._old: int | None = None
         self.title = f"chmod {mode:o} {path}"
+
+    def fingerprint(self) -> str:
+        return f"chmod {atomic.real_target(self.path)} from {self._current():o} to {self.mode:o}"
+
+    def _current(self) -> int:
+        return atomic.file_mode(self.path) or 0
 
     def run(self, state: RunState) -> None:
         self._old = atomic.file_mode(self.path)
@@ -291,6 +389,28 @@ def execute(plan: Plan, counter: StepCounter | None = None) -> Outcome:
             raise  # undone first, then the interrupt goes on to the CLI
         return Outcome(plan, False, state.log, state.backups, error, rollback_errors)
     return Outcome(plan, True, state.log, state.backups)
+
+
+PLAN_HASH_LENGTH = 12
+
+
+def plan_hash(plans: list[Plan]) -> str | None:
+    """A short hash of what the plans would do, or None when they would do nothing.
+
+    It is computed on the raw planned values (each file's bytes before and after, modes,
+    the AWS calls with their full arguments), so that any difference between what was
+    previewed and what is about to be applied changes it. Only the hash is ever shown:
+    twelve hex digits of SHA-256 say nothing usable about the secrets it covers.
+    """
+    parts: list[str] = []
+    for plan in plans:
+        if not plan.steps or plan.blocked is not None:
+            continue
+        parts.append(f"plan {plan.name} {plan.safety.value}")
+        parts.extend(step.fingerprint() for step in plan.steps)
+    if not parts:
+        return None
+    return _digest("\n".join(parts).encode("utf-8"))[:PLAN_HASH_LENGTH]
 
 
 def _describe(exc: BaseException) -> str:

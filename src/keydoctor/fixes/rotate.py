@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from keydoctor.fixes import atomic, ini
+from keydoctor.fixes import atomic, ini, journal
 from keydoctor.fixes.aws import error_code, make_client
 from keydoctor.fixes.plan import FileWrite, FixError, Plan, RunState, Safety, Step
 from keydoctor.fixes.tidy import clean_value
@@ -88,13 +88,30 @@ def user_from_arn(arn: str) -> str | None:
 
 
 class CreateKey(Step):
-    def __init__(self, target: RotationTarget, user: str, redactor: Redactor | None) -> None:
+    def __init__(
+        self,
+        target: RotationTarget,
+        caller: Caller,
+        redactor: Redactor | None,
+        journal_at: str,
+        handoff: str | None = None,
+    ) -> None:
         self.target = target
-        self.user = user
+        self.user = caller.user
+        self.caller = caller
         self.redactor = redactor
+        self.journal_at = journal_at
+        self.handoff = handoff
         self.title = (
-            f"AWS iam:CreateAccessKey UserName={user} "
-            f"(signed with the current key {mask_key_id(target.key_id)})"
+            f"AWS iam:CreateAccessKey UserName={caller.user} "
+            f"(signed with the current key {mask_key_id(target.key_id)}); the new key is "
+            f"kept in the journal {journal_at} (0600) until the rotation is done"
+        )
+
+    def fingerprint(self) -> str:
+        return (
+            f"CreateAccessKey {self.user} signed by {self.target.key_id} "
+            f"at {self.target.endpoint_url}"
         )
 
     def run(self, state: RunState) -> None:
@@ -115,18 +132,124 @@ class CreateKey(Step):
             self.redactor.add_key_id(created["AccessKeyId"])
         state.values["new_key_id"] = created["AccessKeyId"]
         state.values["new_secret"] = secret
+        record = journal.Journal(
+            profile=self.target.profile,
+            user=self.user,
+            arn=self.caller.arn,
+            old_key_id=self.target.key_id,
+            new_key_id=created["AccessKeyId"],
+            new_secret=secret,
+            file=self.target.source.location.path if self.target.kind else None,
+            handoff=self.handoff,
+            started=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+        try:
+            journal.write(self.journal_at, record)
+        except BaseException as exc:
+            # Without the journal a kill from here on would orphan the key: take it back.
+            reason = getattr(exc, "strerror", None) or type(exc).__name__
+            new_id = mask_key_id(created["AccessKeyId"])
+            try:
+                _delete_new_key(self.target, self.user, state)
+            except Exception:
+                raise FixError(
+                    f"could not write the rotation journal {self.journal_at} ({reason}), nor "
+                    f"delete the new key {new_id} again: delete it in the IAM console (user "
+                    f"{self.user}); nothing else changed"
+                ) from None
+            raise FixError(
+                f"could not write the rotation journal {self.journal_at} ({reason}); the new "
+                f"key {new_id} was deleted again and nothing else changed"
+            ) from None
         state.log.append(f"created the new key {mask_key_id(created['AccessKeyId'])}")
 
     def undo(self, state: RunState) -> None:
-        new_id = state.values["new_key_id"]
+        _delete_new_key(self.target, self.user, state)
+        journal.remove(self.journal_at)
+        state.log.append(f"deleted the new key {mask_key_id(state.values['new_key_id'])} again")
+
+
+def _delete_new_key(target: RotationTarget, user: str, state: RunState) -> None:
+    """Delete the key this rotation made, signed with the old key or else with itself."""
+    new_id = state.values["new_key_id"]
+    try:
+        target.client("iam").delete_access_key(UserName=user, AccessKeyId=new_id)
+    except Exception as exc:
+        if error_code(exc) == "NoSuchEntity":
+            return  # already gone: nothing is orphaned
+        # The old key may be inactive by now; the new one can delete itself.
         try:
-            self.target.client("iam").delete_access_key(UserName=self.user, AccessKeyId=new_id)
-        except Exception:
-            # The old key may be inactive by now; the new one can delete itself.
-            self.target.client("iam", new_id, state.values["new_secret"]).delete_access_key(
-                UserName=self.user, AccessKeyId=new_id
+            target.client("iam", new_id, state.values["new_secret"]).delete_access_key(
+                UserName=user, AccessKeyId=new_id
             )
-        state.log.append(f"deleted the new key {mask_key_id(new_id)} again")
+        except Exception as again:
+            if error_code(again) != "NoSuchEntity":
+                raise
+
+
+class AdoptKey(Step):
+    """Take up the key an interrupted rotation made, from its journal, instead of a new one.
+
+    ``orphan``: the key never reached the profile, so undoing this step (the resumed
+    rotation failed) deletes it: the roll back. Otherwise the profile already uses it and
+    undoing changes nothing.
+    """
+
+    def __init__(
+        self,
+        target: RotationTarget,
+        record: journal.Journal,
+        journal_at: str,
+        redactor: Redactor | None,
+        orphan: bool,
+    ) -> None:
+        self.target = target
+        self.record = record
+        self.journal_at = journal_at
+        self.orphan = orphan
+        if redactor is not None:
+            redactor.add_secret(record.new_secret.reveal())
+            redactor.add_key_id(record.new_key_id)
+        self.title = (
+            f"resume the rotation interrupted on {record.started}: take up its new key "
+            f"{mask_key_id(record.new_key_id)} from the journal {journal_at}"
+            + (" (deleted again if the rotation cannot be finished)" if orphan else "")
+        )
+
+    def fingerprint(self) -> str:
+        return f"adopt {self.record.new_key_id} from {self.journal_at} orphan={self.orphan}"
+
+    def run(self, state: RunState) -> None:
+        state.values["new_key_id"] = self.record.new_key_id
+        state.values["new_secret"] = self.record.new_secret
+        state.log.append(
+            f"took up the new key {mask_key_id(self.record.new_key_id)} of the interrupted rotation"
+        )
+
+    def undo(self, state: RunState) -> None:
+        if not self.orphan:
+            return
+        _delete_new_key(self.target, self.record.user, state)
+        journal.remove(self.journal_at)
+        state.log.append(
+            f"rolled back the interrupted rotation: deleted its new key "
+            f"{mask_key_id(self.record.new_key_id)}"
+        )
+
+
+class ForgetJournal(Step):
+    """The rotation is done: its journal, and the copy of the new secret in it, go."""
+
+    def __init__(self, journal_at: str) -> None:
+        self.journal_at = journal_at
+        self.title = f"remove the rotation journal {journal_at}"
+
+    def fingerprint(self) -> str:
+        return f"forget {self.journal_at}"
+
+    def run(self, state: RunState) -> None:
+        journal.remove(self.journal_at)
+        state.log.append(f"removed the rotation journal {self.journal_at}")
 
 
 def _new_key_render(matches: Callable[[str], bool], header: str) -> Callable[[str, RunState], str]:
@@ -167,6 +290,9 @@ class Verify(Step):
             f"AWS sts:GetCallerIdentity with the new key read back from {where} "
             f"(retried for up to {timeout:g}s), expecting {caller.arn}"
         )
+
+    def fingerprint(self) -> str:
+        return f"verify {self.caller.arn} from {self.target.kind} at {self.target.endpoint_url}"
 
     def _read_back(self, state: RunState) -> tuple[str, Secret]:
         if self.target.kind is None:
@@ -249,6 +375,9 @@ class SetStatus(Step):
             "Status=Inactive (signed with the new key)"
         )
 
+    def fingerprint(self) -> str:
+        return f"UpdateAccessKey {self.user} {self.old_key_id} Inactive"
+
     def _set(self, state: RunState, status: str) -> None:
         client = self.target.client("iam", state.values["new_key_id"], state.values["new_secret"])
         _with_new_key_retry(
@@ -279,6 +408,9 @@ class DeleteOld(Step):
             "(signed with the new key; cannot be undone, so it is the last step)"
         )
 
+    def fingerprint(self) -> str:
+        return f"DeleteAccessKey {self.user} {self.old_key_id}"
+
     def run(self, state: RunState) -> None:
         if not state.values.get("verified"):
             raise FixError("refusing to delete the old key before the new one is verified")
@@ -308,8 +440,13 @@ def plan_rotation(
     delete_old: bool = False,
     redactor: Redactor | None = None,
     verify_seconds: float | None = None,
+    rollback: bool = False,
 ) -> Plan:
-    """Plan a rotation; asks AWS only read-only questions (who am I, which keys exist)."""
+    """Plan a rotation; asks AWS only read-only questions (who am I, which keys exist).
+
+    ``rollback``: plan the undoing of an interrupted rotation (its journal names the key
+    it made) instead of a rotation.
+    """
     from keydoctor.sources.chain import gather, resolve
 
     environment = gather(environ, profile)
@@ -388,6 +525,7 @@ def plan_rotation(
             f"the key belongs to {caller.arn}, not to an IAM user; only IAM "
             "user keys can be rotated (root keys: use the console)",
         )
+    listed = True
     try:
         keys = target.client("iam").list_access_keys(UserName=caller.user)["AccessKeyMetadata"]
     except Exception as exc:
@@ -399,13 +537,37 @@ def plan_rotation(
             )
         # Allowed to create keys but not to list them: IAM itself will refuse a third key.
         keys = [{"AccessKeyId": target.key_id, "Status": "Active"}]
+        listed = False
         plan.notes.append(
             f"the key may not list {caller.user}'s keys (iam:ListAccessKeys denied); if the "
             "user already has two keys, the first step fails and nothing changes"
         )
-    others = [k for k in keys if k["AccessKeyId"] != target.key_id]
-    if len(keys) >= KEY_LIMIT:
-        listed = "; ".join(
+    home = environ.get("HOME") or os.path.expanduser("~")
+    path = winner.location.path if kind is not None else None
+    folder = os.path.dirname(atomic.real_target(path)) if path else os.path.join(home, ".aws")
+    journal_at = journal.journal_path(folder, target.profile)
+    key_ids = {str(k["AccessKeyId"]) for k in keys}
+    if rollback:
+        return _roll_back(plan, target, caller, journal_at, key_ids if listed else None)
+    record = _interrupted(plan, journal_at, target, caller, key_ids if listed else None)
+    if plan.blocked is not None:
+        return plan
+    timeout = verify_seconds if verify_seconds is not None else _verify_seconds()
+    if record is not None and record.new_key_id == target.key_id:
+        return _finish(
+            plan,
+            target,
+            caller,
+            record,
+            journal_at,
+            redactor,
+            timeout,
+            delete_old,
+            key_ids if listed else None,
+        )
+    others = [k for k in keys if k["AccessKeyId"] not in (target.key_id, _new_id(record))]
+    if record is None and len(keys) >= KEY_LIMIT:
+        listed_keys = "; ".join(
             f"{mask_key_id(k['AccessKeyId'])} ({k.get('Status', '?')}, created "
             f"{_date(k.get('CreateDate'))})"
             for k in others
@@ -413,23 +575,29 @@ def plan_rotation(
         return _blocked(
             plan,
             f"user {caller.user} already has {len(keys)} access keys, the most IAM allows: "
-            f"{mask_key_id(target.key_id)} (used by profile {target.profile}) and {listed}. "
-            "keydoctor will not choose a key to delete. Delete the other key yourself if "
-            f"nothing uses it any more (aws iam delete-access-key --user-name {caller.user} "
-            "--access-key-id <the other key id>), then run this fix again",
+            f"{mask_key_id(target.key_id)} (used by profile {target.profile}) and "
+            f"{listed_keys}. keydoctor will not choose a key to delete. Delete the other key "
+            f"yourself if nothing uses it any more (aws iam delete-access-key --user-name "
+            f"{caller.user} --access-key-id <the other key id>), then run this fix again",
         )
 
     plan.notes.append(
         "to plan this, keydoctor asked AWS (read-only): sts:GetCallerIdentity, iam:ListAccessKeys"
     )
-    timeout = verify_seconds if verify_seconds is not None else _verify_seconds()
-    plan.steps.append(CreateKey(target, caller.user, redactor))
-    if kind is not None:
-        assert winner.location.path is not None
-        path = winner.location.path
+    handoff: str | None = None
+    if kind is None:
+        handoff = (record.handoff if record is not None and record.handoff else None) or (
+            _handoff_path(os.path.join(home, ".aws"), caller.user)
+        )
+    if record is None:
+        plan.steps.append(CreateKey(target, caller, redactor, journal_at, handoff))
+    else:
+        plan.steps.append(AdoptKey(target, record, journal_at, redactor, orphan=True))
+    if path is not None:
         before = atomic.read_bytes(path)
         if before is None:
             return _blocked(plan, f"{path} disappeared while planning")
+        assert kind is not None
         matches = ini.profile_matcher(kind, target.profile)
         header = ini.section_header_for(kind, target.profile)
         preview = ini.set_options(
@@ -464,23 +632,22 @@ def plan_rotation(
             "key has served you for a while"
         )
     else:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        home = environ.get("HOME") or os.path.expanduser("~")
-        handoff = os.path.join(home, ".aws", f"keydoctor-new-key-{caller.user}-{stamp}.env")
+        assert handoff is not None
         preview = (
             f"AWS_ACCESS_KEY_ID={NEW_ID_PLACEHOLDER}\n"
             f"AWS_SECRET_ACCESS_KEY={NEW_SECRET_PLACEHOLDER}\n"
         )
-        plan.steps.append(
-            FileWrite(
-                handoff,
-                None,
-                _handoff_render,
-                preview,
-                mode=0o600,
-                why="the new key, readable only by you",
+        if record is None or not os.path.exists(handoff):
+            plan.steps.append(
+                FileWrite(
+                    handoff,
+                    None,
+                    _handoff_render,
+                    preview,
+                    mode=0o600,
+                    why="the new key, readable only by you",
+                )
             )
-        )
         plan.steps.append(Verify(target, caller, timeout))
         plan.notes.extend(
             [
@@ -491,10 +658,11 @@ def plan_rotation(
                 f"  AWS_SECRET_ACCESS_KEY=<old secret>  ->  the AWS_SECRET_ACCESS_KEY line of "
                 f"{handoff}",
                 "then deactivate the old key: aws iam update-access-key --user-name "
-                f"{caller.user} --access-key-id <old key id> --status Inactive, "
-                f"and delete {handoff}",
+                f"{caller.user} --access-key-id <old key id> --status Inactive, and delete "
+                f"{handoff}",
             ]
         )
+    plan.steps.append(ForgetJournal(journal_at))
     for shadowed in resolution.shadowed:
         if shadowed.access_key_id and shadowed.access_key_id.strip() == target.key_id:
             plan.notes.append(
@@ -503,6 +671,161 @@ def plan_rotation(
                 "rotated place goes away"
             )
     return plan
+
+
+def _new_id(record: journal.Journal | None) -> str | None:
+    return record.new_key_id if record is not None else None
+
+
+def _interrupted(
+    plan: Plan,
+    journal_at: str,
+    target: RotationTarget,
+    caller: Caller,
+    key_ids: set[str] | None,
+) -> journal.Journal | None:
+    """The journal of an interrupted rotation of this profile that this run can take up.
+
+    None when there is none, or when its new key no longer exists (that rotation starts
+    afresh); the plan is blocked when the journal cannot be read or names other keys
+    (keydoctor does not guess how far a rotation it cannot place got).
+    """
+    found = journal.read(journal_at)
+    if found is None:
+        return None
+    check = (
+        f"Check the keys of {caller.user} (aws iam list-access-keys --user-name "
+        f"{caller.user}), then move {journal_at} aside and run this fix again"
+    )
+    if isinstance(found, str):
+        _blocked(
+            plan,
+            f"the rotation journal {journal_at} {found}; keydoctor will not guess "
+            f"how far that rotation got. {check}",
+        )
+        return None
+    if found.user != caller.user or target.key_id not in (found.old_key_id, found.new_key_id):
+        _blocked(
+            plan,
+            f"the rotation journal {journal_at} (from {found.started}) is about the keys "
+            f"{mask_key_id(found.old_key_id)} -> {mask_key_id(found.new_key_id)} of "
+            f"{found.user}, not about profile {target.profile}'s current key "
+            f"{mask_key_id(target.key_id)}; keydoctor will not guess. {check}",
+        )
+        return None
+    if (
+        target.key_id == found.old_key_id
+        and key_ids is not None
+        and found.new_key_id not in key_ids
+    ):
+        plan.notes.append(
+            f"the new key {mask_key_id(found.new_key_id)} of the rotation interrupted on "
+            f"{found.started} no longer exists; the rotation starts afresh"
+        )
+        return None
+    plan.notes.append(
+        f"a rotation of profile {target.profile} was interrupted on {found.started} after "
+        f"creating the key {mask_key_id(found.new_key_id)}; this run finishes it (if that "
+        "fails, the key is deleted again)"
+    )
+    return found
+
+
+def _roll_back(
+    plan: Plan,
+    target: RotationTarget,
+    caller: Caller,
+    journal_at: str,
+    key_ids: set[str] | None,
+) -> Plan:
+    """Undo an interrupted rotation whose new key never reached the profile: delete it."""
+    plan.summary = f"undo the interrupted rotation of profile {target.profile}"
+    found = journal.read(journal_at)
+    if found is None:
+        return _blocked(
+            plan,
+            f"no interrupted rotation of profile {target.profile} to roll "
+            f"back (no journal {journal_at})",
+        )
+    if isinstance(found, str):
+        return _blocked(
+            plan,
+            f"the rotation journal {journal_at} {found}; check the keys of "
+            f"{caller.user} (aws iam list-access-keys --user-name {caller.user})",
+        )
+    if found.user != caller.user or target.key_id != found.old_key_id:
+        where = (
+            "the profile already uses its new key; finish it instead (run without --rollback)"
+            if target.key_id == found.new_key_id
+            else f"it is about other keys than profile {target.profile}'s current key"
+        )
+        return _blocked(plan, f"the rotation of {found.started} cannot be rolled back: {where}")
+    if key_ids is None or found.new_key_id in key_ids:
+        plan.steps.append(DeleteOrphan(target, found))
+    else:
+        plan.notes.append(f"its new key {mask_key_id(found.new_key_id)} no longer exists")
+    plan.steps.append(ForgetJournal(journal_at))
+    return plan
+
+
+class DeleteOrphan(Step):
+    """Delete the key an interrupted rotation made and the profile never used."""
+
+    reversible = False
+
+    def __init__(self, target: RotationTarget, record: journal.Journal) -> None:
+        self.target = target
+        self.record = record
+        self.title = (
+            f"AWS iam:DeleteAccessKey UserName={record.user} AccessKeyId="
+            f"{mask_key_id(record.new_key_id)} (the key made by the rotation interrupted on "
+            f"{record.started}; signed with the current key; cannot be undone)"
+        )
+
+    def fingerprint(self) -> str:
+        return f"DeleteAccessKey {self.record.user} {self.record.new_key_id} orphan"
+
+    def run(self, state: RunState) -> None:
+        state.values["new_key_id"] = self.record.new_key_id
+        state.values["new_secret"] = self.record.new_secret
+        _delete_new_key(self.target, self.record.user, state)
+        state.log.append(
+            f"deleted the key {mask_key_id(self.record.new_key_id)} of the interrupted rotation"
+        )
+
+
+def _finish(
+    plan: Plan,
+    target: RotationTarget,
+    caller: Caller,
+    record: journal.Journal,
+    journal_at: str,
+    redactor: Redactor | None,
+    timeout: float,
+    delete_old: bool,
+    key_ids: set[str] | None,
+) -> Plan:
+    """The profile already uses the interrupted rotation's new key: verify it, retire the
+    old key (if it still exists), and forget the journal."""
+    plan.steps.append(AdoptKey(target, record, journal_at, redactor, orphan=False))
+    plan.steps.append(Verify(target, caller, timeout))
+    if key_ids is None or record.old_key_id in key_ids:
+        plan.steps.append(SetStatus(target, caller.user, record.old_key_id, timeout))
+        if delete_old:
+            plan.steps.append(DeleteOld(target, caller.user, record.old_key_id))
+    plan.steps.append(ForgetJournal(journal_at))
+    return plan
+
+
+def _handoff_path(folder: str, user: str) -> str:
+    """A new file for the new key, named the same each time it is planned (the plan hash
+    covers it): ``keydoctor-new-key-<user>.env``, or ``-2``, ``-3`` … when taken."""
+    path = os.path.join(folder, f"keydoctor-new-key-{user}.env")
+    number = 1
+    while os.path.lexists(path):
+        number += 1
+        path = os.path.join(folder, f"keydoctor-new-key-{user}-{number}.env")
+    return path
 
 
 def _date(value: object) -> str:
