@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from keydoctor.catalog import codes
 from keydoctor.fixes import atomic, ini, journal
 from keydoctor.fixes.aws import error_code, make_client
 from keydoctor.fixes.plan import FileWrite, FixError, Plan, RunState, Safety, Step
@@ -325,12 +326,8 @@ class Verify(Step):
                 break
             except Exception as exc:
                 code = error_code(exc)
-                if time.monotonic() >= deadline or code not in (
-                    "InvalidClientTokenId",
-                    "SignatureDoesNotMatch",
-                    "AccessDenied",
-                    None,
-                ):
+                retry = code is None or codes.family(code) in _STILL_PROPAGATING
+                if time.monotonic() >= deadline or not retry:
                     raise FixError(
                         f"the new key {mask_key_id(key_id)} did not work after {attempt} "
                         f"attempt(s): {code or type(exc).__name__}"
@@ -343,7 +340,9 @@ class Verify(Step):
 
 
 # What a key too new for every IAM endpoint gets back: worth a retry, not a rollback.
-_PROPAGATION_CODES = ("InvalidClientTokenId", "SignatureDoesNotMatch")
+_PROPAGATION_FAMILIES = (codes.UNKNOWN_KEY, codes.SIGNATURE)
+# Verifying the new key with STS: a denial too can be IAM not having caught up yet.
+_STILL_PROPAGATING = (codes.UNKNOWN_KEY, codes.SIGNATURE, codes.DENIED)
 
 
 def _with_new_key_retry(call: Callable[[], Any], timeout: float) -> Any:
@@ -353,7 +352,8 @@ def _with_new_key_retry(call: Callable[[], Any], timeout: float) -> Any:
         try:
             return call()
         except Exception as exc:
-            if error_code(exc) not in _PROPAGATION_CODES or time.monotonic() >= deadline:
+            late = codes.family(error_code(exc)) in _PROPAGATION_FAMILIES
+            if not late or time.monotonic() >= deadline:
                 raise
             time.sleep(1.0)
 
@@ -529,7 +529,7 @@ def plan_rotation(
     try:
         keys = target.client("iam").list_access_keys(UserName=caller.user)["AccessKeyMetadata"]
     except Exception as exc:
-        if error_code(exc) not in ("AccessDenied", "AccessDeniedException"):
+        if codes.family(error_code(exc)) != codes.DENIED:
             return _blocked(
                 plan,
                 f"iam:ListAccessKeys for {caller.user} failed "
