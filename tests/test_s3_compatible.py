@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+
 from seaweed import ADMIN, BUCKET, READER, SCOPED, SCOPED_BUCKET, SETUPS, Seaweed, User, free_port
 
 pytestmark = pytest.mark.slow
