@@ -111,7 +111,9 @@ def _not_offered(probe: ProbeResult) -> str | None:
     status = failure.status
     if status in _NOT_OFFERED_STATUS or failure.code in _NOT_OFFERED_CODES:
         said = f"HTTP {status}" if status else failure.code
-        if failure.code and failure.code != str(status) and failure.code[0].isalpha():
+        if probe.outcome == oc.NOT_AWS:
+            return f"{said} without an AWS answer"
+        if failure.code and failure.code != str(status):
             said += f" {failure.code}"
         return said
     if probe.outcome == oc.NOT_AWS and status is not None and status < 500:
