@@ -3,8 +3,8 @@
 moto does not reproduce every behaviour of AWS (clock-skew refusals, expired tokens,
 cross-region redirects, refusing inactive keys). For those, tests serve the answers AWS
 gives, as AWS documents them: status, headers (S3's ``Server: AmazonS3`` included) and the
-XML body. Each test says which behaviour it replays. Requests are routed by operation: the ``Action`` of a query-protocol
-body (STS, IAM) or the method and path of an S3 request.
+XML body. Each test says which behaviour it replays. Requests are routed by operation: the
+``Action`` of a query-protocol body (STS, IAM) or the method and path of an S3 request.
 """
 
 from __future__ import annotations

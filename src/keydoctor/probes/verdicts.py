@@ -508,9 +508,10 @@ def denial_without_identity(
         return denial_finding(
             probe, None, "STS did not say who the caller is", bucket, key, endpoint
         )
-    missing = " and ".join(capabilities.missing)
+    missing = capabilities.missing
+    offers = "neither STS nor IAM" if len(missing) == 2 else f"no {''.join(missing)}"
     why = (
-        f" The endpoint offers no {missing}, so the caller's own rights could not be read."
+        f" The endpoint offers {offers}, so the caller's own rights could not be read."
         if missing
         else " STS did not say who the caller is, so the caller's rights could not be read."
     )
