@@ -428,9 +428,15 @@ def classify(
             _short(exc),
             f"the connection to {where} broke before an answer came",
         )
-    from botocore.parsers import ResponseParserError
+    import sys
 
-    parse_failed = isinstance(exc, (ResponseParserError, KeyError, ValueError)) and (
+    # botocore's parser error, if botocore's parsers were ever loaded (a botocore client
+    # was used); the direct client raises a ValueError of the same name instead.
+    parsers = sys.modules.get("botocore.parsers")
+    parser_errors: tuple[type[BaseException], ...] = (
+        (parsers.ResponseParserError,) if parsers is not None else ()
+    )
+    parse_failed = isinstance(exc, (*parser_errors, KeyError, ValueError)) and (
         last.status is not None
     )
     if (
