@@ -64,6 +64,8 @@ def main() -> int:
     (home / ".aws" / "config").write_text("[default]\nregion = us-east-1\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(HOME=str(home), AWS_EC2_METADATA_DISABLED="true", AWS_PAGER="")
+    # As installed, both programs run from compiled bytecode: let the warm-up write it.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     server = Seaweed.start()
     figures: dict[str, dict[str, float]] = {}
     try:
