@@ -584,9 +584,12 @@ def iam_findings(
         if info.access_key_id == in_use and info.status.lower() == "inactive":
             findings.append(
                 R.KEY_INACTIVE.finding(
-                    f"IAM lists the key in use, {masked}, as Inactive: AWS refuses requests "
-                    "signed with it.",
-                    f"aws iam update-access-key --access-key-id {masked} --status Active "
+                    f"IAM lists the key in use, {masked}, as Inactive: {endpoint.speaker} "
+                    "refuses requests signed with it.",
+                    f"Activate key {masked} in {endpoint.admin} (or switch to the user's "
+                    "active key)"
+                    if endpoint.custom
+                    else f"aws iam update-access-key --access-key-id {masked} --status Active "
                     "(or switch to the user's active key)",
                     source.location if source else None,
                 )
@@ -598,7 +601,10 @@ def iam_findings(
                 findings.append(
                     R.OLD_KEY.finding(
                         f"Key {masked} of user {report.user} was created {age.days} days ago.",
-                        f"Rotate it: aws iam create-access-key --user-name {report.user}, "
+                        f"Rotate it in {endpoint.admin}: create a new key for {report.user}, "
+                        f"switch to it, then deactivate and delete {masked}"
+                        if endpoint.custom
+                        else f"Rotate it: aws iam create-access-key --user-name {report.user}, "
                         "switch to "
                         f"the new key, then aws iam update-access-key --access-key-id {masked} "
                         "--status Inactive and delete it",
