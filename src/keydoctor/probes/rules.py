@@ -334,6 +334,20 @@ IAM_UNCHECKED = Rule(
     ),
 )
 
+TOO_MANY_KEYS = Rule(
+    code="KD715",
+    name="too-many-keys",
+    severity=Severity.LOW,
+    category=Category.HYGIENE,
+    title="The user has more access keys than AWS allows",
+    docs=(
+        "AWS allows two access keys per IAM user; some S3-compatible servers allow more. "
+        "Extra keys are usually forgotten copies, and the same set-up cannot be moved to AWS "
+        "as it is. Fix: delete the keys nothing uses, in the server's user admin (or with "
+        "aws iam delete-access-key where IAM is offered)."
+    ),
+)
+
 UNREACHABLE = Rule(
     code="KD901",
     name="endpoint-unreachable",
@@ -373,6 +387,21 @@ NOT_AWS = Rule(
     ),
 )
 
+ENDPOINT_CAPABILITIES = Rule(
+    code="KD904",
+    name="service-not-offered",
+    severity=Severity.INFO,
+    category=Category.NOT_CREDENTIALS,
+    title="The endpoint does not offer STS or IAM",
+    docs=(
+        "At a custom --endpoint-url (an S3-compatible server such as SeaweedFS, MinIO or Ceph "
+        "RGW), S3 answered properly while STS or IAM answered 404, 405, 501 or 503, or "
+        "something unreadable: the server does not offer that service. It is not a fault; "
+        "keydoctor only cannot ask who the caller is (STS) or read its policies and keys "
+        "(IAM), so denials are explained in the server's own terms. Nothing to fix."
+    ),
+)
+
 RULES: tuple[Rule, ...] = (
     ROOT_KEYS,
     ACCOUNT_MISMATCH,
@@ -398,7 +427,9 @@ RULES: tuple[Rule, ...] = (
     OLD_KEY,
     UNUSED_KEY,
     IAM_UNCHECKED,
+    TOO_MANY_KEYS,
     UNREACHABLE,
     SERVER_ERROR,
     NOT_AWS,
+    ENDPOINT_CAPABILITIES,
 )

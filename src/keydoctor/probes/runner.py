@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from keydoctor.model import CredentialSource, Finding
+from keydoctor.probes import capabilities as caps
 from keydoctor.probes import outcome as oc
 from keydoctor.probes import s3 as s3_probes
 from keydoctor.probes import verdicts
@@ -55,6 +56,7 @@ class ProbeReport:
     keys: KeysReport | None = None
     policies: PolicyReading | None = None
     bucket_regions: dict[str, str] = field(default_factory=dict)
+    capabilities: caps.Capabilities | None = None
 
     def auth_failures(self) -> list[ProbeResult]:
         return [p for p in self.probes if p.outcome == oc.AUTH_FAILED]
@@ -135,6 +137,14 @@ def run_probes(
         bucket_probes = [(b, f.result()) for b, f in bucket_futures]
         probes.extend(p for _, p in bucket_probes)
         keys_report: KeysReport | None = None
+        # What the endpoint offers, judged from these answers alone (no request of its own).
+        keys_probe = keys_future.result().probe if keys_future is not None else None
+        endpoint = caps.Endpoint.of(endpoint_url, probes + ([keys_probe] if keys_probe else []))
+        offered = caps.assess(endpoint, sts_probe, keys_probe, probes[1:])
+        if not offered.sts:
+            caps.mark_not_offered(sts_probe, offered.sts_said)
+        if not offered.iam and keys_probe is not None:
+            caps.mark_not_offered(keys_probe, offered.iam_said)
         if keys_future is not None:
             keys_report = keys_future.result()
             if identity is not None and identity.principal_type != IAM_USER:
@@ -145,6 +155,7 @@ def run_probes(
                 oc.NOT_AWS,
                 oc.SERVER_ERROR,
                 oc.PROVIDER,
+                oc.SKIPPED,
             ):
                 probes.append(keys_report.probe)
                 keys_report = None
@@ -163,10 +174,11 @@ def run_probes(
         findings: list[Finding] = []
         skew = verdicts.clock_skew(probes)
         findings.extend(verdicts.provider_findings(probes, source))
-        findings.extend(verdicts.auth_findings(probes, source, skew))
-        findings.extend(verdicts.reach_findings(probes))
+        findings.extend(verdicts.capability_findings(offered))
+        findings.extend(verdicts.auth_findings(probes, source, skew, endpoint))
+        findings.extend(verdicts.reach_findings(probes, endpoint))
         findings.extend(verdicts.identity_findings(identity, plan.expect_account))
-        findings.extend(verdicts.s3_findings(region_probes, region, used_region, profile))
+        findings.extend(verdicts.s3_findings(region_probes, region, used_region, profile, endpoint))
         list_probe = probes[1]
         if list_probe.outcome == oc.DENIED and identity is not None:
             findings.append(
@@ -177,7 +189,7 @@ def run_probes(
                     '"s3:ListAllMyBuckets", "Resource": "*"}',
                 )
             )
-        findings.extend(verdicts.iam_findings(keys_report, source))
+        findings.extend(verdicts.iam_findings(keys_report, source, endpoint=endpoint))
         findings.extend(
             verdicts.missing_object_finding(p)
             for _, p in bucket_probes
@@ -186,7 +198,13 @@ def run_probes(
 
         denied = [(b, p) for b, p in bucket_probes if p.outcome == oc.DENIED]
         reading: PolicyReading | None = None
-        if denied and identity is not None:
+        if denied and identity is None:
+            # No caller to read policies for: every denial is still a finding.
+            findings.extend(
+                verdicts.denial_without_identity(probe, bucket, key, offered)
+                for bucket, probe in denied
+            )
+        elif denied and identity is not None:
             if progress is not None:
                 progress("reading the caller's own policies to explain a denial")
             reading = read_own_policies(transport, identity)
@@ -226,7 +244,7 @@ def run_probes(
                     findings.append(verdicts.missing_object_finding(probe, hidden=True))
                     continue
                 findings.append(
-                    verdicts.denial_finding(probe, verdict, reading.problem, bucket, key)
+                    verdicts.denial_finding(probe, verdict, reading.problem, bucket, key, endpoint)
                 )
     regions = {
         p.name.split(" ", 1)[1]: str(p.data["region"])
@@ -242,4 +260,5 @@ def run_probes(
         keys=keys_report,
         policies=reading,
         bucket_regions=regions,
+        capabilities=offered,
     )

@@ -26,7 +26,7 @@ from keydoctor.probes import outcome as oc
 from keydoctor.probes.outcome import Failure, ProbeResult
 
 DEFAULT_TIMEOUT = 2.5
-_KEPT_HEADERS = ("date", "x-amz-bucket-region", "content-type", "location")
+_KEPT_HEADERS = ("date", "x-amz-bucket-region", "content-type", "location", "server")
 
 
 @dataclass(frozen=True)
@@ -312,6 +312,9 @@ def classify(
     from botocore import exceptions as bx
 
     where = target.endpoint_url or f"the AWS endpoint in {target.region}"
+    from keydoctor.probes.capabilities import speaker_for
+
+    speaker = speaker_for(target.endpoint_url)
     if isinstance(exc, bx.ClientError):
         error = exc.response.get("Error", {}) or {}
         code = str(error.get("Code") or "")
@@ -343,7 +346,7 @@ def classify(
             )
         if code in _AUTH_CODES:
             return Failure(
-                oc.AUTH_FAILED, code, message, f"AWS refused the request: {code}", status
+                oc.AUTH_FAILED, code, message, f"{speaker} refused the request: {code}", status
             )
         if code in _DENIED_CODES:
             return Failure(oc.DENIED, code, message or "Forbidden", "access denied", status)
@@ -366,7 +369,13 @@ def classify(
                 "problem or throttling",
                 status,
             )
-        return Failure(oc.ERROR, code or str(status), message, f"AWS answered {code}", status)
+        return Failure(
+            oc.ERROR,
+            code or str(status),
+            message,
+            f"{speaker} answered {code or f'HTTP {status} without an error code'}",
+            status,
+        )
     if isinstance(exc, bx.ProxyConnectionError):
         return Failure(
             oc.UNREACHABLE,
@@ -419,9 +428,15 @@ def classify(
             _short(exc),
             f"the connection to {where} broke before an answer came",
         )
-    from botocore.parsers import ResponseParserError
+    import sys
 
-    parse_failed = isinstance(exc, (ResponseParserError, KeyError, ValueError)) and (
+    # botocore's parser error, if botocore's parsers were ever loaded (a botocore client
+    # was used); the direct client raises a ValueError of the same name instead.
+    parsers = sys.modules.get("botocore.parsers")
+    parser_errors: tuple[type[BaseException], ...] = (
+        (parsers.ResponseParserError,) if parsers is not None else ()
+    )
+    parse_failed = isinstance(exc, (*parser_errors, KeyError, ValueError)) and (
         last.status is not None
     )
     if (

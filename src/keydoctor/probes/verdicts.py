@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from keydoctor.model import CredentialSource, Finding, Severity
 from keydoctor.probes import outcome as oc
 from keydoctor.probes import rules as R
+from keydoctor.probes.capabilities import AWS, Capabilities, Endpoint
 from keydoctor.probes.iam import QUARANTINE_PREFIX, KeysReport
 from keydoctor.probes.identity import ROOT, Identity
 from keydoctor.probes.outcome import ProbeResult
@@ -29,6 +30,7 @@ from keydoctor.redact import mask_key_id
 SKEW_REPORTED = 60.0  # seconds: the issue's threshold for a finding
 SKEW_REFUSED = 300.0  # seconds: AWS refuses signatures beyond 5 minutes
 OLD_KEY_DAYS = 90
+AWS_KEYS_PER_USER = 2  # IAM's limit of access keys per user
 
 _UNKNOWN_KEY = {
     "InvalidClientTokenId",
@@ -61,6 +63,10 @@ def _is_signature_expired(probe: ProbeResult) -> bool:
     return f is not None and "signature expired" in f.message.lower()
 
 
+def _upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _describe_key(source: CredentialSource | None) -> str:
     if source is None or not source.access_key_id:
         return "the credentials botocore resolved"
@@ -68,9 +74,13 @@ def _describe_key(source: CredentialSource | None) -> str:
 
 
 def auth_findings(
-    probes: list[ProbeResult], source: CredentialSource | None, skew: float | None
+    probes: list[ProbeResult],
+    source: CredentialSource | None,
+    skew: float | None,
+    endpoint: Endpoint = AWS,
 ) -> list[Finding]:
-    """One finding per distinct refusal code, with the probes that met it."""
+    """One finding per distinct refusal code, with the probes that met it, in the words of
+    the endpoint that refused (AWS, or the S3-compatible server)."""
     by_code: dict[str, list[ProbeResult]] = {}
     for probe in probes:
         if probe.outcome == oc.AUTH_FAILED and probe.failure is not None:
@@ -89,8 +99,10 @@ def auth_findings(
     temporary = key_id.startswith("ASIA")
     has_token = bool(source and source.session_token)
     skewed = skew is not None and abs(skew) > SKEW_REFUSED
+    speaker = endpoint.speaker
+    custom = endpoint.custom
     for code, hits in by_code.items():
-        said = "AWS answered " + "; ".join(
+        said = f"{_upper(speaker)} answered " + "; ".join(
             f"{c} to {', '.join(p.name for p in hits if p.failure and p.failure.code == c)}"
             for c in dict.fromkeys(p.failure.code for p in hits if p.failure)
         )
@@ -99,43 +111,61 @@ def auth_findings(
             if temporary and not has_token:
                 extra = (
                     " The key id starts with ASIA, so it is temporary, and no session "
-                    "token was sent with it: without its token AWS does not know it."
+                    f"token was sent with it: without its token {speaker} does not know it."
                 )
             elif temporary:
                 extra = (
                     " The key id starts with ASIA (temporary): the session token sent "
                     "with it may be stale or from another set of credentials."
                 )
+            fix = (
+                "Copy the access key id again from the IAM console, or create a new key: "
+                "aws iam create-access-key --user-name USER, then aws configure set "
+                "aws_access_key_id NEW_ID"
+            )
+            if custom:
+                fix = (
+                    f"Compare the access key id with the keys in {endpoint.admin} and copy it "
+                    "again, or create a new key there; then aws configure set "
+                    "aws_access_key_id NEW_ID"
+                )
             findings.append(
                 R.KEY_UNKNOWN.finding(
-                    f"{said}: AWS does not know {who}.{extra}",
-                    "Copy the access key id again from the IAM console, or create a new key: "
-                    "aws iam create-access-key --user-name USER, then aws configure set "
-                    "aws_access_key_id NEW_ID",
+                    f"{said}: {speaker} does not know {who}.{extra}",
+                    fix,
                     location,
+                    title="The endpoint does not know this access key id" if custom else None,
                 )
             )
         elif code in _SIGNATURE and (skewed or any(_is_signature_expired(p) for p in hits)):
             findings.append(
                 R.CLOCK_SKEW.finding(
-                    f"{said} because the request's time is outside AWS's 5-minute window"
+                    f"{said} because the request's time is outside {endpoint.possessive} "
+                    "5-minute window"
                     + (f" (local clock off by {skew:+.0f} s)" if skew is not None else "")
                     + ". The keys may well be right.",
                     "Synchronise the clock: sudo timedatectl set-ntp true (or chronyc makestep), "
                     "then retry",
                     severity=Severity.CRITICAL,
-                    title="The local clock is too far from AWS's: signatures are refused",
+                    title=f"The local clock is too far from {endpoint.possessive}: "
+                    "signatures are refused",
                 )
             )
         elif code in _SIGNATURE:
             findings.append(
                 R.SIGNATURE_MISMATCH.finding(
-                    f"{said}: AWS knows {who} but the signature made with its secret key does not "
-                    "match. The secret is wrong, altered (a stray space, quote or newline) or "
-                    "belongs to another key id.",
+                    f"{said}: {speaker} knows {who} but the signature made with its secret key "
+                    "does not match. The secret is wrong, altered (a stray space, quote or "
+                    "newline) or belongs to another key id.",
                     "Paste the secret again without quotes or spaces: aws configure set "
                     "aws_secret_access_key ... (or create a new key pair)",
                     location,
+                    title=(
+                        "The endpoint rejected the signature: the secret key does not match "
+                        "the key id"
+                        if custom
+                        else None
+                    ),
                 )
             )
         elif code in _EXPIRED:
@@ -161,12 +191,13 @@ def auth_findings(
         elif code in _SKEWED:
             findings.append(
                 R.CLOCK_SKEW.finding(
-                    f"{said}: the request time differs too much from AWS's clock"
+                    f"{said}: the request time differs too much from {endpoint.possessive} clock"
                     + (f" (local clock off by {skew:+.0f} s)" if skew is not None else "")
                     + ".",
                     "Synchronise the clock: sudo timedatectl set-ntp true (or chronyc makestep)",
                     severity=Severity.CRITICAL,
-                    title="The local clock is too far from AWS's: requests are refused",
+                    title=f"The local clock is too far from {endpoint.possessive}: "
+                    "requests are refused",
                 )
             )
         elif code == "AuthorizationHeaderMalformed":
@@ -185,15 +216,15 @@ def auth_findings(
     ):
         findings.append(
             R.CLOCK_SKEW.finding(
-                f"AWS's Date header differs from the local clock by {skew:+.0f} s. AWS refuses "
-                "signed requests beyond 5 minutes.",
+                f"{_upper(endpoint.possessive)} Date header differs from the local clock by "
+                f"{skew:+.0f} s. {_upper(speaker)} refuses signed requests beyond 5 minutes.",
                 "Synchronise the clock: sudo timedatectl set-ntp true (or chronyc makestep)",
             )
         )
     return findings
 
 
-def reach_findings(probes: list[ProbeResult]) -> list[Finding]:
+def reach_findings(probes: list[ProbeResult], endpoint: Endpoint = AWS) -> list[Finding]:
     """One finding per distinct reason an endpoint could not be used."""
     seen: dict[tuple[str, str], list[ProbeResult]] = {}
     for probe in probes:
@@ -218,7 +249,9 @@ def reach_findings(probes: list[ProbeResult]) -> list[Finding]:
                 R.SERVER_ERROR.finding(
                     f"Could not get an answer because {reason} ({names}). This is not a problem "
                     "with the keys.",
-                    "Retry later; if it persists, check the service health dashboard",
+                    "Retry later; if it persists, check the server's logs and health"
+                    if endpoint.custom
+                    else "Retry later; if it persists, check the service health dashboard",
                 )
             )
         else:
@@ -301,16 +334,22 @@ def s3_findings(
     configured: str | None,
     used: str,
     profile: str,
+    endpoint: Endpoint = AWS,
 ) -> list[Finding]:
     findings: list[Finding] = []
     for probe in region_probes:
         bucket = probe.name.split(" ", 1)[1]
         if probe.outcome == oc.NOT_FOUND:
+            said = (
+                f"{_upper(endpoint.speaker)} answered 404 for bucket {bucket}: it does not "
+                "exist there."
+                if endpoint.custom
+                else f"S3 answered 404 for bucket {bucket}: it does not exist (or is in "
+                "another partition)."
+            )
             findings.append(
                 R.BUCKET_MISSING.finding(
-                    f"S3 answered 404 for bucket {bucket}: it does not exist (or is in another "
-                    "partition).",
-                    "Check the bucket name: aws s3 ls",
+                    said, f"Check the bucket name: {endpoint.cli('aws s3 ls')}"
                 )
             )
             continue
@@ -358,6 +397,7 @@ def denial_finding(
     problem: str | None,
     bucket: str,
     key: str | None,
+    endpoint: Endpoint = AWS,
 ) -> Finding:
     """Why one S3 probe was denied: explicit Deny, missing Allow, or cannot tell."""
     action = probe.action or "s3:*"
@@ -404,6 +444,14 @@ def denial_finding(
             title=f"{action} is allowed by IAM but denied elsewhere",
             confidence="medium",
         )
+    if endpoint.custom:
+        return R.DENIED_UNKNOWN.finding(
+            f"{probe.name} was denied ({action} on {resource}) and keydoctor could not read the "
+            f"caller's policies ({problem or 'not permitted'}): either the caller lacks "
+            f"{action} there, or a bucket policy refuses it.",
+            grant_at_endpoint(endpoint, action, grant, bucket, statement),
+            confidence="medium",
+        )
     return R.DENIED_UNKNOWN.finding(
         f"{probe.name} was denied ({action} on {resource}) and keydoctor could not read the "
         f"caller's policies ({problem or 'not permitted'}): either no policy allows it, or a "
@@ -415,9 +463,104 @@ def denial_finding(
     )
 
 
+# What SeaweedFS calls each S3 right in its identities ("actions": ["Read:bucket", ...]).
+_SEAWEED_ACTIONS = {"s3:ListBucket": "List", "s3:GetObject": "Read", "s3:PutObject": "Write"}
+_DENIAL_RULES = {
+    "s3:ListBucket": R.LIST_DENIED,
+    "s3:GetObject": R.GET_DENIED,
+    "s3:PutObject": R.PUT_DENIED,
+}
+
+
+def grant_at_endpoint(
+    endpoint: Endpoint, action: str, grant: str, bucket: str, statement: str
+) -> str:
+    """Where to grant ``action`` at an S3-compatible server, in that server's terms."""
+    where = f"Grant {action} on {grant} to this key's user in {endpoint.admin}"
+    if (endpoint.server or "").lower() == "seaweedfs" and action in _SEAWEED_ACTIONS:
+        where += (
+            f' (SeaweedFS: add "{_SEAWEED_ACTIONS[action]}:{bucket}" to the identity\'s '
+            '"actions" in its S3 configuration, or weed shell s3.configure)'
+        )
+    return (
+        f"{where}, or allow it in the bucket policy of {bucket} for that user: {statement} "
+        f"with a Principal naming the user "
+        f"({endpoint.cli('aws s3api put-bucket-policy --bucket ' + bucket + ' --policy ...')})"
+    )
+
+
+def denial_without_identity(
+    probe: ProbeResult, bucket: str, key: str | None, capabilities: Capabilities
+) -> Finding:
+    """A denial seen while STS named no caller: still a finding, never a silent pass.
+
+    Without an identity the caller's policies cannot be read, so the finding says which
+    right is missing and where it is granted: in AWS's IAM, or, at a server without IAM
+    or STS, in that server's own user admin or a bucket policy.
+    """
+    endpoint = capabilities.endpoint
+    action = probe.action or "s3:*"
+    resource = probe.resource or f"arn:aws:s3:::{bucket}"
+    grant = grant_resource(bucket, key) if action in ("s3:GetObject", "s3:PutObject") else resource
+    statement = least_privilege_statement(action, grant)
+    code = probe.failure.code if probe.failure else "403"
+    if not endpoint.custom:
+        return denial_finding(
+            probe, None, "STS did not say who the caller is", bucket, key, endpoint
+        )
+    missing = capabilities.missing
+    offers = "neither STS nor IAM" if len(missing) == 2 else f"no {''.join(missing)}"
+    why = (
+        f" The endpoint offers {offers}, so the caller's own rights could not be read."
+        if missing
+        else " STS did not say who the caller is, so the caller's rights could not be read."
+    )
+    return _DENIAL_RULES.get(action, R.LIST_DENIED).finding(
+        f"{probe.name} was denied ({code}): this key may not {action} on {resource} at "
+        f"{endpoint.speaker}.{why}",
+        grant_at_endpoint(endpoint, action, grant, bucket, statement),
+        title=f"{action} on {grant} is not allowed for this key",
+        confidence="medium",
+    )
+
+
+def capability_findings(capabilities: Capabilities) -> list[Finding]:
+    """One info finding naming what the endpoint does not offer, and what was skipped."""
+    said = []
+    if not capabilities.sts:
+        said.append(f"STS answered {capabilities.sts_said}")
+    if not capabilities.iam:
+        said.append(f"IAM answered {capabilities.iam_said}")
+    if not said:
+        return []
+    skipped = []
+    if not capabilities.sts:
+        skipped.append("identity")
+    skipped.append("policy")
+    if not capabilities.iam:
+        skipped.append("access-key")
+    names = " and ".join(capabilities.missing)
+    return [
+        R.ENDPOINT_CAPABILITIES.finding(
+            f"{names} not offered here: {', '.join(skipped[:-1])} and {skipped[-1]} analysis "
+            f"skipped. {_upper(capabilities.endpoint.speaker)} answered S3 requests properly "
+            f"while {'; '.join(said)}. This is how the server is set up, not a fault.",
+            "Nothing to fix; denials are explained in the server's own terms",
+            title=f"{names} not offered here: identity and policy analysis skipped"
+            if not capabilities.sts
+            else f"{names} not offered here: policy analysis skipped",
+        )
+    ]
+
+
 def iam_findings(
-    report: KeysReport | None, source: CredentialSource | None, now: datetime | None = None
+    report: KeysReport | None,
+    source: CredentialSource | None,
+    now: datetime | None = None,
+    endpoint: Endpoint = AWS,
 ) -> list[Finding]:
+    """Findings about the caller's own keys only: keys of other users in the answer (some
+    servers list every user's) are never attributed to the caller."""
     if report is None:
         return []
     now = now or datetime.now(UTC)
@@ -441,9 +584,12 @@ def iam_findings(
         if info.access_key_id == in_use and info.status.lower() == "inactive":
             findings.append(
                 R.KEY_INACTIVE.finding(
-                    f"IAM lists the key in use, {masked}, as Inactive: AWS refuses requests "
-                    "signed with it.",
-                    f"aws iam update-access-key --access-key-id {masked} --status Active "
+                    f"IAM lists the key in use, {masked}, as Inactive: {endpoint.speaker} "
+                    "refuses requests signed with it.",
+                    f"Activate key {masked} in {endpoint.admin} (or switch to the user's "
+                    "active key)"
+                    if endpoint.custom
+                    else f"aws iam update-access-key --access-key-id {masked} --status Active "
                     "(or switch to the user's active key)",
                     source.location if source else None,
                 )
@@ -455,21 +601,41 @@ def iam_findings(
                 findings.append(
                     R.OLD_KEY.finding(
                         f"Key {masked} of user {report.user} was created {age.days} days ago.",
-                        f"Rotate it: aws iam create-access-key --user-name {report.user}, "
+                        f"Rotate it in {endpoint.admin}: create a new key for {report.user}, "
+                        f"switch to it, then deactivate and delete {masked}"
+                        if endpoint.custom
+                        else f"Rotate it: aws iam create-access-key --user-name {report.user}, "
                         "switch to "
                         f"the new key, then aws iam update-access-key --access-key-id {masked} "
                         "--status Inactive and delete it",
                     )
                 )
-        if info.access_key_id != in_use and len(report.keys) > 1:
+        if info.access_key_id != in_use and len(report.keys) > 1 and report.user:
             used = f"last used {info.last_used:%Y-%m-%d}" if info.last_used else "never used"
+            fix = (
+                f"If nothing uses it: aws iam delete-access-key --user-name {report.user} "
+                f"--access-key-id {masked}"
+            )
+            if endpoint.custom:
+                fix = (
+                    f"If nothing uses it, delete key {masked} of {report.user} in {endpoint.admin}"
+                )
             findings.append(
                 R.UNUSED_KEY.finding(
-                    f"User {report.user} has a second key, {masked} ({info.status}, {used}).",
-                    f"If nothing uses it: aws iam delete-access-key --user-name {report.user} "
-                    f"--access-key-id {masked}",
+                    f"User {report.user} has {'a second' if len(report.keys) == 2 else 'another'} "
+                    f"key, {masked} ({info.status}, {used}).",
+                    fix,
                 )
             )
+    if len(report.keys) > AWS_KEYS_PER_USER and report.user:
+        where = endpoint.admin if endpoint.custom else "IAM (aws iam delete-access-key)"
+        findings.append(
+            R.TOO_MANY_KEYS.finding(
+                f"User {report.user} has {len(report.keys)} access keys; AWS allows "
+                f"{AWS_KEYS_PER_USER} per user. The extra ones are likely forgotten copies.",
+                f"Delete the keys nothing uses in {where}, keeping at most {AWS_KEYS_PER_USER}",
+            )
+        )
     for name in report.attached:
         if name.startswith(QUARANTINE_PREFIX):
             findings.append(

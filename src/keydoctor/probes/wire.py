@@ -35,6 +35,14 @@ _SSL_CONTEXTS: dict[str | None, Any] = {}
 _SSL_LOCK = threading.Lock()
 
 
+class ResponseParserError(ValueError):
+    """The answer could not be parsed: botocore raises ``botocore.parsers.ResponseParserError``
+    (same name, same message) for it. Importing ``botocore.parsers`` costs about 100 ms, paid
+    on exactly the path that must stay fast at servers without STS or IAM (an empty 405),
+    so the direct client raises this one; :func:`keydoctor.probes.transport.classify` sorts
+    both alike."""
+
+
 class Keys:
     """The static credentials, exactly as resolved (never printed)."""
 
@@ -322,12 +330,7 @@ class FastClient:
 
     @staticmethod
     def _unreadable(answer: _Answer, why: str) -> Exception:
-        from botocore.parsers import ResponseParserError
-
-        error: Exception = ResponseParserError(
-            f"Unable to parse response ({why}), invalid XML received."
-        )
-        return error
+        return ResponseParserError(f"Unable to parse response ({why}), invalid XML received.")
 
     def _parse(self, answer: _Answer) -> ElementTree.Element:
         try:
