@@ -195,7 +195,6 @@ def test_keys_of_other_users_are_not_the_callers(
     assert "delete-access-key" not in result.stdout
 
 
-@pytest.mark.xfail(strict=False, reason="live evidence precedence: ranker")
 @pytest.mark.parametrize("setup", SETUPS)
 def test_live_success_outranks_the_offline_prediction(
     seaweed: Seaweed, clean_env: dict[str, str], setup: str
@@ -208,3 +207,6 @@ def test_live_success_outranks_the_offline_prediction(
     assert not [p for p in doc["probes"] if p["outcome"] in refused], doc["probes"]
     assert result.returncode == 0, doc["findings"]
     assert doc["diagnosis"] is None
+    warned = [f for f in doc["findings"] if f["code"] == "KD101"]  # the stray space
+    assert warned and all(f["severity"] == "medium" for f in warned)
+    assert all("AWS would reject it" in f["explanation"] for f in warned)
