@@ -18,7 +18,8 @@ from keydoctor.errors import KeydoctorError
 
 UNKNOWN_KEY = "unknown-key"
 SIGNATURE = "signature"
-TOKEN = "token"
+TOKEN_EXPIRED = "token-expired"
+TOKEN_INVALID = "token-invalid"
 SKEW = "skew"
 HEADER = "header"
 DENIED = "denied"
@@ -26,11 +27,15 @@ NO_BUCKET = "no-bucket"
 NO_ENTITY = "no-entity"
 NOT_FOUND = "not-found"
 REDIRECT = "redirect"
+TEMPORARY_REDIRECT = "temporary-redirect"
+WRONG_LOCATION = "wrong-location"
+NOT_OFFERED = "not-offered"
 THROTTLE = "throttle"
 FAMILIES = (
     UNKNOWN_KEY,
     SIGNATURE,
-    TOKEN,
+    TOKEN_EXPIRED,
+    TOKEN_INVALID,
     SKEW,
     HEADER,
     DENIED,
@@ -38,6 +43,9 @@ FAMILIES = (
     NO_ENTITY,
     NOT_FOUND,
     REDIRECT,
+    TEMPORARY_REDIRECT,
+    WRONG_LOCATION,
+    NOT_OFFERED,
     THROTTLE,
 )
 

@@ -176,7 +176,7 @@ def _delete_new_key(target: RotationTarget, user: str, state: RunState) -> None:
     try:
         target.client("iam").delete_access_key(UserName=user, AccessKeyId=new_id)
     except Exception as exc:
-        if error_code(exc) == "NoSuchEntity":
+        if codes.family(error_code(exc)) == codes.NO_ENTITY:
             return  # already gone: nothing is orphaned
         # The old key may be inactive by now; the new one can delete itself.
         try:
@@ -184,7 +184,7 @@ def _delete_new_key(target: RotationTarget, user: str, state: RunState) -> None:
                 UserName=user, AccessKeyId=new_id
             )
         except Exception as again:
-            if error_code(again) != "NoSuchEntity":
+            if codes.family(error_code(again)) != codes.NO_ENTITY:
                 raise
 
 

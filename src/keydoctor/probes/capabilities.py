@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from keydoctor.catalog import codes
 from keydoctor.probes import outcome as oc
 from keydoctor.probes.outcome import ProbeResult
 
@@ -29,7 +30,7 @@ _AWS_SUFFIXES = (
 )
 # Answers that mean "no such service here" when S3 on the same endpoint answers properly.
 _NOT_OFFERED_STATUS = {404, 405, 501, 503}
-_NOT_OFFERED_CODES = {"ServiceUnavailable", "NotImplemented", "MethodNotAllowed", "404", "405"}
+# (ServiceUnavailable and a bare 404 come with their status, which the line above holds.)
 # Outcomes that show an S3 answer in S3's own shape (an S3 error code, or success).
 _S3_SPOKE = {oc.OK, oc.DENIED, oc.NOT_FOUND, oc.AUTH_FAILED, oc.REDIRECT}
 
@@ -109,7 +110,7 @@ def _not_offered(probe: ProbeResult) -> str | None:
     if failure is None or probe.outcome not in (oc.SERVER_ERROR, oc.NOT_AWS, oc.ERROR):
         return None
     status = failure.status
-    if status in _NOT_OFFERED_STATUS or failure.code in _NOT_OFFERED_CODES:
+    if status in _NOT_OFFERED_STATUS or codes.family(failure.code) == codes.NOT_OFFERED:
         said = f"HTTP {status}" if status else failure.code
         if probe.outcome == oc.NOT_AWS:
             return f"{said} without an AWS answer"

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from keydoctor import __version__
+from keydoctor.catalog import codes
 from keydoctor.model import CredentialSource
 from keydoctor.probes import outcome as oc
 from keydoctor.probes.outcome import Failure, ProbeResult
@@ -260,44 +261,17 @@ _CREDENTIAL_OPERATIONS = {
     "GetRoleCredentials",
     "CreateToken",
 }
-_AUTH_CODES = {
-    "InvalidClientTokenId",
-    "InvalidAccessKeyId",
-    "SignatureDoesNotMatch",
-    "ExpiredToken",
-    "ExpiredTokenException",
-    "RequestExpired",
-    "InvalidToken",
-    "UnrecognizedClientException",
-    "RequestTimeTooSkewed",
-    "AuthFailure",
-    "IncompleteSignature",
-    "MissingAuthenticationToken",
-    "AuthorizationHeaderMalformed",
-}
-_DENIED_CODES = {"AccessDenied", "AccessDeniedException", "AllAccessDisabled", "403"}
-_NOT_FOUND_CODES = {"NoSuchBucket", "NoSuchKey", "NotFound", "404", "NoSuchEntity"}
-_REDIRECT_CODES = {
-    "PermanentRedirect",
-    "301",
-    "TemporaryRedirect",
-    "307",
-    "IllegalLocationConstraintException",
-}
-_THROTTLE_CODES = {
-    "Throttling",
-    "ThrottlingException",
-    "SlowDown",
-    "RequestLimitExceeded",
-    "TooManyRequestsException",
-    "ServiceUnavailable",
-    "InternalError",
-    "InternalFailure",
-    "503",
-    "500",
-    "502",
-    "504",
-}
+# The answer codes by family come from the one table (catalog/codes.toml).
+_AUTH_FAMILIES = (
+    codes.UNKNOWN_KEY,
+    codes.SIGNATURE,
+    codes.TOKEN_EXPIRED,
+    codes.TOKEN_INVALID,
+    codes.SKEW,
+    codes.HEADER,
+)
+_NOT_FOUND_FAMILIES = (codes.NO_BUCKET, codes.NO_ENTITY, codes.NOT_FOUND)
+_REDIRECT_FAMILIES = (codes.REDIRECT, codes.TEMPORARY_REDIRECT, codes.WRONG_LOCATION)
 
 
 def _looks_html(head: bytes) -> bool:
@@ -336,7 +310,11 @@ def classify(
                 status,
                 operation=operation,
             )
-        if _looks_html(last.body_head) and code not in _AUTH_CODES | {"AccessDenied"}:
+        family = codes.family(code)
+        # An HTML page is no AWS answer unless it carries a named AWS refusal (a bare
+        # status such as "403" is what any web server or proxy says).
+        named_refusal = family in (*_AUTH_FAMILIES, codes.DENIED) and not code.isdigit()
+        if _looks_html(last.body_head) and not named_refusal:
             return Failure(
                 oc.NOT_AWS,
                 code or str(status),
@@ -344,15 +322,15 @@ def classify(
                 f"{where} answered HTTP {status} with an HTML page, not an AWS XML/JSON answer",
                 status,
             )
-        if code in _AUTH_CODES:
+        if family in _AUTH_FAMILIES:
             return Failure(
                 oc.AUTH_FAILED, code, message, f"{speaker} refused the request: {code}", status
             )
-        if code in _DENIED_CODES:
+        if family == codes.DENIED:
             return Failure(oc.DENIED, code, message or "Forbidden", "access denied", status)
-        if code in _NOT_FOUND_CODES:
+        if family in _NOT_FOUND_FAMILIES:
             return Failure(oc.NOT_FOUND, code, message or "Not Found", "not found", status)
-        if code in _REDIRECT_CODES:
+        if family in _REDIRECT_FAMILIES:
             return Failure(
                 oc.REDIRECT,
                 code,
@@ -360,7 +338,7 @@ def classify(
                 "S3 says the bucket must be addressed in another region",
                 status,
             )
-        if code in _THROTTLE_CODES or (isinstance(status, int) and status >= 500):
+        if family == codes.THROTTLE or (isinstance(status, int) and status >= 500):
             return Failure(
                 oc.SERVER_ERROR,
                 code or str(status),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import statistics
 from datetime import UTC, datetime, timedelta
 
+from keydoctor.catalog import codes
 from keydoctor.model import CredentialSource, Finding, Severity
 from keydoctor.probes import outcome as oc
 from keydoctor.probes import rules as R
@@ -31,16 +32,6 @@ SKEW_REPORTED = 60.0  # seconds: the issue's threshold for a finding
 SKEW_REFUSED = 300.0  # seconds: AWS refuses signatures beyond 5 minutes
 OLD_KEY_DAYS = 90
 AWS_KEYS_PER_USER = 2  # IAM's limit of access keys per user
-
-_UNKNOWN_KEY = {
-    "InvalidClientTokenId",
-    "InvalidAccessKeyId",
-    "UnrecognizedClientException",
-    "AuthFailure",
-}
-_SIGNATURE = {"SignatureDoesNotMatch", "IncompleteSignature", "MissingAuthenticationToken"}
-_EXPIRED = {"ExpiredToken", "ExpiredTokenException"}
-_SKEWED = {"RequestTimeTooSkewed", "RequestExpired"}
 
 
 def clock_skew(probes: list[ProbeResult]) -> float | None:
@@ -87,8 +78,8 @@ def auth_findings(
             code = probe.failure.code
             # STS says InvalidClientTokenId where S3 says InvalidAccessKeyId: one finding.
             family = (
-                next((c for c in by_code if c in _UNKNOWN_KEY), code)
-                if code in _UNKNOWN_KEY
+                next((c for c in by_code if codes.family(c) == codes.UNKNOWN_KEY), code)
+                if codes.family(code) == codes.UNKNOWN_KEY
                 else code
             )
             by_code.setdefault(family, []).append(probe)
@@ -106,7 +97,7 @@ def auth_findings(
             f"{c} to {', '.join(p.name for p in hits if p.failure and p.failure.code == c)}"
             for c in dict.fromkeys(p.failure.code for p in hits if p.failure)
         )
-        if code in _UNKNOWN_KEY:
+        if codes.family(code) == codes.UNKNOWN_KEY:
             extra = ""
             if temporary and not has_token:
                 extra = (
@@ -137,7 +128,9 @@ def auth_findings(
                     title="The endpoint does not know this access key id" if custom else None,
                 )
             )
-        elif code in _SIGNATURE and (skewed or any(_is_signature_expired(p) for p in hits)):
+        elif codes.family(code) == codes.SIGNATURE and (
+            skewed or any(_is_signature_expired(p) for p in hits)
+        ):
             findings.append(
                 R.CLOCK_SKEW.finding(
                     f"{said} because the request's time is outside {endpoint.possessive} "
@@ -151,7 +144,7 @@ def auth_findings(
                     "signatures are refused",
                 )
             )
-        elif code in _SIGNATURE:
+        elif codes.family(code) == codes.SIGNATURE:
             findings.append(
                 R.SIGNATURE_MISMATCH.finding(
                     f"{said}: {speaker} knows {who} but the signature made with its secret key "
@@ -168,7 +161,7 @@ def auth_findings(
                     ),
                 )
             )
-        elif code in _EXPIRED:
+        elif codes.family(code) == codes.TOKEN_EXPIRED:
             findings.append(
                 R.TOKEN_EXPIRED.finding(
                     f"{said}: the temporary credentials of {who} have expired.",
@@ -177,7 +170,7 @@ def auth_findings(
                     location,
                 )
             )
-        elif code == "InvalidToken":
+        elif codes.family(code) == codes.TOKEN_INVALID:
             findings.append(
                 R.TOKEN_INVALID.finding(
                     f"{said}: the session token sent with {who} is malformed or not valid here.",
@@ -186,9 +179,11 @@ def auth_findings(
                     location,
                 )
             )
-        elif code in _SKEWED and any(f.code == R.CLOCK_SKEW.code for f in findings):
+        elif codes.family(code) == codes.SKEW and any(
+            f.code == R.CLOCK_SKEW.code for f in findings
+        ):
             continue  # the signature refusal already named the clock
-        elif code in _SKEWED:
+        elif codes.family(code) == codes.SKEW:
             findings.append(
                 R.CLOCK_SKEW.finding(
                     f"{said}: the request time differs too much from {endpoint.possessive} clock"
@@ -200,7 +195,7 @@ def auth_findings(
                     "requests are refused",
                 )
             )
-        elif code == "AuthorizationHeaderMalformed":
+        elif codes.family(code) == codes.HEADER:
             message = hits[0].failure.message if hits[0].failure else ""
             findings.append(
                 R.SIGNED_FOR_WRONG_REGION.finding(
@@ -272,7 +267,7 @@ def provider_findings(probes: list[ProbeResult], source: CredentialSource | None
             method = source.method if source else "the credential chain"
             role = source.details.get("role_arn", "the role") if source else "the role"
             if failure.operation in ("AssumeRole", "AssumeRoleWithWebIdentity") and (
-                failure.code in ("AccessDenied", "AccessDeniedException")
+                codes.family(failure.code) == codes.DENIED
             ):
                 return [
                     R.ROLE_NOT_ASSUMABLE.finding(

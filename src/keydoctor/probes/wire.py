@@ -26,6 +26,7 @@ from xml.etree import ElementTree
 
 from botocore import exceptions as bx
 
+from keydoctor.catalog import codes
 from keydoctor.probes import sigv4
 from keydoctor.probes.endpoints import Route, route
 
@@ -486,6 +487,7 @@ class FastClient:
         """The region to resend to, when botocore's S3 redirector would resend."""
         code = error.get("Code")
         headers = answer.headers
+        family = codes.family(code)
         moved = (
             (code in ("301", "400") and operation == "HeadObject")
             or (
@@ -493,10 +495,10 @@ class FastClient:
                 and operation == "HeadBucket"
                 and "x-amz-bucket-region" in headers
             )
-            or (code == "AuthorizationHeaderMalformed" and "Region" in error)
+            or (family == codes.HEADER and "Region" in error)
             or answer.status in (301, 302, 307)
-            or code == "PermanentRedirect"
-            or (code == "IllegalLocationConstraintException" and operation != "CreateBucket")
+            or family == codes.REDIRECT  # a "301" code always comes with status 301
+            or (family == codes.WRONG_LOCATION and operation != "CreateBucket")
         )
         if not moved:
             return None

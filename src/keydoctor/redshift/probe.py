@@ -225,7 +225,7 @@ class _StatementProbe:
                 "Paste the secret that belongs to this key id; then write: " + fix_clause,
             )
             return True
-        if family == codes.TOKEN:
+        if family in (codes.TOKEN_EXPIRED, codes.TOKEN_INVALID):
             self.add(
                 R.TOKEN_BAD,
                 f"{where} answered {code}: the session token of {masked} is invalid or expired.",
