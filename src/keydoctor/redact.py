@@ -200,16 +200,35 @@ def mask_url(url: str) -> str:
     cut = query if query >= 0 and (fragment < 0 or query < fragment) else len(rest)
     if fragment >= 0 and fragment < cut:
         cut = fragment
-    head, tail = rest[:cut], rest[cut:]
-    authority, slash, path = head.partition("/")
-    if "@" in authority:
-        authority = ELLIPSIS + "@" + authority.rsplit("@", 1)[1]
-    masked = (scheme + sep if sep else "") + authority + slash + path
+    userinfo, head = split_userinfo(rest[:cut])
+    tail = rest[cut:]
+    masked = (scheme + sep if sep else "") + (ELLIPSIS + "@" if userinfo else "") + head
     if tail.startswith("?"):
         masked += "?" + ELLIPSIS
     elif tail:
         masked += "#" + mask_url(tail[1:]) if "?" in tail or "@" in tail else tail
     return masked
+
+
+_USERINFO = re.compile(r"^(?P<user>[^/?#@:]*):(?P<password>[^?#@]*)@")
+
+
+def split_userinfo(rest: str) -> tuple[str, str]:
+    """``("user:password", "host/path")`` from what follows ``scheme://``; ``""`` first
+    when there is no userinfo.
+
+    A userinfo ends at the last ``@`` of the authority; an AWS secret used as a password
+    (``s3://AKIA…:abc/def@bucket/``) may hold a ``/`` that would end the authority, so a
+    ``user:password@`` whose user looks like a key id is userinfo whatever it holds.
+    """
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        info, _, host = authority.rpartition("@")
+        return info, host + slash + path
+    match = _USERINFO.match(rest)
+    if match and re.fullmatch(r"[A-Z0-9]{16,128}", match.group("user")):
+        return match.group(0)[:-1], rest[match.end() :]
+    return "", rest
 
 
 def mask_urls(text: str) -> str:
