@@ -318,6 +318,13 @@ PLAIN_SETTINGS = frozenset(
 _URL_SETTINGS = frozenset({"endpoint_url", "sso_start_url", "ec2_metadata_service_endpoint"})
 _KEY_ID_SETTINGS = frozenset({"aws_access_key_id"})
 _COMMAND_SETTINGS = frozenset({"credential_process"})
+_KNOWN_KEYS = (
+    PLAIN_SETTINGS
+    | _URL_SETTINGS
+    | _KEY_ID_SETTINGS
+    | _COMMAND_SETTINGS
+    | {"aws_secret_access_key", "aws_session_token", "aws_security_token", "external_id"}
+)
 
 _SECTION_LINE = re.compile(r"^(?P<head>[ \t]*\[[^\]\n]*\][ \t]*)(?P<rest>.*)$", re.DOTALL)
 _SETTING_LINE = re.compile(
@@ -391,9 +398,12 @@ def mask_words(text: str) -> str:
 def _mask_setting(match: re.Match[str]) -> str:
     key, value = match.group("key"), match.group("value")
     name = "".join(c for c in key if c not in INVISIBLE_CHARACTERS).strip().lower()
+    # A key is shown as written when keydoctor knows it; otherwise only its plain words,
+    # since the text before an "=" may itself be a piece of a secret.
+    shown_key = key if name in _KNOWN_KEYS else mask_words(key)
     return (
         match.group("lead")
-        + key
+        + shown_key
         + match.group("sep")
         + mask_value(name, value)
         + match.group("trail")
