@@ -32,8 +32,7 @@ UNIT = "QzXj7W"
 KEY_ID = "AKIAZ7LEAKCHECKKEY01"
 # Characters that JSON escapes, that are invisible, or that the INI and URL forms treat
 # specially; none of them ends a line.
-ODD = ["\t", '"', "\\", "\x01", "\x1f", "\x7f", "\u200b", "\u00a0", "\u2060", "\ufeff",
-       "\u200c", "'", "%", "/", "+", "=", " ", "#", ";", "<", ">", "&", "@", ":", "\u00e9"]
+ODD = "\t\"\\\x01\x1f\x7f\u200b\u00a0\u2060\ufeff\u200c'%/+= #;<>&@:\u00e9"
 
 
 @st.composite
@@ -75,9 +74,11 @@ def _fix_json(credentials: str) -> tuple[str, str, int]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update({"HOME": home, "AWS_EC2_METADATA_DISABLED": "true"})
         out, err = io.StringIO(), io.StringIO()
-        with mock.patch.dict(os.environ, env, clear=True), contextlib.redirect_stdout(
-            out
-        ), contextlib.redirect_stderr(err):
+        with (
+            mock.patch.dict(os.environ, env, clear=True),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+        ):
             code = main(["fix", "tidy", "--format", "json"])
     return out.getvalue(), err.getvalue(), code
 

@@ -454,3 +454,58 @@ def test_small_fragments_catch_a_real_leak() -> None:
     assert any(p in "x = <secret redacted> QzXj" for p in small_fragments(V_SECRET))
     assert not any(p in "AKIA…EY01 <secret redacted> (holds <ZWSP>)"
                    for p in small_fragments(V_SECRET[:11] + "\u200b" + V_SECRET[11:]))
+
+
+HOOK_PROGRAM = """
+import json, sys
+import boto3, keydoctor
+keydoctor.install()
+try:
+    boto3.client("sts", region_name="us-east-1").get_caller_identity()
+except Exception as exc:
+    diagnosis = exc.keydoctor
+    print(json.dumps(diagnosis.to_dict(), ensure_ascii=False))
+    print(diagnosis.summary())
+    print(repr(diagnosis))
+"""
+
+
+def test_no_fragment_of_a_credential_process_stderr(tmp_path: Path) -> None:
+    """A credential_process that fails and prints its password (and more) to stderr: the
+    online `check` (which runs it through botocore) in every format and the hook's
+    ``exc.keydoctor`` never repeat that output. Nothing is sent anywhere: the process
+    fails before the first request."""
+    helper = tmp_path / "helper.sh"
+    helper.write_text(
+        "#!/bin/sh\n"
+        f'echo "login failed for user x, password was {V_PASSWORD}" >&2\n'
+        f'echo "token {V_TOKEN[:20]} rejected" >&2\n'
+        "exit 3\n"
+    )
+    helper.chmod(0o755)
+    scenario = Scenario(
+        "process-stderr",
+        files={"config": f"[default]\nregion = us-east-1\ncredential_process = {helper}\n"
+                         .encode()},
+        secrets={V_PASSWORD, V_TOKEN[:20]},
+    )
+    leaks: list[str] = []
+    runs = 0
+    for fmt in FORMATS:
+        env = _prepare(scenario, tmp_path / f"check-{fmt}" / "home")
+        proc = subprocess.run(
+            [sys.executable, "-m", "keydoctor", "check", "--format", fmt],
+            env=env, capture_output=True, text=True, timeout=60,
+        )
+        runs += 1
+        assert proc.returncode in (0, 1), proc.stderr
+        assert "custom-process" in proc.stdout  # the failure is reported, its output not
+        leaks += small_leaks(scenario, f"check {fmt}", proc.stdout, proc.stderr, fmt)
+    env = _prepare(scenario, tmp_path / "hook" / "home")
+    proc = subprocess.run([sys.executable, "-c", HOOK_PROGRAM], env=env, capture_output=True,
+                          text=True, timeout=60)
+    runs += 1
+    assert "CredentialRetrievalError" in proc.stdout, proc.stdout + proc.stderr
+    leaks += small_leaks(scenario, "exc.keydoctor", proc.stdout, "", "text")
+    print(f"\nchecked {runs} runs; {len(leaks)} leaks")
+    assert not leaks, "\n".join(leaks)

@@ -49,7 +49,7 @@ _URL_IN_TEXT = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]{0,15}://[^\s'\"<>`]+")
 # botocore's message for a credential_process that exits non-zero carries the process's
 # whole stderr, which is free text we cannot classify: a helper may print a password there.
 _PROCESS_PREFIX = "Error when retrieving credentials from custom-process:"
-_PROCESS_OUTPUT = re.compile(re.escape(_PROCESS_PREFIX) + r"[^\n]*")
+_PROCESS_OUTPUT = re.compile(re.escape(_PROCESS_PREFIX) + r"[ \t]*[^\s][^\n]*")
 
 
 def mask_key_id(key_id: str | None) -> str:
@@ -143,12 +143,15 @@ def redact_tree(value: Any, scrub: Callable[[str], str]) -> Any:
     escapes (a tab, a quote, a backslash) and could cut an escape in half.
     """
     if isinstance(value, str):
-        return scrub(value)
+        # One value is one message: a process's stderr goes with every line it has.
+        return scrub(hide_process_output(value))
     if isinstance(value, dict):
-        return {key: redact_tree(item, scrub) for key, item in value.items()}
+        return {redact_tree(key, scrub): redact_tree(item, scrub) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [redact_tree(item, scrub) for item in value]
-    return value
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return scrub(str(value))  # what the serialiser's default=str would print
 
 
 def scrub_patterns(text: str) -> str:
@@ -179,8 +182,8 @@ def hide_process_output(text: str) -> str:
     user runs the command by hand to read it.
     """
     start = text.find(_PROCESS_PREFIX)
-    if start < 0:
-        return text
+    if start < 0 or not text[start + len(_PROCESS_PREFIX) :].strip():
+        return text  # the process wrote nothing: nothing to hide
     return text[:start] + _PROCESS_PREFIX + " " + REDACTED_OUTPUT
 
 
