@@ -45,7 +45,8 @@ REDACTED_VALUE = "<value redacted>"
 REDACTED_OUTPUT = "<its error output is not shown>"
 
 # A URL in free text: a scheme, "://", and everything up to a blank or a quote.
-_URL_IN_TEXT = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]{0,15}://[^\s'\"<>`]+")
+# A backslash ends it too, so that an escaped quote of a serialised string stays whole.
+_URL_IN_TEXT = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]{0,15}://[^\s'\"<>`\\]+")
 # botocore's message for a credential_process that exits non-zero carries the process's
 # whole stderr, which is free text we cannot classify: a helper may print a password there.
 _PROCESS_PREFIX = "Error when retrieving credentials from custom-process:"
