@@ -330,20 +330,13 @@ _KNOWN_KEYS = (
     | {"aws_secret_access_key", "aws_session_token", "aws_security_token", "external_id"}
 )
 
-_SECTION_LINE = re.compile(r"^(?P<head>[ \t]*\[[^\]\n]*\][ \t]*)(?P<rest>.*)$", re.DOTALL)
-_SETTING_LINE = re.compile(
-    r"^(?P<lead>[ \t]*)(?P<key>[^=:\s\[#;][^=:\n]*?)(?P<sep>[ \t]*[=:][ \t]*)"
-    r"(?P<value>.*?)(?P<trail>[ \t\r\n]*)$",
-    re.DOTALL,
-)
-_COMMENT_LINE = re.compile(
-    r"^(?P<lead>[ \t]*[#;]+[ \t]*)(?P<body>.*?)(?P<trail>[ \t\r\n]*)$", re.DOTALL
-)
-_ENDING = re.compile(r"[ \t\r\n]*$")
+_BLANKS = " \t"
+_ENDINGS = " \t\r\n"
 # A word a comment may show: short runs of lower-case or capitalised letters (or an
 # acronym of up to five capitals), joined by _ or -, with punctuation around it. Anything
 # else (digits, %-escapes, mixed case, long runs) may be a secret.
-_LETTERS = r"(?:[A-Za-z]?[a-z]{0,11}|[A-Z]{1,5})"
+# (one way to match each run, so a failed match never backtracks through the runs)
+_LETTERS = r"(?:[A-Z]{1,5}|[A-Z][a-z]{1,11}|[a-z]{1,12})"
 _PLAIN_WORD = re.compile(rf"^[(\[\"']?{_LETTERS}(?:[_'-]{_LETTERS})*[)\]\"'.,:;!?]*$")
 _PUNCTUATION = re.compile(r"^[^\w\s]{1,3}$")
 _PLACEHOLDER = re.compile(r"^<[a-z][a-z ]{0,40}>$")
@@ -358,28 +351,26 @@ def mask_setting_line(line: str) -> str:
     id, without userinfo and query for a URL, and as ``<secret redacted>`` otherwise,
     with the invisible or odd characters it holds named (never shown). Section headers and
     blank lines stay; comments and any other line keep only their plain words.
+
+    Split with string operations, not a regular expression: linear in the line whatever
+    runs of blanks or separators it holds.
     """
-    if not line.strip():
+    body = line.rstrip(_ENDINGS)
+    ending = line[len(body) :]
+    if not body.strip():
         return line
-    section = _SECTION_LINE.match(line)
-    if section:
-        return section.group("head") + _mask_rest(section.group("rest"))
-    comment = _COMMENT_LINE.match(line)
-    if comment:
-        body = comment.group("body")
-        setting = _SETTING_LINE.match(body)
-        shown = _mask_setting(setting) if setting else mask_words(body)
-        return comment.group("lead") + shown + comment.group("trail")
-    setting = _SETTING_LINE.match(line)
-    if setting:
-        return _mask_setting(setting)
-    return _mask_rest(line)
-
-
-def _mask_rest(text: str) -> str:
-    ending = _ENDING.search(text)
-    cut = ending.start() if ending else len(text)
-    return mask_words(text[:cut]) + text[cut:]
+    stripped = body.lstrip(_BLANKS)
+    lead = body[: len(body) - len(stripped)]
+    if stripped.startswith("["):
+        close = stripped.find("]")
+        if close > 0:
+            return lead + stripped[: close + 1] + mask_words(stripped[close + 1 :]) + ending
+    if stripped[:1] in ("#", ";"):
+        text = stripped.lstrip("#;")
+        text_body = text.lstrip(_BLANKS)
+        marker = stripped[: len(stripped) - len(text_body)]
+        return lead + marker + (_mask_setting(text_body) or mask_words(text_body)) + ending
+    return lead + (_mask_setting(stripped) or mask_words(stripped)) + ending
 
 
 def mask_words(text: str) -> str:
@@ -399,19 +390,23 @@ def mask_words(text: str) -> str:
     return "".join(shown)
 
 
-def _mask_setting(match: re.Match[str]) -> str:
-    key, value = match.group("key"), match.group("value")
+def _mask_setting(text: str) -> str | None:
+    """``key = value`` (or ``key: value``) with its value masked; None when ``text`` is
+    not a setting (no separator, or nothing before it)."""
+    cuts = [at for at in (text.find("="), text.find(":")) if at > 0]
+    if not cuts:
+        return None
+    at = min(cuts)
+    key = text[:at].rstrip(_BLANKS)
+    value = text[at + 1 :].lstrip(_BLANKS)
+    separator = text[len(key) : len(text) - len(value)]
+    if not key or key[0] in "[#;":
+        return None
     name = "".join(c for c in key if c not in INVISIBLE_CHARACTERS).strip().lower()
     # A key is shown as written when keydoctor knows it; otherwise only its plain words,
     # since the text before an "=" may itself be a piece of a secret.
     shown_key = key if name in _KNOWN_KEYS else mask_words(key)
-    return (
-        match.group("lead")
-        + shown_key
-        + match.group("sep")
-        + mask_value(name, value)
-        + match.group("trail")
-    )
+    return shown_key + separator + mask_value(name, value)
 
 
 def mask_value(name: str, value: str) -> str:
