@@ -4,10 +4,18 @@ Key ids are shown as their first and last four characters (``AKIA…WXYZ``) so t
 person can still tell two keys apart; secrets and session tokens are never shown in
 any form, not even their length in a way that would help a guess.
 
-Two layers protect every report: the code that writes explanations uses
-:func:`mask_key_id` on purpose, and every reporter runs its final text through a
-:class:`Redactor` that knows the exact secret values seen in this run and also masks
-anything shaped like a key id or a secret.
+Redaction works on values, before anything renders, escapes, truncates or marks them:
+once a secret is inside a diff line with its zero-width space spelt ``<ZWSP>``, or inside
+JSON with its tab spelt ``\\t``, no search can find it any more. So:
+
+* the code that writes explanations uses :func:`mask_key_id` and :func:`mask_url` on
+  purpose;
+* a line of a shared file is shown through :func:`mask_setting_line`, which masks the
+  value where it sits (only known non-secret settings are shown);
+* a document is masked value by value (:func:`redact_tree`) before it is serialised;
+* the run's :class:`Redactor` knows the exact, distinctive secrets seen in this run and
+  masks anything shaped like a key id, a secret, a token, a signature or a URL's userinfo
+  and query, in each value and once more over a text report.
 """
 
 from __future__ import annotations
