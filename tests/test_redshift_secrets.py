@@ -118,9 +118,21 @@ def test_credentials_in_the_s3_path_are_not_echoed(
         "IAM_ROLE 'arn:aws:iam::123456789012:role/r';\n"
     )
     result = subprocess.run(
-        [sys.executable, "-m", "keydoctor", "redshift", "--offline", "--format", fmt,
-         "-f", str(sql)],
-        env=clean_env, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "keydoctor",
+            "redshift",
+            "--offline",
+            "--format",
+            fmt,
+            "-f",
+            str(sql),
+        ],
+        env=clean_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode in (0, 1), result.stderr
     output = result.stdout + result.stderr
