@@ -509,3 +509,35 @@ def test_no_fragment_of_a_credential_process_stderr(tmp_path: Path) -> None:
     leaks += small_leaks(scenario, "exc.keydoctor", proc.stdout, "", "text")
     print(f"\nchecked {runs} runs; {len(leaks)} leaks")
     assert not leaks, "\n".join(leaks)
+
+
+def test_no_secret_in_fix_previews(tmp_path: Path) -> None:
+    """Every scenario of the check audit above, through the `fix` preview (every fix the
+    findings call for, and tidy and move-keys by name) in text and JSON."""
+    scenarios = fixture_scenarios() + built_scenarios()
+    leaks: list[str] = []
+    runs = 0
+    for scenario in scenarios:
+        for number, fix in enumerate(FIX_RUNS):
+            for fmt in ("text", "json"):
+                argv = [*fix, "--format", fmt, *_profile_args(scenario)]
+                home = tmp_path / f"{scenario.name}-fix-{number}-{fmt}" / "home"
+                stdout, stderr, code = _run_main(scenario, argv, home)
+                runs += 1
+                assert "internal error" not in stderr, (scenario.name, argv, stderr)
+                if fmt == "json":
+                    import json
+
+                    json.loads(stdout)
+                leaks += find_leaks(scenario, " ".join(argv), stdout, stderr)
+    print(f"\nchecked {len(scenarios)} scenarios through fix, {runs} runs; {len(leaks)} leaks")
+    assert not leaks, "\n".join(leaks[:30])
+
+
+def _profile_args(scenario: Scenario) -> list[str]:
+    """`fix` takes --profile but not check's other flags."""
+    args = list(scenario.args)
+    if "--profile" in args:
+        at = args.index("--profile")
+        return args[at : at + 2]
+    return []
