@@ -477,3 +477,27 @@ def test_move_keys_creates_the_credentials_file_private(clean_env: dict[str, str
     assert stat.S_IMODE((folder / "credentials").stat().st_mode) == 0o600
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert "AKIAY34FZKBOKMUTVV7B" in (folder / "credentials").read_text()
+
+
+def test_preview_masks_values_before_marking_invisible_characters(
+    clean_env: dict[str, str],
+) -> None:
+    """A secret with a zero-width space is what users run tidy for: the diff says where
+    the odd character is without showing the secret, and keeps the file's own spacing."""
+    secret = "q8Rk2T0xZbW4mN6vYp1LcH9sJ3dF5gA7eU2iO0tQ"
+    damaged = secret[:11] + "\u200b" + secret[11:]
+    path = aws_dir(clean_env) / "credentials"
+    path.write_text(
+        "[default]\naws_access_key_id = AKIAY34FZKBOKMUTVV7A\n"
+        f"aws_secret_access_key = {damaged}\n# old: {secret.lower()}\n",
+        encoding="utf-8",
+    )
+    os.chmod(path, 0o600)
+    proc = run_fix(clean_env, "tidy")
+    assert proc.returncode == 1, proc.stderr
+    assert "-aws_secret_access_key = <secret redacted> (holds <ZWSP>)" in proc.stdout
+    assert "+aws_secret_access_key = <secret redacted>\n" in proc.stdout
+    assert " aws_access_key_id = AKIA…VV7A" in proc.stdout  # a context line, masked id
+    assert " # old: <value redacted>" in proc.stdout  # a lower-cased old secret
+    for piece in (secret[i : i + 8] for i in range(0, 33)):
+        assert piece not in proc.stdout and piece.lower() not in proc.stdout

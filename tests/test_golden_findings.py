@@ -1,7 +1,8 @@
 """One golden case per finding code: tests/fixtures/<CODE>/ holds the inputs and the
 expected JSON (the `credentials` and `findings` of `keydoctor check --offline`).
 
-Each case folder has `case.toml` (description, args, env), optional `credentials` and
+Each case folder has `case.toml` (description, args, env, modes of the files and of the
+`aws` folder), optional `credentials` and
 `config` files (bytes as written), and `expected.json`. The HOME of the run is written as
 `$HOME` in the expected JSON. Set KEYDOCTOR_UPDATE_GOLDEN=1 to rewrite the expected files
 after a deliberate change, then review the diff.
@@ -48,6 +49,8 @@ def _run_case(case: Path, tmp_path: Path) -> tuple[dict[str, object], int, str]:
     if spec.get("symlink_credentials"):
         (aws / "credentials").rename(aws / "credentials.real")
         (aws / "credentials").symlink_to(aws / "credentials.real")
+    if "aws" in spec.get("modes", {}):  # the mode of the ~/.aws folder itself
+        os.chmod(aws, int(str(spec["modes"]["aws"]), 8))
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k not in HOST_VARS}
     env.update({"HOME": str(home), "AWS_EC2_METADATA_DISABLED": "true"})
     env.pop("NO_COLOR", None)

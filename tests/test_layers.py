@@ -23,7 +23,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"fixes", "reporters", "examine"}),
     frozenset({"redshift", "integration", "registry"}),
     frozenset({"lab", "commands"}),
-    frozenset({"cli", "__main__", "pytest_plugin"}),
+    frozenset({"cli", "console", "__main__", "pytest_plugin"}),
 )
 
 

@@ -295,3 +295,249 @@ def test_fragments_catch_a_real_leak() -> None:
     """The detector itself works: a printed secret piece is found, a masked id is not."""
     assert any(p in f"oops {SECRET[5:15]} printed" for p in fragments(SECRET))
     assert not any(p in "key AKIA…EY01 masked" for p in key_id_middles(KEY_ID))
+
+
+# --- values masked where they sit: 4-character fragments --------------------------------
+#
+# These secrets are built from the run "QzXj7W" (and its lower-case, %-encoded and damaged
+# forms), so every 4-character window of one holds at least three of Q, z, X, j, 7, W in an
+# order no word, rule code, hex digest, date or masked id of keydoctor's output contains:
+# any such window in the output can only have come from the secret. The check is therefore
+# on every 4-character fragment, without the alphanumeric filter of the test above.
+
+SMALL = 4
+UNIT = "QzXj7W"
+V_SECRET = (UNIT * 7)[:40]
+V_OLD = "Qz/Xj+7WQz/Xj+7WQzXj"  # an old secret, shown %-encoded or lower-cased in comments
+V_TOKEN = UNIT * 20
+V_PASSWORD = "QzXj7WzQ"
+INVISIBLE = {"zwsp": "\u200b", "nbsp": "\u00a0", "wj": "\u2060", "bom": "\ufeff",
+             "zwnj": "\u200c"}
+ESCAPED = {"tab": "\t", "quote": '"', "backslash": "\\", "control": "\x01",
+           "backslash-n": "\\n"}
+
+
+def small_fragments(value: str) -> set[str]:
+    """Every 4-character window of a value and of its forms without invisible characters."""
+    forms = {value, "".join(c for c in value if c not in "".join(INVISIBLE.values()))}
+    return {f[i : i + SMALL] for f in forms for i in range(len(f) - SMALL + 1)}
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _strings(item)]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return []
+
+
+def value_scenarios() -> list[Scenario]:
+    """Secrets that a text-level redactor missed: damaged, escaped, in URLs, short."""
+    ids = f"[default]\naws_access_key_id = {KEY_ID}\n"
+    scenarios: list[Scenario] = []
+    for name, char in INVISIBLE.items():
+        damaged = V_SECRET[:11] + char + V_SECRET[11:]
+        token = V_TOKEN[:30] + char + V_TOKEN[30:]
+        scenarios.append(Scenario(
+            f"value-invisible-{name}",
+            files={"credentials": (ids + f"aws_secret_access_key = {damaged}\n"
+                                   f"aws_session_token = {token}\n").encode()},
+            secrets={damaged, token},
+        ))
+    for name, char in ESCAPED.items():
+        damaged = V_SECRET[:9] + char + V_SECRET[9:]
+        scenarios.append(Scenario(
+            f"value-json-escape-{name}",
+            files={"credentials": (ids + f"aws_secret_access_key = {damaged}  \r\n").encode()},
+            secrets={damaged},
+        ))
+    encoded = V_OLD.replace("/", "%2F").replace("+", "%2B")
+    scenarios.append(Scenario(
+        "value-old-secrets-in-context",
+        files={"credentials": (
+            "\ufeff# rotated; the old one was " + encoded + "\n"
+            "; " + V_OLD.lower() + "\n" + ids
+            + f"aws_secret_acess_key = {V_OLD}\naws_secret_access_key = {V_SECRET} \n"
+        ).encode()},
+        secrets={V_OLD, encoded, V_OLD.lower(), V_SECRET},
+    ))
+    url = f"https://keyuser:{V_PASSWORD}@store.example:9000/base?token={V_TOKEN[:24]}"
+    scenarios.append(Scenario(
+        "value-urls-with-userinfo",
+        files={"config": f"[default]\nregion = us-east-1\nendpoint_url = {url}\n"
+                         f"[profile other]\nregion = eu-west-1\n".encode(),
+               "credentials": (ids + f"aws_secret_access_key = {V_SECRET}\r\n").encode()},
+        env={"AWS_ENDPOINT_URL": url, "AWS_ENDPOINT_URL_S3": url,
+             "AWS_CONTAINER_CREDENTIALS_FULL_URI":
+                 f"http://u:{V_PASSWORD}@127.0.0.1:9/creds?token={V_TOKEN[:30]}"},
+        args=("--endpoint-url", url),
+        secrets={V_PASSWORD, V_TOKEN[:24], V_TOKEN[:30], V_SECRET},
+    ))
+    scenarios.append(Scenario(
+        "value-process-arguments",
+        files={"config": f"[default]\ncredential_process = /bin/false --password {V_PASSWORD}"
+                         f" --token={V_TOKEN[:20]}\r\n".encode()},
+        secrets={V_PASSWORD, V_TOKEN[:20]},
+    ))
+    for short in ("QzXj", "QzXj7"):
+        scenarios.append(Scenario(
+            f"value-short-secret-{len(short)}",
+            files={"credentials": (ids + f"aws_secret_access_key = {short} \r\n"
+                                   f"aws_session_token = {short[::-1]}\n").encode()},
+            secrets={short, short[::-1]},
+        ))
+    return scenarios
+
+
+FIX_RUNS = (("fix",), ("fix", "tidy"), ("fix", "move-keys"))
+
+
+def _run_main(scenario: Scenario, argv: list[str], home: Path) -> tuple[str, str, int]:
+    import contextlib
+    import io
+    from unittest import mock
+
+    from keydoctor.cli import main
+
+    env = _prepare(scenario, home)
+    out, err = io.StringIO(), io.StringIO()
+    with mock.patch.dict(os.environ, env, clear=True), contextlib.redirect_stdout(
+        out
+    ), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return out.getvalue(), err.getvalue(), code
+
+
+def small_leaks(scenario: Scenario, label: str, stdout: str, stderr: str, fmt: str) -> list[str]:
+    pieces = set().union(*(small_fragments(s) for s in scenario.secrets))
+    texts = {"stdout": stdout, "stderr": stderr}
+    if fmt in ("json", "sarif"):
+        import json
+
+        document = json.loads(stdout)  # also proves the output is valid JSON
+        texts["stdout (decoded)"] = "\n".join(_strings(document))
+    leaks = []
+    for name, text in texts.items():
+        found = sorted(p for p in pieces if p in text)
+        if found:
+            leaks.append(f"{scenario.name} [{label}] {name}: fragment {found[0]!r}")
+    return leaks
+
+
+def test_no_fragment_of_a_value_in_check_or_fix(tmp_path: Path) -> None:
+    """`check --offline` in every format and the `fix` previews in text and JSON, for
+    secrets damaged by invisible or JSON-escaped characters, in URLs, in a process's
+    arguments, in comments and under misspelt keys, and shorter than any pattern."""
+    leaks: list[str] = []
+    runs = 0
+    for scenario in value_scenarios():
+        jobs = [(["check", "--offline", "--format", fmt, *scenario.args], fmt)
+                for fmt in FORMATS]
+        jobs += [([*fix, "--format", fmt], fmt) for fix in FIX_RUNS for fmt in ("text", "json")]
+        for number, (argv, fmt) in enumerate(jobs):
+            home = tmp_path / f"{scenario.name}-{number}" / "home"
+            stdout, stderr, code = _run_main(scenario, argv, home)
+            runs += 1
+            label = " ".join(argv)
+            assert "internal error" not in stderr, (scenario.name, label, stderr)
+            assert code in (0, 1, 2), (scenario.name, label, code, stderr)
+            leaks += small_leaks(scenario, label, stdout, stderr, fmt)
+    print(f"\nchecked {len(value_scenarios())} value scenarios, {runs} runs; {len(leaks)} leaks")
+    assert runs >= 130
+    assert not leaks, "\n".join(leaks[:30])
+
+
+def test_small_fragments_catch_a_real_leak() -> None:
+    """The detector works on masked-looking output too: one window is enough."""
+    assert any(p in "x = <secret redacted> QzXj" for p in small_fragments(V_SECRET))
+    assert not any(p in "AKIA…EY01 <secret redacted> (holds <ZWSP>)"
+                   for p in small_fragments(V_SECRET[:11] + "\u200b" + V_SECRET[11:]))
+
+
+HOOK_PROGRAM = """
+import json, sys
+import boto3, keydoctor
+keydoctor.install()
+try:
+    boto3.client("sts", region_name="us-east-1").get_caller_identity()
+except Exception as exc:
+    diagnosis = exc.keydoctor
+    print(json.dumps(diagnosis.to_dict(), ensure_ascii=False))
+    print(diagnosis.summary())
+    print(repr(diagnosis))
+"""
+
+
+def test_no_fragment_of_a_credential_process_stderr(tmp_path: Path) -> None:
+    """A credential_process that fails and prints its password (and more) to stderr: the
+    online `check` (which runs it through botocore) in every format and the hook's
+    ``exc.keydoctor`` never repeat that output. Nothing is sent anywhere: the process
+    fails before the first request."""
+    helper = tmp_path / "helper.sh"
+    helper.write_text(
+        "#!/bin/sh\n"
+        f'echo "login failed for user x, password was {V_PASSWORD}" >&2\n'
+        f'echo "token {V_TOKEN[:20]} rejected" >&2\n'
+        "exit 3\n"
+    )
+    helper.chmod(0o755)
+    scenario = Scenario(
+        "process-stderr",
+        files={"config": f"[default]\nregion = us-east-1\ncredential_process = {helper}\n"
+                         .encode()},
+        secrets={V_PASSWORD, V_TOKEN[:20]},
+    )
+    leaks: list[str] = []
+    runs = 0
+    for fmt in FORMATS:
+        env = _prepare(scenario, tmp_path / f"check-{fmt}" / "home")
+        proc = subprocess.run(
+            [sys.executable, "-m", "keydoctor", "check", "--format", fmt],
+            env=env, capture_output=True, text=True, timeout=60,
+        )
+        runs += 1
+        assert proc.returncode in (0, 1), proc.stderr
+        assert "custom-process" in proc.stdout  # the failure is reported, its output not
+        leaks += small_leaks(scenario, f"check {fmt}", proc.stdout, proc.stderr, fmt)
+    env = _prepare(scenario, tmp_path / "hook" / "home")
+    proc = subprocess.run([sys.executable, "-c", HOOK_PROGRAM], env=env, capture_output=True,
+                          text=True, timeout=60)
+    runs += 1
+    assert "CredentialRetrievalError" in proc.stdout, proc.stdout + proc.stderr
+    leaks += small_leaks(scenario, "exc.keydoctor", proc.stdout, "", "text")
+    print(f"\nchecked {runs} runs; {len(leaks)} leaks")
+    assert not leaks, "\n".join(leaks)
+
+
+def test_no_secret_in_fix_previews(tmp_path: Path) -> None:
+    """Every scenario of the check audit above, through the `fix` preview (every fix the
+    findings call for, and tidy and move-keys by name) in text and JSON."""
+    scenarios = fixture_scenarios() + built_scenarios()
+    leaks: list[str] = []
+    runs = 0
+    for scenario in scenarios:
+        for number, fix in enumerate(FIX_RUNS):
+            for fmt in ("text", "json"):
+                argv = [*fix, "--format", fmt, *_profile_args(scenario)]
+                home = tmp_path / f"{scenario.name}-fix-{number}-{fmt}" / "home"
+                stdout, stderr, code = _run_main(scenario, argv, home)
+                runs += 1
+                assert "internal error" not in stderr, (scenario.name, argv, stderr)
+                if fmt == "json":
+                    import json
+
+                    json.loads(stdout)
+                leaks += find_leaks(scenario, " ".join(argv), stdout, stderr)
+    print(f"\nchecked {len(scenarios)} scenarios through fix, {runs} runs; {len(leaks)} leaks")
+    assert not leaks, "\n".join(leaks[:30])
+
+
+def _profile_args(scenario: Scenario) -> list[str]:
+    """`fix` takes --profile but not check's other flags."""
+    args = list(scenario.args)
+    if "--profile" in args:
+        at = args.index("--profile")
+        return args[at : at + 2]
+    return []

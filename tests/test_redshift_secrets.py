@@ -102,3 +102,42 @@ def test_library_objects_do_not_show_secrets() -> None:
         run = check_sql(sql)
         assert_clean(repr(parse(sql)))
         assert_clean(repr([(r.auth, r.findings) for r in run.results]))
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+def test_credentials_in_the_s3_path_are_not_echoed(
+    fmt: str, clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    """``s3://ID:SECRET@bucket/`` (a secret holding a ``/`` too): the path is reported
+    without its userinfo. The secret is made of "QzXj7W" runs, which nothing else in the
+    output contains, so no 4-character piece of it may appear."""
+    secret = "QzXj7W/QzXj7W+QzXj7WQzXj7W/QzXj7WQzXj7W"
+    sql = tmp_path / "copy.sql"
+    sql.write_text(
+        f"COPY t FROM 's3://AKIAZ7LEAKCHECKKEY01:{secret}@my-bucket/data/' "
+        "IAM_ROLE 'arn:aws:iam::123456789012:role/r';\n"
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "keydoctor",
+            "redshift",
+            "--offline",
+            "--format",
+            fmt,
+            "-f",
+            str(sql),
+        ],
+        env=clean_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode in (0, 1), result.stderr
+    output = result.stdout + result.stderr
+    assert "my-bucket" in output and "AKIAZ7LEAKCHECKKEY01" not in output
+    for piece in pieces(secret, 4):
+        assert piece not in output, piece
+    if fmt != "text":
+        json.loads(result.stdout)

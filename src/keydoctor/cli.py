@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from keydoctor import __version__
+from keydoctor.console import guarded_stdout
 from keydoctor.errors import KeydoctorError
 
 # name → (module, one-line help). The order is the order of ``keydoctor --help``.
@@ -80,7 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     module = importlib.import_module(COMMANDS[args.command][0])
     try:
-        code: int = module.run(args)
+        with guarded_stdout():
+            code: int = module.run(args)
     except KeydoctorError as exc:
         sys.stderr.write(f"keydoctor: error: {exc}\n")
         return EXIT_ERROR

@@ -58,9 +58,10 @@ class CheckResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON object (``docs/schema.json``), every value masked."""
-        from keydoctor.reporters.document import check_document, redact_values
+        from keydoctor.redact import redact_tree
+        from keydoctor.reporters.document import check_document
 
-        document: dict[str, Any] = redact_values(check_document(self), self.audit.redactor)
+        document: dict[str, Any] = redact_tree(check_document(self), self.audit.redactor.scrub)
         return document
 
     def __repr__(self) -> str:

@@ -4,18 +4,29 @@ Key ids are shown as their first and last four characters (``AKIA…WXYZ``) so t
 person can still tell two keys apart; secrets and session tokens are never shown in
 any form, not even their length in a way that would help a guess.
 
-Two layers protect every report: the code that writes explanations uses
-:func:`mask_key_id` on purpose, and every reporter runs its final text through a
-:class:`Redactor` that knows the exact secret values seen in this run and also masks
-anything shaped like a key id or a secret.
+Redaction works on values, before anything renders, escapes, truncates or marks them:
+once a secret is inside a diff line with its zero-width space spelt ``<ZWSP>``, or inside
+JSON with its tab spelt ``\\t``, no search can find it any more. So:
+
+* the code that writes explanations uses :func:`mask_key_id` and :func:`mask_url` on
+  purpose;
+* a line of a shared file is shown through :func:`mask_setting_line`, which masks the
+  value where it sits (only known non-secret settings are shown);
+* a document is masked value by value (:func:`redact_tree`) before it is serialised;
+* the run's :class:`Redactor` knows the exact, distinctive secrets seen in this run and
+  masks anything shaped like a key id, a secret, a token, a signature or a URL's userinfo
+  and query, in each value and once more over a text report.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 ELLIPSIS = "…"
+# Characters that show nothing but change a value; a diff names them instead.
+INVISIBLE_CHARACTERS = "\u200b\u200c\u200d\u2060\ufeff\u00a0"
 
 # Access key ids and the other IAM unique ids share this shape: a four letter prefix and
 # sixteen base32 characters. The lenient form also catches ids with a wrong length.
@@ -38,6 +49,16 @@ _SIGNATURE = re.compile(r"(?i)(Signature=|X-Amz-Signature=)([0-9a-f]{64}|[A-Za-z
 
 REDACTED_SECRET = "<secret redacted>"
 REDACTED_TOKEN = "<session token redacted>"
+REDACTED_VALUE = "<value redacted>"
+REDACTED_OUTPUT = "<its error output is not shown>"
+
+# A URL in free text: a scheme, "://", and everything up to a blank or a quote.
+# A backslash ends it too, so that an escaped quote of a serialised string stays whole.
+_URL_IN_TEXT = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]{0,15}://[^\s'\"<>`\\]+")
+# botocore's message for a credential_process that exits non-zero carries the process's
+# whole stderr, which is free text we cannot classify: a helper may print a password there.
+_PROCESS_PREFIX = "Error when retrieving credentials from custom-process:"
+_PROCESS_OUTPUT = re.compile(re.escape(_PROCESS_PREFIX) + r"[ \t]*[^\s][^\n]*")
 
 
 def mask_key_id(key_id: str | None) -> str:
@@ -67,32 +88,32 @@ class Redactor:
     """Removes known secrets and anything shaped like a key from text.
 
     ``secrets`` are exact values met during this run (secret keys, session tokens); they
-    are removed wherever they appear, together with their stripped forms so that a
-    secret with a stray space is caught either way.
+    are removed wherever they appear, together with their stripped forms and their forms
+    without invisible characters, so that a damaged secret is caught either way.
+
+    Only *distinctive* values are removed by text search: a short value or a plain word
+    (``hunter``, ``profile``) would be "found" in every sentence that uses the word, and
+    would still not be protected where it is shown. Such values are masked where they
+    sit, as values (:func:`mask_setting_line`, :func:`redact_tree`), never by search.
     """
 
     def __init__(self, secrets: Iterable[str] = (), key_ids: Iterable[str] = ()) -> None:
-        values: set[str] = set()
+        self._secrets: list[str] = []
+        self._key_ids: list[str] = []
         for raw in secrets:
-            if not raw:
-                continue
-            for form in (raw, raw.strip()):
-                if len(form) >= 6:
-                    values.add(form)
-        # Longest first, so that a secret containing another is removed whole.
-        self._secrets = sorted(values, key=len, reverse=True)
-        ids: set[str] = set()
+            self.add_secret(raw)
         for raw in key_ids:
-            if raw and len(raw.strip()) >= 6:
-                ids.add(raw.strip())
-        self._key_ids = sorted(ids, key=len, reverse=True)
+            self.add_key_id(raw)
 
     def add_secret(self, value: str | None) -> None:
-        if value and len(value.strip()) >= 6:
-            for form in {value, value.strip()}:
-                if form not in self._secrets:
-                    self._secrets.append(form)
-            self._secrets.sort(key=len, reverse=True)
+        if not value:
+            return
+        visible = "".join(c for c in value if c not in INVISIBLE_CHARACTERS)
+        for form in {value, value.strip(), visible, visible.strip()}:
+            if distinctive(form) and form not in self._secrets:
+                self._secrets.append(form)
+        # Longest first, so that a secret containing another is removed whole.
+        self._secrets.sort(key=len, reverse=True)
 
     def add_key_id(self, value: str | None) -> None:
         if value and len(value.strip()) >= 6 and value.strip() not in self._key_ids:
@@ -112,6 +133,36 @@ class Redactor:
         return scrub_patterns(text)
 
 
+def distinctive(value: str) -> bool:
+    """Whether a secret value is safe to remove by text search.
+
+    Eight characters or more and not a plain word: a word in lower, upper or title case
+    could be any word of a sentence. Values that fail this are masked by position only.
+    """
+    core = value.strip()
+    if len(core) < 8:
+        return False
+    return not (core.isalpha() and (core.islower() or core.isupper() or core.istitle()))
+
+
+def redact_tree(value: Any, scrub: Callable[[str], str]) -> Any:
+    """Every string of a JSON-like value passed through ``scrub``, before serialising.
+
+    Redacting the serialised text instead would miss a secret that the serialiser
+    escapes (a tab, a quote, a backslash) and could cut an escape in half.
+    """
+    if isinstance(value, str):
+        # One value is one message: a process's stderr goes with every line it has.
+        return scrub(hide_process_output(value))
+    if isinstance(value, dict):
+        return {redact_tree(key, scrub): redact_tree(item, scrub) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_tree(item, scrub) for item in value]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return scrub(str(value))  # what the serialiser's default=str would print
+
+
 def scrub_patterns(text: str) -> str:
     """Mask whatever looks like a key id, a secret, a token or a signature."""
     text = KEY_ID_PATTERN.sub(lambda m: mask_key_id(m.group(0)), text)
@@ -121,7 +172,8 @@ def scrub_patterns(text: str) -> str:
     text = _FREE_SECRET.sub(
         lambda m: REDACTED_SECRET if _looks_random(m.group(1)) else m.group(1), text
     )
-    return text
+    text = mask_urls(text)
+    return _PROCESS_OUTPUT.sub(_PROCESS_PREFIX + " " + REDACTED_OUTPUT, text)
 
 
 def contains_secret_shape(text: str) -> bool:
@@ -129,3 +181,314 @@ def contains_secret_shape(text: str) -> bool:
     if _SECRET_NEAR_WORD.search(text) or _TOKEN_NEAR_WORD.search(text):
         return True
     return any(_looks_random(m.group(1)) for m in _FREE_SECRET.finditer(text))
+
+
+def hide_process_output(text: str) -> str:
+    """botocore's credential_process error without the process's stderr (every line of it).
+
+    The stderr of a helper program is free text: it may print the password it was given,
+    in words no pattern recognises. Neither its first line nor its length is shown; the
+    user runs the command by hand to read it.
+    """
+    start = text.find(_PROCESS_PREFIX)
+    if start < 0 or not text[start + len(_PROCESS_PREFIX) :].strip():
+        return text  # the process wrote nothing: nothing to hide
+    return text[:start] + _PROCESS_PREFIX + " " + REDACTED_OUTPUT
+
+
+def mask_url(url: str) -> str:
+    """A URL without its userinfo and its query: ``https://…@host/path?…``.
+
+    ``user:password@`` and query parameters (``?token=``, a presigned signature) are where
+    URLs carry secrets; the scheme, host, port and path are what a diagnosis needs. The
+    ellipses say that something was there. Works on any text, parseable or not.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    # The query goes, with any fragment after it; a fragment alone (a docs anchor) stays.
+    query = rest.find("?")
+    fragment = rest.find("#")
+    cut = query if query >= 0 and (fragment < 0 or query < fragment) else len(rest)
+    if fragment >= 0 and fragment < cut:
+        cut = fragment
+    userinfo, head = split_userinfo(rest[:cut])
+    tail = rest[cut:]
+    masked = (scheme + sep if sep else "") + (ELLIPSIS + "@" if userinfo else "") + head
+    if tail.startswith("?"):
+        masked += "?" + ELLIPSIS
+    elif tail:
+        masked += "#" + mask_url(tail[1:]) if "?" in tail or "@" in tail else tail
+    return masked
+
+
+_USERINFO = re.compile(r"^(?P<user>[^/?#@:]*):(?P<password>[^?#@]*)@")
+
+
+def split_userinfo(rest: str) -> tuple[str, str]:
+    """``("user:password", "host/path")`` from what follows ``scheme://``; ``""`` first
+    when there is no userinfo.
+
+    A userinfo ends at the last ``@`` of the authority; an AWS secret used as a password
+    (``s3://AKIA…:abc/def@bucket/``) may hold a ``/`` that would end the authority, so a
+    ``user:password@`` whose user looks like a key id is userinfo whatever it holds.
+    """
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        info, _, host = authority.rpartition("@")
+        return info, host + slash + path
+    match = _USERINFO.match(rest)
+    if match and re.fullmatch(r"[A-Z0-9]{16,128}", match.group("user")):
+        return match.group(0)[:-1], rest[match.end() :]
+    return "", rest
+
+
+def mask_urls(text: str) -> str:
+    """Every URL of a free text through :func:`mask_url`."""
+    return _URL_IN_TEXT.sub(lambda m: mask_url(m.group(0)), text)
+
+
+# --- lines of the shared files, masked as values -------------------------------------
+
+# How a diff names the invisible characters it shows.
+INVISIBLE_NAMES = {
+    "\ufeff": "<BOM>",
+    "\u200b": "<ZWSP>",
+    "\u00a0": "<NBSP>",
+    "\u200c": "<ZWNJ>",
+    "\u200d": "<ZWJ>",
+    "\u2060": "<WJ>",
+}
+# Settings whose values are never secret: shown as written. Every other key's value,
+# a misspelt or unknown key included, is masked: guessing wrong costs a hidden value,
+# never a printed secret.
+PLAIN_SETTINGS = frozenset(
+    {
+        "region",
+        "output",
+        "role_arn",
+        "source_profile",
+        "credential_source",
+        "mfa_serial",
+        "role_session_name",
+        "duration_seconds",
+        "web_identity_token_file",
+        "sso_session",
+        "sso_region",
+        "sso_account_id",
+        "sso_role_name",
+        "sso_registration_scopes",
+        "ca_bundle",
+        "services",
+        "s3",
+        "retry_mode",
+        "max_attempts",
+        "login_session",
+        "ignore_configured_endpoint_urls",
+        "sts_regional_endpoints",
+        "use_fips_endpoint",
+        "use_dualstack_endpoint",
+        "account_id_endpoint_mode",
+        "defaults_mode",
+        "aws_account_id",
+        "parameter_validation",
+        "tcp_keepalive",
+        "cli_pager",
+        "cli_timestamp_format",
+        "cli_follow_urlparam",
+        "cli_binary_format",
+        "cli_auto_prompt",
+        "cli_history",
+        "metadata_service_timeout",
+        "metadata_service_num_attempts",
+        "ec2_metadata_service_endpoint_mode",
+        "ec2_metadata_v1_disabled",
+        "s3_use_arn_region",
+        "s3_us_east_1_regional_endpoint",
+        "request_checksum_calculation",
+        "response_checksum_validation",
+        "sigv4a_signing_region_set",
+        "request_min_compression_size_bytes",
+        "disable_request_compression",
+        "addressing_style",
+        "payload_signing_enabled",
+        "use_accelerate_endpoint",
+        "use_arn_region",
+        "signature_version",
+        "max_concurrent_requests",
+        "max_queue_size",
+        "multipart_threshold",
+        "multipart_chunksize",
+        "max_bandwidth",
+        "preferred_transfer_client",
+        "target_bandwidth",
+        "api_versions",
+        "plugins",
+        "cli_legacy_plugin_path",
+    }
+)
+_URL_SETTINGS = frozenset({"endpoint_url", "sso_start_url", "ec2_metadata_service_endpoint"})
+_KEY_ID_SETTINGS = frozenset({"aws_access_key_id"})
+_COMMAND_SETTINGS = frozenset({"credential_process"})
+_KNOWN_KEYS = (
+    PLAIN_SETTINGS
+    | _URL_SETTINGS
+    | _KEY_ID_SETTINGS
+    | _COMMAND_SETTINGS
+    | {"aws_secret_access_key", "aws_session_token", "aws_security_token", "external_id"}
+)
+
+_BLANKS = " \t"
+_ENDINGS = " \t\r\n"
+# A word a comment may show: short runs of lower-case or capitalised letters (or an
+# acronym of up to five capitals), joined by _ or -, with punctuation around it. Anything
+# else (digits, %-escapes, mixed case, long runs) may be a secret.
+# (one way to match each run, so a failed match never backtracks through the runs)
+_LETTERS = r"(?:[A-Z]{1,5}|[A-Z][a-z]{1,11}|[a-z]{1,12})"
+_PLAIN_WORD = re.compile(rf"^[(\[\"']?{_LETTERS}(?:[_'-]{_LETTERS})*[)\]\"'.,:;!?]*$")
+_PUNCTUATION = re.compile(r"^[^\w\s]{1,3}$")
+_PLACEHOLDER = re.compile(r"^<[a-z][a-z ]{0,40}>$")
+_SECRET_FLAG = re.compile(r"(?i)^--?[\w-]*(?:secret|password|passwd|token|key)[\w-]*$")
+
+
+def mask_setting_line(line: str) -> str:
+    """One line of a credentials or config file with its value masked where it sits.
+
+    ``key = value``: the key, the spacing around ``=`` and the line ending stay as they
+    are; the value is shown only for a known non-secret setting, as a masked id for a key
+    id, without userinfo and query for a URL, and as ``<secret redacted>`` otherwise,
+    with the invisible or odd characters it holds named (never shown). Section headers and
+    blank lines stay; comments and any other line keep only their plain words.
+
+    Split with string operations, not a regular expression: linear in the line whatever
+    runs of blanks or separators it holds.
+    """
+    body = line.rstrip(_ENDINGS)
+    ending = line[len(body) :]
+    if not body.strip():
+        return line
+    stripped = body.lstrip(_BLANKS)
+    lead = body[: len(body) - len(stripped)]
+    if stripped.startswith("["):
+        close = stripped.find("]")
+        if close > 0:
+            return lead + stripped[: close + 1] + mask_words(stripped[close + 1 :]) + ending
+    if stripped[:1] in ("#", ";"):
+        text = stripped.lstrip("#;")
+        text_body = text.lstrip(_BLANKS)
+        marker = stripped[: len(stripped) - len(text_body)]
+        return lead + marker + (_mask_setting(text_body) or mask_words(text_body)) + ending
+    return lead + (_mask_setting(stripped) or mask_words(stripped)) + ending
+
+
+def mask_words(text: str) -> str:
+    """Free text of a file (a comment, a stray line) with only its plain words kept."""
+    parts = re.split(r"([ \t]+)", text)
+    shown = []
+    for part in parts:
+        if (
+            not part
+            or part.isspace()
+            or _PUNCTUATION.match(part)
+            or (_PLAIN_WORD.match(part) and any(c.isalpha() for c in part))
+        ):
+            shown.append(part)
+        else:
+            shown.append(ELLIPSIS)
+    return "".join(shown)
+
+
+def _mask_setting(text: str) -> str | None:
+    """``key = value`` (or ``key: value``) with its value masked; None when ``text`` is
+    not a setting (no separator, or nothing before it)."""
+    cuts = [at for at in (text.find("="), text.find(":")) if at > 0]
+    if not cuts:
+        return None
+    at = min(cuts)
+    key = text[:at].rstrip(_BLANKS)
+    value = text[at + 1 :].lstrip(_BLANKS)
+    separator = text[len(key) : len(text) - len(value)]
+    if not key or key[0] in "[#;":
+        return None
+    name = "".join(c for c in key if c not in INVISIBLE_CHARACTERS).strip().lower()
+    # A key is shown as written when keydoctor knows it; otherwise only its plain words,
+    # since the text before an "=" may itself be a piece of a secret.
+    shown_key = key if name in _KNOWN_KEYS else mask_words(key)
+    return shown_key + separator + mask_value(name, value)
+
+
+def mask_value(name: str, value: str) -> str:
+    """The value of setting ``name`` as a report may show it (see :func:`mask_setting_line`)."""
+    if not value or _PLACEHOLDER.match(value):
+        return value
+    if name in PLAIN_SETTINGS:
+        return value
+    if name in _URL_SETTINGS or name.endswith(("_url", "_endpoint")):
+        return mask_url(value)
+    if name in _COMMAND_SETTINGS:
+        return mask_command(value)
+    quote = value[0] if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"" else ""
+    inner = value[1:-1] if quote else value
+    visible = "".join(c for c in inner if c not in INVISIBLE_CHARACTERS).strip()
+    if name in _KEY_ID_SETTINGS and KEY_ID_PATTERN.fullmatch(visible):
+        shown = mask_key_id(visible)
+    elif "token" in name:
+        shown = REDACTED_TOKEN
+    elif "secret" in name or "password" in name:
+        shown = REDACTED_SECRET
+    else:
+        shown = REDACTED_VALUE
+    return quote + shown + _odd_characters(inner) + quote
+
+
+def _odd_characters(value: str) -> str:
+    """Names of what makes a value wrong without showing it: invisible characters, blanks
+    inside, characters outside ASCII (by code point)."""
+    names: list[str] = []
+    for char in value:
+        if char in INVISIBLE_NAMES:
+            name = INVISIBLE_NAMES[char]
+        elif char == " ":
+            name = "a space"
+        elif char == "\t":
+            name = "a tab"
+        elif ord(char) > 126 or ord(char) < 32:
+            name = f"U+{ord(char):04X}"
+        else:
+            continue
+        if name not in names:
+            names.append(name)
+    if not names:
+        return ""
+    more = ", …" if len(names) > 3 else ""
+    return " (holds " + ", ".join(names[:3]) + more + ")"
+
+
+def mask_command(command: str) -> str:
+    """A command line (``credential_process``) with the value of any secret-named flag
+    (``--password x``, ``--token=x``) masked, URLs masked, and secret shapes scrubbed."""
+    parts = re.split(r"([ \t]+)", command)
+    shown: list[str] = []
+    hide_next = False
+    for part in parts:
+        if not part or part.isspace():
+            shown.append(part)
+            continue
+        flag, equals, _ = part.partition("=")
+        if hide_next:
+            shown.append(REDACTED_VALUE)
+            hide_next = False
+        elif equals and _SECRET_FLAG.match(flag):
+            shown.append(flag + "=" + REDACTED_VALUE)
+        else:
+            shown.append(part)
+            hide_next = bool(_SECRET_FLAG.match(part))
+    return scrub_patterns("".join(shown))
+
+
+def mark_invisible(text: str) -> str:
+    """Invisible characters and CRs of a (masked) text named, so a diff shows them."""
+    text = text.replace("\r\n", "\\r\n")
+    for char, name in INVISIBLE_NAMES.items():
+        text = text.replace(char, name)
+    return text

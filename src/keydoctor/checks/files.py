@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterator
 
@@ -40,7 +41,7 @@ DUPLICATES = Rule(
 FILE_PERMISSIONS = Rule(
     "KD304",
     "file-permissions",
-    Severity.MEDIUM,
+    Severity.HIGH,
     Category.HYGIENE,
     "Credentials readable by other users",
     "The file is readable by the group or by everyone on this machine; anyone with a login "
@@ -109,6 +110,27 @@ SYMLINK = Rule(
     "The SDK follows the link; worth knowing when edits seem to have no effect.",
 )
 
+FILE_WRITABLE = Rule(
+    "KD312",
+    "file-writable-by-others",
+    Severity.CRITICAL,
+    Category.HYGIENE,
+    "A shared file writable by other users",
+    "The config or credentials file can be written by its group or by everyone. Whoever can "
+    "write it can add a credential_process line, which the SDK runs as you the next time it "
+    "looks for credentials (code execution), or swap in keys of their own account.",
+)
+FOLDER_WRITABLE = Rule(
+    "KD313",
+    "folder-writable-by-others",
+    Severity.CRITICAL,
+    Category.HYGIENE,
+    "The folder of the shared files writable by other users",
+    "The folder holding the config or credentials file (~/.aws) can be written by its group "
+    "or by everyone. Whoever can write the folder can replace either file with their own, "
+    "including a credential_process line the SDK runs as you (code execution).",
+)
+
 RULES = (
     PROFILE_PREFIX_IN_CREDENTIALS,
     PLAIN_SECTION_IN_CONFIG,
@@ -121,6 +143,8 @@ RULES = (
     VALUE_PADDING,
     MISSPELT_KEY,
     SYMLINK,
+    FILE_WRITABLE,
+    FOLDER_WRITABLE,
 )
 
 _CREDENTIAL_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
@@ -284,6 +308,44 @@ def check_section_names(ctx: AuditContext) -> Iterator[Finding]:
         )
 
 
+def _writers(mode: int) -> str:
+    return "everyone" if mode & 0o002 else "its group"
+
+
+def check_writable(ctx: AuditContext) -> Iterator[Finding]:
+    """Write bits for group or other, on either file (with or without keys) and on the
+    folder that holds it: each lets another user plant a credential_process."""
+    folders: set[str] = set()
+    for shared in _files(ctx):
+        if not shared.exists:
+            continue
+        if shared.mode is not None and shared.mode & 0o022:
+            yield FILE_WRITABLE.finding(
+                f"{shared.path} can be written by {_writers(shared.mode)} "
+                f"(mode {shared.mode:04o}): another user can add a credential_process "
+                "that runs as you.",
+                f"chmod 600 {shared.path}",
+                _loc(shared),
+            )
+        folder = os.path.dirname(os.path.abspath(shared.path))
+        # A sticky folder (/tmp) lets others add files but not replace this one.
+        sticky = shared.dir_mode is not None and shared.dir_mode & 0o1000
+        if (
+            shared.dir_mode is not None
+            and shared.dir_mode & 0o022
+            and not sticky
+            and folder not in folders
+        ):
+            folders.add(folder)
+            yield FOLDER_WRITABLE.finding(
+                f"{folder} can be written by {_writers(shared.dir_mode)} "
+                f"(mode {shared.dir_mode:04o}): another user can replace {shared.path} "
+                "with a file of their own.",
+                f"chmod 700 {folder}",
+                Location(kind="file", path=folder),
+            )
+
+
 def check_permissions(ctx: AuditContext) -> Iterator[Finding]:
     for shared in _files(ctx):
         if not shared.exists or shared.mode is None:
@@ -338,4 +400,11 @@ def check_values(ctx: AuditContext) -> Iterator[Finding]:
                 )
 
 
-CHECKS = (check_unreadable, check_syntax, check_section_names, check_permissions, check_values)
+CHECKS = (
+    check_unreadable,
+    check_syntax,
+    check_section_names,
+    check_writable,
+    check_permissions,
+    check_values,
+)

@@ -16,6 +16,7 @@ from typing import Any
 
 from keydoctor.checks.base import AuditContext, Rule
 from keydoctor.model import Category, Finding, Location, Severity
+from keydoctor.redact import mask_url
 
 NO_REGION = Rule(
     "KD401",
@@ -274,8 +275,8 @@ def check_endpoints(ctx: AuditContext) -> Iterator[Finding]:
         )
     for name, value, location in overrides:
         yield ENDPOINT_OVERRIDE.finding(
-            f"{name}={value} sends requests there instead of AWS; keys must be ones that "
-            "endpoint knows.",
+            f"{name}={mask_url(value)} sends requests there instead of AWS; keys must be "
+            "ones that endpoint knows.",
             f"unset {name}"
             if name.startswith("AWS_")
             else "Remove endpoint_url from the profile if AWS is meant",

@@ -232,15 +232,22 @@ def run(args: argparse.Namespace) -> int:
             code = 1
         else:
             code = 0
-    if args.format == "json":
-        document = {
+    # Values are redacted before they are serialised: a secret that JSON escapes (a tab,
+    # a quote) would no longer be found in the serialised text.
+    from keydoctor.redact import redact_tree
+
+    document = redact_tree(
+        {
             "dry_run": not args.apply,
             "plan_hash": digest,
             "plans": plan_docs,
             "outcomes": outcome_docs,
-        }
+        },
+        redactor.scrub,
+    )
+    if args.format == "json":
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     else:
-        text = _text(plan_docs, outcome_docs, digest)
-    write_stdout(redactor.scrub(text))
+        text = redactor.scrub(_text(document["plans"], document["outcomes"], digest))
+    write_stdout(text)
     return code

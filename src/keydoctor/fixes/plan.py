@@ -135,23 +135,56 @@ def _diff_lines(a: list[str], b: list[str], fromfile: str, tofile: str) -> list[
 
 
 def unified_diff(path: str, before: str, after: str) -> str:
-    lines = _diff_lines(
-        before.splitlines(keepends=True),
-        after.splitlines(keepends=True),
-        fromfile=f"{path} (now)",
-        tofile=f"{path} (after fix)",
+    """A unified diff of a shared file whose lines are masked before they are shown.
+
+    Lines are compared as they are (so a change inside a secret is still a change) but
+    shown through :func:`keydoctor.redact.mask_setting_line`, and only then are invisible
+    characters named and CRs marked: marking first would change a secret's text so that
+    no redactor could recognise it any more. A removed and an added line that look the
+    same once masked get a note, since the difference is inside the hidden value.
+    """
+    from keydoctor.redact import mark_invisible, mask_setting_line
+
+    old = before.splitlines(keepends=True)
+    new = after.splitlines(keepends=True)
+    old_shown = [mask_setting_line(line) for line in old]
+    new_shown = [mask_setting_line(line) for line in new]
+    # Compared raw, paired by position when the edit keeps the line count (linear).
+    matcher = (
+        _InPlaceMatcher(old, new)
+        if len(old) == len(new)
+        else difflib.SequenceMatcher(None, old, new)
     )
     out: list[str] = []
-    for line in lines:
-        # Make invisible differences visible: a CR, a BOM, a zero-width space.
-        shown = line.replace("\r\n", "\\r\n").replace("\ufeff", "<BOM>")
-        shown = shown.replace("\u200b", "<ZWSP>").replace("\u00a0", "<NBSP>")
-        shown = shown.replace("\u200c", "<ZWNJ>").replace("\u200d", "<ZWJ>")
-        shown = shown.replace("\u2060", "<WJ>")
+    for group in matcher.get_grouped_opcodes(3):
+        if not out:
+            out += [f"--- {path} (now)\n", f"+++ {path} (after fix)\n"]
+        out.append(
+            f"@@ -{_hunk_range(group[0][1], group[-1][2])} "
+            f"+{_hunk_range(group[0][3], group[-1][4])} @@\n"
+        )
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                out += [" " + line for line in old_shown[i1:i2]]
+                continue
+            removed, added = old_shown[i1:i2], list(new_shown[j1:j2])
+            for index in range(min(len(removed), len(added))):
+                if removed[index] == added[index]:
+                    added[index] = _noted(added[index], " (the hidden value changes)")
+            out += ["-" + line for line in removed]
+            out += ["+" + line for line in added]
+    shown_lines: list[str] = []
+    for line in out:
+        shown = mark_invisible(line)
         if not shown.endswith("\n"):
             shown += "\n\\ No newline at end of file\n"
-        out.append(shown)
-    return "".join(out)
+        shown_lines.append(shown)
+    return "".join(shown_lines)
+
+
+def _noted(line: str, note: str) -> str:
+    body = line.rstrip("\r\n")
+    return body + note + line[len(body) :]
 
 
 def _digest(data: bytes) -> str:

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from keydoctor.redact import hide_process_output
+
 # botocore.exceptions classes (and their subclasses) that mean the credentials, the
 # profile, the region or a credential provider is the problem.
 BOTOCORE_ERRORS: frozenset[str] = frozenset(
@@ -62,7 +64,8 @@ def _is_client_error(exc: BaseException) -> bool:
 
 def error_facts(exc: BaseException, message: str | None = None) -> ErrorFacts:
     """Code, operation and text of an exception; ``message`` overrides ``str(exc)``."""
-    text = message if message is not None else _safe_str(exc)
+    # A credential_process's stderr (in botocore's message) is never read or kept.
+    text = hide_process_output(message if message is not None else _safe_str(exc))
     cls = type(exc)
     qualified = f"{cls.__module__}.{cls.__qualname__}"
     if _is_client_error(exc):

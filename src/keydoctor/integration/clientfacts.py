@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from keydoctor.model import Secret
-from keydoctor.redact import Redactor, mask_key_id
+from keydoctor.redact import Redactor, mask_key_id, mask_url
 
 
 @dataclass(frozen=True)
@@ -76,13 +76,9 @@ class ClientFacts:
 
 
 def without_userinfo(url: str | None) -> str | None:
-    """An endpoint URL without ``user:password@`` (a proxy or S3-compatible store's)."""
-    if url is None or "@" not in url:
-        return url
-    scheme, sep, rest = url.partition("://")
-    host = rest.split("/", 1)
-    host[0] = host[0].rsplit("@", 1)[-1]
-    return scheme + sep + "/".join(host) if sep else "/".join(host)
+    """An endpoint URL as reports show it: :func:`keydoctor.redact.mask_url` (no
+    ``user:password@``, no query), None staying None."""
+    return None if url is None else mask_url(url)
 
 
 def _plain(obj: Any, name: str) -> Any:

@@ -2,8 +2,9 @@
 
 Both forms receive finished outcomes and return a string. Everything shown comes from
 the scenario's programs, already masked by keydoctor's own reporters (the diagnosis) or
-by :func:`keydoctor.redact.scrub_patterns` (boto3's error line), and the whole text goes
-through it once more on the way out.
+by :func:`keydoctor.redact.scrub_patterns` (boto3's error line), and everything goes
+through it once more on the way out: the text whole, the JSON value by value before it is
+serialised.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from keydoctor import __version__
 from keydoctor.lab import fixit
 from keydoctor.lab.runner import JUDGED_OFFLINE, JUDGED_REDSHIFT, Outcome
-from keydoctor.redact import scrub_patterns
+from keydoctor.redact import redact_tree, scrub_patterns
 
 WIDTH = 100
 LABEL = 11  # width of the label column
@@ -98,7 +99,9 @@ def render_json(
         "scenarios": [outcome_dict(o, commands.get(o.scenario.name)) for o in outcomes],
         "summary": summary(outcomes),
     }
-    return scrub_patterns(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
+    # Masked value by value: a scrub of the serialised text could miss an escaped secret.
+    masked = redact_tree(document, scrub_patterns)
+    return json.dumps(masked, indent=2, ensure_ascii=False) + "\n"
 
 
 def _field(label: str, text: str | None) -> list[str]:

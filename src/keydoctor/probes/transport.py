@@ -285,9 +285,12 @@ def classify(
     """Sort an exception into one outcome, with a reason a person can read."""
     from botocore import exceptions as bx
 
-    where = target.endpoint_url or f"the AWS endpoint in {target.region}"
     from keydoctor.probes.capabilities import speaker_for
+    from keydoctor.redact import mask_url
 
+    where = f"the AWS endpoint in {target.region}"
+    if target.endpoint_url:
+        where = mask_url(target.endpoint_url)
     speaker = speaker_for(target.endpoint_url)
     if isinstance(exc, bx.ClientError):
         error = exc.response.get("Error", {}) or {}

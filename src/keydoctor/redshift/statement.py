@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from keydoctor.model import Secret
+from keydoctor.redact import split_userinfo
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,16 @@ def parse_s3_uri(text: str) -> S3Location:
     if "://" not in value:
         return S3Location(None, "", "", "it has no scheme; COPY and UNLOAD need s3://bucket/prefix")
     scheme, rest = value.split("://", 1)
+    userinfo, rest = split_userinfo(rest)
+    if userinfo:
+        named, _, prefix = rest.partition("/")
+        return S3Location(
+            named or None,
+            prefix,
+            scheme.lower(),
+            "it holds credentials (id:secret@) before the bucket; COPY and UNLOAD take them "
+            "only in the authorization clause",
+        )
     if lowered.startswith(("https://", "http://")):
         host, _, path = rest.partition("/")
         bucket = None

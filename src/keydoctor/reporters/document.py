@@ -12,7 +12,6 @@ from keydoctor.redact import mask_key_id
 if TYPE_CHECKING:
     from keydoctor.audit import AuditResult
     from keydoctor.examine import CheckResult
-    from keydoctor.redact import Redactor
 
 SCHEMA_VERSION = 1
 
@@ -94,14 +93,3 @@ def check_document(result: CheckResult) -> dict[str, Any]:
         document["clock_skew_seconds"] = round(skew, 1) if skew is not None else None
         document["bucket_regions"] = dict(report.bucket_regions)
     return document
-
-
-def redact_values(value: Any, redactor: Redactor) -> Any:
-    """Mask every string of a document while it is still data, before any rendering."""
-    if isinstance(value, str):
-        return redactor.scrub(value)
-    if isinstance(value, dict):
-        return {key: redact_values(item, redactor) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [redact_values(item, redactor) for item in value]
-    return value

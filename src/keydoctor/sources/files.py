@@ -50,6 +50,7 @@ class SharedFile:
     readable: bool = True
     size: int = 0
     mode: int | None = None
+    dir_mode: int | None = None  # the mode of the folder that holds it (~/.aws)
     is_symlink: bool = False
     has_bom: bool = False
     has_crlf: bool = False
@@ -152,6 +153,10 @@ def load_shared_file(kind: str, path: str, env_var: str | None) -> SharedFile:
         return shared
     shared.exists = True
     shared.mode = stat.S_IMODE(st.st_mode)
+    try:
+        shared.dir_mode = stat.S_IMODE(os.stat(os.path.dirname(os.path.abspath(path))).st_mode)
+    except OSError:
+        shared.dir_mode = None
     shared.size = st.st_size
     if stat.S_ISDIR(st.st_mode):
         shared.readable = False
