@@ -366,7 +366,13 @@ def classify(
                 "problem or throttling",
                 status,
             )
-        return Failure(oc.ERROR, code or str(status), message, f"AWS answered {code}", status)
+        said = (
+            f"AWS answered {code}"
+            if code
+            else f"AWS answered HTTP {status} without an error code"
+            + (f": {message.strip().splitlines()[0][:200]}" if message.strip() else "")
+        )
+        return Failure(oc.ERROR, code or str(status), message, said, status)
     if isinstance(exc, bx.ProxyConnectionError):
         return Failure(
             oc.UNREACHABLE,

@@ -30,6 +30,12 @@ SKEW_REPORTED = 60.0  # seconds: the issue's threshold for a finding
 SKEW_REFUSED = 300.0  # seconds: AWS refuses signatures beyond 5 minutes
 OLD_KEY_DAYS = 90
 
+TEMPORARY_KEY_FIX = (
+    "Get fresh temporary credentials from where these came from (aws sso login, aws sts "
+    "assume-role / get-session-token, or your login tool) and set the key id, the secret and "
+    "the session token of that one answer together"
+)
+
 _UNKNOWN_KEY = {
     "InvalidClientTokenId",
     "InvalidAccessKeyId",
@@ -109,8 +115,12 @@ def auth_findings(
             findings.append(
                 R.KEY_UNKNOWN.finding(
                     f"{said}: AWS does not know {who}.{extra}",
-                    "Copy the access key id again from the IAM console, or create a new key: "
-                    "aws iam create-access-key --user-name USER, then aws configure set "
+                    # A temporary key is never copied again nor made in IAM: it comes
+                    # with its secret and token from STS, SSO or the login tool.
+                    TEMPORARY_KEY_FIX
+                    if temporary
+                    else "Copy the access key id again from the IAM console, or create a new "
+                    "key: aws iam create-access-key --user-name USER, then aws configure set "
                     "aws_access_key_id NEW_ID",
                     location,
                 )
@@ -425,7 +435,17 @@ def iam_findings(
     probe = report.probe
     if not probe.ok:
         code = probe.failure.code if probe.failure else "error"
-        if probe.outcome in (oc.DENIED, oc.ERROR):
+        if probe.outcome == oc.AUTH_FAILED or code in _UNKNOWN_KEY | _SIGNATURE | _EXPIRED:
+            findings.append(
+                R.IAM_UNCHECKED.finding(
+                    f"iam:ListAccessKeys was refused ({code}) because AWS refused the keys "
+                    "themselves, so the age and status of the user's keys could not be "
+                    "checked. The fault is the keys': see the finding about them.",
+                    "Fix the keys first (see the finding for " + code + "); then run keydoctor "
+                    "check again",
+                )
+            )
+        elif probe.outcome in (oc.DENIED, oc.ERROR):
             findings.append(
                 R.IAM_UNCHECKED.finding(
                     f"iam:ListAccessKeys was refused ({code}): could not check the age and status "

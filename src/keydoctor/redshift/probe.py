@@ -204,8 +204,13 @@ class _StatementProbe:
                 f"{where} answered {code}: AWS does not know the access key "
                 f"id {masked}.{token_hint} The cluster will fail with 'S3ServiceException:"
                 "The AWS Access Key Id you provided does not exist in our records.'",
-                "Copy the key id again from the IAM console (or create a key); "
-                f"then write: {fix_clause}",
+                (
+                    "Get fresh temporary credentials (aws sts get-session-token / assume-role, "
+                    "or your login tool) and put their key id, secret and token in the clause"
+                    if keys.access_key_id.startswith("ASIA")
+                    else "Copy the key id again from the IAM console (or create a key)"
+                )
+                + f"; then write: {fix_clause}",
             )
             return True
         if code in _SIGNATURE_ERRORS:
