@@ -25,6 +25,7 @@ from keydoctor.probes.policy import (
 )
 from keydoctor.probes.transport import server_time
 from keydoctor.redact import mask_key_id
+from keydoctor.shell import command, profile_args
 
 SKEW_REPORTED = 60.0  # seconds: the issue's threshold for a finding
 SKEW_REFUSED = 300.0  # seconds: AWS refuses signatures beyond 5 minutes
@@ -299,11 +300,19 @@ def identity_findings(identity: Identity | None, expect_account: str | None) -> 
 
 
 def region_fix(region: str, profile: str) -> str:
+    """Where to set the bucket's region; values are quoted, as they reach a shell."""
     return (
-        f"Use region {region}: region_name='{region}' in boto3.client('s3', ...), or export "
-        f"AWS_REGION={region} AWS_DEFAULT_REGION={region}, or aws configure set region "
-        f"{region} --profile {profile}; in Redshift COPY/UNLOAD add REGION '{region}'"
+        f"Use region {region}: region_name={region!r} in boto3.client('s3', ...), or export "
+        + command(f"AWS_REGION={region}", f"AWS_DEFAULT_REGION={region}")
+        + ", or "
+        + command("aws", "configure", "set", "region", region, *profile_args(profile))
+        + f"; in Redshift COPY/UNLOAD add REGION {sql_literal(region)}"
     )
+
+
+def sql_literal(value: str) -> str:
+    """A SQL string literal: quotes around it, quotes inside it doubled."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 def s3_findings(
@@ -357,8 +366,8 @@ def missing_object_finding(probe: ProbeResult, *, hidden: bool = False) -> Findi
     )
     return R.OBJECT_MISSING.finding(
         said,
-        f"Check the key's spelling and case: aws s3 ls s3://{bucket}/"
-        + (f"{prefix}/" if prefix else ""),
+        "Check the key's spelling and case: "
+        + command("aws", "s3", "ls", f"s3://{bucket}/" + (f"{prefix}/" if prefix else "")),
     )
 
 
@@ -409,7 +418,9 @@ def denial_finding(
             f"{probe.name} was denied although {verdict.allow_policy} allows {action} on "
             f"{resource}. The refusal comes from a policy the caller cannot see: the bucket "
             "policy, an SCP, a permissions boundary or a session policy.",
-            f"Look at the bucket policy (aws s3api get-bucket-policy --bucket {bucket}) and "
+            "Look at the bucket policy ("
+            + command("aws", "s3api", "get-bucket-policy", "--bucket", bucket)
+            + ") and "
             "at the account's SCPs and the principal's permissions boundary",
             title=f"{action} is allowed by IAM but denied elsewhere",
             confidence="medium",
@@ -419,8 +430,17 @@ def denial_finding(
         f"caller's policies ({problem or 'not permitted'}): either no policy allows it, or a "
         "Deny (bucket policy, SCP, boundary) refuses it.",
         f"If the Allow is missing, add: {statement}. To find out, ask an administrator to run "
-        f"aws iam simulate-principal-policy --policy-source-arn ARN --action-names {action} "
-        f"--resource-arns {resource}",
+        + command(
+            "aws",
+            "iam",
+            "simulate-principal-policy",
+            "--policy-source-arn",
+            "ARN",
+            "--action-names",
+            action,
+            "--resource-arns",
+            resource,
+        ),
         confidence="medium",
     )
 

@@ -38,6 +38,7 @@ from keydoctor.redshift.checks import (
     safe_key_id,
 )
 from keydoctor.redshift.statement import parse_s3_uri
+from keydoctor.shell import command
 
 MANIFEST_MAX_BYTES = 1 << 20
 MANIFEST_MAX_ENTRIES = 200
@@ -314,8 +315,10 @@ class _StatementProbe:
         if region is None:
             self.record("bucket region", "unknown", "S3 did not say", probe.duration_ms)
             return None
-        self.record("bucket region", "ok", region, probe.duration_ms)
-        self.compare_region(region)
+        # The probe found the region; whether that region is right is the comparison's
+        # call, and the probe line must not say "ok" beside a KD829 mismatch.
+        mismatch = self.compare_region(region)
+        self.record("bucket region", "mismatch" if mismatch else "ok", region, probe.duration_ms)
         return region
 
     def missing_bucket(self, name: str, bucket: str) -> None:
@@ -329,11 +332,12 @@ class _StatementProbe:
         )
         raise _Stop
 
-    def compare_region(self, bucket_region: str) -> None:
+    def compare_region(self, bucket_region: str) -> bool:
+        """Compare the bucket's region with the statement's; True when they differ."""
         st = self.result.statement
         clause = st.region.text.strip() if st.region is not None else None
         if clause is not None and not region_is_valid(clause):
-            return  # KD812 already says the REGION value is not a region code
+            return False  # KD812 already says the REGION value is not a region code
         cluster = self.settings.cluster_region
         fix = f"Add REGION '{bucket_region}' to the {st.kind}"
         if clause and clause != bucket_region:
@@ -345,7 +349,8 @@ class _StatementProbe:
                 "endpoint.'",
                 f"Write: REGION '{bucket_region}'",
             )
-        elif not clause and cluster and cluster != bucket_region:
+            return True
+        if not clause and cluster and cluster != bucket_region:
             self.add(
                 R.REGION_MISMATCH,
                 f"The bucket is in {bucket_region} and the cluster in "
@@ -355,7 +360,8 @@ class _StatementProbe:
                 "endpoint.'",
                 fix + f": REGION '{bucket_region}'",
             )
-        elif not clause and not cluster:
+            return True
+        if not clause and not cluster:
             self.add(
                 R.NOT_CHECKED,
                 f"The bucket is in {bucket_region}; without REGION, Redshift "
@@ -363,6 +369,7 @@ class _StatementProbe:
                 f"Pass --cluster-region to compare; if the cluster is elsewhere: "
                 f"REGION '{bucket_region}'",
             )
+        return False
 
     def list_and_get(
         self, transport: Transport, keys: Keys, region: str, bucket: str, prefix: str
@@ -569,7 +576,7 @@ class _StatementProbe:
         self.add(
             R.PROBE_FAILED,
             f"The test object s3://{bucket}/{key} could not be deleted ({code}).",
-            f"Delete it: aws s3 rm s3://{bucket}/{key}",
+            "Delete it: " + command("aws", "s3", "rm", f"s3://{bucket}/{key}"),
             severity=R.L,
         )
 
