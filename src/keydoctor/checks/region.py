@@ -11,6 +11,7 @@ import importlib.util
 import json
 import os
 import re
+import shlex
 from collections.abc import Iterator
 from typing import Any
 
@@ -198,23 +199,38 @@ def _region_sources(ctx: AuditContext) -> list[tuple[str, str, Location]]:
     region = ctx.environment.profile_config.get("region")
     if isinstance(region, str) and region:
         envm = ctx.environment
-        section = "default" if envm.profile == "default" else f"profile {envm.profile}"
-        line = envm.config.line_of(section, "region")
-        path = envm.config.path if line else envm.credentials.path
+        # botocore lets the credentials file's settings win over the config file's.
+        line = envm.credentials.line_of(envm.profile, "region")
+        path = envm.credentials.path
+        if line is None:
+            path = envm.config.path
+            line = next(
+                (
+                    e.line
+                    for e in envm.config.entries
+                    if e.key.lower() == "region" and _names_profile(e.section, envm.profile)
+                ),
+                None,
+            )
         found.append(
             (
                 region,
                 f"profile [{envm.profile}] region",
-                Location(
-                    kind="file",
-                    path=path,
-                    line=line or envm.credentials.line_of(envm.profile, "region"),
-                    profile=envm.profile,
-                    key="region",
-                ),
+                Location(kind="file", path=path, line=line, profile=envm.profile, key="region"),
             )
         )
     return found
+
+
+def _names_profile(header: str, profile: str) -> bool:
+    """Whether a config-file section header is read by botocore as ``profile``."""
+    if header.strip() == "default":
+        return profile == "default"
+    try:
+        parts = shlex.split(header)
+    except ValueError:
+        return False
+    return len(parts) == 2 and parts[0] == "profile" and parts[1] == profile
 
 
 def _fix_for(origin: str, corrected: str | None, profile: str) -> str:
@@ -268,6 +284,21 @@ def check_region(ctx: AuditContext) -> Iterator[Finding]:
         in_use = used and (value, origin, location) == used[0]
         if problem is not None:
             rule, why, corrected = problem
+            fix = _fix_for(origin, corrected, profile)
+            if (
+                corrected is not None
+                and location.path is not None
+                and location.path == ctx.environment.credentials.path
+            ):
+                # botocore lets the credentials file's settings win over the config
+                # file's, and `aws configure set region` writes only the config file:
+                # the line in the credentials file itself must change.
+                fix = (
+                    f"Edit {location.path}"
+                    + (f" line {location.line}" if location.line else "")
+                    + f" to read: region = {corrected}   (aws configure set writes only the "
+                    "config file, and this line would still win)"
+                )
             yield rule.finding(
                 f"{why} (set by {origin}"
                 + (
@@ -275,7 +306,7 @@ def check_region(ctx: AuditContext) -> Iterator[Finding]:
                     if in_use
                     else "; not the region boto3 uses now)"
                 ),
-                _fix_for(origin, corrected, profile),
+                fix,
                 location,
                 severity=None if in_use else Severity.MEDIUM,
             )

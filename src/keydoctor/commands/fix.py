@@ -37,8 +37,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bucket", help="set-region: the bucket whose region the profile needs")
     parser.add_argument("--delete-old", dest="delete_old", action="store_true",
                         help="rotate-key: delete the old key after the new one is verified")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="output format")
+    parser.add_argument("--format", "--output", dest="format", choices=("text", "json"),
+                        default="text", help="output format (--output: the AWS CLI's name)")
 
 
 def _redactor(environ: dict[str, str], profile: str | None) -> Any:
