@@ -248,8 +248,8 @@ def _fix_for(origin: str, corrected: str | None, profile: str) -> str:
             else command("aws", "configure", "set", "region", "REGION", *profile_args(profile))
         )
         return (
-            f"Choose the region your resources are in (e.g. us-east-1; the list is in "
-            f"botocore's partitions.json or `aws account list-regions`) and set it with {where}."
+            "Choose the region your resources are in (e.g. us-east-1; aws account "
+            f"list-regions lists them) and set it with: {where}"
         )
     if origin == "--region":
         return command("--region", corrected)

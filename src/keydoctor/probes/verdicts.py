@@ -446,8 +446,14 @@ def denial_finding(
 
 
 def iam_findings(
-    report: KeysReport | None, source: CredentialSource | None, now: datetime | None = None
+    report: KeysReport | None,
+    source: CredentialSource | None,
+    now: datetime | None = None,
+    *,
+    identity_known: bool = True,
 ) -> list[Finding]:
+    """Findings about the user's keys; ``identity_known`` is False when STS did not
+    accept the keys, so that a refusal of ListAccessKeys is not called harmless."""
     if report is None:
         return []
     now = now or datetime.now(UTC)
@@ -455,14 +461,20 @@ def iam_findings(
     probe = report.probe
     if not probe.ok:
         code = probe.failure.code if probe.failure else "error"
-        if probe.outcome == oc.AUTH_FAILED or code in _UNKNOWN_KEY | _SIGNATURE | _EXPIRED:
+        refused_keys = probe.outcome == oc.AUTH_FAILED or code in _UNKNOWN_KEY | _SIGNATURE
+        if refused_keys or code in _EXPIRED or not identity_known:
+            why = (
+                "because AWS refused the keys themselves"
+                if refused_keys or code in _EXPIRED
+                else "and STS did not accept the keys either, so the refusal most likely "
+                "comes from the keys themselves"
+            )
             findings.append(
                 R.IAM_UNCHECKED.finding(
-                    f"iam:ListAccessKeys was refused ({code}) because AWS refused the keys "
-                    "themselves, so the age and status of the user's keys could not be "
-                    "checked. The fault is the keys': see the finding about them.",
-                    "Fix the keys first (see the finding for " + code + "); then run keydoctor "
-                    "check again",
+                    f"iam:ListAccessKeys was refused ({code}) {why}; the age and status of the "
+                    "user's keys could not be checked. The fault is the keys': see the "
+                    "findings about them.",
+                    "Fix the keys first (see the other findings); then run keydoctor check again",
                 )
             )
         elif probe.outcome in (oc.DENIED, oc.ERROR):
