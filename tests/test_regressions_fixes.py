@@ -155,6 +155,8 @@ def test_regression_folded_key_id_line_is_masked_and_named(clean_env: dict[str, 
     assert "starts with a tab" in folded["explanation"]
     assert "continuation of region on line 2" in folded["explanation"]
     assert "KD402" not in codes(doc)  # the region is not a typo: the fold is the cause
+    # "No credentials" names the fold too, instead of recreating the profile.
+    assert finding(doc, "KD203")["fix"].startswith("keydoctor fix tidy --apply")
     apply_printed_fix(folded["fix"], clean_env)
     after = check(clean_env)
     assert {"KD312", "KD203", "KD209"}.isdisjoint(codes(after))

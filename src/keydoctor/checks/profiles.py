@@ -228,12 +228,33 @@ def check_no_credentials(ctx: AuditContext) -> Iterator[Finding]:
         )
     elif env.get("CI") or env.get("GITHUB_ACTIONS"):
         hint = " In CI, check that the secret is passed to this job as an environment variable."
-    yield NO_CREDENTIALS.finding(
-        f"botocore looked in: {places}, and found no credentials.{hint}",
+    fix = (
         "aws configure   (or export AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=..., or "
-        "aws sso login --profile <name>)",
-        None,
+        "aws sso login --profile <name>)"
     )
+    folded = _folded_key_id(ctx)
+    if folded is not None:
+        # The keys are in the file; an indented line hides them (KD312). Recreating
+        # the profile with `aws configure` would be the wrong advice.
+        hint += (
+            f" The profile's aws_access_key_id is on line {folded} but indented, so botocore "
+            "reads it as part of the line above (KD312)."
+        )
+        fix = f"{TIDY_SAFE}   (removes the indentation)"
+    yield NO_CREDENTIALS.finding(
+        f"botocore looked in: {places}, and found no credentials.{hint}", fix, None
+    )
+
+
+def _folded_key_id(ctx: AuditContext) -> int | None:
+    """The line of an indented aws_access_key_id in the chosen profile, if there is one."""
+    profile = ctx.resolution.profile
+    for shared in (ctx.environment.credentials, ctx.environment.config):
+        for fold in shared.folded:
+            section = fold.section.removeprefix("profile ").strip()
+            if fold.key == "aws_access_key_id" and section == profile:
+                return fold.line
+    return None
 
 
 def check_config_keys_shadowed(ctx: AuditContext) -> Iterator[Finding]:
@@ -423,16 +444,10 @@ def check_empty_profile(ctx: AuditContext) -> Iterator[Finding]:
     )
     if partial:
         detail += f" It has {', '.join(partial)} but no aws_access_key_id."
-    folded = [
-        fold
-        for shared in (ctx.environment.credentials, ctx.environment.config)
-        for fold in shared.folded
-        if fold.key == "aws_access_key_id"
-        and fold.section.removeprefix("profile ").strip() == res.profile
-    ]
-    if folded:
+    folded = _folded_key_id(ctx)
+    if folded is not None:
         detail += (
-            f" Its aws_access_key_id line (line {folded[0].line}) is indented, so botocore "
+            f" Its aws_access_key_id line (line {folded}) is indented, so botocore "
             "reads it as part of the line above (KD312)."
         )
         fix = f"{TIDY_SAFE}   (removes the indentation)"
