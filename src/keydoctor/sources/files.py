@@ -202,6 +202,8 @@ def load_shared_file(kind: str, path: str, env_var: str | None) -> SharedFile:
     try:
         with open(path, "rb") as handle:
             data = handle.read(SCAN_LIMIT_BYTES)
+        if st.st_size > SCAN_LIMIT_BYTES:
+            data = data[: data.rfind(b"\n") + 1]  # whole lines only: no split character
     except PermissionError:
         shared.readable = False
         shared.problems.append(f"{path}: permission denied")
