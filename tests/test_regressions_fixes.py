@@ -149,9 +149,9 @@ def test_regression_folded_key_id_line_is_masked_and_named(clean_env: dict[str, 
         assert leaked not in output
     text = keydoctor(clean_env, "check", "--offline").stdout
     region_line = next(line for line in text.splitlines() if line.startswith("  region:"))
-    assert region_line.startswith("  region:  us-east-1 (") and "KD312" in region_line
+    assert region_line.startswith("  region:  us-east-1 (") and "KD314" in region_line
     doc = check(clean_env)
-    folded = finding(doc, "KD312")
+    folded = finding(doc, "KD314")
     assert "starts with a tab" in folded["explanation"]
     assert "continuation of region on line 2" in folded["explanation"]
     assert "KD402" not in codes(doc)  # the region is not a typo: the fold is the cause
@@ -159,7 +159,7 @@ def test_regression_folded_key_id_line_is_masked_and_named(clean_env: dict[str, 
     assert finding(doc, "KD203")["fix"].startswith("keydoctor fix tidy --apply")
     apply_printed_fix(folded["fix"], clean_env)
     after = check(clean_env)
-    assert {"KD312", "KD203", "KD209"}.isdisjoint(codes(after))
+    assert {"KD314", "KD203", "KD209"}.isdisjoint(codes(after))
     assert after["credentials"]["winner"]["access_key_id"] == "AKIA…VV7A"
     assert "\taws_access_key_id" not in (aws_dir(clean_env) / "credentials").read_text()
 
@@ -269,7 +269,7 @@ def test_regression_large_valid_config_is_read_not_failed(clean_env: dict[str, s
     )
     doc = check(clean_env)
     assert {"KD307", "KD308"}.isdisjoint(codes(doc))
-    assert finding(doc, "KD313")["severity"] == "info"
+    assert finding(doc, "KD315")["severity"] == "info"
     assert doc["region"]["name"] == "eu-west-1"
     assert doc["credentials"]["failure"] is None
     # A profile deep in the file is one botocore reads too.
@@ -563,7 +563,7 @@ def test_regression_keydoctor_run_shows_the_audit_the_pytest_plugin_shows(
         cwd=tmp_path,
     )
     audit_lines = [x for x in plugin.stdout.splitlines() if x.startswith("audit KD")]
-    assert "audit KD312 (high): An indented line is read as part of the value above it" in (
+    assert "audit KD314 (high): An indented line is read as part of the value above it" in (
         audit_lines
     )
     for line in audit_lines:

@@ -80,7 +80,7 @@ def effective_region(env: Environment, flag: str | None) -> tuple[str | None, st
         first, folded = unfold(region)
         if folded:
             # The folded lines can hold key material: only the first line is ever shown.
-            return first, f"profile [{env.profile}] region, with {folded} line(s) folded in: KD312"
+            return first, f"profile [{env.profile}] region, with {folded} line(s) folded in: KD314"
         return region, f"profile [{env.profile}] region"
     return None, None
 

@@ -111,7 +111,7 @@ SYMLINK = Rule(
 )
 
 FOLDED_LINE = Rule(
-    "KD312",
+    "KD314",
     "indented-line-folded",
     Severity.HIGH,
     Category.CONFIG_MALFORMED,
@@ -124,7 +124,7 @@ FOLDED_LINE = Rule(
     "indented. `keydoctor fix tidy --apply` removes the indentation of known settings.",
 )
 LARGE_FILE = Rule(
-    "KD313",
+    "KD315",
     "large-file",
     Severity.INFO,
     Category.HYGIENE,
@@ -376,7 +376,7 @@ def check_values(ctx: AuditContext) -> Iterator[Finding]:
 
 
 def check_folded_lines(ctx: AuditContext) -> Iterator[Finding]:
-    """KD312: indented lines that botocore joins to the value above them."""
+    """KD314: indented lines that botocore joins to the value above them."""
     chosen = ctx.resolution.profile
     for shared in _files(ctx):
         for fold in shared.folded:
@@ -398,7 +398,7 @@ def check_folded_lines(ctx: AuditContext) -> Iterator[Finding]:
 
 
 def check_large(ctx: AuditContext) -> Iterator[Finding]:
-    """KD313: a note, never a failure; botocore's own parse decides whether a file works."""
+    """KD315: a note, never a failure; botocore's own parse decides whether a file works."""
     for shared in _files(ctx):
         for note in shared.notes:
             yield LARGE_FILE.finding(

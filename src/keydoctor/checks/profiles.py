@@ -234,11 +234,11 @@ def check_no_credentials(ctx: AuditContext) -> Iterator[Finding]:
     )
     folded = _folded_key_id(ctx)
     if folded is not None:
-        # The keys are in the file; an indented line hides them (KD312). Recreating
+        # The keys are in the file; an indented line hides them (KD314). Recreating
         # the profile with `aws configure` would be the wrong advice.
         hint += (
             f" The profile's aws_access_key_id is on line {folded} but indented, so botocore "
-            "reads it as part of the line above (KD312)."
+            "reads it as part of the line above (KD314)."
         )
         fix = f"{TIDY_SAFE}   (removes the indentation)"
     yield NO_CREDENTIALS.finding(
@@ -448,7 +448,7 @@ def check_empty_profile(ctx: AuditContext) -> Iterator[Finding]:
     if folded is not None:
         detail += (
             f" Its aws_access_key_id line (line {folded}) is indented, so botocore "
-            "reads it as part of the line above (KD312)."
+            "reads it as part of the line above (KD314)."
         )
         fix = f"{TIDY_SAFE}   (removes the indentation)"
     else:

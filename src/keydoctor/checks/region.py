@@ -185,7 +185,7 @@ def region_problem(value: str) -> tuple[Rule, str, str | None] | None:
 def shown_value(value: str) -> str:
     """A region value fit for a message: quoted, and never longer than its first line."""
     first, folded = unfold(value)
-    return repr(first) + (f" (and {folded} folded line(s), see KD312)" if folded else "")
+    return repr(first) + (f" (and {folded} folded line(s), see KD314)" if folded else "")
 
 
 def _region_sources(ctx: AuditContext) -> list[tuple[str, str, Location]]:
@@ -279,7 +279,7 @@ def check_region(ctx: AuditContext) -> Iterator[Finding]:
             )
     for value, origin, location in sources:
         if unfold(value)[1]:
-            continue  # a folded line made this value; KD312 names that cause
+            continue  # a folded line made this value; KD314 names that cause
         problem = region_problem(value)
         in_use = used and (value, origin, location) == used[0]
         if problem is not None:
