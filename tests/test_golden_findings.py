@@ -46,6 +46,17 @@ def _run_case(case: Path, tmp_path: Path) -> tuple[dict[str, object], int, str]:
         if (case / name).exists():
             shutil.copyfile(case / name, aws / name)
             os.chmod(aws / name, int(str(spec.get("modes", {}).get(name, "600")), 8))
+    profiles = int(spec.get("sso_profiles", 0))
+    if profiles:
+        # A large but valid config (too big to keep in the repository): SSO profiles as an
+        # organisation's generated config holds them, one block per account and role.
+        with open(aws / "config", "a", encoding="utf-8") as handle:
+            for n in range(profiles):
+                handle.write(
+                    f"\n[profile acct-{n:05d}]\nsso_session = corp\n"
+                    f"sso_account_id = {100000000000 + n}\nsso_role_name = ReadOnlyAccess\n"
+                    "region = eu-west-1\noutput = json\n"
+                )
     if spec.get("symlink_credentials"):
         (aws / "credentials").rename(aws / "credentials.real")
         (aws / "credentials").symlink_to(aws / "credentials.real")

@@ -16,7 +16,7 @@ PACKAGE = Path(keydoctor.__file__).resolve().parent
 
 # Lowest first. A module belongs to the layer of its top-level name under keydoctor.
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"__init__", "model", "errors", "redact", "keyid"}),
+    frozenset({"__init__", "model", "errors", "redact", "keyid", "shell"}),
     frozenset({"sources"}),
     frozenset({"checks", "catalog"}),
     frozenset({"audit", "probes", "diagnosis"}),

@@ -291,6 +291,54 @@ def test_no_secret_in_any_output(tmp_path: Path) -> None:
     assert not leaks, "\n".join(leaks[:30])
 
 
+def parse_accident_scenarios() -> list[Scenario]:
+    """Secrets where a parse accident or a mix-up puts them in a key id's place."""
+    folded = (
+        f"[default]\nregion = us-east-1\n\taws_access_key_id = {KEY_ID}\n"
+        f"  aws_secret_access_key = {SECRET}\n"
+    ).encode()
+    scenarios = [
+        Scenario("file-swapped", files={"credentials": _creds(SECRET, KEY_ID)}),
+        Scenario("file-folded-key-lines", files={"credentials": folded}),
+        Scenario(
+            "file-folded-under-region-in-config",
+            files={"config": folded, "credentials": _creds(KEY_ID2, SECRET2)},
+        ),
+        Scenario(
+            "shell-metacharacters",
+            files={
+                "config": b'[profile "dev$ops"]\nregion = $(id)\n',
+                "credentials": _creds(SECRET, KEY_ID, profile="dev$ops"),
+            },
+            env={"AWS_PROFILE": "dev$ops", "AWS_REGION": "`id`"},
+        ),
+    ]
+    for scenario in scenarios:
+        scenario.secrets |= {SECRET, SECRET2}
+        scenario.key_ids |= {KEY_ID, KEY_ID2}
+    return scenarios
+
+
+def test_no_four_characters_of_a_misplaced_secret(tmp_path: Path) -> None:
+    """Swapped fields, folded lines, shell metacharacters: not even 4 characters of a
+    secret in any format (a key id's ends are fine, a secret's are not)."""
+    leaks: list[str] = []
+    for scenario in parse_accident_scenarios():
+        pieces = {s[i : i + 4] for s in scenario.secrets for i in range(len(s) - 3)}
+        for fmt in FORMATS:
+            stdout, stderr, code = run(scenario, fmt, tmp_path)
+            assert "Traceback" not in stderr, (scenario.name, stderr)
+            assert code in (0, 1), (scenario.name, fmt, code, stderr)
+            found = sorted(p for p in pieces if p in stdout or p in stderr)
+            if found:
+                leaks.append(f"{scenario.name} [{fmt}]: {found[:5]}")
+            leaks += find_leaks(scenario, fmt, stdout, stderr)
+            fixes = [x for x in stdout.splitlines() if x.strip().startswith("fix:")]
+            for value in ("$(id)", "`id`"):
+                assert not any(value in line for line in fixes), (scenario.name, fixes)
+    assert not leaks, "\n".join(leaks)
+
+
 def test_fragments_catch_a_real_leak() -> None:
     """The detector itself works: a printed secret piece is found, a masked id is not."""
     assert any(p in f"oops {SECRET[5:15]} printed" for p in fragments(SECRET))

@@ -11,7 +11,11 @@ SECRET = "q8Rk2T0xZbW4mN6vYp1LcH9sJ3dF5gA7eU2iO0tQ"
 def test_mask_key_id() -> None:
     assert mask_key_id("AKIAY34FZKBOKMUTVV7A") == "AKIA…VV7A"
     assert mask_key_id(" AKIAY34FZKBOKMUTVV7A\n") == "AKIA…VV7A"
-    assert mask_key_id("short") == "s…"
+    # Anything not shaped like an IAM id may be a secret in the wrong place: hidden whole.
+    assert mask_key_id("short") == "(hidden: not shaped like a key id)"
+    assert mask_key_id("tHc7Zq1k2ZxYw8LmNoPq4rStUvWx5yZa1b2C9Rs5") == (
+        "(hidden: not shaped like a key id)"
+    )
     assert mask_key_id("") == "(empty)"
     assert mask_key_id(None) == "(none)"
 

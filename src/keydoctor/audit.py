@@ -15,6 +15,7 @@ from keydoctor.checks.base import AuditContext
 from keydoctor.model import CredentialSource, Finding, Resolution
 from keydoctor.redact import Redactor
 from keydoctor.sources.chain import Environment, audited_environment, gather, resolve
+from keydoctor.sources.files import unfold
 
 
 @dataclass
@@ -53,6 +54,9 @@ def collect_secrets(env: Environment, resolution: Resolution) -> Redactor:
                 redactor.add_secret(entry.raw_value.strip().strip("'\""))
             elif "access_key" in lowered or lowered.endswith("key_id"):
                 redactor.add_key_id(entry.raw_value.strip().strip("'\""))
+        # Key material on an indented line sits inside another value in botocore's view.
+        for value in shared.folded_values:
+            redactor.add_secret(value)
     for values in list(env.profiles.values()) + list(env.config_profiles.values()):
         for key, value in values.items():
             if isinstance(value, str) and ("secret" in key or "token" in key):
@@ -73,6 +77,10 @@ def effective_region(env: Environment, flag: str | None) -> tuple[str | None, st
         return value, "AWS_DEFAULT_REGION"
     region = env.profile_config.get("region")
     if isinstance(region, str) and region:
+        first, folded = unfold(region)
+        if folded:
+            # The folded lines can hold key material: only the first line is ever shown.
+            return first, f"profile [{env.profile}] region, with {folded} line(s) folded in: KD314"
         return region, f"profile [{env.profile}] region"
     return None, None
 

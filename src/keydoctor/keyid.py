@@ -49,4 +49,9 @@ def decode_account(key_id: str) -> str | None:
     except (binascii.Error, ValueError):
         return None
     number = int.from_bytes(raw[:6], "big")
-    return f"{(number & _ACCOUNT_MASK) >> 7:012d}"
+    account = (number & _ACCOUNT_MASK) >> 7
+    # The 40 bits can hold numbers of 13 digits; AWS accounts have exactly 12, so such an
+    # id is not a real key id of the new format and its account is unknown.
+    if account > 999_999_999_999:
+        return None
+    return f"{account:012d}"

@@ -24,6 +24,8 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from keydoctor.keyid import PREFIXES
+
 ELLIPSIS = "…"
 # Characters that show nothing but change a value; a diff names them instead.
 INVISIBLE_CHARACTERS = "\u200b\u200c\u200d\u2060\ufeff\u00a0"
@@ -61,20 +63,35 @@ _PROCESS_PREFIX = "Error when retrieving credentials from custom-process:"
 _PROCESS_OUTPUT = re.compile(re.escape(_PROCESS_PREFIX) + r"[ \t]*[^\s][^\n]*")
 
 
-def mask_key_id(key_id: str | None) -> str:
-    """Show a key id as its first and last four characters.
+# A known prefix, then no symbol of a secret's base64 alphabet, 16 to 32 characters: a
+# secret (40) never fits, while a key id typed in lower case or with a look-alike letter
+# (Cyrillic А) still shows its ends, which is what tells the user what is wrong with it.
+_KEY_ID_SHAPE = re.compile(r"[A-Za-z]{4}[^/+=\s]{12,28}")
+HIDDEN_VALUE = "(hidden: not shaped like a key id)"
 
-    Short or empty values still come out masked: an id of eight characters or fewer is
-    shown as its first character only, since showing both ends would show all of it.
+
+def mask_key_id(key_id: str | None) -> str:
+    """Show a key id as its first and last four characters, and anything else not at all.
+
+    Only a value shaped like an IAM id (a known prefix such as ``AKIA``, 16 to 32
+    characters in all, none of them ``/``, ``+``, ``=`` or a blank) is partly shown: a
+    person can tell two keys apart and no secret is exposed. Anything else that reaches
+    this function in a key id's place may be a secret (the two swapped, a folded line, a
+    pasted token), so it is hidden whole; not even its ends are shown.
     """
     if key_id is None:
         return "(none)"
     value = key_id.strip()
     if not value:
         return "(empty)"
-    if len(value) <= 8:
-        return value[:1] + ELLIPSIS
+    if not is_key_id_shaped(value):
+        return HIDDEN_VALUE
     return value[:4] + ELLIPSIS + value[-4:]
+
+
+def is_key_id_shaped(value: str) -> bool:
+    """True for a value that looks like an IAM id (``AKIA…``, ``ASIA…``, ``AIDA…``)."""
+    return bool(_KEY_ID_SHAPE.fullmatch(value)) and value[:4].upper() in PREFIXES
 
 
 def _looks_random(candidate: str) -> bool:

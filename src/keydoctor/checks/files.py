@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from collections import Counter
 from collections.abc import Iterator
 
@@ -131,6 +132,35 @@ FOLDER_WRITABLE = Rule(
     "including a credential_process line the SDK runs as you (code execution).",
 )
 
+FOLDED_LINE = Rule(
+    "KD314",
+    "indented-line-folded",
+    Severity.HIGH,
+    Category.CONFIG_MALFORMED,
+    "An indented line is read as part of the value above it",
+    "A line that starts with a blank or a tab continues the value on the line above it: "
+    "botocore's parser (configparser) joins the two. An indented `aws_access_key_id = ...` "
+    "under `region = us-east-1` leaves the key id unset and makes the region two lines "
+    "long, so the SDK finds no credentials and builds no valid endpoint. Only a nested "
+    "block (`s3 =` with nothing after the `=`, then indented lines) is meant to be "
+    "indented. `keydoctor fix tidy --apply` removes the indentation of known settings.",
+)
+LARGE_FILE = Rule(
+    "KD315",
+    "large-file",
+    Severity.INFO,
+    Category.HYGIENE,
+    "The file is unusually large",
+    "botocore reads files of any size, so a large config (thousands of SSO profiles) "
+    "works; the size is only worth knowing when reads seem slow or edits seem lost.",
+)
+
+# The `keydoctor fix` invocations the hints name, with exactly the flags they need:
+# tidy's value cleaning is safe (--apply); renaming or merging sections can change which
+# credentials are used, so it runs only with --unsafe.
+TIDY_SAFE = "keydoctor fix tidy --apply"
+TIDY_UNSAFE = "keydoctor fix tidy --apply --unsafe"
+
 RULES = (
     PROFILE_PREFIX_IN_CREDENTIALS,
     PLAIN_SECTION_IN_CONFIG,
@@ -145,10 +175,14 @@ RULES = (
     SYMLINK,
     FILE_WRITABLE,
     FOLDER_WRITABLE,
+    FOLDED_LINE,
+    LARGE_FILE,
 )
 
 _CREDENTIAL_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
-_KNOWN_KEYS = set(_CREDENTIAL_KEYS) | {
+# The settings botocore reads from a profile; `fix tidy` un-indents a folded line only
+# when it names one of these, so a deliberate multi-line value is never touched.
+KNOWN_KEYS = set(_CREDENTIAL_KEYS) | {
     "aws_security_token",
     "aws_account_id",
     "region",
@@ -204,8 +238,9 @@ def check_unreadable(ctx: AuditContext) -> Iterator[Finding]:
         via = f" (chosen by {shared.env_var})" if shared.env_var else ""
         problems = "; ".join(shared.problems)
         if "permission denied" in problems:
+            path = shlex.quote(shared.path)
             fix = (
-                f"sudo chown $(id -un) {shared.path} && chmod 600 {shared.path}   (or run as "
+                f'sudo chown "$(id -un)" {path} && chmod 600 {path}   (or run as '
                 "the user who owns it)"
             )
         else:
@@ -247,8 +282,7 @@ def check_syntax(ctx: AuditContext) -> Iterator[Finding]:
                 + "; ".join(dups[:5])
                 + "."
                 + (" botocore refuses the file." if refused else ""),
-                "Keep one copy of each section and key (keydoctor fix tidy merges exact "
-                "duplicates).",
+                f"Keep one copy of each section and key ({TIDY_UNSAFE} merges exact duplicates).",
                 _loc(shared, line=None),
                 severity=None if refused else Severity.MEDIUM,
             )
@@ -256,7 +290,7 @@ def check_syntax(ctx: AuditContext) -> Iterator[Finding]:
             yield BOM.finding(
                 f"{shared.path} starts with a UTF-8 byte-order mark (EF BB BF)"
                 + (", and botocore refuses it." if shared.parse_error else "."),
-                "keydoctor fix tidy   (or save the file as UTF-8 without BOM)",
+                f"{TIDY_SAFE}   (or save the file as UTF-8 without BOM)",
                 _loc(shared, line=1),
                 severity=None if shared.parse_error else Severity.LOW,
             )
@@ -270,7 +304,7 @@ def check_syntax(ctx: AuditContext) -> Iterator[Finding]:
         if shared.has_crlf:
             yield CRLF.finding(
                 f"{shared.path} uses Windows line endings (CRLF).",
-                "keydoctor fix tidy   (or: sed -i 's/\\r$//' " + shared.path + ")",
+                f"{TIDY_SAFE}   (or: sed -i 's/\\r$//' " + shlex.quote(shared.path) + ")",
                 _loc(shared),
             )
 
@@ -287,7 +321,7 @@ def check_section_names(ctx: AuditContext) -> Iterator[Finding]:
                 f"{creds.path} line {section.line} has [{name}]; botocore reads it as a profile "
                 f"named '{name}', not '{plain}'."
                 + (" This is the profile in use, so it has no keys." if affects else ""),
-                f"Rename the header to [{plain}] (keydoctor fix tidy)",
+                f"Rename the header to [{plain}] ({TIDY_UNSAFE})",
                 _loc(creds, section.line, plain),
                 severity=None if affects else Severity.MEDIUM,
             )
@@ -302,7 +336,7 @@ def check_section_names(ctx: AuditContext) -> Iterator[Finding]:
             f"{config.path} line {section.line} has [{name}]; in the config file botocore only "
             f"reads [profile {name}], so these settings are ignored."
             + (" This is the profile in use." if affects else ""),
-            f"Rename the header to [profile {name}] (keydoctor fix tidy)",
+            f"Rename the header to [profile {name}] ({TIDY_UNSAFE})",
             _loc(config, section.line, name),
             severity=None if affects else Severity.MEDIUM,
         )
@@ -357,7 +391,7 @@ def check_permissions(ctx: AuditContext) -> Iterator[Finding]:
             who = "everyone" if shared.mode & 0o004 else "its group"
             yield FILE_PERMISSIONS.finding(
                 f"{shared.path} holds keys and is readable by {who} (mode {shared.mode:04o}).",
-                f"chmod 600 {shared.path}",
+                f"chmod 600 {shlex.quote(shared.path)}",
                 _loc(shared),
             )
         if shared.is_symlink:
@@ -374,16 +408,19 @@ def check_values(ctx: AuditContext) -> Iterator[Finding]:
             key = entry.key.lower()
             if key in _CREDENTIAL_KEYS:
                 raw = entry.raw_value
-                if raw.strip() and (raw.rstrip() != raw or raw[1:].lstrip() != raw[1:]):
+                # One blank after '=' is the usual layout; a tab, or more than one blank,
+                # is padding that other readers of the file keep.
+                lead = raw[: len(raw) - len(raw.lstrip())]
+                if raw.strip() and (raw.rstrip() != raw or lead not in ("", " ")):
                     trailing = raw.rstrip() != raw
                     yield VALUE_PADDING.finding(
                         f"{key} in [{entry.section}] has "
                         + ("trailing" if trailing else "extra leading")
                         + " whitespace in the file; botocore strips it, other readers may not.",
-                        "keydoctor fix tidy",
+                        TIDY_SAFE,
                         _loc(shared, entry.line, entry.section, key),
                     )
-            elif key not in _KNOWN_KEYS and not key.startswith(("cli_", "s3", "sso_")):
+            elif key not in KNOWN_KEYS and not key.startswith(("cli_", "s3", "sso_")):
                 import difflib
 
                 close = difflib.get_close_matches(key, _CREDENTIAL_KEYS, n=1, cutoff=0.7)
@@ -400,6 +437,40 @@ def check_values(ctx: AuditContext) -> Iterator[Finding]:
                 )
 
 
+def check_folded_lines(ctx: AuditContext) -> Iterator[Finding]:
+    """KD314: indented lines that botocore joins to the value above them."""
+    chosen = ctx.resolution.profile
+    for shared in _files(ctx):
+        for fold in shared.folded:
+            profile = fold.section.removeprefix("profile ").strip()
+            affects = profile == chosen
+            blank = "a tab" if "\t" in fold.indent else "a blank"
+            meant = f"the {fold.key} setting" if fold.key else "this line"
+            yield FOLDED_LINE.finding(
+                f"Line {fold.line} of {shared.path} starts with {blank}, so botocore reads "
+                f"it as a continuation of {fold.parent_key} on line {fold.parent_line}: "
+                f"{meant} is not set in [{fold.section}], and {fold.parent_key} becomes a "
+                "value of several lines." + (" This is the profile in use." if affects else ""),
+                f"{TIDY_SAFE}   (or remove the blanks at the start of line {fold.line})"
+                if fold.key in KNOWN_KEYS
+                else f"Remove the blanks at the start of line {fold.line}, or delete the line.",
+                _loc(shared, fold.line, profile, fold.key),
+                severity=None if affects else Severity.MEDIUM,
+            )
+
+
+def check_large(ctx: AuditContext) -> Iterator[Finding]:
+    """KD315: a note, never a failure; botocore's own parse decides whether a file works."""
+    for shared in _files(ctx):
+        for note in shared.notes:
+            yield LARGE_FILE.finding(
+                f"{note}; botocore "
+                + ("parses it." if shared.sdk_error is None else "cannot parse it (see KD307)."),
+                "Nothing to fix while the SDK reads it.",
+                _loc(shared),
+            )
+
+
 CHECKS = (
     check_unreadable,
     check_syntax,
@@ -407,4 +478,6 @@ CHECKS = (
     check_writable,
     check_permissions,
     check_values,
+    check_folded_lines,
+    check_large,
 )

@@ -21,6 +21,7 @@ from keydoctor.checks.base import AuditContext, Rule
 from keydoctor.keyid import ACCESS_KEY_PREFIXES, PREFIXES, decode_account
 from keydoctor.model import Category, CredentialSource, Finding, Severity
 from keydoctor.redact import mask_key_id
+from keydoctor.shell import command, profile_args, quote
 
 H, C, M, L, INFO = (
     Severity.HIGH,
@@ -536,8 +537,8 @@ def _fix_hint(source: CredentialSource, field: str) -> str:
         "token": "aws_session_token",
     }[field]
     profile = source.profile or "default"
-    flag = "" if profile == "default" else f" --profile {profile}"
-    where = f" in {loc.path}" if loc.path else ""
+    flag = "".join(" " + arg for arg in map(quote, profile_args(profile)))
+    where = f" in {quote(loc.path)}" if loc.path else ""
     return f"aws configure set {key} <value>{flag} (or edit the line `{key} = ...`{where})"
 
 
@@ -685,14 +686,14 @@ def check_expiry(ctx: AuditContext) -> Iterator[Finding]:
         if problem:
             yield SSO_EXPIRED.finding(
                 f"Profile {winner.profile} uses SSO, and {problem}.",
-                f"aws sso login --profile {winner.profile}",
+                command("aws", "sso", "login", *profile_args(winner.profile)),
                 winner.location,
             )
         elif winner.expiry is not None and winner.expiry <= now:
             yield SSO_EXPIRED.finding(
                 f"Profile {winner.profile} uses SSO and its cached token expired at "
                 f"{winner.expiry.isoformat()}.",
-                f"aws sso login --profile {winner.profile}",
+                command("aws", "sso", "login", *profile_args(winner.profile)),
                 winner.location,
             )
         return

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from keydoctor.checks.base import AuditContext, Rule
+from keydoctor.checks.files import TIDY_SAFE, TIDY_UNSAFE
 from keydoctor.model import Category, Finding, Location, Severity
 from keydoctor.redact import mask_key_id
+from keydoctor.shell import command, profile_args
 
 ENV_OVERRIDES_PROFILE = Rule(
     "KD201",
@@ -149,7 +151,8 @@ def check_env_overrides(ctx: AuditContext) -> Iterator[Finding]:
         f"{res.profile_origin}={profile} is set, but the SDK uses the environment keys "
         f"{mask_key_id(env.get('AWS_ACCESS_KEY_ID'))} instead; profile {profile} holds {what}.",
         "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN  (or pass "
-        f"--profile {profile} / boto3.Session(profile_name='{profile}'), which skips "
+        f"{command('--profile', profile)} / boto3.Session(profile_name={profile!r}), which "
+        "skips "
         "environment keys)",
         Location(kind="env", key="AWS_ACCESS_KEY_ID"),
     )
@@ -174,16 +177,16 @@ def check_profile_exists(ctx: AuditContext) -> Iterator[Finding]:
             f"{origin} names profile '{res.profile}', which is in neither {envm.config.path} "
             f"nor {envm.credentials.path} under a name botocore reads. Known profiles: "
             f"{known}.{hint}",
-            "keydoctor fix tidy   (renames the section header)",
+            f"{TIDY_UNSAFE}   (renames the section header)",
             Location(kind="flag" if origin == "--profile" else "env", key=origin),
         )
         return
     fix = (
-        f"export AWS_PROFILE={close[0]}"
+        "export " + command(f"AWS_PROFILE={close[0]}")
         if close and origin != "--profile"
-        else f"--profile {close[0]}"
+        else command("--profile", close[0])
         if close
-        else f"aws configure --profile {res.profile}  (creates it)"
+        else command("aws", "configure", "--profile", res.profile) + "  (creates it)"
     )
     yield PROFILE_NOT_FOUND.finding(
         f"{origin} names profile '{res.profile}', which is in neither "
@@ -225,12 +228,33 @@ def check_no_credentials(ctx: AuditContext) -> Iterator[Finding]:
         )
     elif env.get("CI") or env.get("GITHUB_ACTIONS"):
         hint = " In CI, check that the secret is passed to this job as an environment variable."
-    yield NO_CREDENTIALS.finding(
-        f"botocore looked in: {places}, and found no credentials.{hint}",
+    fix = (
         "aws configure   (or export AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=..., or "
-        "aws sso login --profile <name>)",
-        None,
+        "aws sso login --profile <name>)"
     )
+    folded = _folded_key_id(ctx)
+    if folded is not None:
+        # The keys are in the file; an indented line hides them (KD314). Recreating
+        # the profile with `aws configure` would be the wrong advice.
+        hint += (
+            f" The profile's aws_access_key_id is on line {folded} but indented, so botocore "
+            "reads it as part of the line above (KD314)."
+        )
+        fix = f"{TIDY_SAFE}   (removes the indentation)"
+    yield NO_CREDENTIALS.finding(
+        f"botocore looked in: {places}, and found no credentials.{hint}", fix, None
+    )
+
+
+def _folded_key_id(ctx: AuditContext) -> int | None:
+    """The line of an indented aws_access_key_id in the chosen profile, if there is one."""
+    profile = ctx.resolution.profile
+    for shared in (ctx.environment.credentials, ctx.environment.config):
+        for fold in shared.folded:
+            section = fold.section.removeprefix("profile ").strip()
+            if fold.key == "aws_access_key_id" and section == profile:
+                return fold.line
+    return None
 
 
 def check_config_keys_shadowed(ctx: AuditContext) -> Iterator[Finding]:
@@ -327,7 +351,11 @@ def _provider_fix(failure: str, profile: str) -> str:
             "Use credential_source = Environment, EcsContainer or "
             "Ec2InstanceMetadata, and make sure that source has credentials",
         ),
-        ("sso", f"aws configure sso --profile {profile}   (writes the missing sso_* settings)"),
+        (
+            "sso",
+            command("aws", "configure", "sso", "--profile", profile)
+            + "   (writes the missing sso_* settings)",
+        ),
         (
             "web identity",
             "export AWS_ROLE_ARN=arn:aws:iam::<account>:role/<name>  (or role_arn in the profile)",
@@ -337,7 +365,7 @@ def _provider_fix(failure: str, profile: str) -> str:
             f"Correct credential_process under {section}: the command must "
             "exist, be executable and print the credentials JSON",
         ),
-        ("Login", f"aws login --profile {profile}"),
+        ("Login", command("aws", "login", "--profile", profile)),
         ("login", "pip install 'botocore[crt]'   (the login provider needs it)"),
         (
             "CONTAINER",
@@ -406,16 +434,31 @@ def check_empty_profile(ctx: AuditContext) -> Iterator[Finding]:
         return
     if any(key in cfg for key in _CREDENTIAL_KEYS):
         return
-    misspelt = [k for k in cfg if "key" in k or "secret" in k or "token" in k]
+    read = {"aws_secret_access_key", "aws_session_token", "aws_security_token"}
+    misspelt = [k for k in cfg if ("key" in k or "secret" in k or "token" in k) and k not in read]
+    partial = sorted(k for k in cfg if k in read)
     detail = (
         f" It has {', '.join(sorted(misspelt))}, which are not names botocore reads."
         if misspelt
         else ""
     )
-    section = "default" if res.profile == "default" else res.profile
+    if partial:
+        detail += f" It has {', '.join(partial)} but no aws_access_key_id."
+    folded = _folded_key_id(ctx)
+    if folded is not None:
+        detail += (
+            f" Its aws_access_key_id line (line {folded}) is indented, so botocore "
+            "reads it as part of the line above (KD314)."
+        )
+        fix = f"{TIDY_SAFE}   (removes the indentation)"
+    else:
+        fix = (
+            command("aws", "configure", *profile_args(res.profile) or ("--profile", "default"))
+            + "   (writes aws_access_key_id and aws_secret_access_key)"
+        )
     yield ENV_PARTIAL_IGNORED.finding(
         f"Profile {res.profile} exists but defines no credentials.{detail}",
-        f"aws configure --profile {section}   (writes aws_access_key_id and aws_secret_access_key)",
+        fix,
         Location(kind="file", path=ctx.environment.credentials.path, profile=res.profile),
     )
 

@@ -11,12 +11,15 @@ import importlib.util
 import json
 import os
 import re
+import shlex
 from collections.abc import Iterator
 from typing import Any
 
 from keydoctor.checks.base import AuditContext, Rule
 from keydoctor.model import Category, Finding, Location, Severity
 from keydoctor.redact import mask_url
+from keydoctor.shell import command, profile_args
+from keydoctor.sources.files import unfold
 
 NO_REGION = Rule(
     "KD401",
@@ -131,11 +134,37 @@ def normalise_region(value: str) -> str:
     return value.strip().lower().replace("_", "-").replace(" ", "-")
 
 
-def region_problem(value: str) -> tuple[Rule, str, str] | None:
-    """The first problem with a region name, as (rule, explanation, corrected value)."""
+def nearest_region(value: str) -> str | None:
+    """A region botocore knows that the value most likely means, or None.
+
+    Only names from botocore's partition data come out of here, so the result is safe to
+    put into a printed command; a value nothing resembles gives None, never a guess.
+    """
+    regions = known_regions()
+    if not regions:
+        return None
     corrected = normalise_region(value)
-    if value != corrected or not _WELL_FORMED.match(value):
-        if value.strip() != value and value.strip() == corrected:
+    if corrected in regions:
+        return corrected
+    if not re.fullmatch(r"[a-z0-9-]+", corrected):
+        return None
+    import difflib
+
+    close = difflib.get_close_matches(corrected, regions, n=1, cutoff=0.7)
+    return close[0] if close else None
+
+
+def region_problem(value: str) -> tuple[Rule, str, str | None] | None:
+    """The first problem with a region name, as (rule, explanation, valid replacement).
+
+    The replacement is a region botocore knows, or None when nothing is close enough to
+    suggest: then no command can be printed, only the advice to choose one.
+    """
+    shown = shown_value(value)
+    suggestion = nearest_region(value)
+    hint = f"; did you mean {suggestion}?" if suggestion else "."
+    if value != normalise_region(value) or not _WELL_FORMED.match(value):
+        if value.strip() != value and value.strip() == normalise_region(value):
             why = "has whitespace around it"
         elif "_" in value:
             why = "uses underscores"
@@ -143,19 +172,21 @@ def region_problem(value: str) -> tuple[Rule, str, str] | None:
             why = "has capital letters"
         else:
             why = "is not of the form xx-name-N"
-        return MALFORMED_REGION, f"The region {value!r} {why}.", corrected
+        return MALFORMED_REGION, f"The region {shown} {why}{hint}", suggestion
     regions = known_regions()
     if regions and value not in regions:
-        import difflib
-
-        close = difflib.get_close_matches(value, regions, n=1, cutoff=0.7)
         return (
             UNKNOWN_REGION,
-            f"No partition in botocore's data has a region {value!r}"
-            + (f"; did you mean {close[0]}?" if close else "."),
-            close[0] if close else "us-east-1",
+            f"No partition in botocore's data has a region {shown}{hint}",
+            suggestion,
         )
     return None
+
+
+def shown_value(value: str) -> str:
+    """A region value fit for a message: quoted, and never longer than its first line."""
+    first, folded = unfold(value)
+    return repr(first) + (f" (and {folded} folded line(s), see KD314)" if folded else "")
 
 
 def _region_sources(ctx: AuditContext) -> list[tuple[str, str, Location]]:
@@ -169,32 +200,63 @@ def _region_sources(ctx: AuditContext) -> list[tuple[str, str, Location]]:
     region = ctx.environment.profile_config.get("region")
     if isinstance(region, str) and region:
         envm = ctx.environment
-        section = "default" if envm.profile == "default" else f"profile {envm.profile}"
-        line = envm.config.line_of(section, "region")
-        path = envm.config.path if line else envm.credentials.path
+        # botocore lets the credentials file's settings win over the config file's.
+        line = envm.credentials.line_of(envm.profile, "region")
+        path = envm.credentials.path
+        if line is None:
+            path = envm.config.path
+            line = next(
+                (
+                    e.line
+                    for e in envm.config.entries
+                    if e.key.lower() == "region" and _names_profile(e.section, envm.profile)
+                ),
+                None,
+            )
         found.append(
             (
                 region,
                 f"profile [{envm.profile}] region",
-                Location(
-                    kind="file",
-                    path=path,
-                    line=line or envm.credentials.line_of(envm.profile, "region"),
-                    profile=envm.profile,
-                    key="region",
-                ),
+                Location(kind="file", path=path, line=line, profile=envm.profile, key="region"),
             )
         )
     return found
 
 
-def _fix_for(origin: str, corrected: str, profile: str) -> str:
+def _names_profile(header: str, profile: str) -> bool:
+    """Whether a config-file section header is read by botocore as ``profile``."""
+    if header.strip() == "default":
+        return profile == "default"
+    try:
+        parts = shlex.split(header)
+    except ValueError:
+        return False
+    return len(parts) == 2 and parts[0] == "profile" and parts[1] == profile
+
+
+def _fix_for(origin: str, corrected: str | None, profile: str) -> str:
+    """The command that sets a valid region where ``origin`` set it.
+
+    ``corrected`` must come from botocore's region list; without one the fix says how to
+    choose instead of printing a command with an unvalidated value in it.
+    """
+    if corrected is None:
+        where = (
+            "--region"
+            if origin == "--region"
+            else origin
+            if origin.startswith("AWS_")
+            else command("aws", "configure", "set", "region", "REGION", *profile_args(profile))
+        )
+        return (
+            "Choose the region your resources are in (e.g. us-east-1; aws account "
+            f"list-regions lists them) and set it with: {where}"
+        )
     if origin == "--region":
-        return f"--region {corrected}"
+        return command("--region", corrected)
     if origin.startswith("AWS_"):
-        return f"export {origin}={corrected}"
-    flag = "" if profile == "default" else f" --profile {profile}"
-    return f"aws configure set region {corrected}{flag}"
+        return "export " + command(f"{origin}={corrected}")
+    return command("aws", "configure", "set", "region", corrected, *profile_args(profile))
 
 
 def check_region(ctx: AuditContext) -> Iterator[Finding]:
@@ -204,9 +266,10 @@ def check_region(ctx: AuditContext) -> Iterator[Finding]:
     if not used:
         if ctx.env.get("AWS_REGION"):
             yield AWS_REGION_IGNORED.finding(
-                f"AWS_REGION={ctx.env['AWS_REGION']} is set, but boto3 and the AWS CLI v1 only "
-                "read AWS_DEFAULT_REGION or the profile's region, so they have none.",
-                f"export AWS_DEFAULT_REGION={normalise_region(ctx.env['AWS_REGION'])}",
+                f"AWS_REGION={ctx.env['AWS_REGION']} is set, but boto3 and the "
+                "AWS CLI v1 only read AWS_DEFAULT_REGION or the profile's region, so they have "
+                "none.",
+                _fix_for("AWS_DEFAULT_REGION", nearest_region(ctx.env["AWS_REGION"]), profile),
                 Location(kind="env", key="AWS_REGION"),
             )
         else:
@@ -216,10 +279,27 @@ def check_region(ctx: AuditContext) -> Iterator[Finding]:
                 None,
             )
     for value, origin, location in sources:
+        if unfold(value)[1]:
+            continue  # a folded line made this value; KD314 names that cause
         problem = region_problem(value)
         in_use = used and (value, origin, location) == used[0]
         if problem is not None:
             rule, why, corrected = problem
+            fix = _fix_for(origin, corrected, profile)
+            if (
+                corrected is not None
+                and location.path is not None
+                and location.path == ctx.environment.credentials.path
+            ):
+                # botocore lets the credentials file's settings win over the config
+                # file's, and `aws configure set region` writes only the config file:
+                # the line in the credentials file itself must change.
+                fix = (
+                    f"Edit {location.path}"
+                    + (f" line {location.line}" if location.line else "")
+                    + f" to read: region = {corrected}   (aws configure set writes only the "
+                    "config file, and this line would still win)"
+                )
             yield rule.finding(
                 f"{why} (set by {origin}"
                 + (
@@ -227,7 +307,7 @@ def check_region(ctx: AuditContext) -> Iterator[Finding]:
                     if in_use
                     else "; not the region boto3 uses now)"
                 ),
-                _fix_for(origin, corrected, profile),
+                fix,
                 location,
                 severity=None if in_use else Severity.MEDIUM,
             )
@@ -246,7 +326,7 @@ def check_region(ctx: AuditContext) -> Iterator[Finding]:
         yield REGION_VARS_DISAGREE.finding(
             f"AWS_DEFAULT_REGION={a} but AWS_REGION={b}: boto3 uses {a}, the AWS CLI v2 and "
             f"other SDKs use {b}.",
-            f"export AWS_DEFAULT_REGION={normalise_region(b)}  (make both the same)",
+            _fix_for("AWS_DEFAULT_REGION", nearest_region(b), profile) + "  (make both the same)",
             Location(kind="env", key="AWS_REGION"),
         )
 

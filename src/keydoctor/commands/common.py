@@ -11,7 +11,14 @@ from keydoctor.reporters import FORMATS
 
 
 def add_output_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=FORMATS, default="text", help="output format")
+    parser.add_argument(
+        "--format",
+        "--output",
+        dest="format",
+        choices=FORMATS,
+        default="text",
+        help="output format (--output is the AWS CLI's name for it)",
+    )
     parser.add_argument(
         "--fail-on",
         choices=[s.value for s in Severity],

@@ -32,7 +32,14 @@ def register(parser: argparse.ArgumentParser) -> None:
         metavar="FILE.jsonl",
         help="explain every JSON line's 'text' field; one JSON result per line",
     )
-    parser.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+    parser.add_argument(
+        "--format",
+        "--output",
+        dest="format",
+        choices=["text", "json"],
+        default="text",
+        help="output format (--output: the AWS CLI's name)",
+    )
     parser.add_argument(
         "--check",
         action="store_true",

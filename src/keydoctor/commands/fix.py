@@ -64,7 +64,14 @@ def register(parser: argparse.ArgumentParser) -> None:
         metavar="HASH",
         help="with --apply: apply only if the plan is still the one previewed with this hash",
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    parser.add_argument(
+        "--format",
+        "--output",
+        dest="format",
+        choices=("text", "json"),
+        default="text",
+        help="output format (--output: the AWS CLI's name)",
+    )
 
 
 def _redactor(environ: dict[str, str], profile: str | None) -> Any:

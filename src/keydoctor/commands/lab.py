@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import signal
 import sys
 import time
 from typing import TYPE_CHECKING
@@ -49,7 +50,7 @@ _UNSET = (
 def register(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="lab_action", metavar="ACTION", parser_class=type(parser))
     listing = actions.add_parser("list", help="name the scenarios and the cause each expects")
-    listing.add_argument("--format", choices=LAB_FORMATS, default="text")
+    listing.add_argument("--format", "--output", dest="format", choices=LAB_FORMATS, default="text")
     running = actions.add_parser(
         "run", help="run scenarios (all of them by default) and check each diagnosis"
     )
@@ -73,7 +74,7 @@ def register(parser: argparse.ArgumentParser) -> None:
         action="store_false",
         help="diagnose only: skip the fix-it step (apply the fix, prove it works)",
     )
-    running.add_argument("--format", choices=LAB_FORMATS, default="text")
+    running.add_argument("--format", "--output", dest="format", choices=LAB_FORMATS, default="text")
     parser.set_defaults(
         lab_action=None, names=[], all=False, keep=False, jobs=None, format="text", fix=True
     )
@@ -172,6 +173,10 @@ def _run(
 
     started = time.monotonic()
     session = LabSession(fix=fix)
+    # SIGTERM (kill, a CI timeout, systemd) would end the process without running the
+    # ``finally`` below and leave the scratch HOMEs, keys and all, behind: turn it into an
+    # orderly exit so that the lab's files are always removed.
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         _stderr_progress("lab: starting the AWS emulator")
         session.start()
@@ -207,6 +212,12 @@ def _run(
         return code
     finally:
         session.close()
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    sys.stderr.write("lab: terminated; removing the lab's files\n")
+    raise SystemExit(128 + signum)
 
 
 def _keep_lines(session: LabSession, outcomes: list[Outcome]) -> list[str]:

@@ -53,6 +53,7 @@ FINDING_FIXES: dict[str, str] = {
     "KD305": "tidy",  # CRLF line endings
     "KD306": "tidy",  # byte-order mark
     "KD309": "tidy",  # padding around a value in the file
+    "KD314": "tidy",  # an indented line folded into the value above it
     "KD205": "move-keys",  # keys in the config file
     # Live findings (probes), when a caller passes them in:
     "KD702": "set-region",  # the bucket is in another region (needs the bucket named)

@@ -80,15 +80,33 @@ def tidy_values(text: str) -> TidyResult:
         text = text.replace("\r\n", "\n")
         result.changes.append(f"converted {count} Windows (CRLF) line endings to LF")
     lines = ini.split_lines(text)
+    folding = False  # the last option had a value on its own line: indented lines join it
     for index, line in enumerate(lines):
-        parsed = ini.option_at(line)
+        unfolded = _unfold_line(line) if folding else None
+        parsed = ini.option_at(unfolded or line)
+        if unfolded is not None and parsed is not None:
+            lines[index] = line = unfolded
+            result.changes.append(
+                f"line {index + 1}: removed the indentation that folded "
+                f"{ini.option_key(parsed[1])} into the value above"
+            )
+        body = ini.line_body(line)[0]
         if parsed is None:
+            if ini.SECTION.match(body) and body[:1] not in (" ", "\t"):
+                folding = False
             continue
         lead, key, value, ending = parsed
+        folding = bool(value.strip())
         name = ini.option_key(key.strip(_STRIP))
         new_lead = lead
         if any(c in INVISIBLE for c in lead):
             new_lead = "".join(c for c in lead if c not in INVISIBLE)
+        if name in _KEY_MATERIAL and value.strip(_STRIP):
+            # one blank after the separator, as `aws configure` writes it: a tab or a run
+            # of blanks there is padding that readers other than botocore keep
+            stem = new_lead.rstrip(" \t")
+            if stem[-1:] in ("=", ":") and new_lead[len(stem):] not in ("", " "):
+                new_lead = stem + " "
         new_value = clean_value(name, value)
         if (
             new_value != value
@@ -102,6 +120,24 @@ def tidy_values(text: str) -> TidyResult:
             result.changes.append(f"line {index + 1}: cleaned the value of {name}")
     result.text = "".join(lines)
     return result
+
+
+def _unfold_line(line: str) -> str | None:
+    """An indented ``known_setting = value`` line without its indentation, else None.
+
+    configparser joins an indented line to the value above it (``region = us-east-1``
+    followed by ``\taws_access_key_id = ...`` is one two-line region). Only lines that name
+    a setting botocore reads are un-indented, so a deliberate multi-line value stays.
+    """
+    from keydoctor.checks.files import KNOWN_KEYS
+
+    body, ending = ini.line_body(line)
+    if body[:1] not in (" ", "\t"):
+        return None
+    parsed = ini.option_at(body.lstrip(" \t") + ending)
+    if parsed is None or ini.option_key(parsed[1]) not in KNOWN_KEYS:
+        return None
+    return body.lstrip(" \t") + ending
 
 
 def _target_header(kind: str, header: str) -> str | None:

@@ -50,7 +50,9 @@ KEY_UNKNOWN = Rule(
         "is not one AWS knows. It was mistyped, deleted or rotated, made inactive, belongs to "
         "another partition, or is a temporary ASIA key sent without its session token. Fix: "
         "copy the key id again from the IAM console or create a new key "
-        "(aws iam create-access-key)."
+        "(aws iam create-access-key); for a temporary (ASIA) key, get fresh temporary "
+        "credentials instead (aws sso login, aws sts assume-role / get-session-token) and set "
+        "its key id, secret and session token together."
     ),
 )
 
@@ -328,9 +330,11 @@ IAM_UNCHECKED = Rule(
     category=Category.HYGIENE,
     title="Access keys could not be checked",
     docs=(
-        "The caller may not list its own access keys (iam:ListAccessKeys). That is common and "
-        "not a fault of the setup; keydoctor just cannot say whether the key is old or "
-        "inactive."
+        "The caller may not list its own access keys (iam:ListAccessKeys). When IAM answers "
+        "AccessDenied that is common and not a fault of the setup; keydoctor just cannot say "
+        "whether the key is old or inactive. When AWS refused the keys themselves "
+        "(InvalidClientTokenId, SignatureDoesNotMatch, ExpiredToken), the fault is the keys' "
+        "and another finding names it."
     ),
 )
 

@@ -189,7 +189,11 @@ def run_probes(
                     '"s3:ListAllMyBuckets", "Resource": "*"}',
                 )
             )
-        findings.extend(verdicts.iam_findings(keys_report, source, endpoint=endpoint))
+        findings.extend(
+            verdicts.iam_findings(
+                keys_report, source, endpoint=endpoint, identity_known=identity is not None
+            )
+        )
         findings.extend(
             verdicts.missing_object_finding(p)
             for _, p in bucket_probes

@@ -350,13 +350,13 @@ def classify(
                 "problem or throttling",
                 status,
             )
-        return Failure(
-            oc.ERROR,
-            code or str(status),
-            message,
-            f"{speaker} answered {code or f'HTTP {status} without an error code'}",
-            status,
+        said = (
+            f"{speaker} answered {code}"
+            if code
+            else f"{speaker} answered HTTP {status} without an error code"
+            + (f": {message.strip().splitlines()[0][:200]}" if message.strip() else "")
         )
+        return Failure(oc.ERROR, code or str(status), message, said, status)
     if isinstance(exc, bx.ProxyConnectionError):
         return Failure(
             oc.UNREACHABLE,

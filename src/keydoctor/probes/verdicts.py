@@ -27,11 +27,18 @@ from keydoctor.probes.policy import (
 )
 from keydoctor.probes.transport import server_time
 from keydoctor.redact import mask_key_id
+from keydoctor.shell import command, profile_args
 
 SKEW_REPORTED = 60.0  # seconds: the issue's threshold for a finding
 SKEW_REFUSED = 300.0  # seconds: AWS refuses signatures beyond 5 minutes
 OLD_KEY_DAYS = 90
 AWS_KEYS_PER_USER = 2  # IAM's limit of access keys per user
+
+TEMPORARY_KEY_FIX = (
+    "Get fresh temporary credentials from where these came from (aws sso login, aws sts "
+    "assume-role / get-session-token, or your login tool) and set the key id, the secret and "
+    "the session token of that one answer together"
+)
 
 
 def clock_skew(probes: list[ProbeResult]) -> float | None:
@@ -123,7 +130,9 @@ def auth_findings(
             findings.append(
                 R.KEY_UNKNOWN.finding(
                     f"{said}: {speaker} does not know {who}.{extra}",
-                    fix,
+                    # A temporary key is never copied again nor made in IAM: it comes
+                    # with its secret and token from STS, SSO or the login tool.
+                    TEMPORARY_KEY_FIX if temporary else fix,
                     location,
                     title="The endpoint does not know this access key id" if custom else None,
                 )
@@ -317,11 +326,19 @@ def identity_findings(identity: Identity | None, expect_account: str | None) -> 
 
 
 def region_fix(region: str, profile: str) -> str:
+    """Where to set the bucket's region; values are quoted, as they reach a shell."""
     return (
-        f"Use region {region}: region_name='{region}' in boto3.client('s3', ...), or export "
-        f"AWS_REGION={region} AWS_DEFAULT_REGION={region}, or aws configure set region "
-        f"{region} --profile {profile}; in Redshift COPY/UNLOAD add REGION '{region}'"
+        f"Use region {region}: region_name={region!r} in boto3.client('s3', ...), or export "
+        + command(f"AWS_REGION={region}", f"AWS_DEFAULT_REGION={region}")
+        + ", or "
+        + command("aws", "configure", "set", "region", region, *profile_args(profile))
+        + f"; in Redshift COPY/UNLOAD add REGION {sql_literal(region)}"
     )
+
+
+def sql_literal(value: str) -> str:
+    """A SQL string literal: quotes around it, quotes inside it doubled."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 def s3_findings(
@@ -381,8 +398,8 @@ def missing_object_finding(probe: ProbeResult, *, hidden: bool = False) -> Findi
     )
     return R.OBJECT_MISSING.finding(
         said,
-        f"Check the key's spelling and case: aws s3 ls s3://{bucket}/"
-        + (f"{prefix}/" if prefix else ""),
+        "Check the key's spelling and case: "
+        + command("aws", "s3", "ls", f"s3://{bucket}/" + (f"{prefix}/" if prefix else "")),
     )
 
 
@@ -434,7 +451,9 @@ def denial_finding(
             f"{probe.name} was denied although {verdict.allow_policy} allows {action} on "
             f"{resource}. The refusal comes from a policy the caller cannot see: the bucket "
             "policy, an SCP, a permissions boundary or a session policy.",
-            f"Look at the bucket policy (aws s3api get-bucket-policy --bucket {bucket}) and "
+            "Look at the bucket policy ("
+            + command("aws", "s3api", "get-bucket-policy", "--bucket", bucket)
+            + ") and "
             "at the account's SCPs and the principal's permissions boundary",
             title=f"{action} is allowed by IAM but denied elsewhere",
             confidence="medium",
@@ -452,8 +471,17 @@ def denial_finding(
         f"caller's policies ({problem or 'not permitted'}): either no policy allows it, or a "
         "Deny (bucket policy, SCP, boundary) refuses it.",
         f"If the Allow is missing, add: {statement}. To find out, ask an administrator to run "
-        f"aws iam simulate-principal-policy --policy-source-arn ARN --action-names {action} "
-        f"--resource-arns {resource}",
+        + command(
+            "aws",
+            "iam",
+            "simulate-principal-policy",
+            "--policy-source-arn",
+            "ARN",
+            "--action-names",
+            action,
+            "--resource-arns",
+            resource,
+        ),
         confidence="medium",
     )
 
@@ -553,9 +581,13 @@ def iam_findings(
     source: CredentialSource | None,
     now: datetime | None = None,
     endpoint: Endpoint = AWS,
+    *,
+    identity_known: bool = True,
 ) -> list[Finding]:
     """Findings about the caller's own keys only: keys of other users in the answer (some
-    servers list every user's) are never attributed to the caller."""
+    servers list every user's) are never attributed to the caller. ``identity_known`` is
+    False when STS did not accept the keys, so that a refusal of ListAccessKeys is not
+    called harmless."""
     if report is None:
         return []
     now = now or datetime.now(UTC)
@@ -563,7 +595,28 @@ def iam_findings(
     probe = report.probe
     if not probe.ok:
         code = probe.failure.code if probe.failure else "error"
-        if probe.outcome in (oc.DENIED, oc.ERROR):
+        family = codes.family(code)
+        refused_keys = probe.outcome == oc.AUTH_FAILED or family in (
+            codes.UNKNOWN_KEY,
+            codes.SIGNATURE,
+        )
+        expired = family == codes.TOKEN_EXPIRED
+        if refused_keys or expired or not identity_known:
+            why = (
+                f"because {endpoint.speaker} refused the keys themselves"
+                if refused_keys or expired
+                else "and STS did not accept the keys either, so the refusal most likely "
+                "comes from the keys themselves"
+            )
+            findings.append(
+                R.IAM_UNCHECKED.finding(
+                    f"iam:ListAccessKeys was refused ({code}) {why}; the age and status of the "
+                    "user's keys could not be checked. The fault is the keys': see the "
+                    "findings about them.",
+                    "Fix the keys first (see the other findings); then run keydoctor check again",
+                )
+            )
+        elif probe.outcome in (oc.DENIED, oc.ERROR):
             findings.append(
                 R.IAM_UNCHECKED.finding(
                     f"iam:ListAccessKeys was refused ({code}): could not check the age and status "

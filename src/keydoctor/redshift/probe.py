@@ -40,6 +40,7 @@ from keydoctor.redshift.checks import (
     safe_key_id,
 )
 from keydoctor.redshift.statement import parse_s3_uri
+from keydoctor.shell import command
 
 MANIFEST_MAX_BYTES = 1 << 20
 MANIFEST_MAX_ENTRIES = 200
@@ -212,8 +213,13 @@ class _StatementProbe:
                 f"{where} answered {code}: AWS does not know the access key "
                 f"id {masked}.{token_hint} The cluster will fail with 'S3ServiceException:"
                 "The AWS Access Key Id you provided does not exist in our records.'",
-                "Copy the key id again from the IAM console (or create a key); "
-                f"then write: {fix_clause}",
+                (
+                    "Get fresh temporary credentials (aws sts get-session-token / assume-role, "
+                    "or your login tool) and put their key id, secret and token in the clause"
+                    if keys.access_key_id.startswith("ASIA")
+                    else "Copy the key id again from the IAM console (or create a key)"
+                )
+                + f"; then write: {fix_clause}",
             )
             return True
         if family == codes.SIGNATURE:
@@ -302,8 +308,10 @@ class _StatementProbe:
         if not isinstance(region, str) or not region:
             self.record("bucket region", "unknown", "S3 did not say", probe.duration_ms)
             return None
-        self.record("bucket region", "ok", region, probe.duration_ms)
-        self.compare_region(region)
+        # The probe found the region; whether that region is right is the comparison's
+        # call, and the probe line must not say "ok" beside a KD829 mismatch.
+        mismatch = self.compare_region(region)
+        self.record("bucket region", "mismatch" if mismatch else "ok", region, probe.duration_ms)
         return region
 
     def missing_bucket(self, name: str, bucket: str) -> None:
@@ -317,11 +325,12 @@ class _StatementProbe:
         )
         raise _Stop
 
-    def compare_region(self, bucket_region: str) -> None:
+    def compare_region(self, bucket_region: str) -> bool:
+        """Compare the bucket's region with the statement's; True when they differ."""
         st = self.result.statement
         clause = st.region.text.strip() if st.region is not None else None
         if clause is not None and not region_is_valid(clause):
-            return  # KD812 already says the REGION value is not a region code
+            return False  # KD812 already says the REGION value is not a region code
         cluster = self.settings.cluster_region
         fix = f"Add REGION '{bucket_region}' to the {st.kind}"
         if clause and clause != bucket_region:
@@ -333,7 +342,8 @@ class _StatementProbe:
                 "endpoint.'",
                 f"Write: REGION '{bucket_region}'",
             )
-        elif not clause and cluster and cluster != bucket_region:
+            return True
+        if not clause and cluster and cluster != bucket_region:
             self.add(
                 R.REGION_MISMATCH,
                 f"The bucket is in {bucket_region} and the cluster in "
@@ -343,7 +353,8 @@ class _StatementProbe:
                 "endpoint.'",
                 fix + f": REGION '{bucket_region}'",
             )
-        elif not clause and not cluster:
+            return True
+        if not clause and not cluster:
             self.add(
                 R.NOT_CHECKED,
                 f"The bucket is in {bucket_region}; without REGION, Redshift "
@@ -351,6 +362,7 @@ class _StatementProbe:
                 f"Pass --cluster-region to compare; if the cluster is elsewhere: "
                 f"REGION '{bucket_region}'",
             )
+        return False
 
     def list_and_get(
         self, transport: Transport, keys: Keys, region: str, bucket: str, prefix: str
@@ -557,7 +569,7 @@ class _StatementProbe:
         self.add(
             R.PROBE_FAILED,
             f"The test object s3://{bucket}/{key} could not be deleted ({code}).",
-            f"Delete it: aws s3 rm s3://{bucket}/{key}",
+            "Delete it: " + command("aws", "s3", "rm", f"s3://{bucket}/{key}"),
             severity=R.L,
         )
 

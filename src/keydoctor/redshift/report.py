@@ -151,9 +151,14 @@ def statement_dict(result: StatementResult) -> dict[str, Any]:
             corrected_clause(result.auth) if result.auth.kind in ("keys", "role") else None
         ),
         "probes": list(result.probes),
-        "findings": [f.to_dict() for f in result.findings],
+        "findings": [f.to_dict() for f in by_severity(result.findings)],
     }
     return data
+
+
+def by_severity(findings: list[Finding]) -> list[Finding]:
+    """Worst first; within a severity, the order the checks found them in (stable sort)."""
+    return sorted(findings, key=lambda f: -f.severity.rank)
 
 
 def build_document(run: RedshiftRun) -> dict[str, Any]:
@@ -170,7 +175,7 @@ def build_document(run: RedshiftRun) -> dict[str, Any]:
         "source": run.source,
         "statements": [statement_dict(r) for r in run.results],
         "input_findings": [f.to_dict() for f in run.findings],
-        "findings": [f.to_dict() for f in findings],
+        "findings": [f.to_dict() for f in by_severity(findings)],
         "summary": counts,
     }
 

@@ -188,7 +188,8 @@ KEY_UNKNOWN = Rule(
     "The identity probe with the clause's keys was answered InvalidClientTokenId / "
     "InvalidAccessKeyId: 'The AWS Access Key Id you provided does not exist in our records.' "
     "Often a copy and paste error, a deleted key, or temporary keys without their token. "
-    "Fix: copy the id again from the IAM console, or add token=.",
+    "Fix: copy the id again from the IAM console, or add token=; for temporary (ASIA) keys, "
+    "get fresh temporary credentials and use their key id, secret and token together.",
 )
 SIGNATURE = Rule(
     "KD821",

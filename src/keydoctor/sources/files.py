@@ -15,7 +15,11 @@ import stat
 from dataclasses import dataclass, field
 from typing import Any
 
-MAX_FILE_BYTES = 1 << 20  # a credentials file of more than 1 MiB is not one
+# Above this size a file is unusual enough to mention (an INFO note), nothing more: botocore
+# reads a config of ten thousand SSO profiles without complaint, so size alone is no fault.
+MAX_FILE_BYTES = 1 << 20
+# Our own line scanner stops reading here; botocore still parses the file, as the SDK would.
+SCAN_LIMIT_BYTES = 64 << 20
 
 _SECTION = re.compile(r"^\s*\[(?P<name>[^\]]*)\]\s*(?:[#;].*)?$")
 _OPTION = re.compile(r"^(?P<key>[^=:\s][^=:]*?)\s*[=:](?P<value>.*)$")
@@ -39,6 +43,23 @@ class RawSection:
     line: int
 
 
+@dataclass(frozen=True)
+class FoldedLine:
+    """An indented line that botocore's parser joins to the value above it.
+
+    configparser treats a line that starts with a blank or a tab as the continuation of
+    the previous value, so ``\taws_access_key_id = AKIA...`` under ``region = us-east-1``
+    makes the region two lines long and leaves the key id unset.
+    """
+
+    section: str
+    parent_key: str  # the key whose value swallows the line
+    parent_line: int
+    line: int
+    key: str | None  # the setting the line was meant to be, when it reads as key = value
+    indent: str  # the leading blanks and tabs, as written
+
+
 @dataclass
 class SharedFile:
     """One shared file (config or credentials) as found on disk."""
@@ -57,7 +78,12 @@ class SharedFile:
     text: str | None = None
     sections: list[RawSection] = field(default_factory=list)
     entries: list[RawEntry] = field(default_factory=list)
+    folded: list[FoldedLine] = field(default_factory=list)
+    # Raw values of folded lines that hold key material: they are in botocore's view of
+    # another value (a region, say), so every message must treat them as secrets.
+    folded_values: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # one-line, already masked
+    notes: list[str] = field(default_factory=list)  # worth saying, but no fault (size)
     parse_error: str | None = None  # why this file cannot be used (ours or botocore's)
     parsed: dict[str, Any] | None = None  # botocore's view: raw sections or profile map
     # What botocore itself does with this path: ``sdk_error`` is the one-line error it
@@ -170,16 +196,19 @@ def load_shared_file(kind: str, path: str, env_var: str | None) -> SharedFile:
         shared.parse_error = "not a regular file"
         return shared
     if st.st_size > MAX_FILE_BYTES:
-        shared.readable = False
-        shared.problems.append(
-            f"{path} is {st.st_size / 1e6:.1f} MB, far larger than any real {kind} file; "
-            "keydoctor did not parse it"
+        shared.notes.append(
+            f"{path} is {st.st_size / 1e6:.1f} MB, much larger than a usual {kind} file"
+            + (
+                f"; keydoctor's own line checks read only its first {SCAN_LIMIT_BYTES >> 20} MiB"
+                if st.st_size > SCAN_LIMIT_BYTES
+                else ""
+            )
         )
-        shared.parse_error = "file too large to be a credentials or config file"
-        return shared
     try:
         with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            data = handle.read(SCAN_LIMIT_BYTES)
+        if st.st_size > SCAN_LIMIT_BYTES:
+            data = data[: data.rfind(b"\n") + 1]  # whole lines only: no split character
     except PermissionError:
         shared.readable = False
         shared.problems.append(f"{path}: permission denied")
@@ -212,33 +241,71 @@ def load_shared_file(kind: str, path: str, env_var: str | None) -> SharedFile:
     return shared
 
 
+_KEY_MATERIAL_KEYS = (
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "aws_security_token",
+)
+
+
+def _fold(
+    shared: SharedFile, section: str, parent: RawEntry | None, number: int, line: str
+) -> None:
+    """Record an indented line that continues a value with text on its first line.
+
+    A nested block (``s3 =`` with nothing after the ``=``, then indented lines) is
+    botocore's documented sub-section form and is left alone.
+    """
+    if parent is None or not parent.raw_value.strip():
+        return
+    opt = _OPTION.match(line.lstrip(" \t"))
+    key = opt.group("key").strip().lower() if opt else None
+    shared.folded.append(
+        FoldedLine(
+            section=section,
+            parent_key=parent.key,
+            parent_line=parent.line,
+            line=number,
+            key=key,
+            indent=line[: len(line) - len(line.lstrip(" \t"))],
+        )
+    )
+    if opt and key is not None and key in _KEY_MATERIAL_KEYS and opt.group("value").strip():
+        shared.folded_values.append(opt.group("value").strip().strip("'\""))
+
+
 def _scan(shared: SharedFile, text: str) -> None:
     """Our own line scanner: headers, entries and raw values with line numbers."""
     section: str | None = None
+    parent: RawEntry | None = None  # the last entry, whose value a continuation extends
     if text.startswith("\ufeff"):
         text = text[1:]
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if not stripped or stripped[0] in "#;":
-            continue
+            continue  # configparser keeps a value open across empty and comment lines
         if line[:1] in " \t" and section is not None and not _SECTION.match(line):
-            continue  # a continuation or nested value (s3 = \n  addressing_style = path)
+            # a continuation: a nested value (s3 = \n  addressing_style = path), or a
+            # line the parser folds into the value above it
+            _fold(shared, section, parent, number, line)
+            continue
         match = _SECTION.match(line)
         if match:
             header = match.group("name")
             shared.sections.append(RawSection(header=header, line=number))
             section = header.strip()
+            parent = None
             continue
         opt = _OPTION.match(line)
         if opt and section is not None:
-            shared.entries.append(
-                RawEntry(
-                    section=section,
-                    key=opt.group("key").strip(),
-                    raw_value=opt.group("value"),
-                    line=number,
-                )
+            parent = RawEntry(
+                section=section,
+                key=opt.group("key").strip(),
+                raw_value=opt.group("value"),
+                line=number,
             )
+            shared.entries.append(parent)
 
 
 def parse_with_botocore(shared: SharedFile) -> None:
@@ -248,13 +315,10 @@ def parse_with_botocore(shared: SharedFile) -> None:
     config file it is ``load_config`` (``[profile x]`` folded into profile names). The
     parser runs even on files our own reading found odd (binary, not UTF-8, unreadable):
     what matters for the chain is what botocore makes of them, and it is often more
-    lenient than one would guess (an unreadable file is silently empty to it). Only
-    files beyond :data:`MAX_FILE_BYTES` are not handed over; they count as failing.
+    lenient than one would guess (an unreadable file is silently empty to it). Large
+    files are parsed too: botocore reads them, so their size is no reason to fail them.
     """
     if not shared.exists:
-        return
-    if shared.size > MAX_FILE_BYTES:
-        shared.sdk_error = shared.parse_error or "file too large to be parsed"
         return
     from botocore import configloader
     from botocore.exceptions import BotoCoreError, ConfigNotFound
@@ -274,6 +338,18 @@ def parse_with_botocore(shared: SharedFile) -> None:
         shared.sdk_error = _first_line(str(exc))
     if shared.sdk_error is not None:
         shared.parse_error = shared.sdk_error
+
+
+def unfold(value: str) -> tuple[str, int]:
+    """A value's first line, and how many lines botocore's parser folded into it.
+
+    Folded lines can hold key material (an indented ``aws_access_key_id`` line under
+    ``region``), so nothing that shows a value should show more than its first line.
+    """
+    if "\n" not in value:
+        return value, 0
+    first, *rest = value.split("\n")
+    return first, len(rest)
 
 
 def _first_line(message: str) -> str:
