@@ -8,7 +8,7 @@ the same credentials file, pair by pair so that machine load hits both sides ali
   aws iam list-access-keys``;
 * ``aws sts get-caller-identity`` alone.
 
-Target: keydoctor's whole check at most 0.6x the single ``aws sts get-caller-identity``.
+Target: keydoctor's whole check at most 0.40x the single ``aws sts get-caller-identity``.
 Needs the bench extra: ``pip install -e '.[bench]'``. Run: ``python bench/check_vs_cli.py``.
 """
 
@@ -26,6 +26,10 @@ import time
 from pathlib import Path
 
 from keydoctor.lab.emulator import Emulator
+
+# The online check (identity, buckets, region, list, read) may cost at most this share of one
+# `aws sts get-caller-identity`: the redesign into one access layer must not cost speed.
+TARGET = 0.40
 
 
 def _aws() -> str:
@@ -109,8 +113,8 @@ def main() -> int:
         "aws_sts_get_caller_identity_s": round(one, 3),
         "ratio_check_vs_sts_median_of_pairs": round(pair_ratio, 3),
         "ratio_check_vs_manual_loop": round(kd / loop, 3),
-        "target_ratio_vs_sts": 0.6,
-        "target_met": pair_ratio <= 0.6,
+        "target_ratio_vs_sts": TARGET,
+        "target_met": pair_ratio <= TARGET,
     }
     if args.json:
         print(json.dumps(figures, indent=2))
@@ -120,7 +124,7 @@ def main() -> int:
         print(f"manual loop (4 aws commands)   {loop:6.3f} s   check = {kd / loop:.2f}x")
         print(
             f"aws sts get-caller-identity    {one:6.3f} s   check = {pair_ratio:.2f}x "
-            f"(target <= 0.60: {'met' if pair_ratio <= 0.6 else 'NOT met'})"
+            f"(target <= {TARGET:.2f}: {'met' if pair_ratio <= TARGET else 'NOT met'})"
         )
     return 0
 
