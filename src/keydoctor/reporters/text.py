@@ -105,7 +105,7 @@ def render_online(doc: dict[str, Any]) -> list[str]:
     """Who the endpoint says we are, and every probe with its answer."""
     probes: list[dict[str, Any]] = doc.get("probes") or []
     if doc.get("probes_skipped"):
-        return ["Probes", "  AWS was not asked: no usable credentials."]
+        return ["Probes", "  The endpoint was not asked: no usable credentials."]
     lines = ["Identity (STS GetCallerIdentity)"]
     identity = doc.get("identity")
     if identity:
@@ -122,7 +122,9 @@ def render_online(doc: dict[str, Any]) -> list[str]:
         )
     skew = doc.get("clock_skew_seconds")
     if skew is not None:
-        lines.append(f"  clock: local time differs from AWS's by {skew:+.0f} s")
+        # Whole seconds with a sign: "-0 s" from a rounded -0.3 reads like a fault.
+        seconds = round(skew)
+        lines.append(f"  clock: local time differs from the endpoint's by {seconds:+d} s")
     return lines
 
 
