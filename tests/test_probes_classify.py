@@ -1,5 +1,6 @@
 """How botocore's exceptions are sorted into outcomes a person can act on (no network:
-the exceptions are the ones botocore raises, built as botocore builds them)."""
+the exceptions are the ones botocore raises, built as botocore builds them, read into a
+RawAnswer as the transport reads them)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,15 @@ import socket
 from botocore import exceptions as bx
 
 from keydoctor.probes import outcome as oc
-from keydoctor.probes.transport import Target, _LastResponse, classify
+from keydoctor.probes.access import answer_of
+from keydoctor.probes.access import classify as classify_answer
+from keydoctor.probes.transport import Target
 
 TARGET = Target(region="eu-west-1", endpoint_url=None, profile=None, source=None, timeout=2.0)
+
+
+def classify(exc: BaseException, target: Target, asked_operation: str = "") -> oc.Failure:
+    return classify_answer(answer_of(exc), target, asked_operation)
 
 
 def test_dns_failure_names_dns() -> None:
@@ -19,7 +26,6 @@ def test_dns_failure_names_dns() -> None:
         bx.EndpointConnectionError(
             endpoint_url="https://sts.eu-west-1.amazonaws.com/", error=error
         ),
-        _LastResponse(),
         TARGET,
     )
     assert failure.outcome == oc.UNREACHABLE
@@ -27,20 +33,15 @@ def test_dns_failure_names_dns() -> None:
 
 
 def test_timeouts_and_refusals() -> None:
-    connect = classify(
-        bx.ConnectTimeoutError(endpoint_url="https://s3.amazonaws.com/"), _LastResponse(), TARGET
-    )
+    connect = classify(bx.ConnectTimeoutError(endpoint_url="https://s3.amazonaws.com/"), TARGET)
     assert connect.outcome == oc.UNREACHABLE and "2 s" in connect.reason
-    read = classify(
-        bx.ReadTimeoutError(endpoint_url="https://s3.amazonaws.com/"), _LastResponse(), TARGET
-    )
+    read = classify(bx.ReadTimeoutError(endpoint_url="https://s3.amazonaws.com/"), TARGET)
     assert read.outcome == oc.UNREACHABLE and "did not answer" in read.reason
     refused = classify(
         bx.EndpointConnectionError(
             endpoint_url="http://127.0.0.1:1/",
             error=ConnectionRefusedError(111, "Connection refused"),
         ),
-        _LastResponse(),
         TARGET,
     )
     assert "refused" in refused.reason
@@ -52,7 +53,7 @@ def test_aws_codes() -> None:
             "Error": {"Code": code, "Message": "m"},
             "ResponseMetadata": {"HTTPStatusCode": status},
         }
-        return classify(bx.ClientError(response, operation), _LastResponse(), TARGET)
+        return classify(bx.ClientError(response, operation), TARGET)
 
     assert client_error("InvalidClientTokenId", 403).outcome == oc.AUTH_FAILED
     assert client_error("RequestTimeTooSkewed", 403).outcome == oc.AUTH_FAILED
@@ -68,10 +69,10 @@ def test_aws_codes() -> None:
         "Error": {"Code": "AccessDenied", "Message": "m"},
         "ResponseMetadata": {"HTTPStatusCode": 403},
     }
-    asked = classify(bx.ClientError(response, "AssumeRole"), _LastResponse(), TARGET, "assume role")
+    asked = classify(bx.ClientError(response, "AssumeRole"), TARGET, "assume role")
     assert asked.outcome == oc.DENIED
 
 
 def test_missing_credentials_is_a_provider_failure() -> None:
-    failure = classify(bx.NoCredentialsError(), _LastResponse(), TARGET)
+    failure = classify(bx.NoCredentialsError(), TARGET)
     assert failure.outcome == oc.PROVIDER

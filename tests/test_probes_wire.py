@@ -8,7 +8,8 @@
   clients whenever a setting changes what botocore would do;
 * S3's region redirect: both follow it once, to the same request, against a loopback
   server that answers as S3 does (301 PermanentRedirect with x-amz-bucket-region);
-* against the real moto server, a whole probe run never builds a botocore client.
+* against the real moto server, a whole probe run never builds a botocore client;
+* concurrent botocore calls each keep their own raw answer (no shared "last response").
 """
 
 from __future__ import annotations
@@ -484,3 +485,29 @@ def test_unreachable_classified_like_botocore(where: str, plain_env: None) -> No
         for kind, settings in (("direct", {}), ("botocore", None)):
             seen[kind] = _failures(Transport(_target(endpoint, settings)), "b-1")
     assert seen["direct"] == seen["botocore"]
+
+
+def test_concurrent_botocore_calls_keep_their_own_raw_answers(plain_env: None) -> None:
+    """A failed call's raw answer travels with that call, not through shared state: two
+    threads on one botocore S3 client, one answered late with a portal's HTML page, the
+    other at once with an S3 refusal, each judge their own answer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from keydoctor.probes import outcome as oc
+    from keydoctor.probes import s3 as s3_probes
+
+    answers = {
+        "ListBuckets": Answer(403, HTML_PAGE, {"Content-Type": "text/html"}, delay=0.4),
+        "ListObjectsV2": s3_error("AccessDenied", "Access Denied", 403),
+    }
+    with replaying(answers) as server:
+        transport = Transport(_target(server.endpoint, None))  # botocore clients only
+        assert not isinstance(transport.client("s3"), FastClient)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            late = pool.submit(s3_probes.list_buckets, transport)
+            prompt = pool.submit(s3_probes.list_objects, transport, "b-1", None)
+            listing, objects = late.result(), prompt.result()
+    assert listing.outcome == oc.NOT_AWS, listing.failure
+    assert listing.failure is not None and "HTML page" in listing.failure.reason
+    assert objects.outcome == oc.DENIED, objects.failure
+    assert objects.failure is not None and objects.failure.code == "AccessDenied"

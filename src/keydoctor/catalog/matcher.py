@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from keydoctor.catalog.facts import REGION, TextFacts, extract, key_info, reduce_text
+from keydoctor.catalog.hosts import is_aws_host
 from keydoctor.catalog.ranking import score_cause
 from keydoctor.catalog.result import ErrorReport, Explanation, RankedCause
 from keydoctor.catalog.schema import Catalog, ErrorEntry, load_catalog
@@ -203,9 +204,7 @@ def _apply_hints(hints: dict[str, Any], facts: TextFacts) -> None:
     endpoint = hints.get("endpoint_url")
     if isinstance(endpoint, str) and endpoint:
         facts.endpoint = endpoint
-        host = re.sub(r"^https?://", "", endpoint).split("/")[0].split(":")[0]
-        aws = host.endswith("amazonaws.com") or host.endswith("amazonaws.com.cn")
-        facts.flags.add("aws-endpoint" if aws else "custom-endpoint")
+        facts.flags.add("aws-endpoint" if is_aws_host(endpoint) else "custom-endpoint")
 
 
 def _secret_values(text: str) -> list[str]:

@@ -8,13 +8,13 @@ path never pays for it.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from keydoctor.model import Secret
 
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 15
+ATTEMPTS = 3  # the first try and two retries (botocore's legacy "max_attempts": 2)
 
 
 def make_client(
@@ -26,28 +26,23 @@ def make_client(
     endpoint_url: str | None = None,
     session_token: Secret | None = None,
 ) -> Any:
-    import botocore.session
-    from botocore.config import Config
+    """A client acting with exactly these keys, from a session that reads no file."""
+    from keydoctor.probes.clients import StaticKeys, new_session
+    from keydoctor.probes.clients import make_client as make
 
-    session = botocore.session.Session()
-    # No shared file and no variable may add to or override the keys given here.
-    session.set_config_variable("config_file", os.devnull)
-    session.set_config_variable("credentials_file", os.devnull)
-    session.set_config_variable("profile", None)
-    config = Config(
+    keys = StaticKeys(
+        access_key_id, secret.reveal(), session_token.reveal() if session_token else None
+    )
+    return make(
+        service,
+        keys=keys,
+        region=region,
+        endpoint_url=endpoint_url,
+        session=new_session(isolated=True),
         connect_timeout=CONNECT_TIMEOUT,
         read_timeout=READ_TIMEOUT,
-        retries={"max_attempts": 2, "mode": "standard"},
+        attempts=ATTEMPTS,
         user_agent_extra="keydoctor-fix",
-    )
-    return session.create_client(
-        service,
-        region_name=region or "us-east-1",
-        endpoint_url=endpoint_url,
-        aws_access_key_id=access_key_id,
-        aws_secret_access_key=secret.reveal(),
-        aws_session_token=session_token.reveal() if session_token else None,
-        config=config,
     )
 
 

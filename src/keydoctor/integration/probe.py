@@ -16,35 +16,22 @@ from keydoctor.integration.clientfacts import ClientFacts
 TIMEOUT_SECONDS = 2.0
 
 
-def _is_aws(endpoint: str | None) -> bool:
-    if not endpoint:
-        return True
-    host = endpoint.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
-    return host.endswith((".amazonaws.com", ".amazonaws.com.cn", ".api.aws"))
-
-
 def identity_probe(facts: ClientFacts) -> dict[str, Any]:
     """Ask STS who the client's static keys belong to; never raises."""
     if not facts.static_keys or facts.secret_access_key is None:
         return {"asked": False, "reason": "the client has no static keys to ask about"}
     try:
-        import botocore.session
-        from botocore.config import Config
+        from keydoctor.catalog.hosts import is_aws_host
+        from keydoctor.probes.clients import StaticKeys, make_client
 
-        session = botocore.session.Session()
-        config = Config(
+        token = facts.session_token.reveal() if facts.session_token else None
+        client = make_client(
+            "sts",
+            keys=StaticKeys(facts.access_key_id or "", facts.secret_access_key.reveal(), token),
+            region=facts.region,
+            endpoint_url=None if is_aws_host(facts.endpoint_url) else facts.endpoint_url,
             connect_timeout=TIMEOUT_SECONDS,
             read_timeout=TIMEOUT_SECONDS,
-            retries={"total_max_attempts": 1},
-        )
-        client = session.create_client(
-            "sts",
-            region_name=facts.region or "us-east-1",
-            endpoint_url=None if _is_aws(facts.endpoint_url) else facts.endpoint_url,
-            aws_access_key_id=facts.access_key_id,
-            aws_secret_access_key=facts.secret_access_key.reveal(),
-            aws_session_token=facts.session_token.reveal() if facts.session_token else None,
-            config=config,
         )
         answer = client.get_caller_identity()
         return {"asked": True, "ok": True, "account": answer.get("Account"), "error_code": None}

@@ -14,33 +14,17 @@ or answers that name Amazon S3 as their server) nothing is judged missing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from keydoctor.catalog import codes
+from keydoctor.catalog.hosts import is_aws_host
 from keydoctor.probes import outcome as oc
 from keydoctor.probes.outcome import ProbeResult
 
-_AWS_SUFFIXES = (
-    ".amazonaws.com",
-    ".amazonaws.com.cn",
-    ".api.aws",
-    ".on.aws",
-    ".c2s.ic.gov",
-    ".sc2s.sgov.gov",
-)
 # Answers that mean "no such service here" when S3 on the same endpoint answers properly.
 _NOT_OFFERED_STATUS = {404, 405, 501, 503}
 # (ServiceUnavailable and a bare 404 come with their status, which the line above holds.)
 # Outcomes that show an S3 answer in S3's own shape (an S3 error code, or success).
 _S3_SPOKE = {oc.OK, oc.DENIED, oc.NOT_FOUND, oc.AUTH_FAILED, oc.REDIRECT}
-
-
-def is_aws_host(url: str | None) -> bool:
-    """True for AWS's own endpoints (and for no endpoint URL: botocore's default is AWS)."""
-    if url is None:
-        return True
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
-    return any(host.endswith(suffix) or host == suffix[1:] for suffix in _AWS_SUFFIXES)
 
 
 def speaker_for(url: str | None) -> str:

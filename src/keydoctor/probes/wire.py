@@ -7,11 +7,12 @@ answers are tiny, so :class:`FastClient` builds, signs (:mod:`keydoctor.probes.s
 sends them over :mod:`http.client`, and parses the XML with :mod:`xml.etree`.
 
 It behaves like the botocore client it replaces, as far as the probes can see: the same
-method names, arguments and answer dictionaries, the same exceptions (``ClientError`` with
-botocore's ``Error`` and ``ResponseMetadata``, ``EndpointConnectionError``,
-``ConnectTimeoutError`` ...), so that :func:`keydoctor.probes.transport.classify` sorts
-them identically; and S3's one-time region redirect. Any other method is answered by a
-real botocore client, made only then.
+method names, arguments and answer dictionaries, and S3's one-time region redirect. A
+request that does not succeed raises :class:`~keydoctor.probes.access.AnswerError` with the
+neutral :class:`~keydoctor.probes.access.RawAnswer` (status, headers, start of the body,
+error code and message, or why no answer came, in botocore's words), which
+:func:`keydoctor.probes.access.classify` judges exactly as it judges a botocore client's
+answer. Any other method is answered by a real botocore client, made only then.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ from datetime import UTC, datetime
 from typing import Any, NoReturn
 from xml.etree import ElementTree
 
-from botocore import exceptions as bx
-
 from keydoctor.catalog import codes
-from keydoctor.probes import sigv4
+from keydoctor.probes import access, sigv4
+from keydoctor.probes.access import AnswerError, RawAnswer, Unanswered
+from keydoctor.probes.clients import StaticKeys
 from keydoctor.probes.endpoints import Route, route
 
 QUERY_VERSIONS = {"sts": "2011-06-15", "iam": "2010-05-08"}
@@ -36,26 +37,21 @@ _SSL_CONTEXTS: dict[str | None, Any] = {}
 _SSL_LOCK = threading.Lock()
 
 
-class ResponseParserError(ValueError):
-    """The answer could not be parsed: botocore raises ``botocore.parsers.ResponseParserError``
-    (same name, same message) for it. Importing ``botocore.parsers`` costs about 100 ms, paid
-    on exactly the path that must stay fast at servers without STS or IAM (an empty 405),
-    so the direct client raises this one; :func:`keydoctor.probes.transport.classify` sorts
-    both alike."""
+def _silence(kind: str, name: str, url: str, exc: BaseException | None = None) -> AnswerError:
+    """The failure botocore would report for the same broken connection, same words."""
+    texts = {
+        access.CONNECT_TIMEOUT: f'Connect timeout on endpoint URL: "{url}"',
+        access.READ_TIMEOUT: f'Read timeout on endpoint URL: "{url}"',
+        access.TLS: f"SSL validation failed for {url} {exc}",
+        access.CONNECT: f'Could not connect to the endpoint URL: "{url}"',
+        access.CLOSED: "Connection was closed before we received a valid response "
+        f'from endpoint URL: "{url}".',
+    }
+    detail = f"{type(exc).__name__}: {exc}" if exc is not None else texts[kind]
+    from keydoctor.redact import scrub_patterns
 
-
-class Keys:
-    """The static credentials, exactly as resolved (never printed)."""
-
-    __slots__ = ("access_key_id", "secret", "token")
-
-    def __init__(self, access_key_id: str, secret: str, token: str | None) -> None:
-        self.access_key_id = access_key_id
-        self.secret = secret
-        self.token = token
-
-    def __repr__(self) -> str:
-        return "Keys(<hidden>)"
+    message = scrub_patterns(texts[kind].splitlines()[0][:300])
+    return AnswerError(RawAnswer("", failure=Unanswered(kind, name, message, detail)))
 
 
 def header_safe(value: str | None) -> bool:
@@ -142,10 +138,9 @@ class FastClient:
         service: str,
         region: str,
         endpoint_url: str | None,
-        keys: Keys,
+        keys: StaticKeys,
         timeout: float,
         user_agent: str,
-        last: Any,
         ca_bundle: str | None,
         fallback: Callable[[], Any],
     ) -> None:
@@ -155,7 +150,6 @@ class FastClient:
         self._keys = keys
         self._timeout = timeout
         self._user_agent = user_agent
-        self._last = last
         self._ca_bundle = ca_bundle
         self._fallback = fallback
         self._bucket_regions: dict[str, str] = {}  # S3 redirects seen, like botocore's cache
@@ -223,8 +217,8 @@ class FastClient:
             region=where.signing_region,
             service=self.service,
             access_key_id=self._keys.access_key_id,
-            secret=self._keys.secret,
-            session_token=self._keys.token,
+            secret=self._keys.secret_access_key,
+            session_token=self._keys.session_token,
             now=datetime.now(UTC),
         )
         headers["User-Agent"] = self._user_agent
@@ -248,14 +242,18 @@ class FastClient:
                             # TCP connected, the TLS handshake stalled: urllib3 calls that
                             # a read timeout, and so does botocore.
                             conn.close()
-                            raise bx.ReadTimeoutError(endpoint_url=url, error=exc) from exc
-                        raise bx.ConnectTimeoutError(endpoint_url=url, error=exc) from exc
+                            raise _silence(
+                                access.READ_TIMEOUT, "ReadTimeoutError", url, exc
+                            ) from exc
+                        raise _silence(
+                            access.CONNECT_TIMEOUT, "ConnectTimeoutError", url, exc
+                        ) from exc
                     except OSError as exc:
                         import ssl
 
                         if isinstance(exc, (ssl.SSLError, ssl.CertificateError)):
-                            raise bx.SSLError(endpoint_url=url, error=exc) from exc
-                        raise bx.EndpointConnectionError(endpoint_url=url, error=exc) from exc
+                            raise _silence(access.TLS, "SSLError", url, exc) from exc
+                        raise _silence(access.CONNECT, "EndpointConnectionError", url, exc) from exc
                 conn.request(method, target, body=body or None, headers=headers)
                 response = conn.getresponse()
                 data = response.read()
@@ -267,17 +265,12 @@ class FastClient:
                 if response.will_close:
                     conn.close()
                 return answer
-            except (
-                bx.ConnectTimeoutError,
-                bx.ReadTimeoutError,
-                bx.SSLError,
-                bx.EndpointConnectionError,
-            ):
+            except AnswerError:
                 conn.close()
                 raise
             except TimeoutError as exc:
                 conn.close()
-                raise bx.ReadTimeoutError(endpoint_url=url, error=exc) from exc
+                raise _silence(access.READ_TIMEOUT, "ReadTimeoutError", url, exc) from exc
             except OSError as exc:  # reset, broken pipe, TLS alert mid-way
                 conn.close()
                 import ssl
@@ -285,21 +278,16 @@ class FastClient:
                 if reused and attempt == 0:
                     continue  # a kept-alive connection the server had closed: once more
                 if isinstance(exc, ssl.SSLError):
-                    raise bx.SSLError(endpoint_url=url, error=exc) from exc
-                raise bx.ConnectionClosedError(endpoint_url=url) from exc
+                    raise _silence(access.TLS, "SSLError", url, exc) from exc
+                raise _silence(access.CLOSED, "ConnectionClosedError", url) from exc
             except Exception as exc:
                 conn.close()
                 if not isinstance(exc, http.client.HTTPException):
                     raise
                 if reused and attempt == 0:
                     continue
-                raise bx.ConnectionClosedError(endpoint_url=url) from exc
-        raise bx.ConnectionClosedError(endpoint_url=url)
-
-    def _remember(self, answer: _Answer) -> None:
-        self._last.status = answer.status
-        self._last.headers = dict(answer.headers)
-        self._last.body_head = answer.body[:512]
+                raise _silence(access.CLOSED, "ConnectionClosedError", url) from exc
+        raise _silence(access.CLOSED, "ConnectionClosedError", url)
 
     @staticmethod
     def _metadata(answer: _Answer, attempts: int = 0) -> dict[str, Any]:
@@ -330,21 +318,37 @@ class FastClient:
         return {"Code": str(answer.status), "Message": http.client.responses.get(answer.status, "")}
 
     @staticmethod
-    def _unreadable(answer: _Answer, why: str) -> Exception:
-        return ResponseParserError(f"Unable to parse response ({why}), invalid XML received.")
+    def _unreadable(answer: _Answer, name: str, message: str) -> AnswerError:
+        """What botocore's parser raises for the same answer, by name and words."""
+        return AnswerError(
+            RawAnswer(
+                "",
+                status=answer.status,
+                headers=dict(answer.headers),
+                body_head=answer.body[: access.BODY_HEAD_BYTES],
+                failure=Unanswered(access.UNREADABLE, name, message),
+            )
+        )
 
     def _parse(self, answer: _Answer) -> ElementTree.Element:
         try:
             return ElementTree.fromstring(answer.body)
         except ElementTree.ParseError as exc:
-            raise self._unreadable(answer, str(exc)) from None
+            why = f"Unable to parse response ({exc}), invalid XML received."
+            raise self._unreadable(answer, "ResponseParserError", why) from None
 
     def _raise(
         self, answer: _Answer, error: dict[str, str], operation: str, tries: int
     ) -> NoReturn:
-        raise bx.ClientError(
-            {"Error": error, "ResponseMetadata": self._metadata(answer, tries)},
-            operation,
+        raise AnswerError(
+            RawAnswer(
+                operation,
+                status=answer.status,
+                headers=dict(answer.headers),
+                body_head=answer.body[: access.BODY_HEAD_BYTES],
+                code=str(error.get("Code") or ""),
+                message=str(error.get("Message") or ""),
+            )
         )
 
     # -- query protocol (STS, IAM) -----------------------------------------------------------
@@ -365,7 +369,6 @@ class FastClient:
             body,
             {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
         )
-        self._remember(answer)
         if answer.status >= 300:
             if self._generic_error(answer):
                 self._raise(answer, self._status_error(answer), action, 0)
@@ -380,7 +383,7 @@ class FastClient:
         result = _child(root, f"{action}Result")
         if result is None:
             # botocore looks the result wrapper up by name and fails the same way.
-            raise KeyError(f"{action}Result")
+            raise self._unreadable(answer, "KeyError", repr(f"{action}Result"))
         return result
 
     def get_caller_identity(self) -> dict[str, Any]:
@@ -448,7 +451,6 @@ class FastClient:
             if key is not None:
                 path = "/" + sigv4.uri_encode(key, safe="/")
             answer = self._send(method, where, path, query or {}, body, {})
-            self._remember(answer)
             if answer.status < 300:
                 return answer, tries
             if self._generic_error(answer):
@@ -507,11 +509,8 @@ class FastClient:
             try:
                 head, _ = self._s3("HeadBucket", "HEAD", bucket)
                 region = head.headers.get("x-amz-bucket-region")
-            except Exception as exc:
-                response = getattr(exc, "response", None) or {}
-                region = (response.get("ResponseMetadata", {}).get("HTTPHeaders") or {}).get(
-                    "x-amz-bucket-region"
-                )
+            except AnswerError as exc:
+                region = exc.answer.headers.get("x-amz-bucket-region")
         if not region or not re.match(r"^[a-zA-Z0-9-]{1,63}$", region):
             return None
         return region

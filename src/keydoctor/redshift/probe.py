@@ -21,13 +21,14 @@ import json
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from keydoctor.catalog import codes
 from keydoctor.model import CredentialSource, Finding, Location, Secret
 from keydoctor.probes import outcome as oc
 from keydoctor.probes import s3 as s3_probes
+from keydoctor.probes.clients import StaticKeys as Keys
 from keydoctor.probes.outcome import ProbeResult
 from keydoctor.probes.policy import parse_document
 from keydoctor.probes.transport import Target, Transport
@@ -56,15 +57,6 @@ class ProbeSettings:
     write_test: bool = False
     profile: str | None = None  # the caller's own profile, for role checks
     timeout: float = 3.0  # connect and read, per request
-
-
-@dataclass(frozen=True)
-class Keys:
-    """The statement's own credentials; the secret and token never appear in a repr."""
-
-    access_key_id: str
-    secret_access_key: str = field(repr=False)
-    session_token: str | None = field(default=None, repr=False)
 
 
 class _Stop(Exception):
