@@ -123,16 +123,20 @@ def region_flags(region: str) -> set[str]:
     return {"standard-region"} if REGION.fullmatch(region) else set()
 
 
+# Two blank repeats never stand next to each other with only optional or blank items
+# between (``\s*[= ]\s*``, ``\s*=?\s*``): each way of splitting a run of blanks between
+# them would be tried, which is quadratic in the run.
 _REGION_SETTING = re.compile(
     r"(?i)(?:--region[= ]|-region[= ]|\bregion_name\s*=\s*|\bregion\s*[=:]\s*|"
-    r"AWS_(?:DEFAULT_)?REGION\s*[=:]\s*|fs\.s3a\.endpoint\.region\s*[= ]\s*)"
+    r"AWS_(?:DEFAULT_)?REGION\s*[=:]\s*|fs\.s3a\.endpoint\.region(?:[ \t]*=[ \t]*|[ \t]+))"
     r"['\"]?([A-Za-z0-9_.-]{2,40})['\"]?"
 )
 _REGION_EXPECT = re.compile(r"(?i)the region '([^']{1,40})' is wrong; expecting '([^']{1,40})'")
 _URL = re.compile(r"\b(https?)://([A-Za-z0-9.-]{1,253})(?::(\d{1,5}))?(/[^\s'\"<>)]*)?")
 _ENDPOINT_SETTING = re.compile(
     r"(?i)(?:--endpoint-url[= ]|-endpoint[= ]|endpoint_url\s*=\s*|endpoint\s*[=:]\s*|"
-    r"fs\.s3a\.endpoint\s*[= ]\s*|endpointOverride\s*=?\s*|ServiceURL\s*=\s*)"
+    r"fs\.s3a\.endpoint(?:[ \t]*=[ \t]*|[ \t]+)|endpointOverride(?:[ \t]*=)?[ \t]*|"
+    r"ServiceURL\s*=\s*)"
     r"['\"]?((?:https?://)?[A-Za-z0-9.-]{3,253}(?::\d{1,5})?)"
 )
 _NOT_ENDPOINTS = (
@@ -257,7 +261,11 @@ _TOOLS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "aws-cli",
         re.compile(
-            r"(?m)^\s*(?:\$ |# |> |PS [^>]*> )?aws [a-z0-9-]+|make_bucket failed|upload failed:|"
+            # Blanks before the prompt stay on their line ([ \t], not \s): a repeat that
+            # crosses lines after a line start re-scans a run of blank lines from every
+            # one of its line starts, which was quadratic.
+            r"(?m)^[ \t]*(?:\$ |# |> |PS [^>\n]{0,200}> )?aws [a-z0-9-]+|make_bucket failed|"
+            r"upload failed:|"
             r"download failed:|fatal error: |A client error \(|aws configure|aws sso login"
         ),
     ),
