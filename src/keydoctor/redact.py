@@ -539,6 +539,9 @@ _PASTED_LABELLED = re.compile(
 _PIECE = re.compile(r"[^ \t\r\n;,&\"'`<>(){}\[\]|\\]*")
 # The inside of a quoted value: escapes are skipped; a line break ends it in any case.
 _QUOTED = {quote: re.compile(r"(?:[^\\\n" + quote + r"]|\\[^\n])*") for quote in ('"', "'", "`")}
+# A short piece after a blank inside a token still belongs to it when it does not read as
+# a word: a digit, a base64 symbol or a capital past its first character.
+_KEY_LIKE_PIECE = re.compile(r"[0-9/+=A-Z]")
 _JOINABLE = re.compile("[A-Za-z0-9/+=" + INVISIBLE_CHARACTERS + "]+")
 _BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+=")
 _SECRET_LENGTH = 40
@@ -663,7 +666,7 @@ def _labelled_value(text: str, label: re.Match[str]) -> tuple[int, int, bool] | 
         return None
     first = text[start]
     if first in "\"'`":
-        return _quoted(text, start, token)
+        return _quoted(text, start, token, name)
     if first in ">|":
         block = _folded_block(text, label.start(), start)
         if block is not None:
@@ -672,10 +675,18 @@ def _labelled_value(text: str, label: re.Match[str]) -> tuple[int, int, bool] | 
     return (start, end, token) if end > start else None
 
 
-def _quoted(text: str, start: int, token: bool) -> tuple[int, int, bool]:
+def _quoted(text: str, start: int, token: bool, label: str) -> tuple[int, int, bool]:
     """The inside of a quoted value, up to its closing quote or the end of its line."""
     inside = _QUOTED[text[start]].match(text, start + 1)
     end = inside.end() if inside else start + 1
+    if end >= len(text) or text[end] != text[start]:
+        # No closing quote on the line: the value is what an unquoted one would be, not
+        # the rest of the line (which may be the error itself).
+        return start + 1, _unquoted_end(text, start + 1, token), token
+    if text.count(" ", start, end) > 2 and "password" not in label and "passwd" not in label:
+        # Words, not a key or token (those hold one blank at most, as damage): a sentence
+        # quoted after a label, such as the error message itself, keeps all but its start.
+        return start + 1, _unquoted_end(text, start + 1, token), token
     return start + 1, end, token
 
 
@@ -685,8 +696,9 @@ def _piece_end(text: str, start: int) -> int:
 
 
 def _unquoted_end(text: str, start: int, token: bool) -> int:
-    """The end of an unquoted value; a blank inside joins two pieces of a damaged value
-    (a secret still short of 40 characters, or a long second piece of a token)."""
+    """The end of an unquoted value; a blank inside joins two pieces of a damaged value:
+    the next piece belongs to it when it is long or does not read as a word, or when a
+    secret is still short of 40 characters."""
     end = _piece_end(text, start)
     visible = _visible_length(text[start:end])
     while end + 1 < len(text) and text[end] == " " and text[end + 1] in _BASE64:
@@ -695,7 +707,11 @@ def _unquoted_end(text: str, start: int, token: bool) -> int:
         if _JOINABLE.fullmatch(piece) is None:
             break
         visible += _visible_length(piece)
-        joins = len(piece) >= _TOKEN_PIECE if token else visible <= _SECRET_LENGTH + 1
+        joins = (
+            len(piece) >= _TOKEN_PIECE
+            or _KEY_LIKE_PIECE.search(piece[1:]) is not None
+            or (not token and visible <= _SECRET_LENGTH + 1)
+        )
         if not joins:
             break
         end = after
@@ -720,6 +736,8 @@ def _folded_block(text: str, label_start: int, start: int) -> tuple[int, int] | 
         line = text[at:next_end]
         if line.strip() and len(line) - len(line.lstrip(" \t")) <= indent:
             break
+        if line.strip().count(" ") > 1:
+            return None  # words: a folded sentence, not a folded key or token
         end = next_end
         at = next_end + 1
     return (line_end + 1, end) if end > line_end + 1 else None
