@@ -51,7 +51,7 @@ _MAX_REDUCED = 128 * 1024  # never more than this reaches the catalog patterns
 _CONTEXT_LINES = 3
 _MAX_LINE = 4000  # a line longer than this is cut to windows (minified JSON, base64 blobs)
 _WINDOW = 2000  # characters kept either side of an error-looking word in a long line
-_MAX_SCRUBBED = 2 * 1024 * 1024  # beyond this, only the start and end are scrubbed and read
+_MAX_SCRUBBED = 1024 * 1024  # beyond this, only the start and end are scrubbed and read
 _MARGIN = 64 * 1024  # scrubbed beyond a cut, so that no value is cut before it is hidden
 
 # Words near which an AWS error is worth looking for in a long log. Found with str.find on
