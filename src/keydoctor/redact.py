@@ -526,6 +526,8 @@ _LABEL_WORDS = (
 # times faster over long runs that hold no label (blanks, logs).
 _FIRST_LETTER = r"(?=[ASTXPastxp])"
 _PASTED_LABEL = re.compile(_FIRST_LETTER + _LABEL_WORDS, re.IGNORECASE)
+# Every label holds one of these: a text without any is not scanned for labels at all.
+_LABEL_KEYWORDS = ("secret", "token", "passw")
 # What may stand between a label and its value. A blank alone counts only after a CLI
 # flag (--secret-access-key VALUE), an upper-case env name (set -x AWS_SECRET_ACCESS_KEY
 # VALUE, Redshift's SECRET_ACCESS_KEY 'VALUE') or an XML tag.
@@ -589,7 +591,9 @@ def scrub_pasted(text: str) -> PastedScrub:
     secrets: list[str] = []
     done = 0
     budget = _LABEL_BUDGET
-    for found in _PASTED_LABEL.finditer(text):
+    lowered = text.lower()
+    labelled = any(word in lowered for word in _LABEL_KEYWORDS)
+    for found in _PASTED_LABEL.finditer(text) if labelled else ():
         if found.start() < done:
             continue
         budget -= 1
