@@ -331,7 +331,7 @@ class PreparedText:
     """
 
     text: str
-    secrets: tuple[str, ...]
+    secrets: tuple[str, ...] = field(repr=False)  # raw secret values: never in a repr
 
 
 def reduce_text(raw: str | bytes) -> str:
