@@ -357,9 +357,10 @@ def prepare_text(raw: str | bytes) -> PreparedText:
 
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8", errors="replace")
-    text = _CONTROL.sub(" ", raw.replace("\r\n", "\n").replace("\r", "\n"))
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
     if len(text) > _MAX_DIRECT:
         text = _near_errors(text)
+    text = _CONTROL.sub(" ", text)  # after the reduction: on what is kept only
     if len(text) > _MAX_SCRUBBED:
         # A long log full of error words: its start and end. Each part is scrubbed with
         # a margin beyond the cut, so a value whose label lies before the cut is gone
