@@ -509,3 +509,258 @@ def mark_invisible(text: str) -> str:
     for char, name in INVISIBLE_NAMES.items():
         text = text.replace(char, name)
     return text
+
+
+# --- pasted text: secrets recognised by their labels, in every common form -------------
+
+# A label that names a secret or a token: env (AWS_SECRET_ACCESS_KEY), INI and YAML keys
+# (aws_secret_access_key), JSON and XML (SecretAccessKey), Java properties (aws.secretKey,
+# fs.s3a.secret.key), CLI flags (--secret-access-key), headers and query strings
+# (X-Amz-Security-Token), Redshift (token=). Literal alternatives only: linear in the text.
+_LABEL_WORDS = (
+    r"(?<![A-Za-z0-9])(?:aws[_.-]?)?(?:"
+    r"secret(?:[_.\- ]?access)?[_.\- ]?key|secret|x-amz-security-token|"
+    r"(?:session|security)[_.\- ]?token|token|password|passwd)(?![A-Za-z0-9])"
+)
+# The lookahead on the first letter lets the engine skip ahead by character class: ten
+# times faster over long runs that hold no label (blanks, logs).
+_FIRST_LETTER = r"(?=[ASTXPastxp])"
+_PASTED_LABEL = re.compile(_FIRST_LETTER + _LABEL_WORDS, re.IGNORECASE)
+# Every label holds one of these: a text without any is not scanned for labels at all.
+_LABEL_KEYWORDS = ("secret", "token", "passw")
+# What may stand between a label and its value. A blank alone counts only after a CLI
+# flag (--secret-access-key VALUE), an upper-case env name (set -x AWS_SECRET_ACCESS_KEY
+# VALUE, Redshift's SECRET_ACCESS_KEY 'VALUE') or an XML tag.
+_PASTED_SEPARATOR = re.compile(r"[\"']?[ \t]{0,8}(?:=>|[=:])[ \t]{0,8}")
+_PASTED_BLANKS = re.compile(r"[ \t]{1,8}")
+_LABEL_BUDGET = 4096  # labels looked at one by one; beyond, one substitution hides the rest
+_PASTED_LABELLED = re.compile(
+    _FIRST_LETTER + _LABEL_WORDS + r"[\"']?[ \t]{0,8}(?:=>|[=:>]|[ \t])[ \t]{0,8}[\"'`]?"
+    r"[^ \t\r\n;,&\"'`<>(){}\[\]|\\]+",
+    re.IGNORECASE,
+)
+# Where an unquoted value ends. Invisible characters do not end it (they are the damage
+# that makes a pasted secret fail), nor does a no-break space between two pieces.
+_PIECE = re.compile(r"[^ \t\r\n;,&\"'`<>(){}\[\]|\\]*")
+# The inside of a quoted value: escapes are skipped; a line break ends it in any case.
+_QUOTED = {quote: re.compile(r"(?:[^\\\n" + quote + r"]|\\[^\n])*") for quote in ('"', "'", "`")}
+# A short piece after a blank inside a token still belongs to it when it does not read as
+# a word: a digit, a base64 symbol or a capital past its first character.
+_KEY_LIKE_PIECE = re.compile(r"[0-9/+=A-Z]")
+_JOINABLE = re.compile("[A-Za-z0-9/+=" + INVISIBLE_CHARACTERS + "]+")
+_BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+=")
+_SECRET_LENGTH = 40
+_TOKEN_PIECE = 16  # a blank inside a token: the piece after it is at least this long
+_NEAR_LABEL = 24  # a random-looking run this close after a label is its value
+# Runs of the base64 alphabet, each tried once from its first character (linear).
+_BASE64_RUN = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{16,}")
+# The starts of STS session tokens: a run that begins so is a token whatever its length.
+_TOKEN_STARTS = ("IQoJb3JpZ2lu", "FwoGZXIvYXdz", "FQoGZXIvYXdz", "AgoJb3JpZ2lu")
+_VARIABLE = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|%[A-Za-z_][A-Za-z0-9_]*%")
+
+
+class PastedScrub:
+    """The result of :func:`scrub_pasted`: the text with its secrets replaced, and the
+    values removed (so that a run's :class:`Redactor` removes them anywhere else too)."""
+
+    __slots__ = ("secrets", "text")
+
+    def __init__(self, text: str, secrets: list[str]) -> None:
+        self.text = text
+        self.secrets = tuple(secrets)
+
+    @property
+    def found(self) -> bool:
+        return bool(self.secrets)
+
+
+def scrub_pasted(text: str) -> PastedScrub:
+    """Pasted text with every secret and token value replaced where it sits.
+
+    A value is recognised by its label in any common form (env, INI, YAML with folded
+    ``>-`` blocks, JSON, XML, CLI flags, Java properties, HTTP headers, query strings,
+    Redshift's ``token=``), whatever its length and characters: a value with a blank or
+    an invisible character inside, or of 39 or 41 characters, is still a value. Without
+    a label, a random-looking run close after a label word, a run that starts like an STS
+    token, one of 36 to 44 characters, or one of 80 and more is removed too.
+
+    This runs before anything cuts the text into lines or windows, so a window can never
+    show the part of a secret that lies beyond its label.
+    """
+    out: list[str] = []
+    secrets: list[str] = []
+    done = 0
+    budget = _LABEL_BUDGET
+    lowered = text.lower()
+    labelled = any(word in lowered for word in _LABEL_KEYWORDS)
+    for found in _PASTED_LABEL.finditer(text) if labelled else ():
+        if found.start() < done:
+            continue
+        budget -= 1
+        if budget < 0:
+            # A text made of labels (hostile, or a dump of thousands of settings): the
+            # rest is masked by one constant substitution, done in C, which hides each
+            # label with the value after it, without the per-value care above.
+            out.append(_PASTED_LABELLED.sub(REDACTED_SECRET, text[done:]))
+            done = len(text)
+            secrets.append(REDACTED_SECRET)  # something was hidden: say so
+            break
+        span = _labelled_value(text, found)
+        if span is None:
+            continue
+        start, end, token = span
+        value = text[start:end]
+        if not value.strip() or _VARIABLE.fullmatch(value.strip()):
+            continue
+        out.append(text[done:start])
+        out.append(_placeholder(value, token))
+        secrets.extend(_forms(value))
+        done = end
+    out.append(text[done:])
+    scrubbed = "".join(out)
+    bare: list[str] = []
+    scrubbed = _BASE64_RUN.sub(lambda m: _bare_run(m.group(0), bare), scrubbed)
+    return PastedScrub(scrubbed, secrets + bare)
+
+
+def _forms(value: str) -> list[str]:
+    """The value, and the pieces a reader may meet elsewhere: without its blanks, and
+    each line of a folded block."""
+    forms = [value]
+    joined = "".join(value.split())
+    if joined != value:
+        forms.append(joined)
+    if "\n" in value:
+        forms.extend(line.strip() for line in value.split("\n") if line.strip())
+    return forms
+
+
+def _placeholder(value: str, token: bool) -> str:
+    """One placeholder for the value; the line breaks of a folded block are kept."""
+    label = REDACTED_TOKEN if token else REDACTED_SECRET
+    if "\n" not in value:
+        return label
+    return label + "\n" * value.count("\n")
+
+
+def _bare_run(run: str, removed: list[str]) -> str:
+    if not _looks_random(run):
+        return run
+    if run.startswith(_TOKEN_STARTS) or len(run) >= 80:
+        removed.append(run)
+        return REDACTED_TOKEN
+    if 36 <= len(run) <= 44:
+        removed.append(run)
+        return REDACTED_SECRET
+    return run
+
+
+def _labelled_value(text: str, label: re.Match[str]) -> tuple[int, int, bool] | None:
+    """Where the value of one label lies: (start, end, is a token), or None."""
+    name = label.group(0).lower()
+    token = "token" in name
+    at = label.end()
+    before = text[label.start() - 1] if label.start() else ""
+    separator = _PASTED_SEPARATOR.match(text, at)
+    if separator is None and text.startswith(">", at) and before == "<":
+        separator = re.compile(">").match(text, at)  # <SecretAccessKey>value</…>
+    if separator is None and (before == "-" or label.group(0).isupper()):
+        separator = _PASTED_BLANKS.match(text, at)
+    if separator is None:
+        return _near_label(text, at, token)
+    start = separator.end()
+    if start >= len(text) or text[start] in "\r\n":
+        return None
+    first = text[start]
+    if first in "\"'`":
+        return _quoted(text, start, token, name)
+    if first in ">|":
+        block = _folded_block(text, label.start(), start)
+        if block is not None:
+            return block[0], block[1], token
+    end = _unquoted_end(text, start, token)
+    return (start, end, token) if end > start else None
+
+
+def _quoted(text: str, start: int, token: bool, label: str) -> tuple[int, int, bool]:
+    """The inside of a quoted value, up to its closing quote or the end of its line."""
+    inside = _QUOTED[text[start]].match(text, start + 1)
+    end = inside.end() if inside else start + 1
+    if end >= len(text) or text[end] != text[start]:
+        # No closing quote on the line: the value is what an unquoted one would be, not
+        # the rest of the line (which may be the error itself).
+        return start + 1, _unquoted_end(text, start + 1, token), token
+    if text.count(" ", start, end) > 2 and "password" not in label and "passwd" not in label:
+        # Words, not a key or token (those hold one blank at most, as damage): a sentence
+        # quoted after a label, such as the error message itself, keeps all but its start.
+        return start + 1, _unquoted_end(text, start + 1, token), token
+    return start + 1, end, token
+
+
+def _piece_end(text: str, start: int) -> int:
+    found = _PIECE.match(text, start)
+    return found.end() if found else start
+
+
+def _unquoted_end(text: str, start: int, token: bool) -> int:
+    """The end of an unquoted value; a blank inside joins two pieces of a damaged value:
+    the next piece belongs to it when it is long or does not read as a word, or when a
+    secret is still short of 40 characters."""
+    end = _piece_end(text, start)
+    visible = _visible_length(text[start:end])
+    while end + 1 < len(text) and text[end] == " " and text[end + 1] in _BASE64:
+        after = _piece_end(text, end + 1)
+        piece = text[end + 1 : after]
+        if _JOINABLE.fullmatch(piece) is None:
+            break
+        visible += _visible_length(piece)
+        joins = (
+            len(piece) >= _TOKEN_PIECE
+            or _KEY_LIKE_PIECE.search(piece[1:]) is not None
+            or (not token and visible <= _SECRET_LENGTH + 1)
+        )
+        if not joins:
+            break
+        end = after
+    return end
+
+
+def _visible_length(value: str) -> int:
+    return len(value) - sum(value.count(c) for c in INVISIBLE_CHARACTERS)
+
+
+def _folded_block(text: str, label_start: int, start: int) -> tuple[int, int] | None:
+    """A YAML block scalar (``key: >-`` then indented lines): the lines, as one value."""
+    line_end = text.find("\n", start)
+    if line_end < 0 or text[start + 1 : line_end].strip(" \t-+0123456789"):
+        return None
+    line_start = text.rfind("\n", 0, label_start) + 1
+    indent = len(text[line_start:label_start]) - len(text[line_start:label_start].lstrip(" "))
+    end = at = line_end + 1
+    while at < len(text):
+        next_end = text.find("\n", at)
+        next_end = len(text) if next_end < 0 else next_end
+        line = text[at:next_end]
+        if line.strip() and len(line) - len(line.lstrip(" \t")) <= indent:
+            break
+        if line.strip().count(" ") > 1:
+            return None  # words: a folded sentence, not a folded key or token
+        end = next_end
+        at = next_end + 1
+    return (line_end + 1, end) if end > line_end + 1 else None
+
+
+def _near_label(text: str, at: int, token: bool) -> tuple[int, int, bool] | None:
+    """A random-looking run close after a label with no separator ("token is X")."""
+    window = text[at : at + _NEAR_LABEL]
+    cut = window.find("\n")
+    window = window if cut < 0 else window[:cut]
+    found = _BASE64_RUN.search(window)
+    if found is None:
+        return None
+    start = at + found.start()
+    end = _piece_end(text, start)
+    run = text[start:end]
+    if not (_looks_random(run) and all(c in _BASE64 or c in INVISIBLE_CHARACTERS for c in run)):
+        return None
+    return start, end, token

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from keydoctor.catalog.hosts import is_aws_host
 from keydoctor.redact import KEY_ID_PATTERN, mask_key_id
 
 # Facts computed in code rather than by a single pattern; they are clues like the ones in
@@ -49,7 +50,10 @@ FACTS: dict[str, str] = {
 _MAX_DIRECT = 64 * 1024  # texts up to this size are scanned whole
 _MAX_REDUCED = 128 * 1024  # never more than this reaches the catalog patterns
 _CONTEXT_LINES = 3
-_MAX_LINE = 4000  # one line longer than this is cut (minified JSON, base64 blobs)
+_MAX_LINE = 4000  # a line longer than this is cut to windows (minified JSON, base64 blobs)
+_WINDOW = 2000  # characters kept either side of an error-looking word in a long line
+_MAX_SCRUBBED = 1024 * 1024  # beyond this, only the start and end are scrubbed and read
+_MARGIN = 64 * 1024  # scrubbed beyond a cut, so that no value is cut before it is hidden
 
 # Words near which an AWS error is worth looking for in a long log. Found with str.find on
 # the lower-cased text (fast C scans), never with a regex per line.
@@ -123,16 +127,20 @@ def region_flags(region: str) -> set[str]:
     return {"standard-region"} if REGION.fullmatch(region) else set()
 
 
+# Two blank repeats never stand next to each other with only optional or blank items
+# between (``\s*[= ]\s*``, ``\s*=?\s*``): each way of splitting a run of blanks between
+# them would be tried, which is quadratic in the run.
 _REGION_SETTING = re.compile(
     r"(?i)(?:--region[= ]|-region[= ]|\bregion_name\s*=\s*|\bregion\s*[=:]\s*|"
-    r"AWS_(?:DEFAULT_)?REGION\s*[=:]\s*|fs\.s3a\.endpoint\.region\s*[= ]\s*)"
+    r"AWS_(?:DEFAULT_)?REGION\s*[=:]\s*|fs\.s3a\.endpoint\.region(?:[ \t]*=[ \t]*|[ \t]+))"
     r"['\"]?([A-Za-z0-9_.-]{2,40})['\"]?"
 )
 _REGION_EXPECT = re.compile(r"(?i)the region '([^']{1,40})' is wrong; expecting '([^']{1,40})'")
 _URL = re.compile(r"\b(https?)://([A-Za-z0-9.-]{1,253})(?::(\d{1,5}))?(/[^\s'\"<>)]*)?")
 _ENDPOINT_SETTING = re.compile(
     r"(?i)(?:--endpoint-url[= ]|-endpoint[= ]|endpoint_url\s*=\s*|endpoint\s*[=:]\s*|"
-    r"fs\.s3a\.endpoint\s*[= ]\s*|endpointOverride\s*=?\s*|ServiceURL\s*=\s*)"
+    r"fs\.s3a\.endpoint(?:[ \t]*=[ \t]*|[ \t]+)|endpointOverride(?:[ \t]*=)?[ \t]*|"
+    r"ServiceURL\s*=\s*)"
     r"['\"]?((?:https?://)?[A-Za-z0-9.-]{3,253}(?::\d{1,5})?)"
 )
 _NOT_ENDPOINTS = (
@@ -163,7 +171,6 @@ _NOT_ENDPOINTS = (
     "gitlab.com",
     "atlassian.net",
 )
-_AWS_HOST = re.compile(r"(?i)(?:^|\.)amazonaws\.com(?:\.cn)?$|(?:^|\.)api\.aws$")
 _BUCKETS = (
     re.compile(r"\bs3a?n?://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])"),
     re.compile(r"<BucketName>([^<]{3,63})</BucketName>"),
@@ -257,7 +264,11 @@ _TOOLS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "aws-cli",
         re.compile(
-            r"(?m)^\s*(?:\$ |# |> |PS [^>]*> )?aws [a-z0-9-]+|make_bucket failed|upload failed:|"
+            # Blanks before the prompt stay on their line ([ \t], not \s): a repeat that
+            # crosses lines after a line start re-scans a run of blank lines from every
+            # one of its line starts, which was quadratic.
+            r"(?m)^[ \t]*(?:\$ |# |> |PS [^>\n]{0,200}> )?aws [a-z0-9-]+|make_bucket failed|"
+            r"upload failed:|"
             r"download failed:|fatal error: |A client error \(|aws configure|aws sso login"
         ),
     ),
@@ -311,18 +322,91 @@ def key_info(key_id: str) -> KeyInfo:
     return KeyInfo(masked=mask_key_id(key_id), kind=kind, account=decode_account(key_id))
 
 
+@dataclass(frozen=True)
+class PreparedText:
+    """A pasted text made ready for the patterns: reduced, with its secrets removed.
+
+    ``secrets`` are the values :func:`~keydoctor.redact.scrub_pasted` took out, for the
+    run's :class:`~keydoctor.redact.Redactor` (the same value may appear bare elsewhere).
+    """
+
+    text: str
+    secrets: tuple[str, ...] = field(repr=False)  # raw secret values: never in a repr
+
+
 def reduce_text(raw: str | bytes) -> str:
+    """Make any input safe and small enough for the catalog's patterns (see
+    :func:`prepare_text`)."""
+    return prepare_text(raw).text
+
+
+def prepare_text(raw: str | bytes) -> PreparedText:
     """Make any input safe and small enough for the catalog's patterns.
 
-    Bytes are decoded leniently; control characters become spaces; very long lines are
-    cut; logs beyond ``_MAX_DIRECT`` keep only lines near error-looking words (and never
-    more than ``_MAX_REDUCED`` characters in all, taken from the start and the end).
+    Bytes are decoded leniently; control characters become spaces; logs beyond
+    ``_MAX_DIRECT`` keep only lines near error-looking words. Then every secret is
+    replaced where it sits (:func:`~keydoctor.redact.scrub_pasted`), and only then is a
+    line longer than ``_MAX_LINE`` cut to windows: its start, its end and the stretch
+    around each error-looking word, so that an error anywhere in a minified JSON line is
+    read, and a window never shows the part of a secret beyond its label. Of a reduced
+    log still longer than ``_MAX_SCRUBBED`` only the start and end are kept, and never
+    more than ``_MAX_REDUCED`` characters in all reach the patterns (start and end).
+    Every step is linear in the input.
     """
+    from keydoctor.redact import scrub_pasted
+
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8", errors="replace")
     text = raw.replace("\r\n", "\n").replace("\r", "\n")
-    if len(text) <= _MAX_DIRECT:
-        return _CONTROL.sub(" ", "\n".join(line[:_MAX_LINE] for line in text.split("\n")))
+    if len(text) > _MAX_DIRECT:
+        text = _near_errors(text)
+    text = _CONTROL.sub(" ", text)  # after the reduction: on what is kept only
+    if len(text) > _MAX_SCRUBBED:
+        # A long log full of error words: its start and end. Each part is scrubbed with
+        # a margin beyond the cut, so a value whose label lies before the cut is gone
+        # before the cut is made.
+        half = _MAX_SCRUBBED // 2
+        head = scrub_pasted(text[: half + _MARGIN])
+        tail = scrub_pasted(text[-(half + _MARGIN) :])
+        text = head.text[:half] + "\n…\n" + tail.text[-half:]
+        secrets = head.secrets + tail.secrets
+    else:
+        scrubbed = scrub_pasted(text)
+        text, secrets = scrubbed.text, scrubbed.secrets
+    if len(text) > _MAX_LINE and any(len(line) > _MAX_LINE for line in text.split("\n")):
+        text = "\n".join(_windows(line) for line in text.split("\n"))
+    if len(text) > _MAX_REDUCED:
+        half = _MAX_REDUCED // 2
+        text = text[:half] + "\n…\n" + text[-half:]
+    return PreparedText(text, secrets)
+
+
+def _hits(lowered: str, skip: int) -> list[int]:
+    """Where the error-looking words are: at most ``_MAX_HITS_PER_WORD`` each, the next
+    one looked for ``skip`` characters on (its context is taken already)."""
+    hits: list[int] = []
+    for word in _INTERESTING:
+        found = lowered.find(word)
+        count = 0
+        while found != -1 and count < _MAX_HITS_PER_WORD:
+            hits.append(found)
+            count += 1
+            found = lowered.find(word, found + max(skip, len(word)))
+    return hits
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _near_errors(text: str) -> str:
+    """The lines of a long log within ``_CONTEXT_LINES`` of an error-looking word."""
     lowered = text.lower()
     spans: list[tuple[int, int]] = []
     for word in _INTERESTING:
@@ -343,19 +427,18 @@ def reduce_text(raw: str | bytes) -> str:
             spans.append((start, end))
             hits += 1
             found = lowered.find(word, end)
-    spans.sort()
-    merged: list[tuple[int, int]] = []
-    for start, end in spans:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    pieces = [text[start:end].strip("\n") for start, end in merged]
-    reduced = "\n".join(line[:_MAX_LINE] for piece in pieces for line in piece.split("\n"))
-    if len(reduced) > _MAX_REDUCED:
-        half = _MAX_REDUCED // 2
-        reduced = reduced[:half] + "\n…\n" + reduced[-half:]
-    return _CONTROL.sub(" ", reduced)
+    return "\n".join(text[start:end].strip("\n") for start, end in _merge(spans))
+
+
+def _windows(line: str) -> str:
+    """A long line as its start, its end and ``_WINDOW`` characters around each
+    error-looking word, one window per line (no pattern matches across a cut)."""
+    if len(line) <= _MAX_LINE:
+        return line
+    spans = [(0, _MAX_LINE), (len(line) - _MAX_LINE, len(line))]
+    for hit in _hits(line.lower(), _WINDOW):
+        spans.append((max(0, hit - _WINDOW), min(len(line), hit + _WINDOW)))
+    return "\n".join(line[start:end] for start, end in _merge(spans))
 
 
 def _classify_host(host: str) -> str | None:
@@ -364,7 +447,7 @@ def _classify_host(host: str) -> str | None:
         return None
     if "vpce" in lowered.split(".")[0:3] or lowered.startswith("vpce-") or ".vpce." in lowered:
         return "vpce"
-    if _AWS_HOST.search(lowered):
+    if is_aws_host(lowered):
         return "aws"
     if "." not in lowered and lowered not in ("localhost",):
         return None

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from keydoctor.catalog.facts import REGION, TextFacts, extract, key_info, reduce_text
+from keydoctor.catalog.facts import REGION, TextFacts, extract, key_info, prepare_text
 from keydoctor.catalog.hosts import is_aws_host
 from keydoctor.catalog.ranking import score_cause
 from keydoctor.catalog.result import ErrorReport, Explanation, RankedCause
@@ -172,13 +172,25 @@ def _rank(
 
 
 def _line_at(text: str, position: int, redactor: Redactor) -> str:
+    """The line an error was seen in, redacted whole and only then cut to a window.
+
+    Cutting first would leave a secret's tail without the label that marks it (39 of 40
+    characters of an env dump's secret were once shown that way).
+    """
     start = text.rfind("\n", 0, position) + 1
     end = text.find("\n", position)
-    line = text[start : end if end != -1 else len(text)].strip()
+    raw = text[start : end if end != -1 else len(text)]
+    line = redactor.scrub(raw)
+    lead = len(line) - len(line.lstrip())
+    line = line.strip()
     if len(line) > _LINE_MAX:
-        offset = max(0, position - start - 40)
-        line = ("…" if offset else "") + line[offset : offset + _LINE_MAX] + "…"
-    return redactor.scrub(line)
+        # Where the error sits in the redacted line: the redacted length of what precedes
+        # it (placeholders change lengths), measured without cutting anything shown.
+        at = len(redactor.scrub(raw[: position - start])) - lead
+        offset = min(max(0, at - 40), len(line) - _LINE_MAX)
+        tail = "…" if offset + _LINE_MAX < len(line) else ""
+        line = ("…" if offset else "") + line[offset : offset + _LINE_MAX] + tail
+    return line
 
 
 def _apply_hints(hints: dict[str, Any], facts: TextFacts) -> None:
@@ -227,11 +239,12 @@ def text_clues(
 ) -> _ClueState:
     """The clues of an error text (and of the caller's hints), for the one ranker."""
     catalog = catalog or load_catalog()
-    text = reduce_text(raw)
+    prepared = prepare_text(raw)
+    text = prepared.text
     facts = extract(text)
     if hints:
         _apply_hints(hints, facts)
-    if contains_secret_shape(text):
+    if prepared.secrets or contains_secret_shape(text):
         facts.flags.add("secret-pasted")
     return _ClueState(catalog, text, facts.flags)
 
@@ -245,15 +258,18 @@ def diagnose(
 ) -> Explanation:
     """The implementation behind :func:`keydoctor.catalog.diagnose_text`."""
     catalog = catalog or load_catalog()
-    text = reduce_text(raw)
+    prepared = prepare_text(raw)
+    text = prepared.text
     findings = list(findings or [])
     facts = extract(text)
     if hints:
         _apply_hints(hints, facts)
-    secret_in_text = contains_secret_shape(text)
+    secret_in_text = bool(prepared.secrets) or contains_secret_shape(text)
     if secret_in_text:
         facts.flags.add("secret-pasted")
-    redactor = Redactor(secrets=_secret_values(text), key_ids=facts.raw_key_ids)
+    redactor = Redactor(
+        secrets=[*prepared.secrets, *_secret_values(text)], key_ids=facts.raw_key_ids
+    )
     hits = _find_hits(catalog, text)
     hinted = hints.get("code") if hints else None
     if isinstance(hinted, str) and hinted:

@@ -113,37 +113,64 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_batch(path: str, findings: list[Finding], hints: dict[str, Any]) -> int:
-    from keydoctor.catalog.matcher import diagnose
-    from keydoctor.redact import scrub_patterns
+    """One JSON result per input line; a line that cannot be read is one error result.
 
+    A hostile line (nested a hundred thousand levels deep, binary, or text with lone
+    surrogates that no output encoding takes) must not end the batch: the lines before it
+    are already answered, and the lines after it still are. Results written so far are
+    flushed even if something unforeseen stops the run.
+    """
     data = _read_bytes(path).decode("utf-8", errors="replace")
     any_found = False
     out: list[str] = []
-    for number, line in enumerate(data.splitlines(), start=1):
-        if not line.strip():
-            continue
-        result: dict[str, Any]
-        try:
-            item = json.loads(line)
-            text = item.get("text") if isinstance(item, dict) else None
-            if not isinstance(text, str):
-                raise ValueError("no 'text' string field")
-        except ValueError as exc:
-            message = scrub_patterns(str(exc).splitlines()[0] if str(exc) else "invalid JSON")
-            result = {"line": number, "error": f"unreadable line: {message}", "found": False}
-        else:
-            explanation = diagnose(text, findings=findings, hints=hints)
-            any_found = any_found or explanation.found
-            result = {"line": number, **explanation.to_dict()}
-            if isinstance(item.get("id"), str | int):
-                result["id"] = item["id"]
-        out.append(json.dumps(result, ensure_ascii=False))
-        if len(out) >= 200:
+    try:
+        for number, line in enumerate(data.splitlines(), start=1):
+            if not line.strip():
+                continue
+            result, found = _batch_line(number, line, findings, hints)
+            any_found = any_found or found
+            out.append(json.dumps(result, ensure_ascii=False))
+            if len(out) >= 200:
+                _write("\n".join(out) + "\n")
+                out.clear()
+    finally:
+        if out:
             _write("\n".join(out) + "\n")
-            out.clear()
-    if out:
-        _write("\n".join(out) + "\n")
     return 0 if any_found else 1
+
+
+def _batch_line(
+    number: int, line: str, findings: list[Finding], hints: dict[str, Any]
+) -> tuple[dict[str, Any], bool]:
+    """The result for one line of a batch, and whether it explained an error."""
+    from keydoctor.catalog.matcher import diagnose
+    from keydoctor.redact import scrub_patterns
+
+    try:
+        item = json.loads(line)
+        text = item.get("text") if isinstance(item, dict) else None
+        if not isinstance(text, str):
+            raise ValueError("no 'text' string field")
+    except RecursionError:
+        return {
+            "line": number,
+            "error": "unreadable line: nested too deeply",
+            "found": False,
+        }, False
+    except ValueError as exc:
+        message = scrub_patterns(str(exc).splitlines()[0] if str(exc) else "invalid JSON")
+        return {"line": number, "error": f"unreadable line: {message}", "found": False}, False
+    explanation = diagnose(_printable(text), findings=findings, hints=hints)
+    result: dict[str, Any] = {"line": number, **explanation.to_dict()}
+    if isinstance(item.get("id"), str | int):
+        ident = item["id"]
+        result["id"] = scrub_patterns(_printable(ident)) if isinstance(ident, str) else ident
+    return result, explanation.found
+
+
+def _printable(text: str) -> str:
+    """``text`` with lone surrogates (valid in JSON, not in UTF-8) replaced."""
+    return text.encode("utf-8", errors="replace").decode("utf-8")
 
 
 def _write(text: str) -> None:
