@@ -4,14 +4,19 @@ Each generated setup is a real HOME with real files and a real environment. boto
 (``botocore.session.Session(profile=flag).get_credentials()``) is the reference: for
 every setup, keydoctor's ``gather`` + ``resolve`` must reach the same outcome:
 
-* both succeed with the same ``method`` (and, for static keys, the same access key id),
-* or both fail (botocore raises; keydoctor reports a ``failure``),
-* or both find nothing (botocore returns ``None``; keydoctor has no winner and no failure).
+* both succeed with the same ``method``, the same key id, secret and session token for
+  static keys, the same role chain for an assumed role (every ``role_arn`` from the
+  outermost in, then the source provider and its key id), and the same region,
+* or both fail with the same exception class (botocore raises; keydoctor reports a
+  ``failure`` that starts with that class name),
+* or both find nothing, in the same region (botocore returns ``None``; keydoctor has no
+  winner and no failure).
 
-Providers that fetch later (assume-role, SSO, web identity, container, process) are
-compared by method only: botocore does not call STS or SSO until the keys are used, so
-no network is touched. Container credentials come from a tiny HTTP server on 127.0.0.1
-serving the documented container-credentials JSON; instance metadata is disabled.
+Providers that fetch later (assume-role, SSO, web identity, container, process) have no
+keys to compare offline: botocore does not call STS or SSO until the keys are used, so
+no network is touched; their method, role chain and region are compared. Container
+credentials come from a tiny HTTP server on 127.0.0.1 serving the documented
+container-credentials JSON; instance metadata is disabled.
 ``credential_process`` runs a real command (this Python printing valid JSON): keydoctor
 never runs it offline, so only commands that succeed are generated.
 
@@ -39,9 +44,18 @@ import pytest
 
 botocore_session = pytest.importorskip("botocore.session")
 
-from keydoctor.audit import run_audit  # noqa: E402
-from keydoctor.model import Severity  # noqa: E402
-from keydoctor.sources.chain import gather, resolve  # noqa: E402
+from keydoctor.audit import effective_region, run_audit  # noqa: E402
+from keydoctor.model import CredentialSource, Severity  # noqa: E402
+from keydoctor.sources.chain import (  # noqa: E402
+    Environment,
+    _container_source,
+    _has_static_keys,
+    _is_role_profile,
+    _profile_sources,
+    env_source,
+    gather,
+    resolve,
+)
 
 SEED = 20261125
 RANDOM_SETUPS = 1200
@@ -59,15 +73,19 @@ KEYS = {
     "container": ("ASIACONTAINERXXXXXX9", "contSecretcontSecretcontSecretcontSec009"),
 }
 TOKEN = "FwoGZXIvYXdzEXAMPLETOKENvalue" * 3
+OTHER_TOKEN = "IQoJb3JpZ2luX2VjOTHERSESSIONtoken" * 3  # a second token: which one wins?
 STATIC_METHODS = {"env", "shared-credentials-file", "config-file"}
+ROLE_METHODS = {"assume-role", "assume-role-with-web-identity"}
 
 # What a profile section may hold, in the credentials file and in the config file.
 CREDS_KINDS = (
     "none", "static", "static_token", "static_security_token", "id_only", "secret_only",
-    "empty_id", "role_src", "process", "wrong_header",
+    "empty_id", "role_src", "process", "wrong_header", "static_both_tokens",
+    "static_empty_security_token",
 )
 CONFIG_KINDS = (
-    "none", "static", "id_only", "secret_only", "region_only", "role_src", "role_src_missing",
+    "none", "static", "static_token", "static_both_tokens", "id_only", "secret_only",
+    "region_only", "role_src", "role_src_missing",
     "role_self_static", "role_self_nostatic", "role_env", "role_ecs", "role_ec2", "role_bogus",
     "role_both", "role_none", "role_chain", "role_loop", "role_webid", "webid_norole",
     "sso_legacy", "sso_legacy_partial", "sso_session_ok", "sso_session_missing",
@@ -78,7 +96,8 @@ CONFIG_KINDS = (
 SRC_KINDS = ("creds_static", "conf_static", "none", "id_only", "secret_only", "process",
              "sso", "role_env")
 ENV_KEYS = ("none", "full", "full_token", "full_security", "id_only", "secret_only",
-            "empty_id", "full_expiry", "token_only")
+            "empty_id", "full_expiry", "token_only", "full_both_tokens",
+            "full_empty_security_token")
 SELECTIONS = ("none", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "both_vars", "flag",
               "flag_and_var", "empty_AWS_PROFILE", "empty_default_and_var")
 TARGETS = ("default", "dev", "ghost", "src")
@@ -189,6 +208,13 @@ def _creds_section(profile: str, kind: str, proc: str) -> list[str]:
         body = _static_lines(place) + [f"aws_session_token = {TOKEN}"]
     elif kind == "static_security_token":
         body = _static_lines(place) + [f"aws_security_token = {TOKEN}"]
+    elif kind == "static_both_tokens":
+        body = _static_lines(place) + [
+            f"aws_session_token = {TOKEN}",
+            f"aws_security_token = {OTHER_TOKEN}",
+        ]
+    elif kind == "static_empty_security_token":
+        body = _static_lines(place) + ["aws_security_token =", f"aws_session_token = {TOKEN}"]
     elif kind == "id_only":
         body = [f"aws_access_key_id = {key}"]
     elif kind == "secret_only":
@@ -215,6 +241,12 @@ def _config_body(profile: str, kind: str, proc: str) -> list[str]:
            "sso_account_id = 123456789012", "sso_role_name = Admin"]
     table: dict[str, list[str]] = {
         "static": _static_lines(place),
+        "static_token": [*_static_lines(place), f"aws_session_token = {TOKEN}"],
+        "static_both_tokens": [
+            *_static_lines(place),
+            f"aws_session_token = {TOKEN}",
+            f"aws_security_token = {OTHER_TOKEN}",
+        ],
         "id_only": [f"aws_access_key_id = {key}"],
         "secret_only": [f"aws_secret_access_key = {secret}"],
         "region_only": ["region = eu-west-1"],
@@ -278,6 +310,10 @@ def build(setup: Setup, home: Path, proc: str, container_url: str) -> Built:
         "full_expiry": {"AWS_ACCESS_KEY_ID": ek, "AWS_SECRET_ACCESS_KEY": es,
                         "AWS_CREDENTIAL_EXPIRATION": "2099-01-01T00:00:00Z"},
         "token_only": {"AWS_SESSION_TOKEN": TOKEN},
+        "full_both_tokens": {"AWS_ACCESS_KEY_ID": ek, "AWS_SECRET_ACCESS_KEY": es,
+                             "AWS_SESSION_TOKEN": TOKEN, "AWS_SECURITY_TOKEN": OTHER_TOKEN},
+        "full_empty_security_token": {"AWS_ACCESS_KEY_ID": ek, "AWS_SECRET_ACCESS_KEY": es,
+                                      "AWS_SESSION_TOKEN": TOKEN, "AWS_SECURITY_TOKEN": ""},
     }
     env.update(env_table[setup.env_keys])
 
@@ -477,37 +513,107 @@ def _place_file(mode: str, name: str, var: str, lines: list[str], aws: Path, hom
         raise AssertionError(mode)
 
 
-Outcome = tuple[str, ...]
+Outcome = tuple[Any, ...]
+
+
+def _terminal(method: str, key: str | None) -> tuple[str, ...]:
+    """The end of a role chain: the provider, and the key id where it is static."""
+    return (method, key or "") if method in STATIC_METHODS else (method,)
+
+
+def _botocore_roles(creds: Any) -> tuple[Any, ...]:
+    """The role ARNs botocore will assume, outermost first, then the source it starts from.
+
+    botocore prepares every hop at once (only the STS calls wait), so the fetchers behind
+    the deferred credentials hold the whole chain: each one's ``_role_arn`` and, for
+    ``source_profile`` hops, its ``_source_credentials``.
+    """
+    hops: list[Any] = []
+    current = creds
+    while current is not None and current.method in ROLE_METHODS:
+        fetcher = current._refresh_using.__self__
+        hops.append(fetcher._role_arn)
+        current = getattr(fetcher, "_source_credentials", None)
+    if current is not None and current is not creds:
+        # Static sources are plain Credentials; reading a refreshable one's key would fetch.
+        key = current.access_key if current.method in STATIC_METHODS else None
+        hops.append(_terminal(current.method, key))
+    return tuple(hops)
 
 
 def botocore_outcome(built: Built) -> Outcome:
-    """What the SDK does: botocore's own session, in exactly this environment."""
+    """What the SDK does: botocore's own session, in exactly this environment.
+
+    Success: the method; the key id, secret and token of static keys; the role chain of
+    an assumed role; the region. Failure: the class of the exception botocore raises.
+    """
     with mock.patch.dict(os.environ, built.env, clear=True):
         try:
             session = botocore_session.Session(profile=built.flag)
             creds = session.get_credentials()
         except Exception as exc:  # any exception is "the SDK call fails"
             return ("error", type(exc).__name__)
+        try:
+            region = session.get_config_variable("region")
+        except Exception as exc:
+            region = f"error {type(exc).__name__}"
     if creds is None:
-        return ("none",)
+        return ("none", region)
     if creds.method in STATIC_METHODS:
-        # the private attribute avoids triggering a refresh of RefreshableCredentials
+        # the private attributes avoid triggering a refresh of RefreshableCredentials
         key = getattr(creds, "_access_key", None) or creds.access_key
-        return ("ok", creds.method, key)
-    return ("ok", creds.method)
+        secret = getattr(creds, "_secret_key", None) or creds.secret_key
+        token = getattr(creds, "_token", None) or creds.token
+        return ("ok", creds.method, key, secret, token or None, (), region)
+    return ("ok", creds.method, None, None, None, _botocore_roles(creds), region)
+
+
+def _keydoctor_roles(environment: Environment, winner: CredentialSource) -> tuple[Any, ...]:
+    """The same chain from keydoctor's resolution: the winner's role, then its sources."""
+    if winner.method == "assume-role-with-web-identity":
+        return (winner.details["role_arn"],)
+    if winner.method != "assume-role":
+        return ()
+    hops: list[Any] = []
+    profile = winner.profile or ""
+    seen: set[str] = set()
+    while profile not in seen:
+        seen.add(profile)
+        cfg = environment.profiles[profile]
+        hops.append(cfg["role_arn"])
+        source = cfg.get("source_profile")
+        if source is None:
+            found = {
+                "Environment": env_source(environment.env),
+                "EcsContainer": _container_source(environment.env),
+            }.get(str(cfg.get("credential_source")))
+            if found is not None:
+                hops.append(_terminal(found.method, found.access_key_id))
+            break
+        source_cfg = environment.profiles[source]
+        if _has_static_keys(source_cfg) or not _is_role_profile(source_cfg):
+            first = _profile_sources(environment, source, use_env=False)[0]
+            hops.append(_terminal(first.method, first.access_key_id))
+            break
+        profile = source
+    return tuple(hops)
 
 
 def keydoctor_outcome(built: Built) -> Outcome:
     """What keydoctor says, offline, from the same environment."""
-    resolution = resolve(gather(dict(built.env), built.flag))
+    environment = gather(dict(built.env), built.flag)
+    resolution = resolve(environment)
     if resolution.failure is not None:
         return ("error", resolution.failure.split(":", 1)[0])
+    region = effective_region(environment, None)[0]
     winner = resolution.winner
     if winner is None:
-        return ("none",)
+        return ("none", region)
     if winner.method in STATIC_METHODS:
-        return ("ok", winner.method, winner.access_key_id or "")
-    return ("ok", winner.method)
+        secret = winner.secret_access_key.reveal() if winner.secret_access_key else None
+        token = winner.session_token.reveal() if winner.session_token else None
+        return ("ok", winner.method, winner.access_key_id or "", secret, token, (), region)
+    return ("ok", winner.method, None, None, None, _keydoctor_roles(environment, winner), region)
 
 
 def _pick_profiles(rng: random.Random, kinds: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
@@ -600,12 +706,19 @@ def test_chain_matches_botocore(
     disagreements: list[str] = []
     silent: list[str] = []
     seen_outcomes: set[Outcome] = set()
+    tokens: set[str | None] = set()
+    chains: set[int] = set()
+    regions: set[str | None] = set()
     for number, setup in enumerate(setups):
         home = tmp_path / f"s{number}" / "home"
         built = build(setup, home, process_command, container_url)
         expected = botocore_outcome(built)
         actual = keydoctor_outcome(built)
         seen_outcomes.add(expected[:2])
+        if expected[0] == "ok":
+            tokens.add(expected[4])
+            chains.add(len(expected[5]))
+            regions.add(expected[6])
         if expected[0] in ("error", "none"):
             # The SDK would fail: keydoctor must say so with a finding that fails the run.
             audit = run_audit(profile=built.flag, environ=dict(built.env))
@@ -628,6 +741,10 @@ def test_chain_matches_botocore(
             "custom-process", "assume-role-with-web-identity", "container-role",
             "ec2-credentials-file", "boto-config"} <= methods
     assert any(o[0] == "error" for o in seen_outcomes)
+    # ... and every value compared must vary, or its comparison proves little too.
+    assert {None, TOKEN, OTHER_TOKEN} <= tokens
+    assert {0, 2, 3} <= chains  # no role; role + source; role + role + source
+    assert {None, "eu-west-1"} <= regions
     assert any(o[0] == "none" for o in seen_outcomes)
     assert not disagreements, "\n".join(disagreements[:15])
     assert not silent, f"{len(silent)} failing setups without a high finding:\n" + "\n".join(

@@ -187,22 +187,29 @@ _VALUE = st.text(
     min_size=1,
     max_size=40,
 )
-_EXISTING = st.lists(
-    st.sampled_from(
-        [
-            "[default]",
-            "[profile dev]",
-            "[dev]",
-            "aws_access_key_id = OLD",
-            "region=x",
-            "# c",
-            "",
-            "s3 =",
-            "  addressing_style = path",
-            "aws_secret_access_key =   OLDSECRET  ",
-        ]
-    ),
-    max_size=10,
+# Files botocore reads: an optional comment or blank line, then sections with distinct
+# headers, each with distinct keys (configparser is strict about duplicates), where an
+# indented line only follows the key whose value it continues (``s3 =``).
+_BODY_ITEMS = (
+    ("aws_access_key_id = OLD",),
+    ("region=x",),
+    ("# c",),
+    ("",),
+    ("s3 =", "  addressing_style = path"),
+    ("aws_secret_access_key =   OLDSECRET  ",),
+)
+_SECTION = st.tuples(
+    st.sampled_from(["[default]", "[profile dev]", "[dev]"]),
+    st.lists(st.sampled_from(_BODY_ITEMS), unique=True, max_size=6),
+)
+_EXISTING = st.tuples(
+    st.lists(st.sampled_from(["# c", ""]), max_size=2),
+    st.lists(_SECTION, unique_by=lambda section: section[0], max_size=3),
+).map(
+    lambda parts: [
+        *parts[0],
+        *(line for header, body in parts[1] for line in (header, *sum(body, ()))),
+    ]
 )
 
 
@@ -229,13 +236,10 @@ def test_botocore_reads_what_set_options_writes(
     from botocore import configloader
 
     text = newline.join(lines)
-    try:
-        with tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False) as handle:
-            handle.write(text)
-        configloader.raw_config_parse(handle.name)
-    except Exception:
-        os.unlink(handle.name)
-        return  # only files botocore reads today are meaningful here
+    with tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False) as handle:
+        handle.write(text)
+    # The strategy makes only files botocore reads, so every example reaches the checks.
+    configloader.raw_config_parse(handle.name)
     out = ini.set_options(
         text,
         ini.profile_matcher("credentials", profile),

@@ -254,10 +254,8 @@ def test_run_wraps_the_aws_cli_too(
     clean_env: dict[str, str], moto_server: Emulator, bucket_and_user: dict[str, Any]
 ) -> None:
     """The AWS CLI v1 is a Python program on botocore: ``keydoctor run`` reaches it too."""
-    pytest.importorskip("awscli")  # the bench extra installs it
-    aws = Path(sys.executable).with_name("aws")
-    if not aws.exists():
-        pytest.skip("no aws script beside this interpreter")
+    aws = Path(sys.executable).with_name("aws")  # the test extra installs awscli
+    assert aws.exists(), "no aws script beside this interpreter: pip install -e '.[test]'"
     env = dict(clean_env)
     env.update(
         AWS_ACCESS_KEY_ID="ASIAZ3MHL4QPDX7KWN2V",  # a temporary key exported without its token

@@ -114,12 +114,24 @@ def test_fix_step_verdict_follows_the_scenario() -> None:
     fixable = by_name("secret-quoted")
     manual = by_name("rotated-key")
     assert fixable is not None and manual is not None
-    outcome = Outcome(scenario=fixable, prepared=None, judged=JUDGED_DIAGNOSIS, got="secret-wrong")
+    outcome = Outcome(
+        scenario=fixable,
+        prepared=None,
+        judged=JUDGED_DIAGNOSIS,
+        got="secret-wrong",
+        cause={"fix": "aws configure set aws_secret_access_key <value>"},
+        check_exit=1,
+    )
     assert outcome.fix_ok and outcome.passed  # the step was not asked for
     outcome.fix = fixit.FixResult(status=fixit.NOT_FIXED, fixes=["tidy"])
     assert not outcome.fix_ok and not outcome.passed
-    outcome.fix = fixit.FixResult(status=fixit.FIXED, fixes=["tidy"])
+    diff = '-aws_secret_access_key = "x"\n+aws_secret_access_key = x\n'
+    outcome.fix = fixit.FixResult(
+        status=fixit.FIXED, fixes=["tidy"], plans=[{"diffs": [{"diff": diff}]}]
+    )
     assert outcome.passed
+    outcome.fix = fixit.FixResult(status=fixit.FIXED, fixes=["tidy"])
+    assert not outcome.passed  # fixed, but not by the stated edit
     outcome.fix = fixit.FixResult(status=fixit.MANUAL, manual=["aws configure"])
     assert not outcome.fix_ok  # a fixable scenario must be fixed, not left to a person
     other = Outcome(scenario=manual, prepared=None, judged=JUDGED_DIAGNOSIS, got="key-id-wrong")

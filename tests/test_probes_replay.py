@@ -11,7 +11,6 @@ import json
 import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 from typing import Any
 
@@ -270,13 +269,12 @@ def test_dead_port_is_unreachable(clean_env: dict[str, str]) -> None:
 def test_slow_server_times_out(clean_env: dict[str, str]) -> None:
     slow = Answer(200, "", delay=3.0)
     with replaying({}, slow) as server:
-        start = time.monotonic()
         result, doc = run_check(clean_env, server.endpoint, "--timeout", "0.5")
-        elapsed = time.monotonic() - start
     assert "KD901" in codes(doc)
     assert_not_blamed_on_keys(doc)
+    # Each probe was cut at the timeout (speed itself is measured in bench/, not here).
     assert "0.5 s" in doc["diagnosis"]["explanation"]
-    assert elapsed < 10  # the probes ran concurrently, each cut at the timeout
+    assert all(p["outcome"] == "unreachable" for p in doc["probes"]), doc["probes"]
 
 
 def test_503_and_500_are_server_errors(clean_env: dict[str, str]) -> None:

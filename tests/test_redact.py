@@ -166,3 +166,132 @@ def test_redact_tree_masks_values_before_serialising() -> None:
         "a": ["x <secret redacted> y", 3, None],
         "b": {"c": "<secret redacted>"},
     }
+
+
+# --- what each mask leaves, exactly -------------------------------------------------
+#
+# A mask that drops its label, keeps the value's owner out of the text or eats the words
+# around it still "hides the secret", so leak tests pass; a person then reads a broken
+# line. These pin the exact text (the mutation run over this module found such changes
+# surviving).
+
+_TOKEN = "IQoJb3JpZ2luX2Vjdl7dXTPyLsxPFkThf4VucSmEHgaKwVJ7faC9qEwjky40UVsWm"
+
+
+def test_scrub_patterns_keeps_the_words_and_names_what_it_hid() -> None:
+    cases = {
+        "id AKIAIOSFODNN7EXAMPLE here": "id AKIA…MPLE here",
+        f"aws_secret_access_key = {SECRET}": "aws_secret_access_key = <secret redacted>",
+        f"password: {SECRET}": "password: <secret redacted>",
+        f"X-Amz-Security-Token: {_TOKEN}": "X-Amz-Security-Token: <session token redacted>",
+        f"token={_TOKEN}": "token=<session token redacted>",
+        f"Signature={'ab' * 32} end": "Signature=<signature redacted> end",
+        "X-Amz-Signature=abcdefABCDEF0123456789xyz rest": (
+            "X-Amz-Signature=<signature redacted> rest"
+        ),
+        f"free {SECRET} text": "free <secret redacted> text",
+        "see https://u:pw@host.example:9000/p/a?token=abc&x=1 now": (
+            "see https://…@host.example:9000/p/a?… now"
+        ),
+    }
+    for text, shown in cases.items():
+        assert scrub_patterns(text) == shown, text
+
+
+def test_mask_url_keeps_scheme_host_port_and_path() -> None:
+    cases = {
+        "https://u:pw@host.example:9000/p/a?token=abc": "https://…@host.example:9000/p/a?…",
+        "http://host/p": "http://host/p",
+        "host/p?x=1": "host/p?…",
+        "s3://b/k?versionId=1": "s3://b/k?…",
+        "https://a@b@h/p": "https://…@h/p",
+        "not a url": "not a url",
+        # a plain anchor stays; a query after it, or a userinfo in it, goes
+        "https://docs.aws.amazon.com/p.html#anchor": "https://docs.aws.amazon.com/p.html#anchor",
+        "https://h/p#x?y=1": "https://h/p#x?…",
+        "https://h/p?q=1#frag": "https://h/p?…",
+        "https://h/p#a@b/c": "https://h/p#…@b/c",
+        "https://h/p#x@y?z": "https://h/p#…@y?…",
+        "h#x?y": "h#x?…",
+        "https://h:9/p?a=1?b=2": "https://h:9/p?…",
+        # the userinfo ends at the authority's last "@", or holds a secret's "/"
+        "https://u@h/a@b/c": "https://…@h/a@b/c",
+        "s3://AKIAIOSFODNN7EXAMPLE:abc/def@bucket/key": "s3://…@bucket/key",
+    }
+    for url, shown in cases.items():
+        assert mask_url(url) == shown, url
+
+
+def test_setting_lines_exactly() -> None:
+    """Headers, comments, indentation, ``:`` and ``=``, quotes, line endings, and each kind
+    of value: what stays, and what each masked value turns into."""
+    cases = {
+        "[profile dev] # main\n": "[profile dev] # main\n",
+        "[dev]\r\n": "[dev]\r\n",
+        f"# rotated {SECRET} old\n": "# rotated … old\n",
+        "; note: key here\n": "; note: <value redacted> (holds a space)\n",
+        "\taws_access_key_id = AKIAIOSFODNN7EXAMPLE\n": "\taws_access_key_id = AKIA…MPLE\n",
+        f'aws_secret_access_key: "{SECRET}"\r\n': 'aws_secret_access_key: "<secret redacted>"\r\n',
+        "aws_session_token=abcdefgh\n": "aws_session_token=<session token redacted>\n",
+        "region = eu-west-1\n": "region = eu-west-1\n",
+        "endpoint_url = https://u:p@h:9/x?t=1\n": "endpoint_url = https://…@h:9/x?…\n",
+        "credential_process = /bin/helper --password hunter2\n": (
+            "credential_process = /bin/helper --password <value redacted>\n"
+        ),
+        "x=1:2\n": "x=<value redacted>\n",
+        "note:a=b\n": "note:<value redacted>\n",
+        "  s3 =\n": "  s3 =\n",
+        "garbage line without sep\n": "garbage line without sep\n",
+        "[\n": "[\n",
+    }
+    for line, shown in cases.items():
+        assert mask_setting_line(line) == shown, line
+
+
+def test_masked_values_name_their_odd_characters_and_keep_their_quotes() -> None:
+    from keydoctor.redact import mask_value
+
+    secret = "aws_secret_access_key"
+    cases = {
+        (secret, "ab\tc"): "<secret redacted> (holds a tab)",
+        (secret, "a~b"): "<secret redacted>",  # "~" is printable ASCII
+        (secret, "a!b"): "<secret redacted>",
+        (secret, "a\x7fb"): "<secret redacted> (holds U+007F)",
+        (secret, "a\x1fb"): "<secret redacted> (holds U+001F)",
+        (secret, "a\u00e9"): "<secret redacted> (holds U+00E9)",
+        (secret, "a b\tc\u00e9"): "<secret redacted> (holds a space, a tab, U+00E9)",
+        (secret, "a b\tc\u00e9\x01"): "<secret redacted> (holds a space, a tab, U+00E9, …)",
+        (secret, '"x"'): '"<secret redacted>"',
+        (secret, "'ab'"): "'<secret redacted>'",
+        ("db_password", "p"): "<secret redacted>",
+        ("my_endpoint", "https://u:p@h/x"): "https://…@h/x",
+        ("sso_start_url", "https://u:p@h/x?x=1"): "https://…@h/x?…",
+    }
+    for (name, value), shown in cases.items():
+        assert mask_value(name, value) == shown, (name, value)
+
+
+def test_a_secret_or_key_id_holding_another_is_removed_whole() -> None:
+    """Longest first, whatever order they were added in: no tail of the longer is left."""
+    secrets = Redactor(secrets=["Zq81mPx04k", "Zq81mPx04kTail77Qq"])
+    assert secrets.scrub("x Zq81mPx04kTail77Qq y") == "x <secret redacted> y"
+    ids = Redactor(key_ids=["AKIAIOSFODNN", "AKIAIOSFODNN7EXAMPLE"])
+    assert ids.scrub("id AKIAIOSFODNN7EXAMPLE") == "id AKIA…MPLE"
+    # the same value written without its invisible character is the same secret
+    invisible = Redactor(secrets=["abc\u200bdefgh12"])
+    assert invisible.scrub("x abcdefgh12 y") == "x <secret redacted> y"
+
+
+def test_key_ids_from_six_characters_and_distinctive_secrets() -> None:
+    shaped = Redactor(key_ids=["QZXJ7W", "QZXJ7"])
+    assert shaped.scrub("a QZXJ7W b") == "a (hidden: not shaped like a key id) b"
+    assert shaped.scrub("a QZXJ7 b") == "a QZXJ7 b"  # too short to search for safely
+    values = ("abcdefgh", "abcdefg1", "Abcdefgh", "aBcdefgh", "abcdefg", "ABCDEFGH", "ab cdefgh")
+    assert [distinctive(v) for v in values] == [False, True, False, True, False, False, True]
+
+
+def test_process_output_is_hidden_from_its_first_line() -> None:
+    prefix = "Error when retrieving credentials from custom-process:"
+    text = f"{prefix} first hunter2\n{prefix} second"
+    assert hide_process_output(text) == f"{prefix} <its error output is not shown>"
+    assert hide_process_output(f"{prefix}  ") == f"{prefix}  "  # nothing written, nothing hidden

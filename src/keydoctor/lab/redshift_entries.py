@@ -24,6 +24,7 @@ from keydoctor.lab.redshift_scenarios import RedshiftScenario, RedshiftSetup
 from keydoctor.model import Category
 
 PREFIX = "redshift-"
+DEFAULT_FAIL_ON = "high"  # keydoctor redshift's --fail-on when a person gives none
 SEED = "seed 000 (S3ServiceException errors from Amazon Redshift COPY)"
 
 
@@ -62,6 +63,14 @@ class RedshiftEntry:
         return self.scenario.story
 
     @property
+    def fix_says(self) -> tuple[str, ...]:
+        return self.scenario.fix_says
+
+    @property
+    def exit_code(self) -> int:
+        return self.scenario.exit_code
+
+    @property
     def fix(self) -> None:
         return None  # the credentials are in the SQL; keydoctor fix edits no SQL
 
@@ -88,6 +97,7 @@ class RedshiftVerdict:
     cause: dict[str, Any] | None
     statement: str
     fixes: list[str]  # the fix of every failing finding, the worst first
+    exit_code: int  # what ``keydoctor redshift`` exits with for these findings
 
 
 def prepare(emulator: Emulator, entry: RedshiftEntry) -> RedshiftPrepared:
@@ -109,6 +119,7 @@ def command(prepared: RedshiftPrepared) -> list[str]:
 
 def judge(prepared: RedshiftPrepared) -> RedshiftVerdict:
     """Ask keydoctor about the statement; name the worst cause as the scenario module does."""
+    from keydoctor.commands.common import exit_code
     from keydoctor.lab.redshift_scenarios import named_cause
     from keydoctor.model import Severity
     from keydoctor.redshift.probe import ProbeSettings
@@ -151,4 +162,5 @@ def judge(prepared: RedshiftPrepared) -> RedshiftVerdict:
         cause=cause,
         statement=scrub(" ".join(prepared.setup.sql.split())),
         fixes=fixes,
+        exit_code=exit_code(findings, DEFAULT_FAIL_ON),
     )

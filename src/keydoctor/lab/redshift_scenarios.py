@@ -66,6 +66,10 @@ class RedshiftScenario:
     story: str
     build: Callable[[Emulator, str], RedshiftSetup]
     seed: str = SEED
+    # What the person must read in the worst finding's fix (every string), and the exit
+    # code ``keydoctor redshift`` gives: stated here, never copied from keydoctor's output.
+    fix_says: tuple[str, ...] = ()
+    exit_code: int = 1
 
 
 @dataclass
@@ -198,6 +202,8 @@ SCENARIOS: tuple[RedshiftScenario, ...] = (
         None,
         "A COPY whose keys can list and read the prefix, bucket in the cluster's region.",
         _healthy,
+        fix_says=(),
+        exit_code=0,
     ),
     RedshiftScenario(
         "rs-credentials-line-break",
@@ -206,6 +212,7 @@ SCENARIOS: tuple[RedshiftScenario, ...] = (
         "KD804",
         "The engineer wrapped the long credentials string over two lines.",
         _space,
+        fix_says=("Remove every space and line break", "CREDENTIALS 'aws_access_key_id="),
     ),
     RedshiftScenario(
         "rs-key-id-unknown",
@@ -214,6 +221,7 @@ SCENARIOS: tuple[RedshiftScenario, ...] = (
         "KD820",
         "One character of the access key id was lost in a copy and paste.",
         _unknown_id,
+        fix_says=("Copy the key id again", "CREDENTIALS 'aws_access_key_id="),
     ),
     RedshiftScenario(
         "rs-temporary-key-no-token",
@@ -222,6 +230,7 @@ SCENARIOS: tuple[RedshiftScenario, ...] = (
         "KD501",
         "Keys from sts get-session-token were pasted without their token.",
         _asia_without_token,
+        fix_says=(";token=<session token>'",),
     ),
     RedshiftScenario(
         "rs-secret-wrong",
@@ -230,6 +239,7 @@ SCENARIOS: tuple[RedshiftScenario, ...] = (
         "KD821",
         "The secret pasted belongs to another access key.",
         _wrong_secret,
+        fix_says=("Paste the secret that belongs to this key id",),
     ),
     RedshiftScenario(
         "rs-bucket-other-region",
@@ -239,6 +249,7 @@ SCENARIOS: tuple[RedshiftScenario, ...] = (
         "The bucket was created in us-west-2; the cluster runs in us-east-1 and the "
         "COPY has no REGION clause.",
         _other_region,
+        fix_says=("REGION 'us-west-2'",),
     ),
     RedshiftScenario(
         "rs-no-list",
@@ -247,6 +258,7 @@ SCENARIOS: tuple[RedshiftScenario, ...] = (
         "KD823",
         "The loading user may read objects but not list the bucket.",
         _no_list,
+        fix_says=("Allow s3:ListBucket on arn:aws:s3:::lab-rs-no-list ",),
     ),
     RedshiftScenario(
         "rs-no-get",
@@ -255,6 +267,7 @@ SCENARIOS: tuple[RedshiftScenario, ...] = (
         "KD824",
         "The loading user may list the bucket but not read its objects.",
         _no_get,
+        fix_says=("Allow s3:GetObject on arn:aws:s3:::lab-rs-no-get/tickit/*",),
     ),
 )
 

@@ -50,7 +50,12 @@ def outcome_dict(outcome: Outcome, check_command: str | None = None) -> dict[str
         "expected": outcome.expected,
         "got": outcome.got,
         "matched": outcome.matched,
+        "expected_fix_says": list(scenario.fix_says),
+        "fix_said": outcome.fix_said,
+        "expected_exit": scenario.exit_code,
+        "exit_ok": outcome.exit_ok,
         "passed": outcome.passed,
+        "failures": outcome.failures,
         "judged_on": outcome.judged,
         "application": {
             "call": outcome.call,
@@ -149,10 +154,12 @@ def render_outcome(outcome: Outcome, check_command: str | None = None) -> str:
             lines += _field("evidence", str(evidence))
     judged = outcome.judged
     if judged == JUDGED_OFFLINE:
-        judged += " (this keydoctor check reports no live diagnosis; its worst finding is judged)"
+        judged += " (this keydoctor check reports no live diagnosis: never a match)"
     expected = outcome.expected or "no cause (healthy)"
     got = outcome.got or "no cause"
     lines += _field("expected", f"{expected}; got {got}; judged on the {judged}")
+    for reason in outcome.failures:
+        lines += _field("FAILED", reason)
     for note in outcome.notes:
         lines += _field("note", note)
     lines += _fix_lines(outcome)

@@ -16,10 +16,13 @@ scenario's own, then runs two programs in it as a person would, each a subproces
 The Redshift scenarios (:mod:`keydoctor.lab.redshift_entries`) are built on the same
 emulator and judged in the same pool; their "application" is a COPY statement.
 
-The top-ranked cause is the JSON's ``diagnosis`` when ``keydoctor check`` reports one
-(the live probes); a build of ``check`` without a ``diagnosis`` key only has the offline
-audit, and then its worst finding at ``high`` or above stands in for it. The outcome
-says which of the two was judged, so a pass is never claimed for the wrong reason.
+The judgement is on what the user sees, against what the scenario states: the top-ranked
+cause (the JSON's ``diagnosis``) has the expected category, its fix holds every string of
+the scenario's ``fix_says``, ``keydoctor check`` exits with the scenario's ``exit_code``,
+and the fix step ends as expected (an automatic fix applied with the stated diff lines
+and proven by running again). A ``check`` without a ``diagnosis`` key has only the
+offline audit: its worst finding is shown, but it is never a match. A flag of the
+scenario that ``check`` does not accept fails the scenario; it is never dropped.
 
 All scenarios share one emulator (they are isolated by their names) and their
 subprocesses run side by side, which keeps ``keydoctor lab run --all`` short.
@@ -101,7 +104,25 @@ class Outcome:
 
     @property
     def matched(self) -> bool:
-        return self.judged != JUDGED_ERROR and self.got == self.expected and self.code_ok
+        """The expected category ranked first by keydoctor's own answer (no stand-in)."""
+        return (
+            self.error is None
+            and self.judged in (JUDGED_DIAGNOSIS, JUDGED_REDSHIFT)
+            and self.got == self.expected
+            and self.code_ok
+        )
+
+    @property
+    def fix_said(self) -> bool:
+        """The top cause's fix holds what the scenario says it must (no cause: healthy)."""
+        if self.expected is None:
+            return self.cause is None
+        text = str((self.cause or {}).get("fix") or "")
+        return bool(text) and all(part in text for part in self.scenario.fix_says)
+
+    @property
+    def exit_ok(self) -> bool:
+        return self.check_exit == self.scenario.exit_code
 
     @property
     def expected_fix(self) -> str:
@@ -118,14 +139,46 @@ class Outcome:
             return True
         wanted = self.scenario.fix
         if wanted is not None:
-            return fix.status == fixit.FIXED and wanted.name in fix.fixes
+            diff_rows = [
+                row
+                for plan in fix.plans
+                for diff in plan.get("diffs") or []
+                for row in str(diff.get("diff") or "").splitlines()
+            ]
+            diff_ok = all(any(row.startswith(line) for row in diff_rows) for line in wanted.diff)
+            return fix.status == fixit.FIXED and wanted.name in fix.fixes and diff_ok
         if self.scenario.expected is None:
             return fix.status == fixit.NOTHING
         return fix.status == fixit.MANUAL and bool(fix.manual)
 
     @property
+    def failures(self) -> list[str]:
+        """Why the scenario failed, one reason a line (empty: it passed)."""
+        reasons: list[str] = []
+        if self.error is not None:
+            reasons.append(f"error: {self.error}")
+        elif not self.matched:
+            reasons.append(
+                f"top cause {self.got or 'none'} on the {self.judged}, "
+                f"expected {self.expected or 'none'}"
+                + ("" if self.code_ok else " (expected finding code missing)")
+            )
+        if self.error is None and not self.fix_said:
+            reasons.append(
+                "the top cause's fix does not say "
+                + " / ".join(repr(part) for part in self.scenario.fix_says)
+                if self.expected is not None
+                else "a cause was named for a healthy setup"
+            )
+        if self.error is None and not self.exit_ok:
+            reasons.append(f"exit code {self.check_exit}, expected {self.scenario.exit_code}")
+        if not self.fix_ok:
+            reasons.append(f"the fix step did not end as expected: {self.expected_fix}")
+        return reasons
+
+    @property
     def passed(self) -> bool:
-        return self.matched and self.fix_ok
+        return self.matched and self.fix_said and self.exit_ok and self.fix_ok and not self.failures
 
 
 def check_flags() -> frozenset[str]:
@@ -170,7 +223,11 @@ def host_free_environment(home: Path, scenario_env: dict[str, str]) -> dict[str,
 
 
 def top_cause(document: dict[str, Any]) -> tuple[str, str | None, dict[str, Any] | None]:
-    """What the report ranks first: (judged, category or None, the cause itself)."""
+    """What the report ranks first: (judged, category or None, the cause itself).
+
+    Without a ``diagnosis`` the worst failing finding is returned for the report to show,
+    judged on the offline audit, which :attr:`Outcome.matched` never accepts.
+    """
     if "diagnosis" in document:
         diagnosis = document["diagnosis"]
         if not diagnosis:
@@ -303,6 +360,7 @@ class LabSession:
         outcome.got = verdict.named
         outcome.cause = verdict.cause
         outcome.code_ok = verdict.code_ok
+        outcome.check_exit = verdict.exit_code
         if not verdict.code_ok:
             outcome.notes.append(
                 f"expected finding {prepared.entry.expected_code} among "
@@ -341,11 +399,14 @@ class LabSession:
         app = self.application_command(prepared)
         check, dropped = self.check_command(prepared)
         if dropped:
-            outcome.notes.append(
-                "this build of keydoctor check has no "
+            # Asking a narrower question than the scenario states would judge another case.
+            outcome.error = (
+                "keydoctor check does not accept "
                 + "/".join(dropped)
-                + ": those questions were not asked"
+                + ", which the scenario asks with"
             )
+            outcome.seconds = time.monotonic() - started
+            return outcome
         with ThreadPoolExecutor(max_workers=2) as pool:
             app_future = pool.submit(_run, app, env)
             check_future = pool.submit(_run, check, env)

@@ -71,11 +71,14 @@ class FixStep:
     ``name`` is one of :data:`keydoctor.fixes.FIX_NAMES`, and it must be the fix that
     keydoctor's own findings call for (the lab checks that too); ``unsafe`` says that
     the fix can change which credentials are used, so the lab gives the consent a
-    person would give with ``--unsafe``.
+    person would give with ``--unsafe``. ``diff`` holds the starts of lines the applied
+    diff must contain (``-`` removed, ``+`` added): a fix that edits the wrong line, or
+    writes a wrong value, fails the scenario even if the proof happens to pass.
     """
 
     name: str
     unsafe: bool = False
+    diff: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,12 @@ class Scenario:
     ``fix`` is ``None`` when no file or setting keydoctor can change repairs it (an
     exported variable, a deleted key, a policy): the lab then shows the commands of the
     diagnosis, labelled "manual".
+
+    What a person must see is stated here, written from the troubleshooting pages and
+    not copied from keydoctor's output: the top cause (``expected``), the essential part
+    of the fix the top cause prints (``fix_says``: every string must appear in it, so a
+    wrong command or a ``Deny`` where an ``Allow`` belongs fails), and the exit code of
+    ``keydoctor check`` (``exit_code``).
     """
 
     name: str
@@ -92,6 +101,8 @@ class Scenario:
     seed: str  # where the troubleshooting pages describe it
     expected: Category | None  # None: healthy, keydoctor must name no cause
     story: str  # what the person did, in one or two sentences
+    fix_says: tuple[str, ...]  # what the top cause's fix must contain; () when healthy
+    exit_code: int  # of keydoctor check: 0 nothing at high or above, 1 a failure
     build: Callable[[Lab], Setup]
     fix: FixStep | None = None
 
@@ -463,6 +474,8 @@ SCENARIOS: tuple[Scenario, ...] = (
         seed="seed 001, step 5 (test with a simple S3 operation)",
         expected=None,
         story="A least-privilege reader with its key in ~/.aws/credentials reads an object.",
+        fix_says=(),
+        exit_code=0,
         build=_healthy,
     ),
     Scenario(
@@ -471,6 +484,8 @@ SCENARIOS: tuple[Scenario, ...] = (
         seed=f"{SEED_S3_KEY_ID}, seed 003 (typographical errors)",
         expected=Category.KEY_ID_WRONG,
         story="The key id was typed by hand into ~/.aws/credentials; one character is wrong.",
+        fix_says=("aws iam list-access-keys", "aws iam create-access-key"),
+        exit_code=1,
         build=_key_id_typo,
     ),
     Scenario(
@@ -480,6 +495,8 @@ SCENARIOS: tuple[Scenario, ...] = (
         expected=Category.SECRET_WRONG,
         story="The user has two keys; the secret pasted next to the first key id is the "
         "second key's.",
+        fix_says=("aws configure set aws_secret_access_key",),
+        exit_code=1,
         build=_secret_wrong,
     ),
     Scenario(
@@ -489,8 +506,10 @@ SCENARIOS: tuple[Scenario, ...] = (
         expected=Category.SECRET_WRONG,
         story="The secret was pasted into ~/.aws/credentials with the quotes around it; "
         "botocore keeps the quotes as part of the secret.",
+        fix_says=("aws_secret_access_key",),
+        exit_code=1,
         build=_secret_quoted,
-        fix=FixStep("tidy"),
+        fix=FixStep("tidy", diff=('-aws_secret_access_key = "', "+aws_secret_access_key = ")),
     ),
     Scenario(
         name="secret-trailing-space",
@@ -498,6 +517,8 @@ SCENARIOS: tuple[Scenario, ...] = (
         seed="seed 003 (no leading or trailing spaces), seed 001 (environment variables)",
         expected=Category.SECRET_WRONG,
         story="AWS_SECRET_ACCESS_KEY was exported from a copy that took a trailing space with it.",
+        fix_says=("export AWS_SECRET_ACCESS_KEY=", "no spaces"),
+        exit_code=1,
         build=_secret_trailing_space,
     ),
     Scenario(
@@ -507,6 +528,8 @@ SCENARIOS: tuple[Scenario, ...] = (
         expected=Category.KEY_ID_WRONG,
         story="The key was rotated: a new key was made and the old one deleted, but "
         "~/.aws/credentials still holds the old one.",
+        fix_says=("aws iam create-access-key",),
+        exit_code=1,
         build=_rotated_key,
     ),
     Scenario(
@@ -516,6 +539,8 @@ SCENARIOS: tuple[Scenario, ...] = (
         expected=Category.SESSION_TOKEN,
         story="Credentials from an assumed role were copied into ~/.aws/credentials without "
         "aws_session_token.",
+        fix_says=("aws configure set aws_session_token",),
+        exit_code=1,
         build=_temporary_key_without_token,
     ),
     Scenario(
@@ -525,6 +550,8 @@ SCENARIOS: tuple[Scenario, ...] = (
         expected=Category.WRONG_SOURCE,
         story="AWS_PROFILE=analytics names good keys, but old keys still exported in "
         "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY win.",
+        fix_says=("unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY", "--profile analytics"),
+        exit_code=1,
         build=_env_overrides_profile,
     ),
     Scenario(
@@ -533,6 +560,8 @@ SCENARIOS: tuple[Scenario, ...] = (
         seed="seed 001 (section name must match AWS_PROFILE), seed 003 (wrong profile)",
         expected=Category.WRONG_SOURCE,
         story="The credentials file has [analytics]; the shell exports AWS_PROFILE=analytic.",
+        fix_says=("export AWS_PROFILE=analytics",),
+        exit_code=1,
         build=_wrong_profile_name,
     ),
     Scenario(
@@ -542,8 +571,10 @@ SCENARIOS: tuple[Scenario, ...] = (
         expected=Category.CONFIG_MALFORMED,
         story="AWS_PROFILE=dev; the keys sit under [profile dev] in ~/.aws/credentials, "
         "where the section must be called [dev], so botocore finds no keys for dev.",
+        fix_says=("[dev]",),
+        exit_code=1,
         build=_profile_header_in_credentials,
-        fix=FixStep("tidy", unsafe=True),
+        fix=FixStep("tidy", unsafe=True, diff=("-[profile dev]", "+[dev]")),
     ),
     Scenario(
         name="bucket-other-region",
@@ -551,8 +582,10 @@ SCENARIOS: tuple[Scenario, ...] = (
         seed="seed 000 (Bucket is in a Different Region), seed 001 steps 4 and 7",
         expected=Category.REGION_ENDPOINT,
         story="The bucket lives in eu-west-1; the profile's region is us-east-1.",
+        fix_says=("aws configure set region eu-west-1",),
+        exit_code=1,
         build=_bucket_other_region,
-        fix=FixStep("set-region"),
+        fix=FixStep("set-region", diff=("+region = eu-west-1",)),
     ),
     Scenario(
         name="no-list-bucket",
@@ -561,6 +594,11 @@ SCENARIOS: tuple[Scenario, ...] = (
         expected=Category.PERMISSION_MISSING,
         story="The user's policy allows s3:GetObject on the objects but not s3:ListBucket "
         "on the bucket; the application lists a prefix.",
+        fix_says=(
+            '{"Effect": "Allow", "Action": "s3:ListBucket", '
+            '"Resource": "arn:aws:s3:::lab-no-list-bucket"}',
+        ),
+        exit_code=1,
         build=_no_list_bucket,
     ),
     Scenario(
@@ -570,6 +608,8 @@ SCENARIOS: tuple[Scenario, ...] = (
         expected=Category.EXPLICIT_DENY,
         story="The user may read the bucket, but a Deny statement in the same policy covers "
         "confidential/.",
+        fix_says=("Remove or narrow that Deny statement", 'statement "DenyConfidential"'),
+        exit_code=1,
         build=_explicit_deny,
     ),
 )
