@@ -206,13 +206,15 @@ def test_mask_url_keeps_scheme_host_port_and_path() -> None:
         "s3://b/k?versionId=1": "s3://b/k?…",
         "https://a@b@h/p": "https://…@h/p",
         "not a url": "not a url",
-        # a plain anchor stays; a query after it, or a userinfo in it, goes
+        # a plain anchor stays; a fragment with parameters or a userinfo goes whole
         "https://docs.aws.amazon.com/p.html#anchor": "https://docs.aws.amazon.com/p.html#anchor",
-        "https://h/p#x?y=1": "https://h/p#x?…",
+        "https://h/p#x?y=1": "https://h/p#…",
         "https://h/p?q=1#frag": "https://h/p?…",
-        "https://h/p#a@b/c": "https://h/p#…@b/c",
-        "https://h/p#x@y?z": "https://h/p#…@y?…",
-        "h#x?y": "h#x?…",
+        "https://h/p#a@b/c": "https://h/p#…",
+        "https://h/p#x@y?z": "https://h/p#…",
+        "h#x?y": "h#…",
+        "https://app/cb#access_token=eyJhbGciOi&token_type=bearer": "https://app/cb#…",
+        "https://h/p#k=v": "https://h/p#…",
         "https://h:9/p?a=1?b=2": "https://h:9/p?…",
         # the userinfo ends at the authority's last "@", or holds a secret's "/"
         "https://u@h/a@b/c": "https://…@h/a@b/c",

@@ -223,7 +223,7 @@ def mask_url(url: str) -> str:
     scheme, sep, rest = url.partition("://")
     if not sep:
         scheme, rest = "", url
-    # The query goes, with any fragment after it; a fragment alone (a docs anchor) stays.
+    # The query goes, with any fragment after it; a fragment alone stays if it is a plain anchor.
     query = rest.find("?")
     fragment = rest.find("#")
     cut = query if query >= 0 and (fragment < 0 or query < fragment) else len(rest)
@@ -235,7 +235,9 @@ def mask_url(url: str) -> str:
     if tail.startswith("?"):
         masked += "?" + ELLIPSIS
     elif tail:
-        masked += "#" + mask_url(tail[1:]) if "?" in tail or "@" in tail else tail
+        # A plain anchor (#section) stays; a fragment with parameters or userinfo
+        # (``#access_token=…`` of an OAuth redirect) carries values, and goes.
+        masked += "#" + ELLIPSIS if any(c in tail for c in "=&?@") else tail
     return masked
 
 
