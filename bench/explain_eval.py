@@ -2,8 +2,12 @@
 
 Usage::
 
-    python bench/explain_eval.py ../shared/evals/errors-sample.jsonl \
-        [tests/data/explain_cases.jsonl ...]
+    python bench/explain_eval.py                      # the repository's own labelled sets
+    python bench/explain_eval.py FILE.jsonl [...]     # any file of the same shape
+
+With no file, it measures the real-error corpus (``evals/corpus/cases.jsonl``) on each side
+of its frozen split (``evals/corpus/split.json``: held out by source thread, never used for
+tuning), then ``tests/data/errors-sample.jsonl`` and ``tests/data/explain_cases.jsonl``.
 
 Each file holds JSON lines with ``text``, ``code`` and ``category`` (the cause the public
 thread established). The script runs ``keydoctor explain --batch`` on it, as a user would,
@@ -48,10 +52,23 @@ def _categories(result: dict[str, object]) -> list[str]:
     return [str(c["category"]) for c in result.get("causes", []) or []]  # type: ignore[union-attr]
 
 
-def evaluate(path: Path, *, misses: bool, only_untuned: bool) -> dict[str, float]:
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "evals" / "corpus" / "cases.jsonl"
+SPLIT = REPO / "evals" / "corpus" / "split.json"
+SAMPLES = (
+    REPO / "tests" / "data" / "errors-sample.jsonl",
+    REPO / "tests" / "data" / "explain_cases.jsonl",
+)
+
+
+def evaluate(
+    path: Path, *, misses: bool, only_untuned: bool, sources: frozenset[str] | None = None
+) -> dict[str, float]:
     cases = [
         json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
     ]
+    if sources is not None:
+        cases = [c for c in cases if c.get("source") in sources]
     if only_untuned:
         cases = [c for c in cases if c.get("tuned") is False]
     with tempfile.NamedTemporaryFile(
@@ -102,14 +119,25 @@ def evaluate(path: Path, *, misses: bool, only_untuned: bool) -> dict[str, float
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("files", nargs="+", type=Path)
+    parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--misses", action="store_true", help="list the cases that missed")
     parser.add_argument("--only-untuned", action="store_true", help="only cases with tuned=false")
     args = parser.parse_args()
-    for path in args.files:
-        figures = evaluate(path, misses=args.misses, only_untuned=args.only_untuned)
+    runs: list[tuple[str, Path, frozenset[str] | None]] = [(str(p), p, None) for p in args.files]
+    if not runs:
+        split = json.loads(SPLIT.read_text(encoding="utf-8"))
+        for side in ("heldout", "train"):
+            runs.append((f"corpus {side}", CORPUS, frozenset(split[f"{side}_sources"])))
+        runs += [(str(p.relative_to(REPO)), p, None) for p in SAMPLES if p.exists()]
+    for name, path, sources in runs:
+        if not path.exists():
+            print(f"{name}: no such file", file=sys.stderr)
+            return 2
+        figures = evaluate(
+            path, misses=args.misses, only_untuned=args.only_untuned, sources=sources
+        )
         print(
-            f"{path}: {figures['cases']} cases; code recognised {figures['code']:.0%} "
+            f"{name}: {figures['cases']} cases; code recognised {figures['code']:.0%} "
             f"(of {figures['with_code']} that show one); category top-1 {figures['top1']:.0%}, "
             f"top-3 {figures['top3']:.0%}"
         )
