@@ -325,14 +325,19 @@ def identity_findings(identity: Identity | None, expect_account: str | None) -> 
     return findings
 
 
-def region_fix(region: str, profile: str) -> str:
-    """Where to set the bucket's region; values are quoted, as they reach a shell."""
+def region_fix(region: str, profile: str, bucket: str, endpoint_url: str | None = None) -> str:
+    """The keydoctor fix that writes the bucket's region into the profile, then the other
+    places a region can be set; values are quoted, as they reach a shell."""
+    args = ["--bucket", bucket, *profile_args(profile)]
+    if endpoint_url:
+        args += ["--endpoint-url", endpoint_url]
     return (
-        f"Use region {region}: region_name={region!r} in boto3.client('s3', ...), or export "
+        R.BUCKET_REGION.remedy.invocation(*args)
+        + f"   (or use region {region}: region_name={region!r} in boto3.client('s3', ...), "
+        + "or export "
         + command(f"AWS_REGION={region}", f"AWS_DEFAULT_REGION={region}")
-        + ", or "
-        + command("aws", "configure", "set", "region", region, *profile_args(profile))
-        + f"; in Redshift COPY/UNLOAD add REGION {sql_literal(region)}"
+        + ", which wins over the profile; in Redshift COPY/UNLOAD add REGION "
+        + f"{sql_literal(region)})"
     )
 
 
@@ -377,7 +382,7 @@ def s3_findings(
                     f"Bucket {bucket} lives in {actual}, the client uses {where}"
                     + (" and S3 answered with a redirect" if probe.outcome == oc.REDIRECT else "")
                     + ".",
-                    region_fix(str(actual), profile),
+                    region_fix(str(actual), profile, bucket, endpoint.url),
                 )
             )
     return findings
