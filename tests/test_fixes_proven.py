@@ -161,6 +161,18 @@ PROOFS: list[tuple[str, str, Callable[[Emulator | None], Setup]]] = [
         "the [default] section twice, with the same keys",
         _s(credentials=f"[default]\n{KEYS}\n[default]\n{KEYS}"),
     ),
+    (
+        "KD502",
+        "a session token in the environment beside a long-term AKIA key",
+        _s(
+            credentials=None,
+            env={
+                "AWS_ACCESS_KEY_ID": KEY_ID,
+                "AWS_SECRET_ACCESS_KEY": SECRET,
+                "AWS_SESSION_TOKEN": "FwoGZXIvYXdzEJr" + "x" * 40,
+            },
+        ),
+    ),
     ("KD304", "the credentials file readable by everyone", _s(modes={"credentials": 0o644})),
     ("KD305", "Windows line endings", _s(credentials=f"[default]\n{KEYS}".replace("\n", "\r\n"))),
     ("KD306", "a byte-order mark", _s(credentials="\ufeff" + f"[default]\n{KEYS}")),
@@ -320,3 +332,17 @@ def test_every_fix_that_is_not_manual_has_a_proof() -> None:
     needs_proof = {c for c, r in every_rule().items() if r.remedy.kind is not FixKind.MANUAL}
     assert needs_proof - proven == set(), "rules whose printed fix no test carries out"
     assert proven - needs_proof == set(), "proofs of rules that declare a manual fix"
+
+
+def test_stray_token_in_a_file_is_deleted_not_set_again(clean_env: dict[str, str]) -> None:
+    """Issue group 5: beside an AKIA key, a token in the credentials file must go; the fix
+    once said "remove" and then printed how to set it. In a file it is a manual step."""
+    env = _build(
+        Setup(credentials=f"[default]\n{KEYS}aws_session_token = FwoGZXIvYXdz\n"), clean_env
+    )
+    proc = subprocess.run(
+        _check_command(Setup()), env=env, capture_output=True, text=True, timeout=120
+    )
+    (finding,) = _findings(proc.stdout, "KD502")
+    assert finding["fix"].startswith("Delete the aws_session_token line of [default] in ")
+    assert "<value>" not in finding["fix"] and "configure set" not in finding["fix"]

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from keydoctor.checks.base import AuditContext, Rule, keydoctor_fix
+from keydoctor.checks.base import COMMAND, AuditContext, Rule, keydoctor_fix
 from keydoctor.keyid import ACCESS_KEY_PREFIXES, PREFIXES, decode_account
 from keydoctor.model import Category, CredentialSource, Finding, Severity
 from keydoctor.redact import mask_key_id
@@ -175,6 +175,7 @@ TOKEN_WITH_AKIA = Rule(
     "A session token belongs to an ASIA key. Sent with an AKIA key, AWS rejects the request "
     "(InvalidToken / The security token included in the request is invalid). Fix: remove the "
     "stale token.",
+    remedy=COMMAND,
 )
 EXPIRED = Rule(
     "KD503",
@@ -516,7 +517,7 @@ def inspect_pair(
                 TOKEN_WITH_AKIA,
                 f"{mask_key_id(kid)} is a long-term key (AKIA) but a session token is also set; "
                 "AWS rejects the pair.",
-                "Remove the session token (unset it or delete the line): " + token_hint,
+                "Remove the session token: a long-term AKIA key is used without one.",
             )
         )
     return problems
@@ -615,8 +616,30 @@ def problems_for_source(source: CredentialSource) -> list[tuple[ValueProblem, st
         found = inspect_token(token, _fix_hint(source, "token"))
         out += [(p, "token") for p in _character_fix(found, _file_hint(source, "token", token))]
     pair = inspect_pair(key_id, secret, token, _fix_hint(source, "id"), _fix_hint(source, "token"))
+    pair = [
+        ValueProblem(p.rule, p.explanation, _remove_token_hint(source))
+        if p.rule is TOKEN_WITH_AKIA
+        else p
+        for p in pair
+    ]
     out += [(p, "token" if p.rule in (ASIA_NO_TOKEN, TOKEN_WITH_AKIA) else "id") for p in pair]
     return out
+
+
+def _remove_token_hint(source: CredentialSource) -> str:
+    """How to remove a stray session token: never "set it again", which the words of the
+    finding contradict. A variable is unset (a command); a line in a file is deleted by
+    hand, since `aws configure set` cannot remove a setting."""
+    if source.method == "env":
+        variable = str(source.details.get("token_variable", "AWS_SESSION_TOKEN"))
+        return command("unset", variable) + "   (a long-term AKIA key is used without a token)"
+    key = str(source.details.get("token_key", "aws_session_token"))
+    section = source.profile or "default"
+    where = f" in {quote(source.location.path)}" if source.location.path else ""
+    return (
+        f"Delete the {key} line of [{section}]{where}: a long-term AKIA key is used "
+        "without a token."
+    )
 
 
 def _sources(ctx: AuditContext) -> Iterator[tuple[CredentialSource, bool]]:
