@@ -55,8 +55,9 @@ def _s(**kwargs: Any) -> Callable[[Emulator | None], Setup]:
     return lambda _server: Setup(**kwargs)
 
 
-def _bucket_in_other_region(server: Emulator | None) -> Setup:
-    """KD702, online: the profile says us-east-1, the bucket lives in eu-west-1."""
+def _bucket_in_other_region(server: Emulator | None, *, env_region: bool = False) -> Setup:
+    """KD702, online: the profile (or AWS_DEFAULT_REGION) says us-east-1, the bucket lives
+    in eu-west-1."""
     assert server is not None
     bucket = f"kd-proof-{uuid.uuid4().hex[:10]}"
     server.create_bucket(bucket, "eu-west-1")
@@ -77,7 +78,8 @@ def _bucket_in_other_region(server: Emulator | None) -> Setup:
             f"[default]\naws_access_key_id = {keys.access_key_id}\n"
             f"aws_secret_access_key = {keys.secret_access_key}\n"
         ),
-        config=REGION,
+        config=None if env_region else REGION,
+        env={"AWS_DEFAULT_REGION": "us-east-1"} if env_region else {},
         args=["--endpoint-url", server.endpoint, "--bucket", bucket],
         online=True,
     )
@@ -223,6 +225,11 @@ PROOFS: list[tuple[str, str, Callable[[Emulator | None], Setup]]] = [
         "the bucket in another region than the profile's (online, moto)",
         _bucket_in_other_region,
     ),
+    (
+        "KD702",
+        "the bucket in another region than AWS_DEFAULT_REGION (online, moto)",
+        lambda server: _bucket_in_other_region(server, env_region=True),
+    ),
 ]
 
 
@@ -294,7 +301,7 @@ def test_printed_fix_repairs_the_finding(
     printed = found[0]["fix"]
     step = runnable_part(printed)
     remedy = every_rule()[code].remedy
-    if remedy.kind is FixKind.KEYDOCTOR_FIX:
+    if remedy.kind is FixKind.KEYDOCTOR_FIX and step.startswith("keydoctor "):
         # Exactly the flags it needs: --apply, and --unsafe only where the fix is unsafe.
         words = shlex.split(step)
         assert words[:3] == ["keydoctor", "fix", remedy.fix_name], printed
