@@ -49,7 +49,7 @@ def test_a_rule_shows_the_kind_of_its_fix() -> None:
     assert "proven" in page
     manual = json.loads(_rules("KD610", "--format", "json").stdout)["fix"]
     assert manual == {"kind": "manual", "keydoctor_fix": None, "unsafe": False, "proof": "manual"}
-    command = json.loads(_rules("KD304", "--format", "json").stdout)["fix"]
+    command = json.loads(_rules("KD312", "--format", "json").stdout)["fix"]
     assert command["kind"] == "command" and command["proof"] == "proven"
     listed = {line.split()[0]: line.split()[3] for line in _rules().stdout.splitlines()}
     assert listed["KD309"] == "keydoctor-fix" and listed["KD108"] == "manual"

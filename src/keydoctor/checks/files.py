@@ -51,7 +51,7 @@ FILE_PERMISSIONS = Rule(
     "Credentials readable by other users",
     "The file is readable by the group or by everyone on this machine; anyone with a login "
     "can copy the keys.",
-    remedy=COMMAND,
+    remedy=keydoctor_fix("tidy"),
 )
 CRLF = Rule(
     "KD305",
@@ -416,7 +416,7 @@ def check_permissions(ctx: AuditContext) -> Iterator[Finding]:
             who = "everyone" if shared.mode & 0o004 else "its group"
             yield FILE_PERMISSIONS.finding(
                 f"{shared.path} holds keys and is readable by {who} (mode {shared.mode:04o}).",
-                command("chmod", "600", shared.path),
+                f"{TIDY_SAFE}   (or {command('chmod', '600', shared.path)})",
                 _loc(shared),
             )
         if shared.is_symlink:
