@@ -299,6 +299,7 @@ def test_printed_fix_repairs_the_finding(
     found = _findings(before.stdout, code)
     assert found, f"{what}: {code} not reported; stdout: {before.stdout[:2000]}"
     printed = found[0]["fix"]
+    assert SECRET not in before.stdout + before.stderr
     step = runnable_part(printed)
     remedy = every_rule()[code].remedy
     if remedy.kind is FixKind.KEYDOCTOR_FIX and step.startswith("keydoctor "):
@@ -324,6 +325,7 @@ def test_printed_fix_repairs_the_finding(
     assert after.returncode == 0, f"{step!r} failed: {after.stderr[-2000:]}"
     assert "Traceback" not in after.stderr, after.stderr
     assert _findings(after.stdout, code) == [], f"{step!r} left {code}: {after.stdout[:2000]}"
+    assert SECRET not in after.stdout + after.stderr
     if setup.online:
         document = json.loads(after.stdout)
         bucket = setup.args[setup.args.index("--bucket") + 1]
@@ -353,3 +355,21 @@ def test_stray_token_in_a_file_is_deleted_not_set_again(clean_env: dict[str, str
     (finding,) = _findings(proc.stdout, "KD502")
     assert finding["fix"].startswith("Delete the aws_session_token line of [default] in ")
     assert "<value>" not in finding["fix"] and "configure set" not in finding["fix"]
+
+
+def test_a_printed_fix_is_the_step_then_its_commentary() -> None:
+    from keydoctor.checks.base import Remedy, keydoctor_fix
+
+    assert runnable_part("chmod 600 '/a b/credentials'   (or edit it)") == (
+        "chmod 600 '/a b/credentials'"
+    )
+    assert runnable_part("unset AWS_DEFAULT_PROFILE") == "unset AWS_DEFAULT_PROFILE"
+    # Values reach the command quoted: a bucket name cannot run code.
+    assert keydoctor_fix("set-region").invocation("--bucket", "$(id)") == (
+        "keydoctor fix set-region --bucket '$(id)' --apply"
+    )
+    assert keydoctor_fix("tidy", unsafe=True).invocation().endswith("--apply --unsafe")
+    with pytest.raises(ValueError):
+        Remedy(FixKind.KEYDOCTOR_FIX)
+    with pytest.raises(ValueError):
+        Remedy(FixKind.COMMAND, "tidy")
