@@ -35,6 +35,8 @@ KEY_ID = "AKIAY34FZKBOKMUTVV7A"
 SECRET = "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"
 KEYS = f"aws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET}\n"
 REGION = "[default]\nregion = us-east-1\n"
+# A person's answers to aws configure: key id, secret, region, output format.
+TYPED = f"{KEY_ID[:-1]}B\nZx4Vb8Nm2Lk6Jh0Gf3Dd5Sa7Qw9Er1Ty3Ui5Op7A\nus-east-1\njson\n"
 # The folder of this interpreter holds the `keydoctor` and `aws` commands the fixes name.
 BIN = str(Path(sys.executable).parent)
 
@@ -49,6 +51,8 @@ class Setup:
     env: dict[str, str] = field(default_factory=dict)
     args: list[str] = field(default_factory=list)
     online: bool = False
+    # What a person types at the prompts of an interactive fix (aws configure).
+    answers: str = ""
 
 
 def _s(**kwargs: Any) -> Callable[[Emulator | None], Setup]:
@@ -123,6 +127,24 @@ PROOFS: list[tuple[str, str, Callable[[Emulator | None], Setup]]] = [
                 "AWS_SECRET_ACCESS_KEY": SECRET,
                 "AWS_DEFAULT_REGION": "us-east-1",
             },
+        ),
+    ),
+    (
+        "KD202",
+        "AWS_PROFILE names a profile that exists nowhere (aws configure asks for the keys)",
+        _s(env={"AWS_PROFILE": "prod"}, answers=TYPED),
+    ),
+    (
+        "KD203",
+        "an empty HOME: no credentials anywhere (aws configure asks for the keys)",
+        _s(credentials=None, config=None, env={"AWS_DEFAULT_REGION": "us-east-1"}, answers=TYPED),
+    ),
+    (
+        "KD209",
+        "a profile with misspelt key names only (aws configure asks for the keys)",
+        _s(
+            credentials=f"[default]\naws_access_key = {KEY_ID}\naws_secret_key = {SECRET}\n",
+            answers=TYPED,
         ),
     ),
     (
@@ -320,7 +342,14 @@ def test_printed_fix_repairs_the_finding(
     # same shell, so that an export or unset it makes counts.
     script = f"set -e\n{{\n{step}\n}} 1>&2\n{shlex.join(_check_command(setup))} || true\n"
     after = subprocess.run(
-        script, shell=True, env=env, capture_output=True, text=True, timeout=180, cwd=home
+        script,
+        shell=True,
+        env=env,
+        input=setup.answers,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=home,
     )
     assert after.returncode == 0, f"{step!r} failed: {after.stderr[-2000:]}"
     assert "Traceback" not in after.stderr, after.stderr

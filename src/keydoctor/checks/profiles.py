@@ -29,6 +29,7 @@ PROFILE_NOT_FOUND = Rule(
     "The named profile exists nowhere",
     "AWS_PROFILE, AWS_DEFAULT_PROFILE or --profile names a profile that is in neither the "
     "config nor the credentials file; botocore raises ProfileNotFound before any call.",
+    remedy=COMMAND,
 )
 NO_CREDENTIALS = Rule(
     "KD203",
@@ -39,6 +40,7 @@ NO_CREDENTIALS = Rule(
     "No source in botocore's chain offers credentials; calls fail with NoCredentialsError "
     "(Unable to locate credentials). Common under sudo (another HOME) or in CI when a secret "
     "is not passed to the job.",
+    remedy=COMMAND,
 )
 CONFIG_KEYS_SHADOWED = Rule(
     "KD204",
@@ -96,6 +98,7 @@ ENV_PARTIAL_IGNORED = Rule(
     "The chosen profile exists but holds no credentials",
     "The profile has a section but no keys, role, SSO or process, so botocore falls through "
     "to later sources or finds nothing.",
+    remedy=COMMAND,
 )
 
 PROFILE_MISNAMED = Rule(
