@@ -10,7 +10,7 @@ from pathlib import Path
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from keydoctor.fixes import FINDING_FIXES, fix_scenario, fixes_for_findings, ini
+from keydoctor.fixes import finding_fixes, fix_scenario, fixes_for_findings, ini
 from keydoctor.fixes.tidy import clean_value, tidy_sections, tidy_values
 from keydoctor.lab.emulator import Emulator
 
@@ -120,14 +120,20 @@ def test_tidy_is_idempotent_and_keeps_comments(text: str) -> None:
         assert tidy_sections(sections, kind).text == sections
 
 
-def test_every_mapped_code_is_a_real_rule() -> None:
+def test_the_rules_declare_which_fix_repairs_them() -> None:
     from keydoctor.checks import all_rules
+    from keydoctor.fixes import FIX_NAMES
+    from keydoctor.registry import every_rule
 
-    rules = all_rules()
-    offline = {code for code in FINDING_FIXES if code[2] in "12345"}
-    assert offline <= set(rules)
-    assert all(FINDING_FIXES[code] in ("tidy", "move-keys") for code in offline)
-    assert set(FINDING_FIXES.values()) <= {"tidy", "move-keys", "rotate-key", "set-region"}
+    declared = finding_fixes()
+    assert set(declared) <= set(every_rule())
+    assert set(declared.values()) <= set(FIX_NAMES)
+    offline = {code for code in declared if code[2] in "12345"}
+    assert offline <= set(all_rules())
+    assert {declared[code] for code in offline} == {"tidy", "move-keys"}
+    # The section renames can change which credentials are used: they need --unsafe.
+    assert all_rules()["KD301"].remedy.unsafe and not all_rules()["KD309"].remedy.unsafe
+    assert declared["KD702"] == "set-region"
 
 
 def test_findings_choose_fixes_in_a_stable_order() -> None:
@@ -136,12 +142,14 @@ def test_findings_choose_fixes_in_a_stable_order() -> None:
     def finding(code: str) -> Finding:
         return Finding(code, Severity.HIGH, Category.HYGIENE, "t", "e", "f")
 
-    assert fixes_for_findings([finding("KD712"), finding("KD205"), finding("KD305")]) == [
+    assert fixes_for_findings([finding("KD702"), finding("KD205"), finding("KD305")]) == [
         "tidy",
-        "rotate-key",
+        "set-region",
         "move-keys",
     ]
-    assert fixes_for_findings([finding("KD999")]) == []
+    # A rule whose fix is a manual step calls for no keydoctor fix (rotation is asked for
+    # by name: `keydoctor fix rotate-key`).
+    assert fixes_for_findings([finding("KD712"), finding("KD999")]) == []
 
 
 # -- the lab's "fix it" hook -------------------------------------------------------------
@@ -160,7 +168,7 @@ def test_fix_scenario_repairs_what_the_audit_found(clean_env: dict[str, str]) ->
     report = fix_scenario(clean_env, profile="work", unsafe=True)
     assert report.ok, report.summary()
     after = {f.code for f in run_audit(environ=clean_env, profile="work").findings}
-    assert not after & set(FINDING_FIXES), after
+    assert not after & set(finding_fixes()), after
     # Without consent the unsafe part is only planned, and says so.
     shutil.copyfile(FIXTURES / "messy" / "credentials", aws / "credentials")
     report = fix_scenario(clean_env, fixes=["tidy"], unsafe=False)

@@ -254,6 +254,8 @@ def test_run_wraps_the_aws_cli_too(
     clean_env: dict[str, str], moto_server: Emulator, bucket_and_user: dict[str, Any]
 ) -> None:
     """The AWS CLI v1 is a Python program on botocore: ``keydoctor run`` reaches it too."""
+    # Looked up, not imported: importing awscli sets AWS_DATA_PATH in this process, and
+    # every later in-process botocore loader would read the CLI's models.
     aws = Path(sys.executable).with_name("aws")  # the test extra installs awscli
     assert aws.exists(), "no aws script beside this interpreter: pip install -e '.[test]'"
     env = dict(clean_env)

@@ -41,3 +41,15 @@ def test_an_unknown_rule_is_a_usage_error() -> None:
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert "no rule 'KD000'" in proc.stderr
+
+
+def test_a_rule_shows_the_kind_of_its_fix() -> None:
+    page = _rules("KD301").stdout
+    assert "Fix: keydoctor-fix (`keydoctor fix tidy --apply --unsafe`, unsafe" in page
+    assert "proven" in page
+    manual = json.loads(_rules("KD610", "--format", "json").stdout)["fix"]
+    assert manual == {"kind": "manual", "keydoctor_fix": None, "unsafe": False, "proof": "manual"}
+    command = json.loads(_rules("KD312", "--format", "json").stdout)["fix"]
+    assert command["kind"] == "command" and command["proof"] == "proven"
+    listed = {line.split()[0]: line.split()[3] for line in _rules().stdout.splitlines()}
+    assert listed["KD309"] == "keydoctor-fix" and listed["KD108"] == "manual"

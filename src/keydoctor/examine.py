@@ -119,6 +119,7 @@ def run_check(
             timeout=timeout,
             progress=progress,
             settings=audit.environment.profile_config,
+            region_origin=audit.region_origin,
         )
         # What the endpoint answered outranks what the audit predicted (the exit code too).
         offline = weigh_predictions(offline, report, endpoint_url=endpoint_url)

@@ -26,3 +26,14 @@ def profile_args(profile: str | None) -> tuple[str, ...]:
 def quote(value: str) -> str:
     """One value quoted for the shell (a path, a profile name)."""
     return shlex.quote(value)
+
+
+def runnable_part(fix: str) -> str:
+    """The step at the start of a printed fix, without the commentary after it.
+
+    A fix of kind command or keydoctor-fix is printed as the command itself, optionally
+    followed by two or more blanks and a parenthesised remark (``chmod 600 PATH   (or …)``);
+    this returns the command, which is what a person pastes and what the proof tests run.
+    """
+    head, _, _ = fix.partition("  (")
+    return head.strip()

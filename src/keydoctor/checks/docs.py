@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from keydoctor.checks import all_rules
-from keydoctor.checks.base import Rule
+from keydoctor.checks.base import FixKind, Rule
 
 # The golden cases live in the repository's tests; an installed package has none, and its
 # pages are then rendered without examples.
@@ -27,13 +27,34 @@ FAMILIES = {
 }
 
 
+def proof_status(rule: Rule) -> str:
+    """"proven" or "manual": every fix that is not a manual step is carried out by a test,
+    exactly as printed, and the finding must be gone afterwards (tests/test_fixes_proven.py
+    fails for a rule with such a fix and no proof), so the kind alone decides it."""
+    return "manual" if rule.remedy.kind is FixKind.MANUAL else "proven"
+
+
+def fix_line(rule: Rule) -> str:
+    """The rule's fix kind in one sentence, for its page and ``keydoctor rules CODE``."""
+    if rule.remedy.kind is FixKind.MANUAL:
+        return "Fix: manual (a step only a person can take; the finding's fix says which)."
+    return (
+        f"Fix: {rule.remedy.describe()}; proven (a test carries out the printed fix "
+        "and checks again)."
+    )
+
+
 def rule_table(rules: Iterable[Rule]) -> list[str]:
     """The Markdown summary table of some rules, one row each."""
-    lines = ["| code | name | severity | category | title |", "|---|---|---|---|---|"]
+    lines = [
+        "| code | name | severity | category | title | fix | proof |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for rule in rules:
         lines.append(
             f"| {rule.code} | `{rule.name}` | {rule.severity.value} | "
-            f"`{rule.category.value}` | {rule.title} |"
+            f"`{rule.category.value}` | {rule.title} | {rule.remedy.kind.value} | "
+            f"{proof_status(rule)} |"
         )
     return lines
 
@@ -71,7 +92,15 @@ def rule_details(rules: Iterable[Rule], level: str = "###") -> list[str]:
     """One heading, the documentation and the golden example of each rule."""
     lines: list[str] = []
     for rule in rules:
-        lines += [f"{level} {rule.code} {rule.name}", "", rule.docs, "", *rule_example(rule.code)]
+        lines += [
+            f"{level} {rule.code} {rule.name}",
+            "",
+            rule.docs,
+            "",
+            fix_line(rule),
+            "",
+            *rule_example(rule.code),
+        ]
     return lines
 
 
@@ -92,6 +121,10 @@ def render_rules_page() -> str:
         "Generated from the rule declarations in `src/keydoctor/checks/` "
         "(`python -m keydoctor.checks.docs > docs/rules.md`). Codes never change meaning.",
         "Severity high or critical means the SDK call will fail; medium and below is a risk.",
+        "Each rule declares the kind of its fix: a command, a config edit, a `keydoctor fix`",
+        "(safe, or unsafe: needs `--unsafe`) or a manual step. Every fix that is not manual is",
+        "*proven*: a test builds the failing setup in a throwaway HOME, carries out the fix",
+        "exactly as `keydoctor check` printed it, and checks again (`tests/test_fixes_proven.py`).",
         "The online probes' rules (KD6xx, KD7xx, KD9xx) are in `probe-rules.md`, the Redshift",
         "rules (KD8xx) in `redshift-rules.md`, the error reference in `errors/`.",
         "",

@@ -7,8 +7,9 @@ import shlex
 from collections import Counter
 from collections.abc import Iterator
 
-from keydoctor.checks.base import AuditContext, Rule
+from keydoctor.checks.base import COMMAND, AuditContext, Rule, keydoctor_fix
 from keydoctor.model import Category, Finding, Location, Severity
+from keydoctor.shell import command
 from keydoctor.sources.files import SharedFile
 
 PROFILE_PREFIX_IN_CREDENTIALS = Rule(
@@ -20,6 +21,7 @@ PROFILE_PREFIX_IN_CREDENTIALS = Rule(
     "The credentials file names sections plainly ([dev]); the 'profile ' prefix belongs to "
     "the config file only. botocore reads [profile dev] in the credentials file as a profile "
     "literally named 'profile dev', so profile dev has no keys.",
+    remedy=keydoctor_fix("tidy", unsafe=True),
 )
 PLAIN_SECTION_IN_CONFIG = Rule(
     "KD302",
@@ -29,6 +31,7 @@ PLAIN_SECTION_IN_CONFIG = Rule(
     "[x] section without 'profile ' in the config file",
     "In ~/.aws/config every profile except default is written [profile x]. botocore ignores a "
     "plain [x] section there, so its region, role or SSO settings are never used.",
+    remedy=keydoctor_fix("tidy", unsafe=True),
 )
 DUPLICATES = Rule(
     "KD303",
@@ -38,6 +41,7 @@ DUPLICATES = Rule(
     "Duplicate section or key",
     "The same section or the same key appears twice. botocore's parser refuses the whole file "
     "(ConfigParseError), so every profile in it stops working.",
+    remedy=keydoctor_fix("tidy", unsafe=True),
 )
 FILE_PERMISSIONS = Rule(
     "KD304",
@@ -47,6 +51,7 @@ FILE_PERMISSIONS = Rule(
     "Credentials readable by other users",
     "The file is readable by the group or by everyone on this machine; anyone with a login "
     "can copy the keys.",
+    remedy=keydoctor_fix("tidy"),
 )
 CRLF = Rule(
     "KD305",
@@ -57,6 +62,7 @@ CRLF = Rule(
     "botocore reads CRLF files fine, but shell tools that read the same file (grep, cut, "
     "`source`) keep the carriage return at the end of each value, which breaks the keys they "
     "export.",
+    remedy=keydoctor_fix("tidy"),
 )
 BOM = Rule(
     "KD306",
@@ -66,6 +72,7 @@ BOM = Rule(
     "Byte-order mark at the start of the file",
     "Editors such as Notepad save a UTF-8 byte-order mark. botocore then cannot see the first "
     "section header and refuses the file (ConfigParseError / MissingSectionHeaderError).",
+    remedy=keydoctor_fix("tidy"),
 )
 UNPARSEABLE = Rule(
     "KD307",
@@ -92,6 +99,7 @@ VALUE_PADDING = Rule(
     "botocore strips spaces around values, so the SDK works, but tools that read the file "
     "themselves (shell scripts, other SDKs' parsers, Redshift COPY strings built from it) "
     "keep them.",
+    remedy=keydoctor_fix("tidy"),
 )
 MISSPELT_KEY = Rule(
     "KD310",
@@ -120,6 +128,7 @@ FILE_WRITABLE = Rule(
     "The config or credentials file can be written by its group or by everyone. Whoever can "
     "write it can add a credential_process line, which the SDK runs as you the next time it "
     "looks for credentials (code execution), or swap in keys of their own account.",
+    remedy=COMMAND,
 )
 FOLDER_WRITABLE = Rule(
     "KD313",
@@ -130,6 +139,7 @@ FOLDER_WRITABLE = Rule(
     "The folder holding the config or credentials file (~/.aws) can be written by its group "
     "or by everyone. Whoever can write the folder can replace either file with their own, "
     "including a credential_process line the SDK runs as you (code execution).",
+    remedy=COMMAND,
 )
 
 FOLDED_LINE = Rule(
@@ -144,6 +154,7 @@ FOLDED_LINE = Rule(
     "long, so the SDK finds no credentials and builds no valid endpoint. Only a nested "
     "block (`s3 =` with nothing after the `=`, then indented lines) is meant to be "
     "indented. `keydoctor fix tidy --apply` removes the indentation of known settings.",
+    remedy=keydoctor_fix("tidy"),
 )
 LARGE_FILE = Rule(
     "KD315",
@@ -158,8 +169,8 @@ LARGE_FILE = Rule(
 # The `keydoctor fix` invocations the hints name, with exactly the flags they need:
 # tidy's value cleaning is safe (--apply); renaming or merging sections can change which
 # credentials are used, so it runs only with --unsafe.
-TIDY_SAFE = "keydoctor fix tidy --apply"
-TIDY_UNSAFE = "keydoctor fix tidy --apply --unsafe"
+TIDY_SAFE = keydoctor_fix("tidy").invocation()
+TIDY_UNSAFE = keydoctor_fix("tidy", unsafe=True).invocation()
 
 RULES = (
     PROFILE_PREFIX_IN_CREDENTIALS,
@@ -270,6 +281,16 @@ def _duplicates(shared: SharedFile) -> list[str]:
     return found
 
 
+def _conflicting(shared: SharedFile) -> bool:
+    """Whether a key is set twice in one section name with different values: the unsafe
+    tidy merges duplicates only when none is (it will not choose a value)."""
+    values: dict[tuple[str, str], set[str]] = {}
+    for entry in shared.entries:
+        key = (entry.section.strip(), entry.key.lower())
+        values.setdefault(key, set()).add(entry.raw_value.strip().strip("'\""))
+    return any(len(found) > 1 for found in values.values())
+
+
 def check_syntax(ctx: AuditContext) -> Iterator[Finding]:
     for shared in _files(ctx):
         if not shared.exists or not shared.readable or shared.text is None:
@@ -282,7 +303,11 @@ def check_syntax(ctx: AuditContext) -> Iterator[Finding]:
                 + "; ".join(dups[:5])
                 + "."
                 + (" botocore refuses the file." if refused else ""),
-                f"Keep one copy of each section and key ({TIDY_UNSAFE} merges exact duplicates).",
+                f"{TIDY_UNSAFE}   (merges the duplicates; they set nothing twice differently)"
+                if not _conflicting(shared)
+                else "Keep one copy of each section and key: a key is set twice with different "
+                "values, and only you know which one is meant (then keydoctor fix tidy --apply "
+                "--unsafe merges what is left).",
                 _loc(shared, line=None),
                 severity=None if refused else Severity.MEDIUM,
             )
@@ -321,7 +346,7 @@ def check_section_names(ctx: AuditContext) -> Iterator[Finding]:
                 f"{creds.path} line {section.line} has [{name}]; botocore reads it as a profile "
                 f"named '{name}', not '{plain}'."
                 + (" This is the profile in use, so it has no keys." if affects else ""),
-                f"Rename the header to [{plain}] ({TIDY_UNSAFE})",
+                f"{TIDY_UNSAFE}   (renames the header to [{plain}])",
                 _loc(creds, section.line, plain),
                 severity=None if affects else Severity.MEDIUM,
             )
@@ -336,7 +361,7 @@ def check_section_names(ctx: AuditContext) -> Iterator[Finding]:
             f"{config.path} line {section.line} has [{name}]; in the config file botocore only "
             f"reads [profile {name}], so these settings are ignored."
             + (" This is the profile in use." if affects else ""),
-            f"Rename the header to [profile {name}] ({TIDY_UNSAFE})",
+            f"{TIDY_UNSAFE}   (renames the header to [profile {name}])",
             _loc(config, section.line, name),
             severity=None if affects else Severity.MEDIUM,
         )
@@ -358,7 +383,7 @@ def check_writable(ctx: AuditContext) -> Iterator[Finding]:
                 f"{shared.path} can be written by {_writers(shared.mode)} "
                 f"(mode {shared.mode:04o}): another user can add a credential_process "
                 "that runs as you.",
-                f"chmod 600 {shared.path}",
+                command("chmod", "600", shared.path),
                 _loc(shared),
             )
         folder = os.path.dirname(os.path.abspath(shared.path))
@@ -375,7 +400,7 @@ def check_writable(ctx: AuditContext) -> Iterator[Finding]:
                 f"{folder} can be written by {_writers(shared.dir_mode)} "
                 f"(mode {shared.dir_mode:04o}): another user can replace {shared.path} "
                 "with a file of their own.",
-                f"chmod 700 {folder}",
+                command("chmod", "700", folder),
                 Location(kind="file", path=folder),
             )
 
@@ -391,7 +416,7 @@ def check_permissions(ctx: AuditContext) -> Iterator[Finding]:
             who = "everyone" if shared.mode & 0o004 else "its group"
             yield FILE_PERMISSIONS.finding(
                 f"{shared.path} holds keys and is readable by {who} (mode {shared.mode:04o}).",
-                f"chmod 600 {shlex.quote(shared.path)}",
+                f"{TIDY_SAFE}   (or {command('chmod', '600', shared.path)})",
                 _loc(shared),
             )
         if shared.is_symlink:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from keydoctor.checks.base import AuditContext, Rule
+from keydoctor.checks.base import COMMAND, AuditContext, Rule, keydoctor_fix
 from keydoctor.keyid import ACCESS_KEY_PREFIXES, PREFIXES, decode_account
 from keydoctor.model import Category, CredentialSource, Finding, Severity
 from keydoctor.redact import mask_key_id
@@ -41,6 +41,7 @@ WHITESPACE = Rule(
     "will send it. AWS compares the exact bytes, so the signature is computed with a different "
     "key and the call fails (SignatureDoesNotMatch, InvalidAccessKeyId). Fix: set the value "
     "again without the character.",
+    remedy=keydoctor_fix("tidy"),
 )
 QUOTES = Rule(
     "KD102",
@@ -50,6 +51,7 @@ QUOTES = Rule(
     "Quotes are part of a credential value",
     "Finds quote characters kept inside a value: INI files and most env loaders keep them, so "
     'the SDK sends `"AKIA..."` with its quotes. Fix: remove the quotes.',
+    remedy=keydoctor_fix("tidy"),
 )
 INVISIBLE = Rule(
     "KD103",
@@ -60,6 +62,7 @@ INVISIBLE = Rule(
     "Finds zero-width characters, non-breaking spaces, smart quotes and letters from other "
     "alphabets that look like Latin ones (a Cyrillic А for A). They come from copying keys out "
     "of chat, PDFs and web pages. Fix: type or paste the value again from the IAM console.",
+    remedy=keydoctor_fix("tidy"),
 )
 KEY_ID_LENGTH = Rule(
     "KD104",
@@ -172,6 +175,7 @@ TOKEN_WITH_AKIA = Rule(
     "A session token belongs to an ASIA key. Sent with an AKIA key, AWS rejects the request "
     "(InvalidToken / The security token included in the request is invalid). Fix: remove the "
     "stale token.",
+    remedy=COMMAND,
 )
 EXPIRED = Rule(
     "KD503",
@@ -513,7 +517,7 @@ def inspect_pair(
                 TOKEN_WITH_AKIA,
                 f"{mask_key_id(kid)} is a long-term key (AKIA) but a session token is also set; "
                 "AWS rejects the pair.",
-                "Remove the session token (unset it or delete the line): " + token_hint,
+                "Remove the session token: a long-term AKIA key is used without one.",
             )
         )
     return problems
@@ -560,6 +564,41 @@ def _location_for(source: CredentialSource, field: str):  # type: ignore[no-unty
     return replace(source.location, key=key)
 
 
+# What `keydoctor fix tidy` removes from key material: blanks and these invisible
+# characters anywhere, and one pair of quotes around the whole value.
+_TIDY_REMOVES = "\u200b\u200c\u200d\u2060\ufeff\u00a0"
+_CHARACTER_RULES = (WHITESPACE, QUOTES, INVISIBLE)
+
+
+def _tidy_cleans(value: str) -> bool:
+    """Whether the file fix's cleaning leaves a value free of the characters KD101-KD103
+    report, so that printing it as the fix is a promise the fix keeps (a look-alike
+    letter or a quote inside the value needs typing again)."""
+    cleaned = value.strip()
+    if len(cleaned) >= 2 and cleaned[0] == cleaned[-1] and cleaned[0] in "'\"":
+        cleaned = cleaned[1:-1]
+    cleaned = "".join(c for c in cleaned if not c.isspace() and c not in _TIDY_REMOVES)
+    return not any(
+        c in _QUOTES or c in _INVISIBLE or not c.isascii() or not c.isprintable() for c in cleaned
+    )
+
+
+def _file_hint(source: CredentialSource, field: str, value: str) -> str | None:
+    """For a value in a shared file that tidy cleans: the keydoctor fix, first."""
+    if source.method == "env" or not source.location.path or not _tidy_cleans(value):
+        return None
+    return f"{WHITESPACE.remedy.invocation()}   (or {_fix_hint(source, field)})"
+
+
+def _character_fix(problems: list[ValueProblem], hint: str | None) -> list[ValueProblem]:
+    if hint is None:
+        return problems
+    return [
+        ValueProblem(p.rule, p.explanation, hint) if p.rule in _CHARACTER_RULES else p
+        for p in problems
+    ]
+
+
 def problems_for_source(source: CredentialSource) -> list[tuple[ValueProblem, str]]:
     """Every value problem of one source, with the field it concerns."""
     out: list[tuple[ValueProblem, str]] = []
@@ -567,14 +606,40 @@ def problems_for_source(source: CredentialSource) -> list[tuple[ValueProblem, st
     secret = source.secret_access_key.reveal() if source.secret_access_key else None
     token = source.session_token.reveal() if source.session_token else None
     if key_id:
-        out += [(p, "id") for p in inspect_key_id(key_id, _fix_hint(source, "id"))]
+        found = inspect_key_id(key_id, _fix_hint(source, "id"))
+        out += [(p, "id") for p in _character_fix(found, _file_hint(source, "id", key_id))]
     if secret:
-        out += [(p, "secret") for p in inspect_secret(secret, _fix_hint(source, "secret"))]
+        found = inspect_secret(secret, _fix_hint(source, "secret"))
+        hint = _file_hint(source, "secret", secret)
+        out += [(p, "secret") for p in _character_fix(found, hint)]
     if token:
-        out += [(p, "token") for p in inspect_token(token, _fix_hint(source, "token"))]
+        found = inspect_token(token, _fix_hint(source, "token"))
+        out += [(p, "token") for p in _character_fix(found, _file_hint(source, "token", token))]
     pair = inspect_pair(key_id, secret, token, _fix_hint(source, "id"), _fix_hint(source, "token"))
+    pair = [
+        ValueProblem(p.rule, p.explanation, _remove_token_hint(source))
+        if p.rule is TOKEN_WITH_AKIA
+        else p
+        for p in pair
+    ]
     out += [(p, "token" if p.rule in (ASIA_NO_TOKEN, TOKEN_WITH_AKIA) else "id") for p in pair]
     return out
+
+
+def _remove_token_hint(source: CredentialSource) -> str:
+    """How to remove a stray session token: never "set it again", which the words of the
+    finding contradict. A variable is unset (a command); a line in a file is deleted by
+    hand, since `aws configure set` cannot remove a setting."""
+    if source.method == "env":
+        variable = str(source.details.get("token_variable", "AWS_SESSION_TOKEN"))
+        return command("unset", variable) + "   (a long-term AKIA key is used without a token)"
+    key = str(source.details.get("token_key", "aws_session_token"))
+    section = source.profile or "default"
+    where = f" in {quote(source.location.path)}" if source.location.path else ""
+    return (
+        f"Delete the {key} line of [{section}]{where}: a long-term AKIA key is used "
+        "without a token."
+    )
 
 
 def _sources(ctx: AuditContext) -> Iterator[tuple[CredentialSource, bool]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from keydoctor.checks.base import AuditContext, Rule
+from keydoctor.checks.base import COMMAND, AuditContext, Rule, keydoctor_fix
 from keydoctor.checks.files import TIDY_SAFE, TIDY_UNSAFE
 from keydoctor.model import Category, Finding, Location, Severity
 from keydoctor.redact import mask_key_id
@@ -19,6 +19,7 @@ ENV_OVERRIDES_PROFILE = Rule(
     "botocore takes AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY before any profile, even when "
     "AWS_PROFILE names one; only an explicit --profile (or profile_name= in code) skips them. "
     "The call then runs as another identity than intended.",
+    remedy=COMMAND,
 )
 PROFILE_NOT_FOUND = Rule(
     "KD202",
@@ -28,6 +29,7 @@ PROFILE_NOT_FOUND = Rule(
     "The named profile exists nowhere",
     "AWS_PROFILE, AWS_DEFAULT_PROFILE or --profile names a profile that is in neither the "
     "config nor the credentials file; botocore raises ProfileNotFound before any call.",
+    remedy=COMMAND,
 )
 NO_CREDENTIALS = Rule(
     "KD203",
@@ -38,6 +40,7 @@ NO_CREDENTIALS = Rule(
     "No source in botocore's chain offers credentials; calls fail with NoCredentialsError "
     "(Unable to locate credentials). Common under sudo (another HOME) or in CI when a secret "
     "is not passed to the job.",
+    remedy=COMMAND,
 )
 CONFIG_KEYS_SHADOWED = Rule(
     "KD204",
@@ -57,6 +60,7 @@ KEYS_IN_CONFIG = Rule(
     "Keys in ~/.aws/config work (method config-file) but tools that only read the credentials "
     "file miss them, and the config file is often shared or committed. Fix: keydoctor fix "
     "move-keys.",
+    remedy=keydoctor_fix("move-keys"),
 )
 PROVIDER_BROKEN = Rule(
     "KD206",
@@ -75,6 +79,7 @@ PROFILE_VARS_DISAGREE = Rule(
     "AWS_PROFILE and AWS_DEFAULT_PROFILE name different profiles",
     "botocore (boto3, AWS CLI v1) reads AWS_DEFAULT_PROFILE first; the AWS CLI v2 and other "
     "SDKs read AWS_PROFILE. Different tools then run as different identities.",
+    remedy=COMMAND,
 )
 SHADOWED_KEYS = Rule(
     "KD208",
@@ -93,6 +98,7 @@ ENV_PARTIAL_IGNORED = Rule(
     "The chosen profile exists but holds no credentials",
     "The profile has a section but no keys, role, SSO or process, so botocore falls through "
     "to later sources or finds nothing.",
+    remedy=COMMAND,
 )
 
 PROFILE_MISNAMED = Rule(
@@ -103,6 +109,7 @@ PROFILE_MISNAMED = Rule(
     "The named profile exists only under a header botocore does not read",
     "The profile is there, but written [profile x] in the credentials file or [x] in the "
     "config file, so botocore raises ProfileNotFound.",
+    remedy=keydoctor_fix("tidy", unsafe=True),
 )
 
 RULES = (
@@ -289,7 +296,7 @@ def check_config_keys_shadowed(ctx: AuditContext) -> Iterator[Finding]:
             yield KEYS_IN_CONFIG.finding(
                 f"Profile {profile} keeps its keys ({mask_key_id(section['aws_access_key_id'])}) "
                 f"in {envm.config.path}.",
-                "keydoctor fix move-keys   (moves them to the credentials file)",
+                f"{KEYS_IN_CONFIG.remedy.invocation()}   (moves them to the credentials file)",
                 loc,
             )
 

@@ -15,7 +15,7 @@ import shlex
 from collections.abc import Iterator
 from typing import Any
 
-from keydoctor.checks.base import AuditContext, Rule
+from keydoctor.checks.base import COMMAND, AuditContext, Rule
 from keydoctor.model import Category, Finding, Location, Severity
 from keydoctor.redact import mask_url
 from keydoctor.shell import command, profile_args
@@ -30,6 +30,7 @@ NO_REGION = Rule(
     "Without a region most clients raise NoRegionError; S3 falls back to us-east-1 and "
     "buckets elsewhere answer with a redirect or 'must be addressed using the specified "
     "endpoint'.",
+    remedy=COMMAND,
 )
 MALFORMED_REGION = Rule(
     "KD402",
@@ -40,6 +41,7 @@ MALFORMED_REGION = Rule(
     "Region names are lower case with hyphens (us-east-1). Underscores, capitals or spaces "
     "make the SDK build a wrong host name or sign for a region AWS rejects "
     "(AuthorizationHeaderMalformed, Could not connect to the endpoint URL).",
+    remedy=COMMAND,
 )
 UNKNOWN_REGION = Rule(
     "KD403",
@@ -49,6 +51,7 @@ UNKNOWN_REGION = Rule(
     "No AWS partition knows this region",
     "The region is well formed but not in botocore's partition data, so calls go to a host "
     "that does not exist.",
+    remedy=COMMAND,
 )
 REGION_VARS_DISAGREE = Rule(
     "KD404",
@@ -58,6 +61,7 @@ REGION_VARS_DISAGREE = Rule(
     "AWS_REGION and AWS_DEFAULT_REGION disagree",
     "boto3 and the AWS CLI v1 read AWS_DEFAULT_REGION; the AWS CLI v2 and the other SDKs read "
     "AWS_REGION first. Tools then talk to different regions.",
+    remedy=COMMAND,
 )
 ENDPOINT_OVERRIDE = Rule(
     "KD405",
@@ -67,6 +71,7 @@ ENDPOINT_OVERRIDE = Rule(
     "Requests go to a custom endpoint",
     "An endpoint override is in effect; AWS keys sent there are unknown to that store, and "
     "that store's keys are unknown to AWS (InvalidAccessKeyId).",
+    remedy=COMMAND,
 )
 OTHER_PARTITION = Rule(
     "KD406",
@@ -85,6 +90,7 @@ AWS_REGION_IGNORED = Rule(
     "AWS_REGION is set but boto3 does not read it",
     "botocore (boto3, AWS CLI v1) reads AWS_DEFAULT_REGION and the profile's region; "
     "AWS_REGION alone leaves a Python program without a region.",
+    remedy=COMMAND,
 )
 
 RULES = (

@@ -19,6 +19,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from keydoctor.checks.docs import fix_line, proof_status
     from keydoctor.registry import every_rule, family_of
 
     rules = every_rule()
@@ -42,6 +43,12 @@ def run(args: argparse.Namespace) -> int:
                 "title": r.title,
                 "source": family_of(r.code),
                 "docs": r.docs,
+                "fix": {
+                    "kind": r.remedy.kind.value,
+                    "keydoctor_fix": r.remedy.fix_name,
+                    "unsafe": r.remedy.unsafe,
+                    "proof": proof_status(r),
+                },
             }
             for r in selected
         ]
@@ -55,10 +62,14 @@ def run(args: argparse.Namespace) -> int:
             f"{family_of(r.code)}",
             "",
             r.docs,
+            "",
+            fix_line(r),
         ]
     else:
         lines = [
-            f"{r.code}  {r.severity.value:8}  {r.category.value:18}  {r.title}" for r in selected
+            f"{r.code}  {r.severity.value:8}  {r.category.value:18}  "
+            f"{r.remedy.kind.value:13}  {r.title}"
+            for r in selected
         ]
     write_stdout("\n".join(lines) + "\n")
     return 0

@@ -3,7 +3,7 @@
 The public entry points:
 
 * :func:`plan_fixes` computes the plans for named fixes, or, with no names, for every
-  fix the offline audit's findings call for (:data:`FINDING_FIXES`);
+  fix the offline audit's findings call for (:func:`finding_fixes`: the rules declare it);
 * :func:`apply_plans` carries them out, safe ones always, unsafe ones only with consent;
 * :func:`fix_scenario` does both in one call for the lab's "fix it" step.
 
@@ -22,7 +22,6 @@ from keydoctor.redact import Redactor
 
 __all__ = [
     "FIX_NAMES",
-    "FINDING_FIXES",
     "FixError",
     "FixReport",
     "Outcome",
@@ -30,6 +29,7 @@ __all__ = [
     "Safety",
     "apply_plans",
     "fix_scenario",
+    "finding_fixes",
     "fixes_for_findings",
     "lock_paths",
     "plan_fixes",
@@ -38,28 +38,22 @@ __all__ = [
 
 FIX_NAMES = ("tidy", "rotate-key", "set-region", "move-keys")
 
-# Which fix repairs which finding. Codes not listed have no automatic fix. rotate-key is
-# unsafe, so even when a finding calls for it, ``--apply`` runs it only with ``--unsafe``;
-# set-region needs the bucket it is about and is dropped when none is named.
-FINDING_FIXES: dict[str, str] = {
-    "KD101": "tidy",  # whitespace around a value
-    "KD102": "tidy",  # quotes around a value
-    "KD103": "tidy",  # invisible characters
-    "KD210": "tidy",  # profile section misnamed
-    "KD301": "tidy",  # [profile x] in the credentials file
-    "KD302": "tidy",  # [x] in the config file
-    "KD303": "tidy",  # duplicate section or key
-    "KD304": "tidy",  # file permissions
-    "KD305": "tidy",  # CRLF line endings
-    "KD306": "tidy",  # byte-order mark
-    "KD309": "tidy",  # padding around a value in the file
-    "KD314": "tidy",  # an indented line folded into the value above it
-    "KD205": "move-keys",  # keys in the config file
-    # Live findings (probes), when a caller passes them in:
-    "KD702": "set-region",  # the bucket is in another region (needs the bucket named)
-    "KD711": "rotate-key",  # AWS quarantined the key as exposed
-    "KD712": "rotate-key",  # the key is old
-}
+
+def finding_fixes() -> dict[str, str]:
+    """Which ``keydoctor fix`` repairs which finding code, as the rules declare it.
+
+    Every rule names its remedy (:class:`keydoctor.checks.base.Remedy`); those of kind
+    keydoctor-fix name a fix of :data:`FIX_NAMES`. The offline rules and the live ones
+    are read here (the Redshift rules sit above this layer and name no keydoctor fix).
+    """
+    from keydoctor.checks import all_rules
+    from keydoctor.probes.rules import RULES as LIVE
+
+    return {
+        rule.code: rule.remedy.fix_name
+        for rule in [*all_rules().values(), *LIVE]
+        if rule.remedy.fix_name is not None
+    }
 
 
 def fixes_for_findings(findings: Iterable[Finding | str]) -> list[str]:
@@ -72,7 +66,8 @@ def fixes_for_findings(findings: Iterable[Finding | str]) -> list[str]:
             # A file fix cannot reach a value that lives in an environment variable; the
             # finding's own fix (an export line) is the remedy there.
             codes.add(finding.code)
-    wanted = {FINDING_FIXES[code] for code in codes if code in FINDING_FIXES}
+    declared = finding_fixes()
+    wanted = {declared[code] for code in codes if code in declared}
     return [name for name in FIX_NAMES if name in wanted]
 
 

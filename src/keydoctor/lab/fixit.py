@@ -1,8 +1,9 @@
 """The lab's "fix it" step: apply the fix keydoctor's diagnosis calls for, then prove it.
 
 After a scenario's diagnosis, the fixes come from keydoctor's own findings (the codes in
-the ``keydoctor check`` JSON, mapped by :data:`keydoctor.fixes.FINDING_FIXES`), never
-from the scenario: the scenario only says which fix it expects, and the lab compares.
+the ``keydoctor check`` JSON, mapped by the remedies the rules declare, read by
+:func:`keydoctor.fixes.finding_fixes`), never from the scenario: the scenario only says
+which fix it expects, and the lab compares.
 The fix runs as a person would run it, ``keydoctor fix NAME --apply --format json`` in
 the scenario's HOME and environment (``--unsafe`` only where the scenario gives that
 consent), so the plan shown is the command's own plan and diff, already redacted by it.

@@ -582,7 +582,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         seed="seed 000 (Bucket is in a Different Region), seed 001 steps 4 and 7",
         expected=Category.REGION_ENDPOINT,
         story="The bucket lives in eu-west-1; the profile's region is us-east-1.",
-        fix_says=("aws configure set region eu-west-1",),
+        fix_says=("keydoctor fix set-region --bucket lab-bucket-other-region", "--apply"),
         exit_code=1,
         build=_bucket_other_region,
         fix=FixStep("set-region", diff=("+region = eu-west-1",)),

@@ -9,7 +9,7 @@ to the person watching, and is not one.
 
 from __future__ import annotations
 
-from keydoctor.checks.base import Rule
+from keydoctor.checks.base import Rule, keydoctor_fix
 from keydoctor.model import Category, Severity
 
 ROOT_KEYS = Rule(
@@ -179,6 +179,7 @@ BUCKET_REGION = Rule(
         "URLs, Redshift COPY/UNLOAD, other SDKs and virtual-host requests fail. Fix: use the "
         "bucket's region (region_name=..., AWS_REGION=..., or Redshift's REGION clause)."
     ),
+    remedy=keydoctor_fix("set-region"),
 )
 
 BUCKET_MISSING = Rule(

@@ -77,12 +77,14 @@ def run_probes(
     timeout: float = DEFAULT_TIMEOUT,
     progress: Callable[[str], None] | None = None,
     settings: Mapping[str, Any] | None = None,
+    region_origin: str | None = None,
 ) -> ProbeReport:
     """Ask AWS as the SDK in this shell would, concurrently; never raises for AWS's sake.
 
     ``settings`` is the profile's configuration as the audit read it; with it, the probes
     may skip botocore's client machinery where it would change nothing (see
-    :mod:`keydoctor.probes.wire`).
+    :mod:`keydoctor.probes.wire`). ``region_origin`` says where ``region`` came from (the
+    audit's words), so a wrong region's fix changes it there.
     """
     used_region = region or "us-east-1"
     target = Target(
@@ -178,7 +180,11 @@ def run_probes(
         findings.extend(verdicts.auth_findings(probes, source, skew, endpoint))
         findings.extend(verdicts.reach_findings(probes, endpoint))
         findings.extend(verdicts.identity_findings(identity, plan.expect_account))
-        findings.extend(verdicts.s3_findings(region_probes, region, used_region, profile, endpoint))
+        findings.extend(
+            verdicts.s3_findings(
+                region_probes, region, used_region, profile, endpoint, region_origin=region_origin
+            )
+        )
         list_probe = probes[1]
         if list_probe.outcome == oc.DENIED and identity is not None:
             findings.append(

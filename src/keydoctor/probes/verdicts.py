@@ -325,14 +325,36 @@ def identity_findings(identity: Identity | None, expect_account: str | None) -> 
     return findings
 
 
-def region_fix(region: str, profile: str) -> str:
-    """Where to set the bucket's region; values are quoted, as they reach a shell."""
+def region_fix(
+    region: str,
+    profile: str,
+    bucket: str,
+    endpoint_url: str | None = None,
+    *,
+    origin: str | None = None,
+) -> str:
+    """The step that makes the client use the bucket's region, for where the wrong one came
+    from (``origin``, as the audit names it), then the other places a region can be set.
+
+    A region from AWS_DEFAULT_REGION wins over every profile: the variables are set again.
+    A --region flag is the user's to change. Otherwise `keydoctor fix set-region` asks S3
+    and writes the profile's region. Values are quoted, as they reach a shell.
+    """
+    export = "export " + command(f"AWS_REGION={region}", f"AWS_DEFAULT_REGION={region}")
+    elsewhere = (
+        f"region_name={region!r} in boto3.client('s3', ...); in Redshift COPY/UNLOAD add "
+        f"REGION {sql_literal(region)}"
+    )
+    if origin == "--region":
+        return f"Pass {command('--region', region)} instead   (or {elsewhere})"
+    if origin is not None and origin.startswith("AWS_"):
+        return f"{export}   (the variable wins over the profile; or {elsewhere})"
+    args = ["--bucket", bucket, *profile_args(profile)]
+    if endpoint_url:
+        args += ["--endpoint-url", endpoint_url]
     return (
-        f"Use region {region}: region_name={region!r} in boto3.client('s3', ...), or export "
-        + command(f"AWS_REGION={region}", f"AWS_DEFAULT_REGION={region}")
-        + ", or "
-        + command("aws", "configure", "set", "region", region, *profile_args(profile))
-        + f"; in Redshift COPY/UNLOAD add REGION {sql_literal(region)}"
+        R.BUCKET_REGION.remedy.invocation(*args)
+        + f"   (or use region {region}: {elsewhere}; or {export}, which wins over the profile)"
     )
 
 
@@ -347,6 +369,8 @@ def s3_findings(
     used: str,
     profile: str,
     endpoint: Endpoint = AWS,
+    *,
+    region_origin: str | None = None,
 ) -> list[Finding]:
     findings: list[Finding] = []
     for probe in region_probes:
@@ -377,7 +401,7 @@ def s3_findings(
                     f"Bucket {bucket} lives in {actual}, the client uses {where}"
                     + (" and S3 answered with a redirect" if probe.outcome == oc.REDIRECT else "")
                     + ".",
-                    region_fix(str(actual), profile),
+                    region_fix(str(actual), profile, bucket, endpoint.url, origin=region_origin),
                 )
             )
     return findings
