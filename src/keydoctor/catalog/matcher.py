@@ -13,7 +13,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from keydoctor.catalog.facts import REGION, TextFacts, extract, key_info, prepare_text
+from keydoctor.catalog.facts import (
+    REGION,
+    TextFacts,
+    extract,
+    key_info,
+    language_of,
+    prepare_text,
+)
 from keydoctor.catalog.hosts import is_aws_host
 from keydoctor.catalog.ranking import score_cause
 from keydoctor.catalog.result import ErrorReport, Explanation, RankedCause
@@ -199,6 +206,7 @@ def _apply_hints(hints: dict[str, Any], facts: TextFacts) -> None:
         raise ValueError(f"unknown hint(s): {', '.join(unknown)}")
     if hints.get("tool"):
         facts.tool = str(hints["tool"])
+        facts.language = language_of(facts.tool)
     if hints.get("operation"):
         facts.operation = str(hints["operation"])
     region = hints.get("region")
@@ -317,6 +325,8 @@ def diagnose(
         found=bool(reports),
         errors=reports,
         tool=facts.tool,
+        language=facts.language,
+        status=facts.status,
         operation=redactor.scrub(facts.operation) if facts.operation else None,
         regions=tuple(facts.regions),
         bucket=redactor.scrub(facts.bucket) if facts.bucket else None,
