@@ -202,6 +202,17 @@ GOLDEN = (
         "no-credentials",
     ),
     Golden(
+        "python-configparser",
+        '  File "/usr/lib/python3/dist-packages/botocore/configloader.py", line 149, in '
+        "raw_config_parse\n"
+        "configparser.DuplicateSectionError: While reading from '/home/me/.aws/config' "
+        "[line  7]: section 'profile dev' already exists",
+        "boto3",
+        "Python",
+        "InvalidConfigError",
+        "config-malformed",
+    ),
+    Golden(
         "botocore-client-error",
         "An error occurred (ExpiredToken) when calling the ListBuckets operation: The provided "
         "token has expired.",
@@ -240,6 +251,17 @@ GOLDEN = (
         "Go",
         "InvalidAccessKeyId",
         "key-id-wrong",
+        status=403,
+    ),
+    Golden(
+        "s3fs-status-only",
+        "RequestPerform(1595): ### CURLE_HTTP_RETURNED_ERROR\n"
+        "RequestPerform(1600): HTTP response code 403\n"
+        "s3fs: Failed to access bucket.",
+        "s3fs-fuse",
+        "C++",
+        "403 Forbidden",
+        "permission-missing",
         status=403,
     ),
     Golden(
@@ -378,3 +400,27 @@ def test_reader_golden(golden: Golden) -> None:
 def test_every_reader_has_a_golden_case() -> None:
     readers = {name for name, _language, _pattern in facts._TOOLS}
     assert readers == {g.tool for g in GOLDEN}
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        (
+            "A client error (MalformedPolicyException) occurred when calling the CreatePolicy "
+            "operation: Policy document is malformed",
+            "MalformedPolicyException",
+        ),
+        (
+            "Status Code: 400, AWS Service: AmazonSNS, AWS Request ID: 1f2e, AWS Error Code: "
+            "ThrottledRequest, AWS Error Message: Rate exceeded",
+            "ThrottledRequest",
+        ),
+        ("ERROR: S3 error: 409 (BucketAlreadyExists): bucket taken", "BucketAlreadyExists"),
+        ("minio.error.ResponseError: code: SlowDown, message: Please reduce", "SlowDown"),
+    ],
+)
+def test_codes_the_catalog_does_not_know_are_still_read(text: str, code: str) -> None:
+    """A code outside the catalog is read from every tool's shape and listed as seen."""
+    result = diagnose_text(text)
+    assert not result.found
+    assert result.unknown_codes == (code,)

@@ -234,6 +234,8 @@ _TOOLS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ),
     # s3cmd: "ERROR: S3 error: 403 (SignatureDoesNotMatch): ...".
     ("s3cmd", "Python", re.compile(r"(?m)\bs3cmd\b|^ERROR: S3 error: ")),
+    # s3fs-fuse logs "RequestPerform(...): HTTP response code 403" and "s3fs: ...".
+    ("s3fs-fuse", "C++", re.compile(r"(?m)\bs3fs-fuse\b|^s3fs: |\bs3fs_[a-z]{3,30}\(")),
     ("minio-mc", "Go", re.compile(r"(?m)^mc: <(?:ERROR|DEBUG)>")),
     ("minio-py", "Python", re.compile(r"\bminio\.error\.")),
     ("minio-java", "Java", re.compile(r"\bio\.minio\.")),
@@ -324,6 +326,15 @@ _TOOLS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
         re.compile(r"An error occurred \(\w+\) when calling the \w+ operation"),
     ),
 )
+
+
+def status_shown(text: str) -> tuple[int, int] | None:
+    """The HTTP status the text shows in one of the tools' words, and where."""
+    for pattern in _STATUS:
+        found = pattern.search(text)
+        if found:
+            return int(found.group(1)), found.start()
+    return None
 
 
 def language_of(tool: str) -> str | None:
@@ -532,11 +543,9 @@ def extract(text: str) -> TextFacts:
         if pattern.search(text):
             facts.tool, facts.language = name, language
             break
-    for pattern in _STATUS:
-        found = pattern.search(text)
-        if found:
-            facts.status = int(found.group(1))
-            break
+    shown = status_shown(text)
+    if shown is not None:
+        facts.status = shown[0]
     for pattern in _OPERATIONS:
         found = pattern.search(text)
         if found:
