@@ -213,6 +213,35 @@ GOLDEN = (
         "config-malformed",
     ),
     Golden(
+        "aws-cdk-no-credentials",
+        " ❌  Environment aws://123456789012/eu-west-1 failed bootstrapping: Error: Need to "
+        "perform AWS calls for account 123456789012, but no credentials have been configured\n"
+        "    at SdkProvider.forEnvironment (/usr/lib/node_modules/aws-cdk/lib/index.js:1:2)",
+        "aws-cdk",
+        "JavaScript",
+        "CredentialsProviderError",
+        "no-credentials",
+    ),
+    Golden(
+        "boto2-no-handler",
+        "boto.exception.NoAuthHandlerFound: No handler was ready to authenticate. 1 handlers "
+        "were checked. ['HmacAuthV4Handler'] Check your credentials",
+        "boto",
+        "Python",
+        "NoCredentialsError",
+        "no-credentials",
+    ),
+    Golden(
+        "ansible-module-failure",
+        'fatal: [localhost]: FAILED! => {"changed": false, "module_stderr": "Traceback (most '
+        "recent call last): ... botocore.exceptions.NoCredentialsError: Unable to locate "
+        'credentials", "module_stdout": "", "msg": "MODULE FAILURE"}',
+        "ansible",
+        "Python",
+        "NoCredentialsError",
+        "no-credentials",
+    ),
+    Golden(
         "botocore-client-error",
         "An error occurred (ExpiredToken) when calling the ListBuckets operation: The provided "
         "token has expired.",

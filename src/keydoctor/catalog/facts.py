@@ -219,6 +219,14 @@ _TOOLS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("aws-vault", "Go", re.compile(r"\baws-vault\b")),
     ("kubectl", "Go", re.compile(r"\bkubectl\b|getting credentials: exec|aws-iam-authenticator")),
     (
+        "aws-cdk",
+        "JavaScript",
+        re.compile(
+            r"\baws-cdk\b|\bcdk (?:deploy|bootstrap|synth|diff|destroy)\b|failed bootstrapping|"
+            r"Need to perform AWS calls for account|\bSdkProvider\."
+        ),
+    ),
+    (
         "github-actions",
         "JavaScript",
         re.compile(
@@ -240,6 +248,25 @@ _TOOLS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("minio-py", "Python", re.compile(r"\bminio\.error\.")),
     ("minio-java", "Java", re.compile(r"\bio\.minio\.")),
     ("minio-go", "Go", re.compile(r"\bminio-go\b|\bminio\.ErrorResponse\b")),
+    # Ansible wraps the module's (boto3's) error: "fatal: [host]: FAILED! => {...}",
+    # "MODULE FAILURE", "module_stdout".
+    (
+        "ansible",
+        "Python",
+        re.compile(
+            r"(?m)fatal: \[[^\]\n]{1,200}\]: FAILED! =>|\bMODULE FAILURE\b|\bmodule_stdout\b|"
+            r"\bansible(?:\.builtin|_collections)?\b"
+        ),
+    ),
+    # boto 2: "boto.exception.S3ResponseError: S3ResponseError: 403 Forbidden", and its
+    # NoAuthHandlerFound ("No handler was ready to authenticate").
+    (
+        "boto",
+        "Python",
+        re.compile(
+            r"\bboto\.exception\.|\bNoAuthHandlerFound\b|No handler was ready to authenticate"
+        ),
+    ),
     (
         "boto3",
         "Python",
