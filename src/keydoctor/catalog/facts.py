@@ -189,9 +189,19 @@ _OPERATIONS = (
     re.compile(r"to perform: ([a-z0-9-]+:[A-Za-z0-9*]+)"),
     re.compile(r"\b(getFileStatus|doesBucketExist|copyFile|verifyBucketExists)\b"),
 )
-_TOOLS: tuple[tuple[str, re.Pattern[str]], ...] = (
+# The readers of each tool's error shape: (tool, language, pattern), tried in order, the
+# first that matches names the tool. A tool that wraps another's error comes first (Terraform
+# and rclone print the Go SDK's shape, s3a the Java SDK's, a Python traceback may quote a
+# Java service message), and each SDK is told by what only it prints: Java v1 writes
+# "(Service: S3; Status Code: 403; Error Code: ...)" and "from any provider in the chain",
+# v2 "(Service: S3, Status Code: 403, ...)" and "from any of the providers in the chain";
+# Go v1 "status code: 403, request id:", v2 "operation error S3: GetObject, https response
+# error"; .NET's exceptions live in the Amazon.* namespaces (Amazon.Runtime.AmazonService-
+# Exception), Java's in com.amazonaws.*, so .NET is asked first.
+_TOOLS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     (
         "redshift",
+        "SQL",
         re.compile(
             r"\[Amazon\]\(\d+\)|S3ServiceException|Invalid credentials\. Must be of the format|"
             r"(?i:\bredshift\b)"
@@ -199,37 +209,75 @@ _TOOLS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "terraform",
+        "Go",
         re.compile(
-            r"(?i)terraform|│ Error:|Error: (?:error )?configuring (?:Terraform|S3 Backend)"
+            r"(?i)\bterraform\b|│ Error:|Error: (?:error )?configuring (?:Terraform|S3 Backend)|"
+            r"Error configuring the backend|No valid credential sources found"
         ),
     ),
-    ("hadoop-s3a", re.compile(r"\bs3a://|org\.apache\.hadoop|fs\.s3a\.|S3AFileSystem")),
-    ("aws-vault", re.compile(r"\baws-vault\b")),
-    ("kubectl", re.compile(r"\bkubectl\b|getting credentials: exec|aws-iam-authenticator")),
+    ("hadoop-s3a", "Java", re.compile(r"\bs3a://|org\.apache\.hadoop|fs\.s3a\.|S3AFileSystem")),
+    ("aws-vault", "Go", re.compile(r"\baws-vault\b")),
+    ("kubectl", "Go", re.compile(r"\bkubectl\b|getting credentials: exec|aws-iam-authenticator")),
+    (
+        "aws-cdk",
+        "JavaScript",
+        re.compile(
+            r"\baws-cdk\b|\bcdk (?:deploy|bootstrap|synth|diff|destroy)\b|failed bootstrapping|"
+            r"Need to perform AWS calls for account|\bSdkProvider\."
+        ),
+    ),
     (
         "github-actions",
+        "JavaScript",
         re.compile(
             r"configure-aws-credentials|"
             r"Credentials could not be loaded, please check your action inputs"
         ),
     ),
-    ("rclone", re.compile(r"\brclone\b")),
+    # rclone's log lines: "2021/01/08 20:53:56 ERROR : name: Failed to copy: ...".
     (
-        "aws-sdk-dotnet",
+        "rclone",
+        "Go",
+        re.compile(r"(?m)\brclone\b|^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d (?:ERROR|NOTICE|INFO) : "),
+    ),
+    # s3cmd: "ERROR: S3 error: 403 (SignatureDoesNotMatch): ...".
+    ("s3cmd", "Python", re.compile(r"(?m)\bs3cmd\b|^ERROR: S3 error: ")),
+    # s3fs-fuse logs "RequestPerform(...): HTTP response code 403" and "s3fs: ...".
+    ("s3fs-fuse", "C++", re.compile(r"(?m)\bs3fs-fuse\b|^s3fs: |\bs3fs_[a-z]{3,30}\(")),
+    ("minio-mc", "Go", re.compile(r"(?m)^mc: <(?:ERROR|DEBUG)>")),
+    ("minio-py", "Python", re.compile(r"\bminio\.error\.")),
+    ("minio-java", "Java", re.compile(r"\bio\.minio\.")),
+    ("minio-go", "Go", re.compile(r"\bminio-go\b|\bminio\.ErrorResponse\b")),
+    # Ansible wraps the module's (boto3's) error: "fatal: [host]: FAILED! => {...}",
+    # "MODULE FAILURE", "module_stdout".
+    (
+        "ansible",
+        "Python",
         re.compile(
-            r"Amazon\.Runtime|Amazon\.[A-Z]\w+\.Amazon\w+Exception|AmazonS3Exception: |"
-            r"RegionEndpoint"
+            r"(?m)fatal: \[[^\]\n]{1,200}\]: FAILED! =>|\bMODULE FAILURE\b|\bmodule_stdout\b|"
+            r"\bansible(?:\.builtin|_collections)?\b"
         ),
     ),
-    ("aws-sdk-java-v2", re.compile(r"software\.amazon\.awssdk")),
+    # boto 2: "boto.exception.S3ResponseError: S3ResponseError: 403 Forbidden", and its
+    # NoAuthHandlerFound ("No handler was ready to authenticate").
     (
-        "aws-sdk-java",
+        "boto",
+        "Python",
         re.compile(
-            r"com\.amazonaws\.|\(Service: [A-Za-z0-9 ]+; Status Code:|AmazonServiceException"
+            r"\bboto\.exception\.|\bNoAuthHandlerFound\b|No handler was ready to authenticate"
+        ),
+    ),
+    (
+        "boto3",
+        "Python",
+        re.compile(
+            r"botocore\.exceptions|\bboto3\b|Traceback \(most recent call last\)|"
+            r"\.py\", line \d+"
         ),
     ),
     (
         "aws-sdk-go-v2",
+        "Go",
         re.compile(
             r"operation error \w+: \w+, https response error|"
             r"failed to refresh cached credentials|aws-sdk-go-v2"
@@ -237,32 +285,59 @@ _TOOLS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "aws-sdk-go",
+        "Go",
         re.compile(
             r"status code: \d{3}, request id:|NoCredentialProviders|EC2RoleRequestError|"
             r"SharedCredsLoad|aws-sdk-go"
         ),
     ),
-    ("aws-sdk-php", re.compile(r"Aws\\\\?[A-Z]\w*\\\\?|AWS HTTP error")),
-    ("aws-sdk-cpp", re.compile(r"AWSAuthV4Signer|Aws::")),
-    ("aws-sdk-js-v3", re.compile(r"@aws-sdk/|CredentialsProviderError|\$metadata")),
+    (
+        "aws-sdk-dotnet",
+        "C#",
+        re.compile(
+            r"Amazon\.Runtime|Amazon\.[A-Z]\w+\.(?:Model\.)?Amazon\w+Exception|RegionEndpoint"
+        ),
+    ),
+    (
+        "aws-sdk-java-v2",
+        "Java",
+        re.compile(
+            r"software\.amazon\.awssdk|\bService: [A-Za-z0-9 ]{1,40}, Status Code: \d{3}|"
+            r"from any of the providers in the chain"
+        ),
+    ),
+    (
+        "aws-sdk-java",
+        "Java",
+        re.compile(
+            r"com\.amazonaws\.|\(Service: [A-Za-z0-9 ]{1,40}; Status Code:|AmazonServiceException|"
+            r"AWS Error Code: |Unable to load (?:AWS credentials|region information) from any "
+            r"provider in the chain|\bAmazonS3Exception\["
+        ),
+    ),
+    ("aws-sdk-php", "PHP", re.compile(r"Aws\\\\?[A-Z]\w*\\\\?|AWS HTTP error")),
+    ("aws-sdk-cpp", "C++", re.compile(r"AWSAuthV4Signer|Aws::")),
+    (
+        "aws-sdk-js-v3",
+        "JavaScript",
+        re.compile(r"@aws-sdk/|\bCredentialsProviderError\b|\$metadata"),
+    ),
     (
         "aws-sdk-js",
+        "JavaScript",
         re.compile(
-            r"CredentialsError|ConfigError: Missing region|\"retryable\":|aws-sdk/|\bat Request\."
+            r"\bCredentialsError\b|ConfigError: Missing region|\"retryable\":|aws-sdk/|"
+            r"\bat Request\.|\bERR_INVALID_CHAR\b|Invalid character in header content"
         ),
     ),
     (
         "aws-sdk-rust",
+        "Rust",
         re.compile(r"aws_sdk_|aws-sdk-rust|aws_smithy|DispatchFailure|EXPIRATION_WARNING"),
     ),
     (
-        "boto3",
-        re.compile(
-            r"botocore\.exceptions|boto3|Traceback \(most recent call last\)|\.py\", line \d+"
-        ),
-    ),
-    (
         "aws-cli",
+        "Python",
         re.compile(
             # Blanks before the prompt stay on their line ([ \t], not \s): a repeat that
             # crosses lines after a line start re-scans a run of blank lines from every
@@ -272,7 +347,38 @@ _TOOLS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"download failed:|fatal error: |A client error \(|aws configure|aws sso login"
         ),
     ),
-    ("botocore", re.compile(r"An error occurred \(\w+\) when calling the \w+ operation")),
+    (
+        "botocore",
+        "Python",
+        re.compile(r"An error occurred \(\w+\) when calling the \w+ operation"),
+    ),
+)
+
+
+def status_shown(text: str) -> tuple[int, int] | None:
+    """The HTTP status the text shows in one of the tools' words, and where."""
+    for pattern in _STATUS:
+        found = pattern.search(text)
+        if found:
+            return int(found.group(1)), found.start()
+    return None
+
+
+def language_of(tool: str) -> str | None:
+    """The language a tool named by its reader is written in (for a caller's tool hint)."""
+    return next((language for name, language, _ in _TOOLS if name == tool), None)
+
+
+# The HTTP status a tool printed, in each tool's words: Java's "Status Code: 403", Go's
+# "status code: 403" and "StatusCode: 403", JavaScript's "statusCode: 403", the AWS CLI's
+# "A client error (403)", s3cmd's "S3 error: 403 (", the C++ SDK's and s3fs's "HTTP response
+# code: 403", PHP's (Guzzle's) "resulted in a `403 Forbidden` response", a raw "HTTP/1.1 403".
+_STATUS = (
+    re.compile(r"(?i)\b(?:status[ _]?code|response code)\W{0,3}([1-5]\d\d)\b"),
+    re.compile(r"resulted in a `([1-5]\d\d) "),
+    re.compile(r"(?:A client error|An error occurred) \(([1-5]\d\d)\)"),
+    re.compile(r"\bS3 error: ([1-5]\d\d)\b"),
+    re.compile(r"\bHTTP/[12](?:\.[01])? ([1-5]\d\d)\b"),
 )
 
 
@@ -293,6 +399,8 @@ class TextFacts:
     """Everything extracted from one text; ``flags`` are the fired fact names."""
 
     tool: str | None = None
+    language: str | None = None
+    status: int | None = None
     operation: str | None = None
     regions: list[str] = field(default_factory=list)
     bucket: str | None = None
@@ -455,12 +563,16 @@ def _classify_host(host: str) -> str | None:
 
 
 def extract(text: str) -> TextFacts:
-    """Read tool, operation, regions, bucket, endpoint and keys out of ``text``."""
+    """Read tool, language, status, operation, regions, bucket, endpoint and keys out of
+    ``text``."""
     facts = TextFacts()
-    for name, pattern in _TOOLS:
+    for name, language, pattern in _TOOLS:
         if pattern.search(text):
-            facts.tool = name
+            facts.tool, facts.language = name, language
             break
+    shown = status_shown(text)
+    if shown is not None:
+        facts.status = shown[0]
     for pattern in _OPERATIONS:
         found = pattern.search(text)
         if found:

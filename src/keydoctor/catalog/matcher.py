@@ -13,7 +13,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from keydoctor.catalog.facts import REGION, TextFacts, extract, key_info, prepare_text
+from keydoctor.catalog.facts import (
+    REGION,
+    TextFacts,
+    extract,
+    key_info,
+    language_of,
+    prepare_text,
+    status_shown,
+)
 from keydoctor.catalog.hosts import is_aws_host
 from keydoctor.catalog.ranking import score_cause
 from keydoctor.catalog.result import ErrorReport, Explanation, RankedCause
@@ -29,7 +37,13 @@ _UNKNOWN_CODE = (
     re.compile(r"<Code>(\w{3,60})</Code>"),
     re.compile(r"\"(?:code|Code|__type)\"\s*:\s*\"(?:[\w.#]*#)?(\w{3,60})\""),
     re.compile(r"api error (\w{3,60}):"),
+    re.compile(r"A client error \((\w{3,60})\) occurred when calling"),
+    re.compile(r"AWS Error Code: (\w{3,60}),"),
+    re.compile(r"S3 error: \d{3} \((\w{3,60})\)"),
+    re.compile(r"\bcode[:=] ?(\w{3,60}), message[:=]"),
 )
+# The catalog's errors for a status shown without a code.
+_BARE_STATUS = {400: "400 Bad Request", 403: "403 Forbidden"}
 _HINT_KEYS = {"code", "tool", "operation", "region", "endpoint_url", "service"}
 _SECRET_VALUES = (
     re.compile(
@@ -86,6 +100,17 @@ def _find_hits(catalog: Catalog, text: str) -> list[_Hit]:
                 best = _Hit(entry, found.start(), 1)
         if best is not None:
             hits.append(best)
+    if not hits:
+        # No code and no known wording, but the tool printed the HTTP status (s3fs's "HTTP
+        # response code =400", the C++ SDK's "HTTP response code: 403"): in an AWS context
+        # that is the catalog's bare-status error, read weakly. A code the catalog does not
+        # know says more than its status: it is listed as unknown instead.
+        shown = status_shown(text)
+        unknown = any(pattern.search(text) for pattern in _UNKNOWN_CODE)
+        if shown is not None and not unknown and aws_context():
+            bare = catalog.by_code(_BARE_STATUS.get(shown[0], ""))
+            if bare is not None:
+                hits.append(_Hit(bare, shown[1], 1))
     # A more specific error hides a generic one (KMSAccessDenied hides AccessDenied), but
     # only when it is shown at least as plainly: a code shown beats a message matched.
     # Wrappers (negative priority, e.g. Redshift's S3ServiceException) always give way.
@@ -199,6 +224,7 @@ def _apply_hints(hints: dict[str, Any], facts: TextFacts) -> None:
         raise ValueError(f"unknown hint(s): {', '.join(unknown)}")
     if hints.get("tool"):
         facts.tool = str(hints["tool"])
+        facts.language = language_of(facts.tool)
     if hints.get("operation"):
         facts.operation = str(hints["operation"])
     region = hints.get("region")
@@ -317,6 +343,8 @@ def diagnose(
         found=bool(reports),
         errors=reports,
         tool=facts.tool,
+        language=facts.language,
+        status=facts.status,
         operation=redactor.scrub(facts.operation) if facts.operation else None,
         regions=tuple(facts.regions),
         bucket=redactor.scrub(facts.bucket) if facts.bucket else None,

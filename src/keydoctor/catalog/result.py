@@ -87,6 +87,10 @@ class Explanation:
     secret_in_text: bool
     unknown_codes: tuple[str, ...]
     warnings: tuple[str, ...]
+    # The language of the tool named (Java, Go, ...), and the HTTP status the text shows:
+    # "403" with no code at all still says the request was signed and refused.
+    language: str | None = None
+    status: int | None = None
 
     @property
     def error_code(self) -> str | None:
@@ -106,6 +110,8 @@ class Explanation:
             "error_code": self.error_code,
             "service": self.service,
             "tool": self.tool,
+            "language": self.language,
+            "status": self.status,
             "operation": self.operation,
             "region": self.regions[0] if self.regions else None,
             "regions": list(self.regions),

@@ -198,7 +198,10 @@ def render_text(explanation: Explanation, *, show_all: bool = False) -> str:
         return "\n".join(lines).lstrip("\n") + "\n"
     context: list[str] = []
     if explanation.tool:
-        context.append(f"tool: {explanation.tool}")
+        language = f" ({explanation.language})" if explanation.language else ""
+        context.append(f"tool: {explanation.tool}{language}")
+    if explanation.status:
+        context.append(f"HTTP status: {explanation.status}")
     if explanation.operation:
         context.append(f"operation: {explanation.operation}")
     if explanation.regions:
