@@ -3,7 +3,8 @@
 ``explain`` once took 15.9 s on 16,000 lines of blanks and over two minutes on 64 KiB of
 newlines: the tool-detection pattern ``(?m)^\\s*...`` re-scanned the whole run of
 whitespace from every line start. This file guards every pattern of the catalog's TOML
-files and of the readers (``catalog/facts.py``, ``catalog/matcher.py``, ``redact.py``)
+files and of the readers (``catalog/facts.py``, ``catalog/matcher.py``,
+``catalog/regions.py``, ``redact.py``)
 in two ways, neither of them a wall-clock bound:
 
 * a static check of each pattern's parse tree for the shapes that backtrack
@@ -29,7 +30,7 @@ from typing import Any
 import pytest
 
 from keydoctor import redact
-from keydoctor.catalog import facts, matcher
+from keydoctor.catalog import facts, matcher, regions
 from keydoctor.catalog.schema import load_catalog
 
 try:  # Python 3.11 names the parser sre_parse; 3.12+ re._parser
@@ -45,7 +46,7 @@ MAXREPEAT = sre_parse.MAXREPEAT
 
 
 def _module_patterns() -> Iterator[tuple[str, re.Pattern[str]]]:
-    for module in (facts, matcher, redact):
+    for module in (facts, matcher, regions, redact):
         for name, value in vars(module).items():
             if isinstance(value, re.Pattern):
                 yield f"{module.__name__}.{name}", value

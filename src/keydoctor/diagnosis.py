@@ -222,7 +222,7 @@ def key_facts(key_id: str | None, *, token_sent: bool) -> set[str]:
 
 
 def _region_facts(region: str | None) -> set[str]:
-    from keydoctor.catalog.facts import region_flags
+    from keydoctor.catalog.regions import region_flags
 
     return region_flags(region) if region else set()
 

@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass, field
 
 from keydoctor.catalog.hosts import is_aws_host
+from keydoctor.catalog.regions import OPTIN as _OPTIN
+from keydoctor.catalog.regions import REGION
 from keydoctor.redact import KEY_ID_PATTERN, mask_key_id
 
 # Facts computed in code rather than by a single pattern; they are clues like the ones in
@@ -91,40 +93,6 @@ _INTERESTING = (
 )
 _MAX_HITS_PER_WORD = 2000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
-
-REGION = re.compile(
-    r"\b((?:us-gov|us-isob?|cn|us|eu|ap|sa|ca|me|af|il|mx)-"
-    r"(?:north|south|east|west|central|northeast|southeast|northwest|southwest|gov-west|"
-    r"gov-east|iso-east|iso-west|isob-east)-\d{1,2})\b"
-)
-_OPTIN = {
-    "af-south-1",
-    "ap-east-1",
-    "ap-south-2",
-    "ap-southeast-3",
-    "ap-southeast-4",
-    "ap-southeast-5",
-    "ap-southeast-7",
-    "ca-west-1",
-    "eu-central-2",
-    "eu-south-1",
-    "eu-south-2",
-    "il-central-1",
-    "me-central-1",
-    "me-south-1",
-    "mx-central-1",
-}
-
-
-def region_flags(region: str) -> set[str]:
-    """The region clues one region name establishes (partition, opt-in, or standard)."""
-    if region.startswith("cn-"):
-        return {"china-region"}
-    if region.startswith("us-gov-"):
-        return {"govcloud-region"}
-    if region in _OPTIN:
-        return {"optin-region"}
-    return {"standard-region"} if REGION.fullmatch(region) else set()
 
 
 # Two blank repeats never stand next to each other with only optional or blank items

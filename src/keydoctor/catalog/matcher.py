@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from keydoctor.catalog.facts import (
-    REGION,
     TextFacts,
     extract,
     key_info,
@@ -24,6 +23,7 @@ from keydoctor.catalog.facts import (
 )
 from keydoctor.catalog.hosts import is_aws_host
 from keydoctor.catalog.ranking import score_cause
+from keydoctor.catalog.regions import REGION
 from keydoctor.catalog.result import ErrorReport, Explanation, RankedCause
 from keydoctor.catalog.schema import Catalog, ErrorEntry, load_catalog
 from keydoctor.model import Finding

@@ -28,7 +28,7 @@ FAMILIES = {
 
 
 def proof_status(rule: Rule) -> str:
-    """"proven" or "manual": every fix that is not a manual step is carried out by a test,
+    """ "proven" or "manual": every fix that is not a manual step is carried out by a test,
     exactly as printed, and the finding must be gone afterwards (tests/test_fixes_proven.py
     fails for a rule with such a fix and no proof), so the kind alone decides it."""
     return "manual" if rule.remedy.kind is FixKind.MANUAL else "proven"

@@ -105,7 +105,7 @@ def tidy_values(text: str) -> TidyResult:
             # one blank after the separator, as `aws configure` writes it: a tab or a run
             # of blanks there is padding that readers other than botocore keep
             stem = new_lead.rstrip(" \t")
-            if stem[-1:] in ("=", ":") and new_lead[len(stem):] not in ("", " "):
+            if stem[-1:] in ("=", ":") and new_lead[len(stem) :] not in ("", " "):
                 new_lead = stem + " "
         new_value = clean_value(name, value)
         if (
