@@ -11,7 +11,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from keydoctor.errors import KeydoctorError
@@ -119,7 +119,7 @@ def parse_table(raw: dict[str, Any]) -> CodeTable:
 @lru_cache(maxsize=1)
 def code_table() -> CodeTable:
     """The packaged table, parsed once per process."""
-    text = resources.files("keydoctor.catalog").joinpath("codes.toml").read_text("utf-8")
+    text = Path(__file__).with_name("codes.toml").read_text("utf-8")
     return parse_table(tomllib.loads(text))
 
 

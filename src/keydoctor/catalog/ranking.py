@@ -12,7 +12,7 @@ import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import Any, Protocol
 
 from keydoctor.catalog.schema import CatalogError, Cause
@@ -90,7 +90,7 @@ def parse_weights(raw: dict[str, Any]) -> Weights:
 @lru_cache(maxsize=1)
 def weights() -> Weights:
     """The packaged weights, parsed once per process."""
-    text = resources.files("keydoctor.catalog").joinpath("ranking.toml").read_text("utf-8")
+    text = Path(__file__).with_name("ranking.toml").read_text("utf-8")
     return parse_weights(tomllib.loads(text))
 
 

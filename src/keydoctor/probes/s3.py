@@ -3,7 +3,6 @@ bucket live, may I list it, may I read the key, may I write (only when asked).""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from keydoctor.probes import outcome as oc
@@ -138,6 +137,8 @@ def head_object(transport: Transport, bucket: str, key: str) -> ProbeResult:
 def write_test(transport: Transport, bucket: str, key: str | None) -> ProbeResult:
     """Write one uniquely named empty object, then delete it."""
     base = grant_resource(bucket, key)[len(f"arn:aws:s3:::{bucket}/") : -1]
+    import uuid  # only the write test needs it; uuid is slow to import
+
     name = f"{base}keydoctor-write-test-{uuid.uuid4().hex}"
     probe = ProbeResult(
         name=f"s3:PutObject {bucket}",

@@ -7,7 +7,6 @@ reporters mask again.
 
 from __future__ import annotations
 
-import statistics
 from datetime import UTC, datetime, timedelta
 
 from keydoctor.catalog import codes
@@ -53,7 +52,12 @@ def clock_skew(probes: list[ProbeResult]) -> float | None:
         samples.append((served - probe.local_time).total_seconds())
     if not samples:
         return None
-    return float(statistics.median(samples))
+    # The median by hand: the statistics module costs ~10 ms to import, the check ~0.15 s.
+    ordered = sorted(samples)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[middle])
+    return (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def _is_signature_expired(probe: ProbeResult) -> bool:
