@@ -502,6 +502,12 @@ def test_check_evidence_with_nothing_found() -> None:
     )
 
 
+def test_check_evidence_for_a_source_that_fetches_its_keys_later() -> None:
+    # An assume-role profile holds no key id yet: the sentences speak of "the key".
+    evidence = check_evidence([], _resolution(_source("assume-role", None)), None)
+    assert evidence == Evidence(facts=frozenset(), credentials_found=True, key="the key")
+
+
 def test_check_evidence_when_environment_keys_hide_the_profile() -> None:
     resolution = _resolution(
         _source("env", KEY, None), _source("shared-credentials-file", TEMP_KEY)
