@@ -43,6 +43,8 @@ KEY = "AKIAIOSFODNN7EXAMPLE"
         ("region", "'us-east-1\"", "'us-east-1\""),
         ("output", '"a b"', '"a b"'),  # a blank inside: the quotes may be meant
         ("region", "us\u200beast-1", "us\u200beast-1"),  # inside a plain value: kept
+        ("region", '"\u200bus-east-1\u00a0"', "us-east-1"),  # inside the quotes too
+        ("output", "XtextX", "XtextX"),  # equal letters at both ends are no quotes
         ("credential_process", '"/opt/bin/creds"', '"/opt/bin/creds"'),
         ("aws_access_key_id", " AKIA IOSF\u200bODNN7\tEXAMPLE\u00a0", KEY),
         ("aws_secret_access_key", "'abc/def+ghi'", "abc/def+ghi"),
@@ -375,3 +377,156 @@ def test_plan_tidy_reports_conflicts_it_leaves(tmp_path: Path) -> None:
         "once with different values; keydoctor will not choose between them: keep the one "
         "you mean and delete the other"
     ]
+
+
+def test_an_indented_setting_before_any_section_is_left_alone() -> None:
+    # Nothing above it to fold into: configparser stops at the missing header instead.
+    text = "  region = us-east-1\n[default]\noutput = json\n"
+    assert tidy_values(text).text == text
+
+
+def test_a_tab_indented_header_does_not_end_the_folding_either() -> None:
+    text = "[default]\nregion = us-east-1\n\t[x]\n\taws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
+    assert tidy_values(text).text == (
+        "[default]\nregion = us-east-1\n\t[x]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
+    )
+
+
+def test_blanks_inside_key_material_go_and_separators_are_kept() -> None:
+    text = (
+        "[default]\naws_access_key_id = AKIA IOSFODNN7EXAMPLE\nregion:\u00a0eu-west-1\n"
+        "output =\t\u00a0json\n"
+    )
+    result = tidy_values(text)
+    assert result.text == (
+        "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\nregion: eu-west-1\noutput =\tjson\n"
+    )
+    assert result.changes == [
+        "line 2: cleaned the value of aws_access_key_id",
+        "line 3: cleaned the value of region",
+        "line 4: cleaned the value of output",
+    ]
+
+
+def test_duplicates_that_differ_only_by_stray_characters_are_the_same() -> None:
+    text = (
+        "[dev]\naws_access_key_id = AKIA IOSFODNN7EXAMPLE\n"
+        "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
+        "[dev]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\u200b\n"
+    )
+    result = tidy_sections(text, "credentials")
+    assert result.left == []
+    assert result.text == "[dev]\naws_access_key_id = AKIA IOSFODNN7EXAMPLE\n"
+
+
+def test_a_conflict_between_two_later_duplicates_is_found() -> None:
+    text = "[dev]\nregion = a\n[dev]\noutput = json\n[dev]\noutput = text\n"
+    result = tidy_sections(text, "credentials")
+    assert result.text == text
+    assert result.left[0].startswith("[dev] (section header at line(s) 1, 3, 5) sets output")
+
+
+def test_a_conflict_in_one_section_does_not_stop_the_others() -> None:
+    text = "[dev]\nregion = a\n[dev]\nregion = b\n[profile ops]\nx = 1\n"
+    result = tidy_sections(text, "credentials")
+    assert result.text == "[dev]\nregion = a\n[dev]\nregion = b\n[ops]\nx = 1\n"
+    assert result.changes == ["line 5: renamed [profile ops] to [ops]"]
+    assert len(result.left) == 1
+
+
+def test_merging_steps_over_comments_and_keeps_continuations_whole() -> None:
+    text = (
+        "[dev]\noutput = json\n  # indented note\n; end of dev\n"
+        "[ops]\nx = 1\n"
+        "[dev]\n# moved below\n\ns3 =\n\taddressing_style = path\noutput = json\nregion = a\n"
+    )
+    result = tidy_sections(text, "credentials")
+    assert result.text == (
+        "[dev]\noutput = json\ns3 =\n\taddressing_style = path\nregion = a\n"
+        "  # indented note\n; end of dev\n[ops]\nx = 1\n# moved below\n\n"
+    )
+    assert result.changes == [
+        "line 7: merged the duplicate section [dev] into the one at line 1 (3 setting(s) moved)"
+    ]
+
+
+def test_settings_move_under_a_header_with_nothing_else() -> None:
+    text = "[ops]\nx = 1\n[dev]\n# only a comment\n[dev]\nregion = a\n"
+    assert tidy_sections(text, "credentials").text == (
+        "[ops]\nx = 1\n[dev]\nregion = a\n# only a comment\n"
+    )
+
+
+def test_lines_after_a_removed_repeat_stay() -> None:
+    text = "[dev]\nregion = a\nregion = a\noutput = json\n[ops]\nx = 1\n"
+    result = tidy_sections(text, "credentials")
+    assert result.text == "[dev]\nregion = a\noutput = json\n[ops]\nx = 1\n"
+    assert result.changes == ["line 3: removed a repeated region with the same value"]
+
+
+def test_a_rename_keeps_brackets_in_the_comment() -> None:
+    text = "[profile dev] # was [dev] once\nx = 1\n"
+    assert tidy_sections(text, "credentials").text == "[dev] # was [dev] once\nx = 1\n"
+
+
+def test_read_text_names_the_system_error(tmp_path: Path) -> None:
+    long = tmp_path / ("x" * 300)
+    assert (
+        _read_text(str(long)) == f"{long} cannot be read (File name too long); tidy left it alone"
+    )
+
+
+def test_plan_tidy_summaries_and_a_list_that_starts_with_unreadable_files(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "credentials"
+    path.write_text("[profile dev]\nregion = a \n[dev]\noutput = json\n")
+    os.chmod(path, 0o400)  # stricter than 600: it stays
+    safe, unsafe = plan_tidy(
+        [
+            ("config", str(tmp_path / "absent")),
+            ("config", str(tmp_path)),
+            ("credentials", str(path)),
+        ]
+    )
+    assert safe.summary == "clean values, line endings and byte-order marks; chmod 600"
+    assert unsafe.summary == "rename sections the SDK ignores and merge duplicate sections"
+    (write,) = safe.steps
+    assert isinstance(write, FileWrite)
+    assert write.mode == 0o400
+    assert safe.notes == [
+        f"{tmp_path} is a directory, not a file; tidy left it alone",
+        f"{path}: line 2: cleaned the value of region",
+    ]
+    (sections,) = unsafe.steps
+    assert isinstance(sections, FileWrite)
+    assert sections.path == str(path)
+    assert sections.mode == 0o400
+    assert sections.why == (
+        "line 1: renamed [profile dev] to [dev]; line 3: merged the duplicate section [dev] "
+        "into the one at line 1 (1 setting(s) moved)"
+    )
+    assert sections.preview_after == "[dev]\nregion = a\noutput = json\n"
+
+
+def test_a_repeat_that_differs_by_a_stray_blank_is_no_conflict() -> None:
+    # Key material never holds a blank: both lines of each section mean the same key id.
+    text = (
+        f"[dev]\naws_access_key_id = {KEY}\naws_access_key_id = AKIA IOSFODNN7EXAMPLE\n"
+        "[dev]\naws_access_key_id = AKIAIOSF ODNN7EXAMPLE\noutput = json\n"
+    )
+    result = tidy_sections(text, "credentials")
+    assert result.left == []
+    assert result.text == f"[dev]\naws_access_key_id = {KEY}\noutput = json\n"
+
+
+def test_three_duplicates_that_agree_are_merged() -> None:
+    text = "[dev]\nregion = a\n[dev]\noutput = json\n[dev]\noutput = json\n"
+    result = tidy_sections(text, "credentials")
+    assert result.left == []
+    assert result.text == "[dev]\nregion = a\noutput = json\n"
+
+
+def test_a_comment_right_before_a_setting_in_a_duplicate() -> None:
+    text = "[dev]\nregion = a\n[dev]\n# why\noutput = json\n"
+    assert tidy_sections(text, "credentials").text == "[dev]\nregion = a\noutput = json\n# why\n"
