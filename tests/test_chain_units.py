@@ -841,3 +841,219 @@ def test_boto_config(tmp_path: Path) -> None:
     boto.write_text("[Credentials\n")
     failure = _resolve(env).failure
     assert failure is not None and failure.startswith("ConfigParseError: ")
+
+
+# -- the details each source carries ------------------------------------------------------------
+
+
+def test_each_source_names_its_profile_and_line(tmp_path: Path) -> None:
+    env = _home(
+        tmp_path,
+        config="[default]\nweb_identity_token_file = /t\n"
+        "sso_account_id = 1\nsso_role_name = A\ncredential_process = /bin/true\n"
+        f"aws_access_key_id = {KEY2}\naws_secret_access_key = s\n",
+        credentials=f"[default]\naws_access_key_id = {KEY}\naws_secret_access_key = s\n",
+    )
+    resolution = _resolve(env)
+    web, sso, creds, process, config = resolution.shadowed
+    assert web.details == {"role_arn": "", "web_identity_token_file": "/t"}
+    assert [s.profile for s in (web, sso, creds, process, config)] == ["default"] * 5
+    assert (sso.location.kind, sso.location.line, sso.location.key) == (
+        "file",
+        3,
+        "sso_account_id",
+    )
+    assert sso.expiry is None  # no start URL and no session: no token cache to read
+    assert (creds.details, creds.error) == ({}, None)
+    assert (config.details, config.error, config.location.line) == ({}, None, 6)
+    assert process.location.line == 5
+
+
+def test_keys_are_located_in_the_section_botocore_reads(tmp_path: Path) -> None:
+    # A config file's [dev] is not profile dev, and a credentials file's [profile dev] is
+    # not either: the location points at the section that was read.
+    env = _home(
+        tmp_path,
+        config=f"[dev]\naws_access_key_id = {KEY2}\n[profile dev]\naws_access_key_id = {KEY}\n"
+        "aws_secret_access_key = s\n",
+        credentials=f"[profile dev]\naws_access_key_id = {KEY2}\n[dev]\nregion = x\n"
+        f"aws_access_key_id = {KEY}\naws_secret_access_key = s\n",
+    )
+    env["AWS_PROFILE"] = "dev"
+    resolution = _resolve(env)
+    assert resolution.winner is not None
+    assert resolution.winner.location.line == 5
+    (config,) = resolution.shadowed
+    assert config.location.line == 4
+
+
+def test_a_source_profile_with_a_key_id_but_no_secret(tmp_path: Path) -> None:
+    # botocore takes a source profile with any static key as static credentials, even
+    # when it also names a role: the missing secret is the error, not the role.
+    config = (
+        f"[profile r]\nrole_arn = {ROLE}\nsource_profile = b\n"
+        f"[profile b]\nrole_arn = {ROLE}\ncredential_source = Environment\n"
+    )
+    assert _role_failure(tmp_path, config, "[b]\naws_access_key_id = K\n") == (
+        "PartialCredentialsError: aws_secret_access_key is missing"
+    )
+
+
+def test_a_source_profile_ignores_the_environment(tmp_path: Path) -> None:
+    # The web identity variables would fail for the source profile if it read them.
+    env = _home(
+        tmp_path,
+        config=f"[profile r]\nrole_arn = {ROLE}\nsource_profile = b\n",
+        credentials="[b]\naws_access_key_id = K\naws_secret_access_key = s\n",
+    )
+    env.update({"AWS_PROFILE": "r", "AWS_WEB_IDENTITY_TOKEN_FILE": "/t"})
+    resolution = _resolve(env)
+    assert resolution.winner is not None
+    assert resolution.winner.method == "assume-role"
+    assert resolution.winner.profile == "r"
+
+
+def test_a_role_with_a_credential_source_says_so(tmp_path: Path) -> None:
+    env = _home(
+        tmp_path, config=f"[profile r]\nrole_arn = {ROLE}\ncredential_source = Environment\n"
+    )
+    env.update({"AWS_ACCESS_KEY_ID": KEY, "AWS_SECRET_ACCESS_KEY": SECRET})
+    winner = resolve(gather(env, "r")).winner
+    assert winner is not None
+    assert winner.details == {"role_arn": ROLE, "credential_source": "Environment"}
+    assert winner.profile == "r"
+
+
+def test_gather_remembers_which_variable_chose_each_file(tmp_path: Path) -> None:
+    env = _home(tmp_path)
+    env["AWS_CONFIG_FILE"] = str(tmp_path / "c")
+    ctx = gather(env)
+    assert (ctx.config.path, ctx.config.env_var) == (str(tmp_path / "c"), "AWS_CONFIG_FILE")
+    assert (ctx.credentials.path, ctx.credentials.env_var) == (
+        f"{tmp_path}/.aws/credentials",
+        None,
+    )
+    env["AWS_SHARED_CREDENTIALS_FILE"] = str(tmp_path / "k")
+    assert gather(env).credentials.env_var == "AWS_SHARED_CREDENTIALS_FILE"
+
+
+def test_a_huge_sso_cache_file_is_not_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"expiresAt": "2030-01-01T00:00:00Z", "pad": "x" * (3 << 19)}))
+    assert read_sso_token_expiry(str(path)) == (
+        None,
+        "cached SSO token unreadable (JSONDecodeError)",
+    )
+
+
+def test_process_program_on_the_default_path_and_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert _process_error("sh -c true", {}) is None  # PATH unset: os.defpath has /bin
+    tool = tmp_path / "creds"
+    tool.write_text("#!/bin/sh\n")
+    os.chmod(tool, 0o755)
+    monkeypatch.chdir(tmp_path)
+    assert _process_error("creds", {"PATH": f"{os.pathsep}/nonexistent"}) is None
+    assert _process_error("creds", {"PATH": "/nonexistent"}) == (
+        "FileNotFoundError: credential_process program 'creds' not found"
+    )
+
+
+def test_ec2_credentials_file_expands_the_home_only(tmp_path: Path) -> None:
+    (tmp_path / "ec2").write_text(f"AWSAccessKeyId={KEY}\nAWSSecretKey=s\n")
+    env = {"HOME": str(tmp_path), "AWS_CREDENTIAL_FILE": "~/ec2"}
+    found = _ec2_credentials_file(env)
+    assert found is not None
+    assert found.details == {"path": f"{tmp_path}/ec2"}
+    assert found.access_key_id == KEY
+    env["AWS_CREDENTIAL_FILE"] = "$HOME/ec2"
+    missing = _ec2_credentials_file(env)
+    assert missing is not None
+    assert missing.method == "ec2-credentials-file"
+    assert missing.location == Location(kind="env", key="AWS_CREDENTIAL_FILE")
+    assert missing.details == {"path": "$HOME/ec2"}
+    assert missing.error == "ConfigNotFound: AWS_CREDENTIAL_FILE $HOME/ec2 cannot be read"
+
+
+def test_boto_config_in_the_home_folder(tmp_path: Path) -> None:
+    (tmp_path / ".boto").write_text(
+        f"[Credentials]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\n"
+    )
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    winner = _resolve(env).winner
+    assert winner is not None
+    assert winner.method == "boto-config"
+    assert winner.details == {"path": f"{tmp_path}/.boto"}
+
+
+def test_an_unparsable_boto_config_stops_the_chain(tmp_path: Path) -> None:
+    boto = tmp_path / "boto.cfg"
+    boto.write_text("[Credentials\n")
+    env = _home(tmp_path)
+    env["BOTO_CONFIG"] = str(boto)
+    resolution = _resolve(env)
+    assert resolution.failure == f"ConfigParseError: Unable to parse config file: {boto}"
+    (failed,) = resolution.shadowed
+    assert failed.method == "boto-config"
+    assert failed.location == Location(kind="file", path=str(boto), key="aws_access_key_id")
+
+
+# -- login (aws login) --------------------------------------------------------------------------
+
+
+def _login_env(tmp_path: Path) -> dict[str, str]:
+    return _home(tmp_path, config="[default]\nregion = x\nlogin_session = arn:aws:iam::1:user/u\n")
+
+
+def test_login_without_the_crt_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "awscrt" else real(name, *a)
+    )
+    resolution = _resolve(_login_env(tmp_path))
+    assert resolution.failure == (
+        "MissingDependencyException: the login credential provider needs botocore[crt] "
+        "(pip install 'botocore[crt]')"
+    )
+    (login,) = resolution.shadowed
+    assert login.method == "login"
+    assert login.profile == "default"
+    assert login.details == {"login_session": "arn:aws:iam::1:user/u"}
+    assert (login.location.path, login.location.line, login.location.key) == (
+        f"{tmp_path}/.aws/config",
+        3,
+        "login_session",
+    )
+
+
+def _with_crt(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As if botocore[crt] were installed: only the lookup of awscrt is answered."""
+    import importlib.machinery
+    import importlib.util
+
+    real = importlib.util.find_spec
+    spec = importlib.machinery.ModuleSpec("awscrt", None)
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: spec if name == "awscrt" else real(name, *a)
+    )
+
+
+def test_login_needs_a_cached_session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _with_crt(monkeypatch)
+    env = _login_env(tmp_path)
+    assert _resolve(env).failure == "LoginTokenLoadError: no cached login session (run `aws login`)"
+    digest = hashlib.sha256(b"arn:aws:iam::1:user/u").hexdigest()
+    cache = tmp_path / ".aws" / "login" / "cache"
+    cache.mkdir(parents=True)
+    (cache / f"{digest}.json").write_text("{}")
+    winner = _resolve(env).winner
+    assert winner is not None and winner.method == "login" and winner.error is None
+    # AWS_LOGIN_CACHE_DIRECTORY moves the cache
+    env["AWS_LOGIN_CACHE_DIRECTORY"] = str(tmp_path / "elsewhere")
+    assert _resolve(env).failure == "LoginTokenLoadError: no cached login session (run `aws login`)"
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / f"{digest}.json").write_text("{}")
+    assert _resolve(env).failure is None
