@@ -7,14 +7,18 @@ The region plan is checked as the bytes it would write, without any AWS call.
 
 from __future__ import annotations
 
+import http.server
 import os
 import shlex
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from keydoctor.fixes.plan import FileWrite, FixError, RunState, Safety
-from keydoctor.fixes.region import _header_region, plan_set_region
+from keydoctor.fixes.region import _header_region, bucket_region, plan_set_region
+from keydoctor.model import Secret
 from keydoctor.shell import command, profile_args, quote, runnable_part
 
 
@@ -92,6 +96,7 @@ def test_set_region_in_an_existing_profile(tmp_path: Path) -> None:
     (step,) = plan.steps
     assert isinstance(step, FileWrite)
     after = "[default]\nregion = us-east-1\n[profile dev]\noutput = json\nregion = eu-west-1\n"
+    assert step.path == str(config)
     assert step.preview_after == after
     assert step.before == before.encode()
     assert step.mode is None  # an existing file keeps its mode
@@ -145,5 +150,109 @@ def test_set_region_refuses_files_it_cannot_read(tmp_path: Path) -> None:
     folder.mkdir()
     with pytest.raises(FixError) as info:
         plan_set_region(str(folder), "dev", "eu-west-1", None)
-    assert str(info.value).startswith(f"{folder} cannot be read (")
+    assert str(info.value) == f"{folder} cannot be read (Is a directory)"
     assert sorted(os.listdir(tmp_path)) == ["config", "dir"]  # nothing written beside them
+
+
+# -- bucket_region against a loopback S3 that answers as S3 does ---------------------------------
+
+Answer = tuple[int, dict[str, str], bytes]
+
+
+class _S3(http.server.BaseHTTPRequestHandler):
+    """Answers HEAD (HeadBucket) and GET ?location (GetBucketLocation) from a script."""
+
+    head: Answer = (200, {}, b"")
+    location: Answer = (200, {}, b"")
+    asked: list[str] = []
+
+    def _send(self, answer: Answer, body: bool) -> None:
+        status, headers, content = answer
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        if body:
+            self.wfile.write(content)
+
+    def do_HEAD(self) -> None:
+        type(self).asked.append("HEAD")
+        self._send(type(self).head, body=False)
+
+    def do_GET(self) -> None:
+        type(self).asked.append("GET " + self.path.split("?", 1)[-1])
+        self._send(type(self).location, body=True)
+
+    def log_message(self, *_: object) -> None:
+        return
+
+
+@pytest.fixture(scope="module")
+def s3_url() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _S3)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def _location(value: str) -> Answer:
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint '
+        f'xmlns="http://s3.amazonaws.com/doc/2006-03-01/">{value}</LocationConstraint>'
+    )
+    return 200, {"Content-Type": "application/xml"}, xml.encode()
+
+
+def _denied() -> Answer:
+    xml = b"<Error><Code>AccessDenied</Code><Message>no</Message></Error>"
+    return 403, {"Content-Type": "application/xml"}, xml
+
+
+def _ask(url: str, head: Answer, location: Answer = (500, {}, b"")) -> str:
+    _S3.head, _S3.location, _S3.asked = head, location, []
+    return bucket_region(
+        "my-bucket", "AKIAIOSFODNN7EXAMPLE", Secret("s"), endpoint_url=url, region="us-east-1"
+    )
+
+
+def test_the_region_header_of_head_bucket_answers(s3_url: str) -> None:
+    assert _ask(s3_url, (200, {"x-amz-bucket-region": "eu-west-2"}, b"")) == "eu-west-2"
+    assert _S3.asked == ["HEAD"]
+
+
+def test_the_region_header_of_a_redirect_or_a_denial_answers(s3_url: str) -> None:
+    assert _ask(s3_url, (301, {"x-amz-bucket-region": "ap-south-1"}, b"")) == "ap-south-1"
+    assert _ask(s3_url, (403, {"x-amz-bucket-region": "sa-east-1"}, b"")) == "sa-east-1"
+    assert _S3.asked == ["HEAD"]
+
+
+@pytest.mark.parametrize(
+    ("constraint", "region"),
+    [("", "us-east-1"), ("EU", "eu-west-1"), ("ca-central-1", "ca-central-1")],
+)
+def test_without_the_header_get_bucket_location_answers(
+    s3_url: str, constraint: str, region: str
+) -> None:
+    assert _ask(s3_url, (403, {}, b""), _location(constraint)) == region
+    assert _S3.asked == ["HEAD", "GET location"]
+    assert _ask(s3_url, (200, {}, b""), _location(constraint)) == region
+
+
+def test_a_bucket_that_does_not_exist(s3_url: str) -> None:
+    with pytest.raises(FixError) as info:
+        _ask(s3_url, (404, {}, b""))
+    assert str(info.value) == "bucket my-bucket does not exist"
+    assert _S3.asked == ["HEAD"]
+
+
+def test_a_missing_bucket_that_names_its_region_is_no_error(s3_url: str) -> None:
+    assert _ask(s3_url, (404, {"x-amz-bucket-region": "eu-central-1"}, b"")) == "eu-central-1"
+
+
+def test_when_no_answer_names_the_region(s3_url: str) -> None:
+    with pytest.raises(FixError) as info:
+        _ask(s3_url, (403, {}, b""), _denied())
+    assert str(info.value) == "could not learn the region of bucket my-bucket: AccessDenied"
