@@ -165,6 +165,7 @@ class _S3(http.server.BaseHTTPRequestHandler):
     head: Answer = (200, {}, b"")
     location: Answer = (200, {}, b"")
     asked: list[str] = []
+    headers_seen: list[dict[str, str]] = []
 
     def _send(self, answer: Answer, body: bool) -> None:
         status, headers, content = answer
@@ -178,6 +179,7 @@ class _S3(http.server.BaseHTTPRequestHandler):
 
     def do_HEAD(self) -> None:
         type(self).asked.append("HEAD")
+        type(self).headers_seen.append(dict(self.headers))
         self._send(type(self).head, body=False)
 
     def do_GET(self) -> None:
@@ -256,3 +258,39 @@ def test_when_no_answer_names_the_region(s3_url: str) -> None:
     with pytest.raises(FixError) as info:
         _ask(s3_url, (403, {}, b""), _denied())
     assert str(info.value) == "could not learn the region of bucket my-bucket: AccessDenied"
+
+
+def test_the_question_is_signed_with_the_token_and_region_given(s3_url: str) -> None:
+    _S3.head, _S3.asked, _S3.headers_seen = (200, {"x-amz-bucket-region": "eu-west-3"}, b""), [], []
+    found = bucket_region(
+        "my-bucket",
+        "ASIAY34FZKBOKMUTVV7A",
+        Secret("s"),
+        session_token=Secret("the-token"),
+        endpoint_url=s3_url,
+        region="eu-west-3",
+    )
+    assert found == "eu-west-3"
+    (headers,) = _S3.headers_seen
+    assert headers["X-Amz-Security-Token"] == "the-token"
+    assert "Credential=ASIAY34FZKBOKMUTVV7A/" in headers["Authorization"]
+    assert "/eu-west-3/s3/aws4_request" in headers["Authorization"]
+
+
+def test_an_endpoint_that_does_not_answer() -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(FixError) as info:
+        bucket_region(
+            "my-bucket",
+            "AKIAIOSFODNN7EXAMPLE",
+            Secret("s"),
+            endpoint_url=f"http://127.0.0.1:{port}",
+            region="us-east-1",
+        )
+    assert str(info.value) == (
+        "could not learn the region of bucket my-bucket: EndpointConnectionError"
+    )
