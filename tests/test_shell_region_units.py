@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from keydoctor.catalog import codes
 from keydoctor.fixes.plan import FileWrite, FixError, RunState, Safety
 from keydoctor.fixes.region import _header_region, bucket_region, plan_set_region
 from keydoctor.model import Secret
@@ -208,8 +209,15 @@ def _location(value: str) -> Answer:
     return 200, {"Content-Type": "application/xml"}, xml.encode()
 
 
-def _denied() -> Answer:
-    xml = b"<Error><Code>AccessDenied</Code><Message>no</Message></Error>"
+# A denial code read from the one code table (never spelled in a test), and a code that no
+# AWS model knows: botocore names its exception class after a known code, so only the
+# unknown one shows that the message takes the code from the answer, not from the class.
+DENIED = sorted(c for c in codes.codes(codes.DENIED) if not c.isdigit())[0]
+UNKNOWN_CODE = "KeydoctorTestRefusal"
+
+
+def _denied(code: str = DENIED) -> Answer:
+    xml = f"<Error><Code>{code}</Code><Message>no</Message></Error>".encode()
     return 403, {"Content-Type": "application/xml"}, xml
 
 
@@ -257,7 +265,10 @@ def test_a_missing_bucket_that_names_its_region_is_no_error(s3_url: str) -> None
 def test_when_no_answer_names_the_region(s3_url: str) -> None:
     with pytest.raises(FixError) as info:
         _ask(s3_url, (403, {}, b""), _denied())
-    assert str(info.value) == "could not learn the region of bucket my-bucket: AccessDenied"
+    assert str(info.value) == f"could not learn the region of bucket my-bucket: {DENIED}"
+    with pytest.raises(FixError) as info:
+        _ask(s3_url, (403, {}, b""), _denied(UNKNOWN_CODE))
+    assert str(info.value) == f"could not learn the region of bucket my-bucket: {UNKNOWN_CODE}"
 
 
 def test_the_question_is_signed_with_the_token_and_region_given(s3_url: str) -> None:
