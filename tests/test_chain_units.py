@@ -1057,3 +1057,15 @@ def test_login_needs_a_cached_session(tmp_path: Path, monkeypatch: pytest.Monkey
     (tmp_path / "elsewhere").mkdir()
     (tmp_path / "elsewhere" / f"{digest}.json").write_text("{}")
     assert _resolve(env).failure is None
+
+
+def test_a_source_profile_with_only_a_secret_has_no_credentials(tmp_path: Path) -> None:
+    # Any static key makes botocore read the source profile's own providers (not its
+    # role); a secret alone gives none of them credentials.
+    config = (
+        f"[profile r]\nrole_arn = {ROLE}\nsource_profile = b\n"
+        f"[profile b]\nrole_arn = {ROLE}\ncredential_source = Environment\n"
+    )
+    assert _role_failure(tmp_path, config, "[b]\naws_secret_access_key = s\n") == (
+        'InvalidConfigError: the source profile "b" must have credentials'
+    )
