@@ -292,7 +292,8 @@ def weigh_predictions(
     if not live_accepted(report):
         return found
     table = weights()
-    where = "this endpoint" if endpoint_url else "AWS"
+    # Capitalised by hand: str.capitalize() would turn "AWS" into "Aws".
+    where = "This endpoint" if endpoint_url else "AWS"
     later = "AWS would reject it" if endpoint_url else "other tools or SDKs may still fail on it"
     result: list[Finding] = []
     for finding in found:
@@ -300,7 +301,7 @@ def weigh_predictions(
             finding = replace(
                 finding,
                 severity=Severity.MEDIUM,
-                explanation=f"{where.capitalize()} accepted these credentials, so this did not "
+                explanation=f"{where} accepted these credentials, so this did not "
                 f"stop the request; but {later}. {finding.explanation}",
             )
         result.append(finding)
