@@ -94,8 +94,6 @@ def run_check(
     )
     if not online:
         return CheckResult(audit, tuple(audit.findings))
-    from keydoctor.diagnosis import check_evidence, rank, weigh_predictions
-
     resolution = audit.resolution
     offline = list(audit.findings)
     report = None
@@ -120,9 +118,14 @@ def run_check(
             progress=progress,
             settings=audit.environment.profile_config,
             region_origin=audit.region_origin,
+            meanwhile=_ready_the_ranker,
         )
         # What the endpoint answered outranks what the audit predicted (the exit code too).
+        from keydoctor.diagnosis import weigh_predictions
+
         offline = weigh_predictions(offline, report, endpoint_url=endpoint_url)
+    from keydoctor.diagnosis import check_evidence, rank
+
     evidence = check_evidence(
         offline, resolution, report, region=audit.region, endpoint_url=endpoint_url
     )
@@ -141,3 +144,16 @@ def run_check(
         diagnosis=top,
         causes=tuple(ranked[1:]) if top is not None else (),
     )
+
+
+def _ready_the_ranker() -> None:
+    """Load the ranker, its weights and the text reporter while the probes' answers travel.
+
+    Imports are most of a check's cost; done here, in the wait for the network, they
+    cost no wall time (``bench/check_vs_cli.py``).
+    """
+    from keydoctor import diagnosis  # noqa: F401  (ranking comes next)
+    from keydoctor.catalog.ranking import weights
+    from keydoctor.reporters import text  # noqa: F401  (rendering comes next)
+
+    weights()

@@ -78,13 +78,16 @@ def run_probes(
     progress: Callable[[str], None] | None = None,
     settings: Mapping[str, Any] | None = None,
     region_origin: str | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> ProbeReport:
     """Ask AWS as the SDK in this shell would, concurrently; never raises for AWS's sake.
 
     ``settings`` is the profile's configuration as the audit read it; with it, the probes
     may skip botocore's client machinery where it would change nothing (see
     :mod:`keydoctor.probes.wire`). ``region_origin`` says where ``region`` came from (the
-    audit's words), so a wrong region's fix changes it there.
+    audit's words), so a wrong region's fix changes it there. ``meanwhile`` runs once
+    every question is on its way, while the answers travel: the caller's own preparation
+    (imports of what reads the answers) then costs no wall time.
     """
     used_region = region or "us-east-1"
     target = Target(
@@ -132,6 +135,8 @@ def run_probes(
             watched.append(keys_future)
         for fut in watched:
             fut.add_done_callback(tick)
+        if meanwhile is not None:
+            meanwhile()
         sts_probe, identity = sts_future.result()
         probes: list[ProbeResult] = [sts_probe, list_future.result()]
         region_probes = [f.result() for f in region_futures]
