@@ -205,15 +205,8 @@ _CREDENTIAL_OPERATIONS = {
     "GetRoleCredentials",
     "CreateToken",
 }
-# The answer codes by family come from the one table (catalog/codes.toml).
-_AUTH_FAMILIES = (
-    codes.UNKNOWN_KEY,
-    codes.SIGNATURE,
-    codes.TOKEN_EXPIRED,
-    codes.TOKEN_INVALID,
-    codes.SKEW,
-    codes.HEADER,
-)
+# The answer codes by family come from the one table (catalog/codes.toml); whether a
+# family refuses the credentials themselves is its ``auth`` flag there.
 _NOT_FOUND_FAMILIES = (codes.NO_BUCKET, codes.NO_ENTITY, codes.NOT_FOUND)
 _REDIRECT_FAMILIES = (codes.REDIRECT, codes.TEMPORARY_REDIRECT, codes.WRONG_LOCATION)
 
@@ -259,7 +252,8 @@ def _judge_answer(
     family = codes.family(code)
     # An HTML page is no AWS answer unless it carries a named AWS refusal (a bare status
     # such as "403" is what any web server or proxy says).
-    named_refusal = family in (*_AUTH_FAMILIES, codes.DENIED) and not code.isdigit()
+    refused_keys = codes.is_auth(code)
+    named_refusal = (refused_keys or family == codes.DENIED) and not code.isdigit()
     if looks_html(raw.body_head) and not named_refusal:
         return Failure(
             oc.NOT_AWS,
@@ -268,7 +262,7 @@ def _judge_answer(
             f"{where} answered HTTP {status} with an HTML page, not an AWS XML/JSON answer",
             status,
         )
-    if family in _AUTH_FAMILIES:
+    if refused_keys:
         return Failure(
             oc.AUTH_FAILED, code, message, f"{speaker} refused the request: {code}", status
         )
