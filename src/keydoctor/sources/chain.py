@@ -109,14 +109,6 @@ def gather(env: dict[str, str], profile_flag: str | None = None) -> Environment:
     return result
 
 
-class _ChainStop(Exception):
-    """botocore would raise here; the message is already free of secrets."""
-
-    def __init__(self, message: str, source: CredentialSource | None = None) -> None:
-        super().__init__(message)
-        self.source = source
-
-
 def _env_location(key: str) -> Location:
     return Location(kind="env", key=key)
 
