@@ -257,6 +257,25 @@ PROOFS: list[tuple[str, str, Callable[[Emulator | None], Setup]]] = [
         ),
     ),
     (
+        "KD507",
+        "a role session name with a space",
+        _s(
+            config=REGION + "[profile ops]\nrole_arn = arn:aws:iam::111122223333:role/ops\n"
+            "source_profile = default\nrole_session_name = jane doe\n",
+            args=["--profile", "ops"],
+        ),
+    ),
+    (
+        "KD507",
+        "a chained role asking for two hours",
+        _s(
+            config=REGION + "[profile ops]\nrole_arn = arn:aws:iam::111122223333:role/ops\n"
+            "source_profile = default\n[profile app]\nrole_arn = arn:aws:iam::111122223333:"
+            "role/app\nsource_profile = ops\nduration_seconds = 7200\n",
+            args=["--profile", "app"],
+        ),
+    ),
+    (
         "KD407",
         "only AWS_REGION, which boto3 ignores",
         _s(config=None, env={"AWS_REGION": "eu-west-1"}),

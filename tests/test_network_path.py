@@ -233,3 +233,59 @@ def test_bad_ca_bundle_is_only_a_risk_while_every_request_is_plain_http(tmp_path
         [f.severity.value for f in r.findings if f.code == "KD408"] for r in (plain, tls, none)
     ]
     assert severities == [["low"], ["critical"], ["critical"]]
+
+
+def _sts_shapes() -> dict[str, dict[str, object]]:
+    """STS's own service model, as botocore ships it: the bounds AWS documents."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("sts")
+    return {
+        name: dict(model.shape_for(name).metadata)
+        for name in ("roleSessionNameType", "roleDurationSecondsType")
+    }
+
+
+def test_role_bounds_are_the_sts_models() -> None:
+    from keydoctor.checks import providers
+
+    shapes = _sts_shapes()
+    name, duration = shapes["roleSessionNameType"], shapes["roleDurationSecondsType"]
+    assert (duration["min"], duration["max"]) == (providers.MIN_DURATION, providers.MAX_DURATION)
+    assert providers._SESSION_NAME.pattern == f"{name['pattern']}".replace("*", "") + (
+        f"{{{name['min']},{name['max']}}}"
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["a", "jane doe", "jane/doe", "x" * 65, "ünïcode", "tab\there", "", "ok@corp.example", "ab"],
+)
+def test_safe_session_name_is_accepted_by_the_sts_model(name: str) -> None:
+    import re
+
+    from keydoctor.checks.providers import _SESSION_NAME, safe_session_name
+
+    shape = _sts_shapes()["roleSessionNameType"]
+    pattern = re.compile(f"{shape['pattern']}", re.ASCII)
+    fixed = safe_session_name(name)
+    assert pattern.fullmatch(fixed) and shape["min"] <= len(fixed) <= shape["max"]  # type: ignore[operator]
+    valid = bool(pattern.fullmatch(name)) and 2 <= len(name) <= 64
+    assert bool(_SESSION_NAME.fullmatch(name)) == valid
+    if valid:
+        assert fixed == name
+
+
+def test_botocore_refuses_what_kd507_reports_below_the_minimum() -> None:
+    """botocore's own validator is the oracle for the bounds it checks before sending."""
+    import botocore.session
+    from botocore.exceptions import ParamValidationError
+    from botocore.validate import validate_parameters
+
+    model = botocore.session.get_session().get_service_model("sts")
+    shape = model.operation_model("AssumeRole").input_shape
+    base = {"RoleArn": "arn:aws:iam::111122223333:role/app"}
+    for params in ({"RoleSessionName": "a"}, {"RoleSessionName": "ok", "DurationSeconds": 899}):
+        with pytest.raises(ParamValidationError):
+            validate_parameters({**base, **params}, shape)
+    validate_parameters({**base, "RoleSessionName": "ok", "DurationSeconds": 900}, shape)

@@ -1,4 +1,6 @@
-"""KD506: a web identity token that cannot be exchanged for credentials.
+"""KD506–KD507: providers whose request STS is bound to refuse, found before it is sent.
+
+KD506, a web identity token that cannot be exchanged for credentials.
 
 EKS (IRSA), GitHub Actions OIDC and other platforms hand the SDK a JWT in a file
 (``AWS_WEB_IDENTITY_TOKEN_FILE`` or the profile's ``web_identity_token_file``). botocore
@@ -6,6 +8,10 @@ reads it only when credentials are first needed, so a missing file, an empty one
 expired token fails late, with an error that names neither. The file is read here and
 never sent anywhere; only a token's claims (issuer, audience, subject, expiry) are shown,
 never its signature or the token itself.
+
+KD507, role parameters STS rejects: botocore checks only their lower bounds before it sends
+``AssumeRole``; STS checks the rest (the session name's characters and length, the
+duration's upper bound, the one-hour limit of a chained role) and answers ValidationError.
 """
 
 from __future__ import annotations
@@ -13,12 +19,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from keydoctor.checks.base import AuditContext, Rule
-from keydoctor.model import Category, CredentialSource, Finding, Severity
+from keydoctor.checks.base import COMMAND, AuditContext, Rule
+from keydoctor.model import Category, CredentialSource, Finding, Location, Severity
+from keydoctor.shell import command, profile_args
 
 WEB_IDENTITY_TOKEN_UNUSABLE = Rule(
     "KD506",
@@ -34,7 +42,26 @@ WEB_IDENTITY_TOKEN_UNUSABLE = Rule(
     "token is renewed by the kubelet; in CI request a new OIDC token for the job.",
 )
 
-RULES = (WEB_IDENTITY_TOKEN_UNUSABLE,)
+ROLE_PARAMETERS_REJECTED = Rule(
+    "KD507",
+    "role-parameters-rejected",
+    Severity.CRITICAL,
+    Category.CONFIG_MALFORMED,
+    "STS will reject this profile's role session settings",
+    "AssumeRole accepts a `role_session_name` of 2 to 64 characters from letters, digits "
+    "and `+=,.@_-`, and a `duration_seconds` from 900 to 43200 (and no more than the role's "
+    "maximum). A role assumed with another role's credentials (role chaining) gets at most "
+    "3600 seconds. Outside those bounds botocore raises ParamValidationError or STS answers "
+    "ValidationError, and the profile yields no credentials at all.",
+    remedy=COMMAND,
+)
+
+RULES = (WEB_IDENTITY_TOKEN_UNUSABLE, ROLE_PARAMETERS_REJECTED)
+
+_SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
+_SESSION_CHAR = re.compile(r"[^\w+=,.@-]", re.ASCII)
+MIN_DURATION, MAX_DURATION, CHAINED_MAX = 900, 43200, 3600
+_SSO_KEYS = ("sso_account_id", "sso_role_name", "sso_session")
 
 _READ_LIMIT = 64 * 1024  # real tokens are 1-4 KB
 _SHOWN_CLAIMS = ("iss", "aud", "sub")
@@ -127,4 +154,93 @@ def check_web_identity_token(ctx: AuditContext) -> Iterator[Finding]:
         )
 
 
-CHECKS = (check_web_identity_token,)
+def _is_role(cfg: dict[str, Any]) -> bool:
+    return "role_arn" in cfg and "web_identity_token_file" not in cfg
+
+
+def _gives_role_credentials(cfg: dict[str, Any]) -> bool:
+    """A profile whose credentials are themselves a role session (role, web identity, SSO)."""
+    return "role_arn" in cfg or any(key in cfg for key in _SSO_KEYS)
+
+
+def _role_hops(ctx: AuditContext) -> list[tuple[str, bool]]:
+    """The role profiles botocore assumes, outermost first, each with "is it chained"."""
+    profiles = ctx.environment.profiles
+    hops: list[tuple[str, bool]] = []
+    name = ctx.environment.profile
+    seen: set[str] = set()
+    while name in profiles and name not in seen and _is_role(profiles[name]):
+        seen.add(name)
+        source = profiles[name].get("source_profile")
+        source_cfg = profiles.get(str(source), {}) if source is not None else {}
+        chained = source is not None and source != name and _gives_role_credentials(source_cfg)
+        hops.append((name, chained))
+        if source is None or source == name:
+            break
+        name = str(source)
+    return hops
+
+
+def safe_session_name(name: str) -> str:
+    """The nearest name STS accepts: other characters become ``-``, then 2 to 64 long."""
+    cleaned = _SESSION_CHAR.sub("-", name)[:64]
+    return cleaned if len(cleaned) >= 2 else (cleaned + "-session")[:64]
+
+
+def _name_problem(name: str) -> str:
+    """What is wrong with a session name, in words."""
+    bad = sorted(set(_SESSION_CHAR.findall(name)))
+    if bad:
+        shown = ", ".join(
+            repr(c) if c.isprintable() and c != " " else f"U+{ord(c):04X}" for c in bad
+        )
+        return f"holds characters STS does not allow ({shown}; allowed: letters, digits, +=,.@_-)"
+    return f"is {len(name)} characters long (allowed: 2 to 64)"
+
+
+def _set(profile: str, key: str, value: str) -> str:
+    return command("aws", "configure", "set", key, value, *profile_args(profile))
+
+
+def _location(ctx: AuditContext, profile: str, key: str) -> Location:
+    return Location(kind="file", path=ctx.environment.config.path, profile=profile, key=key)
+
+
+def check_role_parameters(ctx: AuditContext) -> Iterator[Finding]:
+    for profile, chained in _role_hops(ctx):
+        cfg = ctx.environment.config_profiles.get(profile, {})
+        name = cfg.get("role_session_name")
+        if isinstance(name, str) and not _SESSION_NAME.fullmatch(name):
+            wanted = safe_session_name(name)
+            yield ROLE_PARAMETERS_REJECTED.finding(
+                f"Profile {profile}: role_session_name {name!r} {_name_problem(name)}; "
+                "AssumeRole refuses it.",
+                _set(profile, "role_session_name", wanted),
+                _location(ctx, profile, "role_session_name"),
+            )
+        raw = cfg.get("duration_seconds")
+        try:
+            duration = int(str(raw)) if raw is not None else None
+        except ValueError:
+            duration = None  # botocore ignores a value it cannot read as a number
+        if duration is None:
+            continue
+        ceiling = CHAINED_MAX if chained else MAX_DURATION
+        if MIN_DURATION <= duration <= ceiling:
+            continue
+        wanted_seconds = MIN_DURATION if duration < MIN_DURATION else ceiling
+        why = (
+            f"below the minimum of {MIN_DURATION}"
+            if duration < MIN_DURATION
+            else "above the 3600 allowed for a role assumed with another role's credentials"
+            if chained
+            else f"above the maximum of {MAX_DURATION}"
+        )
+        yield ROLE_PARAMETERS_REJECTED.finding(
+            f"Profile {profile}: duration_seconds {duration} is {why}; AssumeRole refuses it.",
+            _set(profile, "duration_seconds", str(wanted_seconds)),
+            _location(ctx, profile, "duration_seconds"),
+        )
+
+
+CHECKS = (check_web_identity_token, check_role_parameters)
