@@ -117,7 +117,12 @@ def check_sql(
     if probe is not None and any(r.statement.is_copy_or_unload for r in results):
         from keydoctor.redshift.probe import probe_all
 
-        probe_all(results, probe)
+        probed = probe_all(results, probe)
+        for result in results:
+            found = probed.get(result.statement.index)
+            if found is not None:
+                result.probes.extend(line.to_dict() for line in found.lines)
+                result.findings.extend(found.findings)
         mode = "online"
     return RedshiftRun(source, results, findings, redactor, mode)
 
