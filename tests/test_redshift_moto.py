@@ -444,6 +444,6 @@ def test_long_script_probes_the_first_statements_only(
 
     one = f"COPY t FROM 's3://{world['east']}/tickit/' {creds(world['reader'])};\n"
     run = check_sql(one * (MAX_PROBED + 2), probe=ProbeSettings(endpoint_url=moto_server.endpoint))
-    probed = [r for r in run.results if r.probes]
+    probed = [s for s in run.statements if s.probes]
     assert len(probed) == MAX_PROBED
-    assert all("KD832" in [f.code for f in r.findings] for r in run.results[MAX_PROBED:])
+    assert all("KD832" in [f.code for f in s.findings] for s in run.statements[MAX_PROBED:])
