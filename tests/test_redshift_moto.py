@@ -429,6 +429,7 @@ def test_offline_run_imports_no_boto3_and_no_session(clean_env: dict[str, str]) 
         "main(['redshift', '--offline', \"COPY t FROM 's3://bucket-a/p' IAM_ROLE default\"])\n"
         "assert 'boto3' not in sys.modules, 'boto3 imported'\n"
         "assert 'botocore.session' not in sys.modules, 'botocore.session imported'\n"
+        "assert not [m for m in sys.modules if m.startswith('keydoctor.probes')], 'probes'\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", program], env=clean_env, capture_output=True, text=True, timeout=60

@@ -31,10 +31,11 @@ from keydoctor.redshift.checks import (
 from keydoctor.redshift.credentials import KNOWN_KEYS, MISSPELLINGS
 from keydoctor.redshift.parser import parse
 from keydoctor.redshift.statement import Statement
-from keydoctor.redshift.verdicts import ProbeLine
 
 if TYPE_CHECKING:
+    # Online only: the offline check imports nothing of the probes.
     from keydoctor.redshift.probe import Probed, ProbeSettings
+    from keydoctor.redshift.verdicts import ProbeLine
     from keydoctor.reporters.text import Painter
 
 MAX_INPUT_BYTES = 16 * 1024 * 1024
