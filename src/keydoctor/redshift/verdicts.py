@@ -89,6 +89,8 @@ class _Verdicts:
         self.location = Location(kind="aws", key=f"statement {st.index}", line=st.line)
         self.lines: list[ProbeLine] = []
         self.findings: list[Finding] = []
+        self.entries: list[tuple[str, bool]] | None = None  # a manifest's, once read
+        self.found: dict[int, bool] = {}  # manifest entry (by place) -> present
 
     # -- plumbing -----------------------------------------------------------------------
     def record(self, name: str, outcome: str, detail: str = "", ms: float | None = None) -> None:
@@ -486,19 +488,33 @@ class _Verdicts:
         )
 
     def judge(self, answer: StepAnswer[Ask]) -> None:
+        """One answer's probe line and findings (raises _Ended when the probes end here)."""
         if answer.step.ask is None:
             self.skipped(answer)
             return
         self.ended(answer)
-        {
-            "identity": self.identity,
-            "bucket region": self.bucket_region,
-            "list": self.listing,
-            "put": self.put,
-            "delete": self.delete,
-            "role": self.role,
-            "assume role": self.assume,
-        }[answer.step.name](answer)
+        name = answer.step.name
+        if name in ("get", "manifest entry"):
+            present = self.read(answer)
+            if name == "manifest entry":
+                self.found[answer.step.about.index] = present
+        elif name == "manifest":
+            self.entries = self.manifest(answer)
+        else:
+            {
+                "identity": self.identity,
+                "bucket region": self.bucket_region,
+                "list": self.listing,
+                "put": self.put,
+                "delete": self.delete,
+                "role": self.role,
+                "assume role": self.assume,
+            }[name](answer)
+
+    def finish(self) -> None:
+        """What only all the answers together tell: a manifest's missing entries."""
+        if self.entries is not None:
+            self.manifest_entries(self.entries, self.found)
 
 
 def judge(
@@ -506,23 +522,10 @@ def judge(
 ) -> tuple[tuple[ProbeLine, ...], tuple[Finding, ...]]:
     """The probe lines and findings of one statement's answers, in planned order."""
     verdicts = _Verdicts(result, cluster)
-    entries: list[tuple[str, bool]] | None = None
-    found: dict[int, bool] = {}
     try:
         for answer in answers:
-            name = answer.step.name
-            if name in ("get", "manifest entry"):
-                verdicts.ended(answer)
-                present = verdicts.read(answer)
-                if name == "manifest entry":
-                    found[answer.step.about.index] = present
-            elif name == "manifest":
-                verdicts.ended(answer)
-                entries = verdicts.manifest(answer)
-            else:
-                verdicts.judge(answer)
-        if entries is not None:
-            verdicts.manifest_entries(entries, found)
+            verdicts.judge(answer)
+        verdicts.finish()
     except _Ended:
         pass
     return tuple(verdicts.lines), tuple(verdicts.findings)
