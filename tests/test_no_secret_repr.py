@@ -82,3 +82,29 @@ def test_credential_holders_print_no_secret() -> None:
         for shown in (repr(value), str(value)):
             assert VALUE[:8] not in shown, type(value).__name__
             assert VALUE[-8:] not in shown, type(value).__name__
+
+
+def test_every_secret_holding_dataclass_prints_no_secret() -> None:
+    """Each dataclass with a secret-named field, built with a known secret there (a Secret
+    where the field is typed so), shows it neither in repr nor in str."""
+    checked: list[str] = []
+    for cls in _dataclasses():
+        fields = [f for f in dataclasses.fields(cls) if f.init]
+        if not any(SECRET_FIELD.search(f.name) for f in fields):
+            continue
+        values: dict[str, object] = {}
+        for field in fields:
+            hint = str(field.type)
+            if not SECRET_FIELD.search(field.name):
+                values[field.name] = "x"
+            elif "bool" in hint or "int" in hint or "float" in hint:
+                values[field.name] = True  # a flag or a count: no secret to hold
+            else:
+                values[field.name] = Secret(VALUE) if "Secret" in hint else VALUE
+        value = cls(**values)
+        name = f"{cls.__module__}.{cls.__qualname__}"
+        for shown in (repr(value), str(value)):
+            assert VALUE[:8] not in shown and VALUE[-8:] not in shown, name
+        checked.append(name)
+    assert "keydoctor.probes.clients.StaticKeys" in checked  # the walk did find them
+    assert "keydoctor.redshift.checks.Authorization" in checked
