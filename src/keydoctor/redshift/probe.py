@@ -199,9 +199,16 @@ class _Planner:
         return Step("list", about, ask, keys, then)
 
     def read(
-        self, name: str, keys: StaticKeys, region: str, bucket: str, key: str, **about: Any
+        self,
+        name: str,
+        keys: StaticKeys,
+        region: str,
+        bucket: str,
+        key: str,
+        entry: Ask | None = None,
     ) -> RedshiftStep:
-        """Read the first byte of an object (GET, as the cluster does)."""
+        """Read the first byte of an object (GET, as the cluster does); ``entry`` places a
+        manifest entry in its manifest."""
 
         def first_byte(client: Any) -> dict[str, Any]:
             response: dict[str, Any] = client.get_object(Bucket=bucket, Key=key)
@@ -210,8 +217,10 @@ class _Planner:
             body.close()
             return response
 
-        ask = ask_with(name, "s3", first_byte, region)
-        return Step(name, Ask(bucket=bucket, key=key, region=region, **about), ask, keys)
+        about = Ask(bucket=bucket, key=key, region=region)
+        if entry is not None:
+            about = Ask(bucket=bucket, key=key, region=region, index=entry.index, url=entry.url)
+        return Step(name, about, ask_with(name, "s3", first_byte, region), keys)
 
     def manifest(self, keys: StaticKeys, region: str, bucket: str, key: str) -> RedshiftStep:
         def read(client: Any) -> dict[str, Any]:
@@ -230,10 +239,9 @@ class _Planner:
                 loc = parse_s3_uri(url)
                 if loc.problem or not loc.bucket:
                     continue  # not an s3:// URL: the verdict says so without asking
+                entry = Ask(index=index, url=url)
                 steps.append(
-                    self.read(
-                        "manifest entry", keys, region, loc.bucket, loc.prefix, index=index, url=url
-                    )
+                    self.read("manifest entry", keys, region, loc.bucket, loc.prefix, entry)
                 )
             return steps
 
