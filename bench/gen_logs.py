@@ -136,7 +136,9 @@ def build_world(seed: int, accounts: int, regions: int, start: date, days: int) 
         sessions = []
         for _ in range(2):
             host_number += 1
-            sessions.append((key_id(rng, "ASIA"), Host(f"10.0.{host_number % 250}.7", USER_AGENTS[1])))
+            sessions.append(
+                (key_id(rng, "ASIA"), Host(f"10.0.{host_number % 250}.7", USER_AGENTS[1]))
+            )
         world.role_keys[account] = sessions
     # One key per account is rotated half-way through; one of its hosts kept the old key.
     for account in world.accounts:
@@ -246,13 +248,22 @@ class Slice:
 
 def _write_slice(world: World, out: Path, piece: Slice) -> dict[str, Any]:
     """Write the slice's files; return the truth it wrote (events and errors per key)."""
-    rng = random.Random(f"{piece.seed}/{piece.account_index}/{piece.region_index}/{piece.day_index}")
+    rng = random.Random(
+        f"{piece.seed}/{piece.account_index}/{piece.region_index}/{piece.day_index}"
+    )
     account = world.accounts[piece.account_index]
     region = world.regions[piece.region_index]
     day = world.start + timedelta(days=piece.day_index)
     folder = (
-        out / "AWSLogs" / world.org / account / "CloudTrail" / region
-        / f"{day:%Y}" / f"{day:%m}" / f"{day:%d}"
+        out
+        / "AWSLogs"
+        / world.org
+        / account
+        / "CloudTrail"
+        / region
+        / f"{day:%Y}"
+        / f"{day:%m}"
+        / f"{day:%d}"
     )
     folder.mkdir(parents=True, exist_ok=True)
     truth: dict[str, Any] = {"events": Counter(), "errors": Counter(), "sources": Counter()}
@@ -270,12 +281,15 @@ def _write_slice(world: World, out: Path, piece: Slice) -> dict[str, Any]:
             truth["sources"][f"{key}|{record['sourceIPAddress']}"] += 1
             if "errorCode" in record:
                 truth["errors"][key] += 1
-        name = f"{account}_CloudTrail_{region}_{stamp:%Y%m%dT%H%MZ}_{rng.getrandbits(64):016x}.json.gz"
+        name = (
+            f"{account}_CloudTrail_{region}_{stamp:%Y%m%dT%H%MZ}_{rng.getrandbits(64):016x}.json.gz"
+        )
         body = json.dumps({"Records": records}, separators=(",", ":")).encode()
         path = folder / name
-        with open(path, "wb") as raw, gzip.GzipFile(
-            filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6
-        ) as handle:
+        with (
+            open(path, "wb") as raw,
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as handle,
+        ):
             handle.write(body)
         written += path.stat().st_size
     truth["bytes"] = written
@@ -379,7 +393,9 @@ def _hostile(world: World, out: Path) -> dict[str, int]:
     # Foreign files: a digest, a README, an image.
     digest = out / "AWSLogs" / world.org / account / "CloudTrail-Digest" / region
     digest.mkdir(parents=True, exist_ok=True)
-    with gzip.GzipFile(digest / f"{account}_CloudTrail-Digest_{region}.json.gz", "wb", mtime=0) as h:
+    with gzip.GzipFile(
+        digest / f"{account}_CloudTrail-Digest_{region}.json.gz", "wb", mtime=0
+    ) as h:
         h.write(json.dumps({"awsAccountId": account, "digestStartTime": "x"}).encode())
     (out / "README.txt").write_text("log bucket of the platform team\n")
     (out / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(64)))
@@ -414,7 +430,9 @@ def generate(
     total_bytes = 0
     if jobs > 1:
         with ProcessPoolExecutor(jobs) as pool:
-            results = list(pool.map(_write_slice, [world] * len(slices), [out] * len(slices), slices))
+            results = list(
+                pool.map(_write_slice, [world] * len(slices), [out] * len(slices), slices)
+            )
     else:
         results = [_write_slice(world, out, piece) for piece in slices]
     for truth in results:
