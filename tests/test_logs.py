@@ -247,3 +247,39 @@ def test_spark_and_duckdb_agree(tree: tuple[Path, dict[str, Any]]) -> None:
     assert spark.pop("engine") == "spark" and duck.pop("engine") == "duckdb"
     assert spark == duck
     assert spark["keys"] and spark["read"]["truncated_files"] == 1
+
+
+def _stderr_on_a_terminal(*args: str) -> str:
+    """Run ``keydoctor logs`` with stderr on a pseudo-terminal; return what it wrote there."""
+    import pty
+
+    leader, follower = pty.openpty()
+    proc = subprocess.run(
+        [sys.executable, "-m", "keydoctor", "logs", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=follower,
+        timeout=300,
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    assert proc.returncode == 0
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_progress_on_a_terminal_only(tree: tuple[Path, dict[str, Any]]) -> None:
+    out, _ = tree
+    shown = _stderr_on_a_terminal(str(out))
+    assert "files " in shown and "MB" in shown and "events/s" in shown and "s left" in shown
+    assert shown.rstrip().endswith("\x1b[K")  # the line is cleared before the answer
+    assert "events/s" not in _stderr_on_a_terminal(str(out), "--quiet")
+    piped = logs(None, str(out))
+    assert piped.returncode == 0 and "events/s" not in piped.stderr

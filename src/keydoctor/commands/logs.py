@@ -94,7 +94,7 @@ class Progress:
         sys.stderr.write(
             f"\r\033[Kfiles {files}/{self.total_files}, "
             f"{done / 1e6:.1f}/{self.total_bytes / 1e6:.1f} MB, "
-            f"{records / elapsed:,.0f} records/s, {left:.0f}s left"
+            f"{records / elapsed:,.0f} events/s, {left:.0f}s left"
         )
         sys.stderr.flush()
         self.shown = True
