@@ -18,9 +18,9 @@ import re
 import sys
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from keydoctor.errors import UsageError
+from keydoctor.logs.reader import s3_client
 
 _SPAN = re.compile(r"(\d{1,5})([hdw])")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
@@ -86,6 +86,12 @@ class Progress:
         self.started = time.monotonic()
         self.shown = False
 
+    def start(self, total_files: int, total_bytes: int) -> None:
+        """Called once the files are listed: the totals the line counts towards."""
+        self.total_files = total_files
+        self.total_bytes = max(total_bytes, 1)
+        self.started = time.monotonic()
+
     def __call__(self, files: int, done: int, records: int) -> None:
         if not self.enabled:
             return
@@ -105,68 +111,10 @@ class Progress:
             sys.stderr.flush()
 
 
-def _s3_client(args: argparse.Namespace) -> Any:
-    from keydoctor.probes.clients import make_client, new_session
-
-    session = new_session(profile=args.profile, services=["s3"])
-    return make_client(
-        "s3",
-        keys=None,
-        region=args.region,
-        endpoint_url=args.endpoint_url,
-        session=session,
-        connect_timeout=5,
-        read_timeout=60,
-        attempts=3,
-    )
-
-
-def read_logs(
-    paths: list[str],
-    *,
-    engine: str,
-    key_ids: list[str],
-    since: str | None,
-    errors_only: bool,
-    quiet: bool,
-    client_factory: Any = None,
-) -> Any:
-    """List, read and group the logs: the :class:`~keydoctor.logs.report.LogReport`."""
-    from keydoctor.logs import engines, report, scan, sql
-
-    where = sql.filters(key_ids, since, errors_only)
-    local = [p for p in paths if not p.startswith("s3://")]
-    remote = [p for p in paths if p.startswith("s3://")]
-    listing = scan.list_local(local)
-    try:
-        if remote:
-            scan.download_s3(remote, client_factory(), listing)
-        progress = Progress(
-            len(listing.files),
-            sum(f.size for f in listing.files),
-            enabled=not quiet and sys.stderr.isatty(),
-        )
-        run = engines.run_spark if engine == "spark" else engines.run_duckdb
-        try:
-            result = run(listing.files, where, progress)
-        finally:
-            progress.done()
-        return report.build(
-            engine,
-            result.rows,
-            files=result.files_read,
-            size=result.bytes_read,
-            foreign_files=listing.foreign,
-            truncated=result.truncated,
-            unreadable=result.unreadable,
-        )
-    finally:
-        listing.close()
-
-
 def run(args: argparse.Namespace) -> int:
     from keydoctor.commands.common import write_stdout
     from keydoctor.logs import report, sql
+    from keydoctor.logs.reader import read
 
     key_ids = _key_ids(args.key_id)
     since = parse_since(args.since)
@@ -179,14 +127,14 @@ def run(args: argparse.Namespace) -> int:
         write_stdout(sql.athena(mask_url(location.rstrip("/") + "/"), where, day))
         return 0
     try:
-        answer = read_logs(
+        answer = read(
             args.paths,
             engine=args.engine,
             key_ids=key_ids,
             since=since,
             errors_only=args.errors_only,
-            quiet=args.quiet,
-            client_factory=lambda: _s3_client(args),
+            progress=Progress(0, 0, enabled=not args.quiet and sys.stderr.isatty()),
+            client_factory=lambda: s3_client(args.profile, args.region, args.endpoint_url),
         )
     except OSError as exc:
         raise UsageError(f"cannot read the logs: {exc.strerror or type(exc).__name__}") from None
