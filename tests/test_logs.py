@@ -118,6 +118,11 @@ def test_filters_key_since_and_errors(tree: tuple[Path, dict[str, Any]]) -> None
     assert only["requesters"] == []  # access log lines carry no key id
     since = answer(None, str(out), "--since", truth["rotation_day"])
     assert all(k["first_seen"] >= truth["rotation_day"] for k in since["keys"])
+    # Folders of days before the day ahead of --since are never opened: day 1 holds 2
+    # accounts × 2 regions × 2 files and the 3 hostile CloudTrail-named files.
+    assert truth["rotation_day"] == "2026-01-03"
+    assert since["read"]["pruned_files"] == 2 * 2 * 2 + 3
+    assert since["read"]["truncated_files"] == 0
     assert sum(k["events"] for k in since["keys"]) < truth["events"]
     errors = answer(None, str(out), "--errors-only")
     assert errors["keys"] and all(k["events"] == k["errors"] for k in errors["keys"])

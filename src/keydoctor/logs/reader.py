@@ -52,7 +52,9 @@ def read(
 ) -> LogReport:
     """Read the logs under ``paths`` and answer per key id (masked)."""
     where = sql.filters(key_ids or [], since, errors_only)
-    listing = scan.list_local([p for p in paths if not p.startswith("s3://")])
+    listing = scan.list_local(
+        [p for p in paths if not p.startswith("s3://")], scan.Listing(since=since)
+    )
     remote = [p for p in paths if p.startswith("s3://")]
     try:
         if remote:
@@ -74,6 +76,7 @@ def read(
             foreign_files=listing.foreign,
             truncated=result.truncated,
             unreadable=result.unreadable,
+            pruned=listing.pruned,
         )
     finally:
         listing.close()

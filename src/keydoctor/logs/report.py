@@ -105,6 +105,7 @@ class ReadStats:
     foreign_files: int
     truncated_files: int
     unreadable_files: int
+    pruned_files: int  # CloudTrail files of days before --since, never opened
     set_aside: tuple[str, ...]
 
 
@@ -233,6 +234,7 @@ def build(
     foreign_files: list[str],
     truncated: list[str],
     unreadable: list[str],
+    pruned: int = 0,
 ) -> LogReport:
     """The report from grouped rows and the reader's counts."""
     by_key: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
@@ -263,6 +265,7 @@ def build(
             foreign_files=len(foreign_files),
             truncated_files=len(truncated),
             unreadable_files=len(unreadable),
+            pruned_files=pruned,
             set_aside=tuple(clean(p) for p in set_aside),
         ),
     )
@@ -323,6 +326,7 @@ def to_dict(report: LogReport) -> dict[str, Any]:
             "foreign_files": r.foreign_files,
             "truncated_files": r.truncated_files,
             "unreadable_files": r.unreadable_files,
+            "pruned_files": r.pruned_files,
             "set_aside": list(r.set_aside),
         },
     }
@@ -371,6 +375,7 @@ def to_text(report: LogReport) -> str:
         f"{report.engine}; set aside: {r.malformed_records} malformed records, "
         f"{r.foreign_documents} documents without Records, {r.truncated_files} truncated "
         f"files, {r.unreadable_files} unreadable files, {r.foreign_files} foreign files"
+        + (f"; {r.pruned_files} files of days before --since not read" if r.pruned_files else "")
     )
     for path in r.set_aside[:20]:
         out.append(f"  set aside: {path}")

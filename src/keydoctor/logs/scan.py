@@ -16,6 +16,7 @@ import re
 import tempfile
 import zlib
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,9 @@ CLOUDTRAIL = "cloudtrail"
 ACCESS_LOG = "access-log"
 _ACCESS_LOG_NAME = re.compile(r".*\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-[0-9A-Fa-f]{16}")
 _JSON_NAME = re.compile(r".+\.json(\.gz)?")
+# CloudTrail's folder date: a file under yyyy/mm/dd holds events of that day (UTC), give or
+# take the minutes of delivery, hence the one day of margin when pruning.
+_FOLDER_DATE = re.compile(r"/CloudTrail/[^/]+/(\d{4})/(\d{2})/(\d{2})/")
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ class Listing:
 
     files: list[LogFile] = field(default_factory=list)
     foreign: list[str] = field(default_factory=list)
+    since: str | None = None  # ISO time: CloudTrail folders of earlier days are not read
+    pruned: int = 0
     temporary: tempfile.TemporaryDirectory[str] | None = None
 
     def close(self) -> None:
@@ -59,6 +65,17 @@ def classify(name: str) -> str | None:
     return None
 
 
+def too_old(name: str, since: str | None) -> bool:
+    """True for a CloudTrail file whose folder date is more than a day before ``since``."""
+    if since is None:
+        return False
+    found = _FOLDER_DATE.search("/" + name.replace("\\", "/"))
+    if found is None:
+        return False
+    day = date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
+    return day < date.fromisoformat(since[:10]) - timedelta(days=1)
+
+
 def list_local(paths: list[str], listing: Listing | None = None) -> Listing:
     listing = listing or Listing()
     for given in paths:
@@ -70,6 +87,8 @@ def list_local(paths: list[str], listing: Listing | None = None) -> Listing:
             kind = classify(path.as_posix())
             if kind is None:
                 listing.foreign.append(str(path))
+            elif kind == CLOUDTRAIL and too_old(path.as_posix(), listing.since):
+                listing.pruned += 1
             else:
                 listing.files.append(LogFile(str(path), kind, path.stat().st_size))
     return listing
@@ -97,6 +116,9 @@ def download_s3(urls: list[str], client: Any, listing: Listing) -> Listing:
                 kind = classify(key)
                 if kind is None:
                     listing.foreign.append(f"s3://{bucket}/{key}")
+                    continue
+                if kind == CLOUDTRAIL and too_old(key, listing.since):
+                    listing.pruned += 1
                     continue
                 target = root / bucket / key.lstrip("/")
                 if ".." in Path(key).parts:
