@@ -19,7 +19,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"__init__", "model", "errors", "redact", "keyid", "shell"}),
     frozenset({"sources"}),
     frozenset({"checks", "catalog"}),
-    frozenset({"audit", "probes", "diagnosis"}),
+    frozenset({"audit", "probes", "diagnosis", "logs"}),
     frozenset({"fixes", "reporters", "examine"}),
     frozenset({"redshift", "integration", "registry"}),
     frozenset({"lab", "commands"}),

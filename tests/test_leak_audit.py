@@ -414,3 +414,50 @@ def test_the_audit_finds_a_planted_leak() -> None:
     assert not random_leaks("x", "said kH8O", {keys.secret_access_key}, "kH8O is fixed")
     assert unmasked_ids("x", "AKIAZ7LEAKCH", {keys.access_key_id})
     assert not unmasked_ids("x", "AKIA…EY01", {keys.access_key_id})
+
+
+def test_logs_in_every_format(tmp_path: Path) -> None:
+    """CloudTrail records and access log lines that carry chosen secrets and tokens (in the
+    user agent, the request parameters, the error message, even the address field): the
+    answer names the keys masked and none of the secrets, in text and JSON."""
+    import gzip
+
+    key = "AKIAQZXJ7WQZXJ7WQZXJ"
+    session_key = "ASIAQZXJ7WQZXJ7WQZX2"
+    folder = tmp_path / "AWSLogs" / "o-leak" / "111122223333" / "CloudTrail" / "us-east-1"
+    folder = folder / "2026" / "01" / "01"
+    folder.mkdir(parents=True)
+    records = [
+        {
+            "eventTime": "2026-01-01T00:00:00Z",
+            "eventSource": "s3.amazonaws.com",
+            "eventName": "GetObject",
+            "awsRegion": "us-east-1",
+            "sourceIPAddress": f"aws_secret_access_key={V_SECRET}",
+            "userAgent": f"tool/1.0 aws_secret_access_key={V_SECRET} aws_session_token={V_TOKEN}",
+            "errorCode": "x",
+            "errorMessage": f"secret {V_SECRET} password {V_PASSWORD}",
+            "requestParameters": {"secretAccessKey": V_SECRET, "token": V_TOKEN},
+            "userIdentity": {"accessKeyId": identity, "arn": f"arn:aws:iam::111122223333:user/{n}"},
+            "recipientAccountId": "111122223333",
+        }
+        for n, identity in enumerate((key, session_key))
+    ]
+    with gzip.open(folder / "leak_CloudTrail_us-east-1_20260101T0000Z_1.json.gz", "wt") as handle:
+        json.dump({"Records": records}, handle)
+    access = tmp_path / "s3" / "2026-01-01-00-00-00-0123456789ABCDEF"
+    access.parent.mkdir()
+    access.write_text(
+        f'owner bucket [01/Jan/2026:00:00:00 +0000] 192.0.2.1 {key} REQ REST.GET.OBJECT k '
+        f'"GET /k?X-Amz-Credential={key}&X-Amz-Signature={V_SECRET} HTTP/1.1" 403 AccessDenied '
+        f'1 - 1 1 "-" "ua aws_secret_access_key={V_SECRET}" -\n'
+    )
+    env = _env(tmp_path, {})
+    leaks: list[str] = []
+    for fmt in ("text", "json"):
+        stdout, stderr = _keydoctor(env, "logs", str(tmp_path), "--format", fmt, "--quiet")
+        assert "AKIA" in stdout  # the key is reported, masked
+        leaks += chosen_leaks(f"logs {fmt}", stdout, stderr, {V_SECRET, V_TOKEN, V_PASSWORD})
+        for name, text in _texts(stdout, stderr).items():
+            leaks += unmasked_ids(f"logs {fmt} {name}", text, {key, session_key})
+    assert leaks == []

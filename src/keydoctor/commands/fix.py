@@ -60,6 +60,35 @@ def register(parser: argparse.ArgumentParser) -> None:
         "finishing it",
     )
     parser.add_argument(
+        "--logs",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="rotate-key: refuse if these CloudTrail/S3 logs (folder or s3://bucket/prefix) "
+        "show the key used from another host (repeatable)",
+    )
+    parser.add_argument(
+        "--logs-days",
+        dest="logs_days",
+        type=int,
+        default=30,
+        metavar="N",
+        help="rotate-key --logs: how many days back to look (default 30)",
+    )
+    parser.add_argument(
+        "--this-host",
+        dest="this_host",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="rotate-key --logs: an address of this machine as AWS sees it (behind NAT)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="rotate-key --logs: rotate even if the logs show the key used elsewhere",
+    )
+    parser.add_argument(
         "--plan",
         metavar="HASH",
         help="with --apply: apply only if the plan is still the one previewed with this hash",
@@ -194,6 +223,22 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--plan takes the 12-hex-digit plan hash the preview prints")
     if args.rollback and args.name != "rotate-key":
         raise UsageError("--rollback goes with rotate-key (it undoes an interrupted rotation)")
+    if args.logs and args.name != "rotate-key":
+        raise UsageError("--logs goes with rotate-key (it checks who still uses the key)")
+    if args.logs_days < 1:
+        raise UsageError("--logs-days takes a number of days, 1 or more")
+    log_check = None
+    if args.logs:
+        from keydoctor.fixes.logcheck import LogCheck
+
+        log_check = LogCheck(
+            tuple(args.logs),
+            days=args.logs_days,
+            force=args.force,
+            this_host=tuple(args.this_host),
+            profile=args.profile,
+            endpoint_url=args.endpoint_url,
+        )
     environ = audited_environment()
     names = [args.name] if args.name else []
 
@@ -208,6 +253,7 @@ def run(args: argparse.Namespace) -> int:
             delete_old=args.delete_old,
             rollback=args.rollback,
             redactor=redactor,
+            log_check=log_check,
         )
         return redactor, plans
 

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from keydoctor.errors import UsageError
 from keydoctor.fixes.plan import FixError, Outcome, Plan, Safety, StepCounter, execute
 from keydoctor.model import Finding
 from keydoctor.redact import Redactor
+
+if TYPE_CHECKING:
+    from keydoctor.fixes.logcheck import LogCheck
 
 __all__ = [
     "FIX_NAMES",
@@ -90,6 +94,7 @@ def plan_fixes(
     redactor: Redactor | None = None,
     findings: Sequence[Finding | str] | None = None,
     rollback: bool = False,
+    log_check: LogCheck | None = None,
 ) -> list[Plan]:
     """Compute the plans; changes nothing (rotation and set-region ask AWS read-only questions).
 
@@ -134,6 +139,7 @@ def plan_fixes(
                     delete_old=delete_old,
                     redactor=redactor,
                     rollback=rollback,
+                    log_check=log_check,
                 )
             )
         elif name == "set-region":

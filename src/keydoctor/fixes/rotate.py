@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from keydoctor.catalog import codes
 from keydoctor.fixes import atomic, ini, journal
@@ -34,6 +34,9 @@ from keydoctor.fixes.plan import FileWrite, FixError, Plan, RunState, Safety, St
 from keydoctor.fixes.tidy import clean_value
 from keydoctor.model import CredentialSource, Secret
 from keydoctor.redact import Redactor, mask_key_id
+
+if TYPE_CHECKING:
+    from keydoctor.fixes.logcheck import LogCheck
 
 NEW_ID_PLACEHOLDER = "<new access key id>"
 NEW_SECRET_PLACEHOLDER = "<new secret access key>"
@@ -441,11 +444,13 @@ def plan_rotation(
     redactor: Redactor | None = None,
     verify_seconds: float | None = None,
     rollback: bool = False,
+    log_check: LogCheck | None = None,
 ) -> Plan:
     """Plan a rotation; asks AWS only read-only questions (who am I, which keys exist).
 
     ``rollback``: plan the undoing of an interrupted rotation (its journal names the key
-    it made) instead of a rotation.
+    it made) instead of a rotation. ``log_check``: refuse to deactivate a key that the
+    logs show in use from another host (see :mod:`keydoctor.fixes.logcheck`).
     """
     from keydoctor.sources.chain import gather, resolve
 
@@ -564,6 +569,19 @@ def plan_rotation(
             timeout,
             delete_old,
             key_ids if listed else None,
+        )
+    if log_check is not None:
+        from keydoctor.fixes.logcheck import other_sources, refusal
+
+        elsewhere = other_sources(log_check, target.key_id)
+        if elsewhere and not log_check.force:
+            return _blocked(plan, refusal(log_check, target.key_id, elsewhere))
+        plan.notes.append(
+            refusal(log_check, target.key_id, elsewhere).split(". Deactivating")[0]
+            + " (rotating anyway: --force)"
+            if elsewhere
+            else f"the logs show no host but this one using {mask_key_id(target.key_id)} "
+            f"in the last {log_check.days} days"
         )
     others = [k for k in keys if k["AccessKeyId"] not in (target.key_id, _new_id(record))]
     if record is None and len(keys) >= KEY_LIMIT:

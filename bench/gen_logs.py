@@ -1,0 +1,521 @@
+"""Write realistic CloudTrail and S3 server access log trees of any size.
+
+``keydoctor logs`` has to be measured on the shape of an organisation trail
+(``AWSLogs/<org>/<account>/CloudTrail/<region>/yyyy/mm/dd/*.json.gz``, each file a
+``{"Records": [...]}`` object) and on S3 server access logs (one space-separated line per
+request, bracketed time, quoted request line, referrer and user agent). Real trails cannot
+be shipped, so this writes them: accounts × regions × days, a few users whose long-term
+keys are used from several hosts, one key rotated mid-way and still used afterwards from one
+forgotten host (``InvalidAccessKeyId``), denials and bad signatures mixed in, assumed-role
+sessions (``ASIA`` keys with a session context), and, with ``--hostile``, what a real bucket
+also holds: malformed records, a truncated gzip, digest files and other foreign objects.
+
+The output is a function of the arguments alone (seeded random, gzip mtime 0), so a test
+and a benchmark can rely on exact counts; ``--summary`` prints the truth (events per key,
+per source) as JSON for tests to compare with.
+
+    python bench/gen_logs.py OUT --accounts 3 --regions 2 --days 5 --records 200
+    python bench/gen_logs.py OUT --target-mb 1024 --jobs 2     # ~1 GB of gzip on disk
+
+The error codes below are what AWS writes into the logs; they are data of this generator,
+not knowledge of keydoctor (which reads them through its catalog).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import sys
+import uuid
+from collections import Counter, defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+REGIONS = ("us-east-1", "eu-west-1", "us-west-2", "ap-southeast-2", "eu-central-1", "sa-east-1")
+KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+USER_AGENTS = (
+    "aws-cli/2.15.30 md/awscrt#0.19.19 ua/2.0 os/linux#6.5.0 md/arch#x86_64 lang/python#3.11.8",
+    "Boto3/1.34.84 md/Botocore#1.34.84 ua/2.0 os/linux#5.10.0 md/arch#x86_64 lang/python#3.12.2",
+    "aws-sdk-java/2.25.11 Linux/5.10.205 OpenJDK_64-Bit_Server_VM/17.0.10+7-LTS Java/17.0.10",
+    "aws-sdk-go-v2/1.26.1 os/linux lang/go#1.22.1 md/GOOS#linux md/GOARCH#amd64 api/s3#1.53.1",
+    "APN/1.0 HashiCorp/1.0 Terraform/1.7.5 (+https://www.terraform.io) terraform-provider-aws",
+    "aws-sdk-js/3.549.0 ua/2.0 os/linux#5.10.210 lang/js md/nodejs#20.12.1 api/s3#3.549.0",
+)
+OPERATIONS = (
+    ("s3.amazonaws.com", "GetObject", True),
+    ("s3.amazonaws.com", "PutObject", False),
+    ("s3.amazonaws.com", "ListObjects", True),
+    ("sts.amazonaws.com", "GetCallerIdentity", True),
+    ("ec2.amazonaws.com", "DescribeInstances", True),
+    ("iam.amazonaws.com", "ListAccessKeys", True),
+    ("dynamodb.amazonaws.com", "Query", True),
+    ("lambda.amazonaws.com", "Invoke", False),
+)
+# What the logs say when a request fails; read by keydoctor through catalog/codes.toml.
+UNKNOWN_KEY_CODE = "InvalidAccessKeyId"
+DENIED_CODE = "AccessDenied"
+SIGNATURE_CODE = "SignatureDoesNotMatch"
+MESSAGES = {
+    UNKNOWN_KEY_CODE: "The AWS Access Key Id you provided does not exist in our records.",
+    DENIED_CODE: "User is not authorized to perform this operation",
+    SIGNATURE_CODE: "The request signature we calculated does not match the signature you "
+    "provided. Check your key and signing method.",
+}
+# A chosen secret that a careless program put into a user agent and a request parameter:
+# the tool must never print it. Tests import it.
+PLANTED_SECRET = "QzXj7WqzxJ7wQZXJ7wqZxj7WQzxj7WqZXJ7wQzxJ"
+
+
+def other_id(key: str, prefix: str) -> str:
+    """A principal id for a key's owner that shares no run of characters with the key."""
+    return prefix + key[4:][::-1]
+
+
+def key_id(rng: random.Random, prefix: str = "AKIA") -> str:
+    """An id shaped like AWS's: a 4-letter prefix and 16 base32 characters."""
+    return prefix + "".join(rng.choice(KEY_ALPHABET) for _ in range(16))
+
+
+@dataclass
+class Host:
+    ip: str
+    user_agent: str
+
+
+@dataclass
+class User:
+    account: str
+    name: str
+    key: str
+    hosts: list[Host]
+    rotated_to: str | None = None  # after the rotation day the old key is refused
+    stale_host: Host | None = None  # the host that kept the old key
+
+
+@dataclass
+class World:
+    """Accounts, users, keys and hosts: everything fixed by the seed."""
+
+    org: str
+    accounts: list[str]
+    regions: list[str]
+    start: date
+    days: int
+    users: list[User] = field(default_factory=list)
+    role_keys: dict[str, list[tuple[str, Host]]] = field(default_factory=dict)
+
+    @property
+    def rotation_day(self) -> int:
+        return self.days // 2
+
+
+def build_world(seed: int, accounts: int, regions: int, start: date, days: int) -> World:
+    rng = random.Random(seed)
+    world = World(
+        org="o-" + "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(10)),
+        accounts=[str(rng.randrange(10**11, 10**12)) for _ in range(accounts)],
+        regions=list(REGIONS[: max(1, min(regions, len(REGIONS)))]),
+        start=start,
+        days=days,
+    )
+    host_number = 10
+    for account in world.accounts:
+        for name in ("deploy", "backup", "analytics"):
+            hosts = []
+            for _ in range(rng.randint(1, 3)):
+                host_number += 1
+                ip = f"203.0.113.{host_number % 250 + 1}"
+                hosts.append(Host(ip, rng.choice(USER_AGENTS)))
+            world.users.append(User(account, name, key_id(rng), hosts))
+        sessions = []
+        for _ in range(2):
+            host_number += 1
+            sessions.append(
+                (key_id(rng, "ASIA"), Host(f"10.0.{host_number % 250}.7", USER_AGENTS[1]))
+            )
+        world.role_keys[account] = sessions
+    # One key per account is rotated half-way through; one of its hosts kept the old key.
+    for account in world.accounts:
+        user = next(u for u in world.users if u.account == account and u.name == "deploy")
+        user.rotated_to = key_id(rng)
+        user.stale_host = Host("198.51.100.23", USER_AGENTS[0])
+    return world
+
+
+def _event(
+    rng: random.Random,
+    world: World,
+    account: str,
+    region: str,
+    when: datetime,
+    day_index: int,
+) -> dict[str, Any]:
+    source, name, read_only = rng.choice(OPERATIONS)
+    error: str | None = None
+    users = [u for u in world.users if u.account == account]
+    roll = rng.random()
+    if roll < 0.2:  # an assumed-role session
+        key, host = rng.choice(world.role_keys[account])
+        identity: dict[str, Any] = {
+            "type": "AssumedRole",
+            "principalId": f"{other_id(key, 'AROA')}:ci-session",
+            "arn": f"arn:aws:sts::{account}:assumed-role/ci-runner/ci-session",
+            "accountId": account,
+            "accessKeyId": key,
+            "sessionContext": {
+                "sessionIssuer": {
+                    "type": "Role",
+                    "principalId": other_id(key, "AROA"),
+                    "arn": f"arn:aws:iam::{account}:role/ci-runner",
+                    "accountId": account,
+                    "userName": "ci-runner",
+                },
+                "attributes": {
+                    "creationDate": when.strftime("%Y-%m-%dT%H:00:00Z"),
+                    "mfaAuthenticated": "false",
+                },
+            },
+        }
+    else:
+        user = rng.choice(users)
+        key, host = user.key, rng.choice(user.hosts)
+        if user.rotated_to is not None and day_index >= world.rotation_day:
+            if user.stale_host is not None and rng.random() < 0.15:
+                host, error = user.stale_host, UNKNOWN_KEY_CODE
+            else:
+                key = user.rotated_to
+        identity = {
+            "type": "IAMUser",
+            "principalId": other_id(key, "AIDA"),
+            "arn": f"arn:aws:iam::{account}:user/{user.name}",
+            "accountId": account,
+            "accessKeyId": key,
+            "userName": user.name,
+        }
+        if error is None and rng.random() < 0.03:
+            error = DENIED_CODE
+        elif error is None and rng.random() < 0.01:
+            error = SIGNATURE_CODE
+    record: dict[str, Any] = {
+        "eventVersion": "1.09",
+        "userIdentity": identity,
+        "eventTime": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "eventSource": source,
+        "eventName": name,
+        "awsRegion": region,
+        "sourceIPAddress": host.ip,
+        "userAgent": host.user_agent,
+        "requestParameters": {"bucketName": f"data-{account}", "key": f"k/{rng.randrange(10**6)}"}
+        if source.startswith("s3")
+        else None,
+        "responseElements": None,
+        "requestID": uuid.UUID(int=rng.getrandbits(128)).hex.upper()[:16],
+        "eventID": str(uuid.UUID(int=rng.getrandbits(128))),
+        "readOnly": read_only,
+        "eventType": "AwsApiCall",
+        "managementEvent": not source.startswith("s3"),
+        "recipientAccountId": account,
+        "eventCategory": "Data" if source.startswith("s3") else "Management",
+        "tlsDetails": {
+            "tlsVersion": "TLSv1.3",
+            "cipherSuite": "TLS_AES_128_GCM_SHA256",
+            "clientProvidedHostHeader": f"{source.split('.')[0]}.{region}.amazonaws.com",
+        },
+    }
+    if error is not None:
+        record["errorCode"] = error
+        record["errorMessage"] = MESSAGES[error]
+    return record
+
+
+@dataclass(frozen=True)
+class Slice:
+    """One account × region × day: the unit a worker writes."""
+
+    seed: int
+    account_index: int
+    region_index: int
+    day_index: int
+    files: int
+    records: int
+
+
+def _write_slice(world: World, out: Path, piece: Slice) -> dict[str, Any]:
+    """Write the slice's files; return the truth it wrote (events and errors per key)."""
+    rng = random.Random(
+        f"{piece.seed}/{piece.account_index}/{piece.region_index}/{piece.day_index}"
+    )
+    account = world.accounts[piece.account_index]
+    region = world.regions[piece.region_index]
+    day = world.start + timedelta(days=piece.day_index)
+    folder = (
+        out
+        / "AWSLogs"
+        / world.org
+        / account
+        / "CloudTrail"
+        / region
+        / f"{day:%Y}"
+        / f"{day:%m}"
+        / f"{day:%d}"
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    truth: dict[str, Any] = {"events": Counter(), "errors": Counter(), "sources": Counter()}
+    written = 0
+    for number in range(piece.files):
+        minute = (number * 1440) // max(piece.files, 1)
+        stamp = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(minutes=minute)
+        records = []
+        for _ in range(piece.records):
+            when = stamp + timedelta(seconds=rng.randrange(1440 * 60 // max(piece.files, 1)))
+            record = _event(rng, world, account, region, when, piece.day_index)
+            records.append(record)
+            key = record["userIdentity"]["accessKeyId"]
+            truth["events"][key] += 1
+            truth["sources"][f"{key}|{record['sourceIPAddress']}"] += 1
+            if "errorCode" in record:
+                truth["errors"][key] += 1
+        name = (
+            f"{account}_CloudTrail_{region}_{stamp:%Y%m%dT%H%MZ}_{rng.getrandbits(64):016x}.json.gz"
+        )
+        body = json.dumps({"Records": records}, separators=(",", ":")).encode()
+        path = folder / name
+        with (
+            open(path, "wb") as raw,
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as handle,
+        ):
+            handle.write(body)
+        written += path.stat().st_size
+    truth["bytes"] = written
+    return truth
+
+
+def _s3_access_logs(world: World, out: Path, rng: random.Random, lines: int) -> dict[str, Any]:
+    """S3 server access logs for one bucket per account, in the documented field order."""
+    truth: dict[str, Any] = {"lines": 0, "errors": 0}
+    owner = "".join(rng.choice("0123456789abcdef") for _ in range(64))
+    for account in world.accounts:
+        bucket = f"data-{account}"
+        folder = out / "s3-access" / bucket
+        folder.mkdir(parents=True, exist_ok=True)
+        users = [u for u in world.users if u.account == account]
+        rows = []
+        for _ in range(lines):
+            user = rng.choice(users)
+            host = rng.choice(user.hosts)
+            when = datetime.combine(world.start, datetime.min.time(), UTC) + timedelta(
+                seconds=rng.randrange(world.days * 86400)
+            )
+            error = DENIED_CODE if rng.random() < 0.05 else "-"
+            status = 403 if error != "-" else 200
+            obj = f"k/{rng.randrange(10**6)}"
+            request_id = "".join(rng.choice("0123456789ABCDEF") for _ in range(16))
+            host_id = "".join(rng.choice(KEY_ALPHABET.lower() + "+/") for _ in range(56)) + "="
+            rows.append(
+                " ".join(
+                    [
+                        owner,
+                        bucket,
+                        when.strftime("[%d/%b/%Y:%H:%M:%S +0000]"),
+                        host.ip,
+                        f"arn:aws:iam::{account}:user/{user.name}",
+                        request_id,
+                        "REST.GET.OBJECT",
+                        obj,
+                        f'"GET /{bucket}/{obj} HTTP/1.1"',
+                        str(status),
+                        error,
+                        str(rng.randrange(100, 90000)) if status == 200 else "243",
+                        str(rng.randrange(100, 90000)),
+                        str(rng.randrange(1, 90)),
+                        str(rng.randrange(1, 20)),
+                        '"-"',
+                        f'"{host.user_agent}"',
+                        "-",
+                        host_id,
+                        "SigV4",
+                        "TLS_AES_128_GCM_SHA256",
+                        "AuthHeader",
+                        f"{bucket}.s3.{world.regions[0]}.amazonaws.com",
+                        "TLSv1.3",
+                        "-",
+                        "-",
+                    ]
+                )
+            )
+            truth["lines"] += 1
+            truth["errors"] += error != "-"
+        name = f"{world.start:%Y-%m-%d}-00-00-00-{rng.getrandbits(64):016X}"
+        (folder / name).write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return truth
+
+
+def _hostile(world: World, out: Path) -> dict[str, int]:
+    """What a real log bucket also holds, beside good files."""
+    account, region = world.accounts[0], world.regions[0]
+    base = out / "AWSLogs" / world.org / account / "CloudTrail" / region / f"{world.start:%Y/%m/%d}"
+    base.mkdir(parents=True, exist_ok=True)
+    good = {
+        "eventVersion": "1.09",
+        "eventTime": f"{world.start:%Y-%m-%d}T12:00:00Z",
+        "eventSource": "sts.amazonaws.com",
+        "eventName": "GetCallerIdentity",
+        "awsRegion": region,
+        "sourceIPAddress": "192.0.2.99",
+        # A program that put its secret in its user agent: never to be printed.
+        "userAgent": f"homegrown/0.1 aws_secret_access_key={PLANTED_SECRET}",
+        "userIdentity": {
+            "type": "IAMUser",
+            "accountId": account,
+            "arn": f"arn:aws:iam::{account}:user/deploy",
+            "accessKeyId": world.users[0].key,
+            "userName": "deploy",
+        },
+        "requestParameters": {"secretAccessKey": PLANTED_SECRET},
+        "recipientAccountId": account,
+    }
+    # A file with two malformed records (not objects) and one good one.
+    mixed = {"Records": [good, "not a record", 42]}
+    with gzip.GzipFile(base / "mixed.json.gz", "wb", mtime=0) as handle:
+        handle.write(json.dumps(mixed).encode())
+    # A truncated gzip: the first half of a good file.
+    whole = gzip.compress(json.dumps({"Records": [good] * 50}).encode(), mtime=0)
+    (base / "truncated.json.gz").write_bytes(whole[: len(whole) // 2])
+    # Not JSON at all, though named like CloudTrail.
+    with gzip.GzipFile(base / "garbage.json.gz", "wb", mtime=0) as handle:
+        handle.write(b"\x00\x01 this is not json {{{")
+    # Foreign files: a digest, a README, an image.
+    digest = out / "AWSLogs" / world.org / account / "CloudTrail-Digest" / region
+    digest.mkdir(parents=True, exist_ok=True)
+    with gzip.GzipFile(
+        digest / f"{account}_CloudTrail-Digest_{region}.json.gz", "wb", mtime=0
+    ) as h:
+        h.write(json.dumps({"awsAccountId": account, "digestStartTime": "x"}).encode())
+    (out / "README.txt").write_text("log bucket of the platform team\n")
+    (out / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(64)))
+    return {"malformed_records": 2, "truncated_files": 1, "unreadable_files": 1, "foreign_files": 3}
+
+
+def generate(
+    out: Path,
+    *,
+    seed: int = 7,
+    accounts: int = 2,
+    regions: int = 2,
+    days: int = 4,
+    files: int = 2,
+    records: int = 50,
+    start: date = date(2026, 1, 1),
+    s3_lines: int = 40,
+    hostile: bool = False,
+    jobs: int = 1,
+) -> dict[str, Any]:
+    """Write the tree under ``out``; return the truth about what was written."""
+    world = build_world(seed, accounts, regions, start, days)
+    slices = [
+        Slice(seed, a, r, d, files, records)
+        for a in range(len(world.accounts))
+        for r in range(len(world.regions))
+        for d in range(days)
+    ]
+    events: Counter[str] = Counter()
+    errors: Counter[str] = Counter()
+    sources: Counter[str] = Counter()
+    total_bytes = 0
+    if jobs > 1:
+        with ProcessPoolExecutor(jobs) as pool:
+            results = list(
+                pool.map(_write_slice, [world] * len(slices), [out] * len(slices), slices)
+            )
+    else:
+        results = [_write_slice(world, out, piece) for piece in slices]
+    for truth in results:
+        events.update(truth["events"])
+        errors.update(truth["errors"])
+        sources.update(truth["sources"])
+        total_bytes += truth["bytes"]
+    by_key: dict[str, Any] = defaultdict(dict)
+    for pair, count in sources.items():
+        key, ip = pair.split("|")
+        by_key[key][ip] = count
+    summary: dict[str, Any] = {
+        "org": world.org,
+        "accounts": world.accounts,
+        "regions": world.regions,
+        "cloudtrail_bytes": total_bytes,
+        "events": sum(events.values()),
+        "keys": {
+            key: {"events": events[key], "errors": errors[key], "sources": by_key[key]}
+            for key in sorted(events)
+        },
+        "rotated": [
+            {"old": u.key, "new": u.rotated_to, "stale_ip": u.stale_host.ip}
+            for u in world.users
+            if u.rotated_to is not None and u.stale_host is not None
+        ],
+        "rotation_day": (start + timedelta(days=world.rotation_day)).isoformat(),
+    }
+    if s3_lines:
+        summary["s3_access"] = _s3_access_logs(world, out, random.Random(seed + 1), s3_lines)
+    if hostile:
+        summary["hostile"] = _hostile(world, out)
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--accounts", type=int, default=2)
+    parser.add_argument("--regions", type=int, default=2)
+    parser.add_argument("--days", type=int, default=4)
+    parser.add_argument("--files", type=int, default=2, help="files per account, region and day")
+    parser.add_argument("--records", type=int, default=50, help="records per file")
+    parser.add_argument("--start", type=date.fromisoformat, default=date(2026, 1, 1))
+    parser.add_argument("--s3-lines", type=int, default=40, help="access log lines per bucket")
+    parser.add_argument("--hostile", action="store_true", help="add malformed and foreign files")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--target-mb",
+        type=float,
+        help="choose --days to write about this many MB of gzip (keeps the other sizes)",
+    )
+    parser.add_argument("--summary", action="store_true", help="print the truth as JSON")
+    args = parser.parse_args(argv)
+    days = args.days
+    if args.target_mb:
+        # ~62 gzip bytes per record at level 6 on this data (measured on a small tree).
+        per_day = args.accounts * args.regions * args.files * args.records * 62
+        days = max(1, round(args.target_mb * 1e6 / per_day))
+    summary = generate(
+        args.out,
+        seed=args.seed,
+        accounts=args.accounts,
+        regions=args.regions,
+        days=days,
+        files=args.files,
+        records=args.records,
+        start=args.start,
+        s3_lines=args.s3_lines,
+        hostile=args.hostile,
+        jobs=args.jobs,
+    )
+    if args.summary:
+        json.dump(summary, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print(
+            f"wrote {summary['events']} events, {summary['cloudtrail_bytes'] / 1e6:.1f} MB gzip, "
+            f"{days} days under {args.out}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,188 @@
+"""The engines that run ``sql.py``: DuckDB embedded, PySpark, and Athena (printed only).
+
+Both running engines return the same :class:`ReadResult`: the rows of ``sql.GROUPED``
+(already small) and what could not be read. DuckDB reads in batches so that a progress
+line can move and so that one bad file costs one batch a second, file-by-file pass (the
+bad file is then named and counted, the rest of the batch still counts). Spark reads the
+whole list in one job, skips corrupt files (``ignoreCorruptFiles``) and names them after
+the fact from the files that gave no row.
+
+``duckdb`` and ``pyspark`` are imported here, lazily, only by the engine that runs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from keydoctor.errors import UsageError
+from keydoctor.logs import sql
+from keydoctor.logs.scan import ACCESS_LOG, CLOUDTRAIL, LogFile, why_unreadable
+
+Row = tuple[Any, ...]
+Progress = Callable[[int, int, int], None]  # files done, bytes done, records so far
+BATCH_BYTES = 48 * 1024 * 1024
+BATCH_FILES = 512
+
+
+@dataclass
+class ReadResult:
+    rows: list[Row] = field(default_factory=list)
+    files_read: int = 0
+    bytes_read: int = 0
+    truncated: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+
+    def merge(self, rows: Sequence[Row]) -> None:
+        """Add grouped rows; rows of the same group are summed (times: min and max)."""
+        width = len(sql.GROUP_COLUMNS)
+        index = {row[:width]: n for n, row in enumerate(self.rows)}
+        for row in rows:
+            group = tuple(row[:width])
+            at = index.get(group)
+            if at is None:
+                index[group] = len(self.rows)
+                self.rows.append(tuple(row))
+                continue
+            old = self.rows[at]
+            first = min((t for t in (old[width], row[width]) if t is not None), default=None)
+            last = max((t for t in (old[width + 1], row[width + 1]) if t is not None), default=None)
+            self.rows[at] = (*group, first, last, old[width + 2] + row[width + 2])
+
+    def set_aside(self, path: str) -> None:
+        (self.truncated if why_unreadable(path) == "truncated" else self.unreadable).append(path)
+
+
+def _batches(files: list[LogFile]) -> list[list[LogFile]]:
+    batches: list[list[LogFile]] = []
+    current: list[LogFile] = []
+    size = 0
+    for item in files:
+        if current and (size + item.size > BATCH_BYTES or len(current) >= BATCH_FILES):
+            batches.append(current)
+            current, size = [], 0
+        current.append(item)
+        size += item.size
+    if current:
+        batches.append(current)
+    return batches
+
+
+def run_duckdb(files: list[LogFile], where: str, progress: Progress | None = None) -> ReadResult:
+    """Read with embedded DuckDB, one batch of files per query."""
+    try:
+        import duckdb
+    except ImportError as exc:
+        raise UsageError(
+            "the duckdb engine needs the duckdb package: pip install 'keydoctor[logs]'"
+        ) from exc
+    connection = duckdb.connect(":memory:")
+    connection.execute(f"SET threads = {max(1, os.cpu_count() or 1)}")
+    result = ReadResult()
+    readers = {CLOUDTRAIL: sql.DUCKDB_CLOUDTRAIL, ACCESS_LOG: sql.DUCKDB_ACCESS_LOG}
+    records = 0
+    for kind in (CLOUDTRAIL, ACCESS_LOG):
+        query = sql.grouped("(" + readers[kind] + ")", where)
+        for batch in _batches([f for f in files if f.kind == kind]):
+            try:
+                rows = connection.execute(query, {"files": [f.path for f in batch]}).fetchall()
+            except duckdb.Error:
+                rows = []
+                for item in batch:
+                    try:
+                        rows += connection.execute(query, {"files": [item.path]}).fetchall()
+                    except duckdb.Error:
+                        result.set_aside(item.path)
+            result.merge(rows)
+            result.files_read += len(batch)
+            result.bytes_read += sum(f.size for f in batch)
+            records += sum(int(r[-1]) for r in rows)
+            if progress is not None:
+                progress(result.files_read, result.bytes_read, records)
+    connection.close()
+    aside = {*result.truncated, *result.unreadable}
+    result.files_read -= len(aside)
+    result.bytes_read -= sum(f.size for f in files if f.path in aside)
+    return result
+
+
+def spark_session(master: str = "local[2]") -> Any:
+    """A Spark session in UTC that skips corrupt files (they are counted afterwards)."""
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise UsageError("the spark engine needs pyspark: pip install pyspark") from exc
+    return (
+        SparkSession.builder.master(os.environ.get("KEYDOCTOR_SPARK_MASTER", master))
+        .appName("keydoctor-logs")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.files.ignoreCorruptFiles", "true")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.log.level", "ERROR")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.host", "127.0.0.1")
+        .getOrCreate()
+    )
+
+
+def run_spark(files: list[LogFile], where: str, progress: Progress | None = None) -> ReadResult:
+    """Read with Spark: the same rows, grouped by the same SQL text."""
+    from pyspark.sql import functions
+
+    spark = spark_session()
+    spark.sparkContext.setLogLevel("ERROR")
+    result = ReadResult()
+    frames = []
+    seen: set[str] = set()
+    trail = [f.path for f in files if f.kind == CLOUDTRAIL]
+    access = [f.path for f in files if f.kind == ACCESS_LOG]
+    if trail:
+        docs = spark.read.text(trail, wholetext=True).withColumn(
+            "file", functions.input_file_name()
+        )
+        docs.createOrReplaceTempView("cloudtrail_docs")
+        parsed = spark.sql(f"SELECT file, {sql.SPARK_DOC} AS doc FROM cloudtrail_docs")
+        # A document that is not JSON at all is unreadable, as it is to DuckDB.
+        bad = "doc IS NULL OR doc._corrupt IS NOT NULL"
+        bad_json = {r[0] for r in parsed.where(bad).select("file").collect()}
+        good_docs = docs.join(
+            parsed.where(f"NOT ({bad})").select("file"), on="file", how="left_semi"
+        )
+        good_docs.createOrReplaceTempView("cloudtrail_docs")
+        frames.append(spark.sql(sql.SPARK_CLOUDTRAIL))
+        seen |= {r[0] for r in docs.select("file").distinct().collect()} - bad_json
+    if access:
+        lines = spark.read.text(access).withColumnRenamed("value", "line")
+        lines = lines.withColumn("file", functions.input_file_name())
+        lines.createOrReplaceTempView("access_lines")
+        seen |= {r[0] for r in lines.select("file").distinct().collect()}
+        frames.append(spark.sql(sql.SPARK_ACCESS_LOG))
+    if frames:
+        events = frames[0]
+        for frame in frames[1:]:
+            events = events.unionByName(frame)
+        events.createOrReplaceTempView("events")
+        result.merge([tuple(r) for r in spark.sql(sql.grouped("events", where)).collect()])
+    read = {_local(uri) for uri in seen}
+    for item in files:
+        if os.path.realpath(item.path) in read:
+            result.files_read += 1
+            result.bytes_read += item.size
+        elif item.size > 0:
+            result.set_aside(item.path)
+        else:
+            result.files_read += 1  # an empty file holds nothing, and is not an error
+    if progress is not None:
+        progress(result.files_read, result.bytes_read, sum(int(r[-1]) for r in result.rows))
+    return result
+
+
+def _local(uri: str) -> str:
+    from urllib.parse import unquote, urlparse
+
+    return os.path.realpath(unquote(urlparse(uri).path))

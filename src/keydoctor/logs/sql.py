@@ -1,0 +1,267 @@
+"""Every SQL text of ``keydoctor logs``: the readers of each engine, the one grouping, Athena.
+
+Each reader yields the same columns (``EVENT_COLUMNS``), one row per log record:
+``kind`` says whether the row is an ``event``, a ``malformed`` record (an element of
+``Records`` that is not an object, an access log line of another shape) or a ``foreign``
+document (JSON without a ``Records`` array, such as a digest). Times are ISO strings
+(``2026-01-03T13:32:14Z``), which order as text in every engine, so the grouping needs no
+time type and no dialect: ``GROUPED`` is plain SQL that DuckDB, Spark SQL and Athena
+(Trino) all run as written.
+
+Values put into SQL text (a key id, a time) are validated by the caller first
+(:func:`filters`), never pasted from the command line as they came.
+"""
+
+from __future__ import annotations
+
+import re
+
+EVENT_COLUMNS = (
+    "kind",
+    "event_time",
+    "key_id",
+    "requester",
+    "ip",
+    "user_agent",
+    "error_code",
+    "account",
+    "region",
+    "service",
+    "operation",
+)
+GROUP_COLUMNS = EVENT_COLUMNS[:1] + EVENT_COLUMNS[2:]
+GROUPED_COLUMNS = (*GROUP_COLUMNS, "first_seen", "last_seen", "events")
+
+# One S3 server access log line (owner, bucket, [time], ip, requester, request id,
+# operation, key, "request", status, error, sizes and times, "referrer"), up to the user
+# agent (the fields after it vary with the line's age and are not needed). RE2 (DuckDB)
+# and java.util.regex (Spark) read it alike.
+ACCESS_LOG_LINE = (
+    r'^\S+ \S+ \[([^\]]+)\] (\S+) (\S+) \S+ (\S+) \S+ "[^"]*" \S+ (\S+) '
+    r'\S+ \S+ \S+ \S+ "[^"]*" "([^"]*)"'
+)
+# Only the fields the answer needs are captured (RE2 in DuckDB numbers groups up to 9).
+ACCESS_LOG_GROUPS = {"time": 1, "ip": 2, "requester": 3, "operation": 4, "error": 5, "ua": 6}
+# The account of an IAM or STS ARN (the requester of an access log line).
+ARN_ACCOUNT = r"^arn:aws[a-z-]*:(?:iam|sts)::([0-9]{12}):"
+ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+SAFE_KEY_ID = re.compile(r"[A-Z0-9]{16,128}")
+MAX_OBJECT_BYTES = 256 * 1024 * 1024  # CloudTrail files are far smaller; a guard, not a limit
+
+# The fields of a CloudTrail record that the answer needs, for json_transform.
+_DUCKDB_RECORD = (
+    '{"eventTime":"VARCHAR","eventSource":"VARCHAR","eventName":"VARCHAR",'
+    '"awsRegion":"VARCHAR","sourceIPAddress":"VARCHAR","userAgent":"VARCHAR",'
+    '"errorCode":"VARCHAR","recipientAccountId":"VARCHAR",'
+    '"userIdentity":{"accessKeyId":"VARCHAR","arn":"VARCHAR","accountId":"VARCHAR"}}'
+)
+
+DUCKDB_CLOUDTRAIL = f"""
+WITH docs AS (
+  SELECT json FROM read_json_objects(
+    $files, format = 'unstructured', compression = 'auto',
+    maximum_object_size = {MAX_OBJECT_BYTES})
+), recs AS (
+  SELECT unnest(CASE WHEN json_type(json, '$.Records') = 'ARRAY'
+                     THEN json_extract(json, '$.Records[*]')
+                     ELSE [NULL::JSON] END) AS r
+  FROM docs
+), typed AS (
+  SELECT CASE WHEN r IS NULL THEN 'foreign'
+              WHEN json_type(r) = 'OBJECT' THEN 'event'
+              ELSE 'malformed' END AS kind,
+         CASE WHEN json_type(r) = 'OBJECT'
+              THEN json_transform(r, '{_DUCKDB_RECORD}') END AS e
+  FROM recs
+)
+SELECT kind,
+       e.eventTime AS event_time,
+       e.userIdentity.accessKeyId AS key_id,
+       e.userIdentity.arn AS requester,
+       e.sourceIPAddress AS ip,
+       e.userAgent AS user_agent,
+       e.errorCode AS error_code,
+       coalesce(e.recipientAccountId, e.userIdentity.accountId) AS account,
+       e.awsRegion AS region,
+       e.eventSource AS service,
+       e.eventName AS operation
+FROM typed
+"""
+
+
+def _duckdb_group(name: str) -> str:
+    return f"nullif(regexp_extract(line, '{ACCESS_LOG_LINE}', {ACCESS_LOG_GROUPS[name]}), '-')"
+
+
+DUCKDB_ACCESS_LOG = f"""
+WITH lines AS (
+  SELECT unnest(string_split(content, chr(10))) AS line FROM read_text($files)
+), kept AS (
+  SELECT line FROM lines WHERE trim(line) <> ''
+)
+SELECT CASE WHEN regexp_matches(line, '{ACCESS_LOG_LINE}') THEN 'event'
+            ELSE 'malformed' END AS kind,
+       strftime(strptime(substr({_duckdb_group("time")}, 1, 20), '%d/%b/%Y:%H:%M:%S'),
+                '%Y-%m-%dT%H:%M:%SZ') AS event_time,
+       CAST(NULL AS VARCHAR) AS key_id,
+       {_duckdb_group("requester")} AS requester,
+       {_duckdb_group("ip")} AS ip,
+       {_duckdb_group("ua")} AS user_agent,
+       {_duckdb_group("error")} AS error_code,
+       nullif(regexp_extract({_duckdb_group("requester")}, '{ARN_ACCOUNT}', 1), '') AS account,
+       CAST(NULL AS VARCHAR) AS region,
+       's3.amazonaws.com' AS service,
+       {_duckdb_group("operation")} AS operation
+FROM kept
+"""
+
+# Spark: the readers are DataFrame expressions (spark.read.text), in the same columns.
+SPARK_RECORDS_SCHEMA = "Records ARRAY<STRING>, _corrupt STRING"
+# from_json keeps a document that is not JSON in _corrupt (DuckDB refuses the file).
+SPARK_DOC = (
+    f"from_json(value, '{SPARK_RECORDS_SCHEMA}', map('columnNameOfCorruptRecord', '_corrupt'))"
+)
+SPARK_RECORD_SCHEMA = (
+    "eventTime STRING, eventSource STRING, eventName STRING, awsRegion STRING, "
+    "sourceIPAddress STRING, userAgent STRING, errorCode STRING, recipientAccountId STRING, "
+    "userIdentity STRUCT<accessKeyId: STRING, arn: STRING, accountId: STRING>"
+)
+SPARK_CLOUDTRAIL = (
+    """
+SELECT CASE WHEN r IS NULL THEN 'foreign'
+            WHEN substr(ltrim(r), 1, 1) = '{' THEN 'event'
+            ELSE 'malformed' END AS kind,
+       e.eventTime AS event_time,
+       e.userIdentity.accessKeyId AS key_id,
+       e.userIdentity.arn AS requester,
+       e.sourceIPAddress AS ip,
+       e.userAgent AS user_agent,
+       e.errorCode AS error_code,
+       coalesce(e.recipientAccountId, e.userIdentity.accountId) AS account,
+       e.awsRegion AS region,
+       e.eventSource AS service,
+       e.eventName AS operation
+FROM (
+  SELECT r, CASE WHEN substr(ltrim(r), 1, 1) = '{'
+                 THEN from_json(r, '"""
+    + SPARK_RECORD_SCHEMA
+    + """') END AS e
+  FROM (
+    SELECT explode(CASE WHEN doc.Records IS NOT NULL THEN doc.Records
+                        ELSE array(CAST(NULL AS STRING)) END) AS r
+    FROM (SELECT """
+    + SPARK_DOC
+    + """ AS doc FROM cloudtrail_docs)
+  )
+)
+"""
+)
+
+
+def _spark_group(name: str) -> str:
+    pattern = ACCESS_LOG_LINE.replace("\\", "\\\\")
+    return f"nullif(regexp_extract(line, '{pattern}', {ACCESS_LOG_GROUPS[name]}), '-')"
+
+
+SPARK_ACCESS_LOG = f"""
+SELECT CASE WHEN line RLIKE '{ACCESS_LOG_LINE.replace(chr(92), chr(92) * 2)}' THEN 'event'
+            ELSE 'malformed' END AS kind,
+       date_format(to_timestamp(substr({_spark_group("time")}, 1, 20), 'dd/MMM/yyyy:HH:mm:ss'),
+                   "yyyy-MM-dd'T'HH:mm:ss'Z'") AS event_time,
+       CAST(NULL AS STRING) AS key_id,
+       {_spark_group("requester")} AS requester,
+       {_spark_group("ip")} AS ip,
+       {_spark_group("ua")} AS user_agent,
+       {_spark_group("error")} AS error_code,
+       nullif(regexp_extract({_spark_group("requester")}, '{ARN_ACCOUNT}', 1), '') AS account,
+       CAST(NULL AS STRING) AS region,
+       's3.amazonaws.com' AS service,
+       {_spark_group("operation")} AS operation
+FROM access_lines WHERE trim(line) <> ''
+"""
+
+# The one grouping, over any relation of EVENT_COLUMNS. {events} is a table name or a
+# parenthesised query; {where} comes from :func:`filters`.
+GROUPED = (
+    "SELECT "
+    + ", ".join(GROUP_COLUMNS)
+    + ", MIN(event_time) AS first_seen, MAX(event_time) AS last_seen, COUNT(*) AS events"
+    + " FROM {events} AS ev WHERE kind <> 'event' OR ({where}) GROUP BY "
+    + ", ".join(GROUP_COLUMNS)
+)
+
+
+def filters(key_ids: list[str], since: str | None, errors_only: bool) -> str:
+    """The WHERE condition on events, from validated values only."""
+    parts = ["TRUE"]
+    for key in key_ids:
+        if not SAFE_KEY_ID.fullmatch(key):
+            raise ValueError("a key id is 16 to 128 capital letters and digits")
+    if key_ids:
+        parts.append("key_id IN (" + ", ".join(f"'{k}'" for k in key_ids) + ")")
+    if since is not None:
+        if not ISO_TIME.fullmatch(since):
+            raise ValueError("since must be an ISO time such as 2026-01-01T00:00:00Z")
+        parts.append(f"event_time >= '{since}'")
+    if errors_only:
+        parts.append("error_code IS NOT NULL")
+    return " AND ".join(parts)
+
+
+def grouped(events: str, where: str) -> str:
+    return GROUPED.format(events=events, where=where)
+
+
+# Athena: the documented CloudTrail table (CloudTrail's SerDe, partition projection on
+# account, region and date), and the same grouping over it.
+ATHENA_TABLE = """CREATE EXTERNAL TABLE IF NOT EXISTS cloudtrail_logs (
+  eventversion STRING,
+  useridentity STRUCT<type: STRING, principalid: STRING, arn: STRING, accountid: STRING,
+                      accesskeyid: STRING, username: STRING>,
+  eventtime STRING, eventsource STRING, eventname STRING, awsregion STRING,
+  sourceipaddress STRING, useragent STRING, errorcode STRING, errormessage STRING,
+  requestparameters STRING, responseelements STRING, recipientaccountid STRING
+)
+PARTITIONED BY (account STRING, region STRING, day STRING)
+ROW FORMAT SERDE 'org.apache.hive.hcatalog.data.JsonSerDe'
+STORED AS INPUTFORMAT 'com.amazon.emr.cloudtrail.CloudTrailInputFormat'
+OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'
+LOCATION '{location}'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.account.type' = 'injected',
+  'projection.region.type' = 'injected',
+  'projection.day.type' = 'date',
+  'projection.day.format' = 'yyyy/MM/dd',
+  'projection.day.range' = '2013/01/01,NOW',
+  'projection.day.interval' = '1',
+  'projection.day.interval.unit' = 'DAYS',
+  'storage.location.template' = '{location}${{account}}/CloudTrail/${{region}}/${{day}}'
+);"""
+
+ATHENA_EVENTS = """(SELECT 'event' AS kind,
+        eventtime AS event_time,
+        useridentity.accesskeyid AS key_id,
+        useridentity.arn AS requester,
+        sourceipaddress AS ip,
+        useragent AS user_agent,
+        errorcode AS error_code,
+        coalesce(recipientaccountid, useridentity.accountid) AS account,
+        awsregion AS region,
+        eventsource AS service,
+        eventname AS operation
+   FROM cloudtrail_logs
+  WHERE {partitions})"""
+
+
+def athena(location: str, where: str, since_day: str | None) -> str:
+    """The table and the query Athena would run for the same answer (not executed here)."""
+    partitions = "TRUE" if since_day is None else f"day >= '{since_day}'"
+    events = ATHENA_EVENTS.format(partitions=partitions)
+    return (
+        ATHENA_TABLE.format(location=location)
+        + "\n\n-- Projected partitions need the accounts and regions named, e.g.\n"
+        + "-- WHERE account IN ('111122223333') AND region IN ('us-east-1').\n"
+        + grouped(events, where)
+        + ";\n"
+    )
