@@ -60,11 +60,17 @@ def _values_in(data: bytes) -> tuple[set[str], set[str]]:
             continue
         key, value = line.split("=", 1)
         key = key.strip().lower()
-        if any(w in key for w in SECRET_WORDS):
+        if _names_a_secret(key):
             secrets.add(value)
         elif any(w in key for w in KEY_ID_WORDS):
             key_ids.add(value)
     return secrets, key_ids
+
+
+def _names_a_secret(name: str) -> bool:
+    """A setting that holds a secret; ``..._TOKEN_FILE`` holds the path to one, not it."""
+    lowered = name.strip().lower()
+    return any(w in lowered for w in SECRET_WORDS) and not lowered.endswith("_file")
 
 
 def fixture_scenarios() -> list[Scenario]:
@@ -85,7 +91,7 @@ def fixture_scenarios() -> list[Scenario]:
                 scenario.secrets |= secrets
                 scenario.key_ids |= ids
         for key, value in scenario.env.items():
-            if any(w in key.lower() for w in SECRET_WORDS):
+            if _names_a_secret(key):
                 scenario.secrets.add(value)
             elif key == "AWS_ACCESS_KEY_ID":
                 scenario.key_ids.add(value)
