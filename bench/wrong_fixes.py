@@ -11,8 +11,8 @@ tests that state what that fix must say (subprocesses of ``keydoctor`` run the c
 * an offline rule: its golden case in ``tests/test_golden_findings.py``;
 * a probe rule: its online golden case in ``tests/test_probes_golden.py``;
 * a Redshift rule: ``tests/test_redshift_golden.py`` (parsing and offline rules),
-  ``tests/test_redshift_bad_input.py`` (KD816), ``tests/test_redshift_replay.py`` (the
-  probes' rules, on recorded answers).
+  ``tests/test_redshift_bad_input.py`` (KD816), ``tests/test_redshift_replay.py`` and
+  ``tests/test_redshift_moto.py`` (the probes' rules, on recorded answers and on moto).
 
 A replacement is *caught* when that selection fails. The script prints one line per
 replacement and the count; it exits 1 when one was not caught. The lab's own judgement of a
@@ -110,7 +110,7 @@ def rule_replacements() -> Iterator[Replacement]:
         elif code.startswith("KD8") and code < "KD820":
             tests = ("tests/test_redshift_golden.py", "-k", "test_golden")
         elif code.startswith("KD8"):
-            tests = ("tests/test_redshift_replay.py",)
+            tests = ("tests/test_redshift_replay.py", "tests/test_redshift_moto.py")
         else:
             tests = ()
         new = f"            fix={WRONG!r} if self.code == {code!r} else fix,\n"

@@ -466,7 +466,8 @@ def test_a_failed_step_undoes_the_ones_before_it_newest_first(tmp_path: Path) ->
     plan.steps.append(_UndoFails())
     plan.steps.append(_Fails(ValueError("bad AKIAIOSFODNN7EXAMPLE\nsecond line")))
     outcome = execute(plan)
-    assert outcome.applied is False
+    assert outcome.applied is False and outcome.plan is plan
+    assert len(outcome.backups) == 1 and Path(outcome.backups[0]).read_bytes() == b"a\n"
     assert outcome.error == "ValueError: bad AKIA…MPLE"
     assert outcome.rollback_errors == ["stubborn: OSError: read-only file system"]
     assert (tmp_path / "f").read_bytes() == b"a\n"  # the write was undone after the error
@@ -478,6 +479,7 @@ def test_after_an_irreversible_step_nothing_is_undone(tmp_path: Path) -> None:
     plan.steps += [_Irreversible(), _Fails(FixError("verify failed"))]
     outcome = execute(plan)
     assert outcome.applied is True and outcome.error == "verify failed"
+    assert outcome.plan is plan and len(outcome.backups) == 1
     assert outcome.log[-2:] == [
         "deleted",
         "failed after a step that cannot be undone; nothing was undone",
@@ -661,3 +663,21 @@ def test_a_new_private_folder_belongs_to_its_parents_owner(tmp_path: Path) -> No
     step.run(RunState())
     made = (parent / "aws").stat()
     assert (made.st_uid, stat.S_IMODE(made.st_mode)) == (owner, 0o700)
+
+
+def test_file_write_titles_state_and_someone_elses_edit(tmp_path: Path) -> None:
+    path = tmp_path / "f"
+    assert FileWrite(str(path), None, lambda t, _s: t, "", why="a" * 60).title == (
+        f"write {path} ({'a' * 60})"
+    )
+    # the render sees the run's state (a rotation's new key is known only then)
+    path.write_bytes(b"k = ")
+    step = FileWrite(str(path), b"k = ", lambda t, s: t + str(s.values["new"]), "k = <new>")
+    step.run(RunState(values={"new": "v1"}))
+    assert path.read_bytes() == b"k = v1"
+    # this run wrote the file, and then someone else changed it: refused all the same
+    path.write_bytes(b"theirs")
+    late = FileWrite(str(path), b"planned", lambda t, _s: "x", "x")
+    with pytest.raises(FixError):
+        late.run(RunState(written={str(path): b"k = v1"}))
+    assert path.read_bytes() == b"theirs"

@@ -82,8 +82,13 @@ def fact_problems(
         problems.append(f"input findings {inputs}, stated {stated_inputs}")
     elif inputs and isinstance(inputs[0], dict):
         shown = [(i["code"], i["severity"]) for i in inputs]
-        if shown != [(i["code"], i["severity"]) for i in stated_inputs]:
-            problems.append(f"input findings {shown}, stated {stated_inputs}")
+        if shown != [(i["code"], i["severity"]) for i in stated_inputs] or not all(
+            part in found["fix"]
+            for found, entry in zip(inputs, stated_inputs, strict=True)
+            for part in entry["fix_says"]
+        ):
+            shown_fixes = [(i["code"], i["severity"], i["fix"]) for i in inputs]
+            problems.append(f"input findings {shown_fixes}, stated {stated_inputs}")
     stated = spec["expect"]
     for index, statement in enumerate(statements):
         mine = [e for e in stated if e["statement"] == index]
@@ -150,6 +155,8 @@ def test_every_case_states_its_facts() -> None:
         spec = _spec(case)
         assert spec.get("exit_code") in (0, 1), f"{case}: exit_code not stated"
         assert isinstance(spec.get("input_findings"), list), f"{case}: input findings unstated"
+        for entry in spec["input_findings"]:
+            assert set(entry) == {"code", "severity", "fix_says"} and entry["fix_says"], case
         for entry in spec.get("expect", None) or []:
             assert set(entry) == {"statement", "code", "severity", "category", "fix_says"}, case
             assert entry["fix_says"] and all(entry["fix_says"]), case
@@ -176,6 +183,12 @@ def test_redshift_fact_check_catches_a_wrong_fix_severity_and_exit() -> None:
     assert fact_problems(spec, [{"findings": []}], [], 1)
     assert fact_problems(spec, [{"findings": [right]}], ["KD801"], 1)
     assert fact_problems(spec, [{"findings": [right]}, {"findings": [right]}], [], 1)
+    with_input = dict(
+        spec, input_findings=[{"code": "KD801", "severity": "info", "fix_says": ["Nothing"]}]
+    )
+    shown = {"code": "KD801", "severity": "info", "fix": "Nothing to do."}
+    assert fact_problems(with_input, [{"findings": [right]}], [shown], 1) == []
+    assert fact_problems(with_input, [{"findings": [right]}], [dict(shown, fix="x")], 1)
 
 
 def test_every_offline_rule_has_a_golden_case() -> None:
