@@ -457,6 +457,7 @@ def test_unreachable_endpoint_is_a_finding(
     )
     doc = json.loads(result.stdout)
     assert "KD834" in codes(doc)
+    assert wrong_fixes(doc) == [], "fixes that do not say what they should"
     assert "Traceback" not in result.stderr
 
 
