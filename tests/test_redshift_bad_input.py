@@ -64,6 +64,10 @@ def test_huge_file_is_cut_with_a_finding(clean_env: dict[str, str], tmp_path: Pa
     doc = json.loads(result.stdout)
     assert [f["code"] for f in doc["input_findings"]] == ["KD816", "KD801"]
     assert "INSERT ×" in doc["input_findings"][1]["explanation"]
+    # what to do: split the input, or pass only the statements to check
+    assert "Split the file" in doc["input_findings"][0]["fix"]
+    assert "COPY/UNLOAD statements" in doc["input_findings"][0]["fix"]
+    assert "Nothing to do" in doc["input_findings"][1]["fix"]
     assert [s["kind"] for s in doc["statements"]] == ["COPY"]
 
 

@@ -83,6 +83,55 @@ def world(moto_server: Emulator) -> dict[str, Any]:
     }
 
 
+# What the fix of each online finding must say, written from the Redshift and IAM guides:
+# one tuple of words per form the fix takes (all words of one form must appear). Every
+# document ``run`` returns is held to it, so a wrong fix fails whichever test met it.
+ONLINE_FIX_SAYS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "KD820": (("Copy the key id again", "then write:"), ("Get fresh temporary credentials",)),
+    "KD821": (("Paste the secret that belongs to this key id", "then write:"),),
+    "KD822": (("Get new temporary credentials", "then write:"),),
+    "KD823": (("Allow s3:ListBucket on arn:aws:s3:::",),),
+    "KD824": (("Allow s3:GetObject on arn:aws:s3:::",),),
+    "KD825": (("Check the bucket and the prefix",),),
+    "KD826": (
+        ("manifest's location in FROM",),
+        ('{"entries": [{"url": "s3://',),
+        ("Upload the missing files", "manifest"),
+    ),
+    "KD827": (("Allow s3:PutObject on arn:aws:s3:::",),),
+    "KD828": (("Check the bucket name",),),
+    "KD829": (("REGION '",),),
+    "KD830": (("trust policy", '"Action": "sts:AssumeRole"'),),
+    "KD831": (("--profile",),),
+    "KD832": (
+        ("--profile",),
+        ("--cluster-region",),
+        ("--write-test",),
+        ("IAM_ROLE 'arn:aws:iam::",),
+        ("Nothing to do",),
+    ),
+    "KD833": (("Check the ARN", "create the role"),),
+    "KD834": (("Run again",), ("Check the network",), ("Delete it: aws s3 rm",)),
+}
+
+
+def wrong_fixes(doc: dict[str, Any]) -> list[str]:
+    """The online findings of a document whose fix says none of its stated forms."""
+    return [
+        f"{f['code']}: {f['fix']!r}"
+        for f in doc["findings"]
+        if f["code"] in ONLINE_FIX_SAYS
+        and not any(all(w in f["fix"] for w in form) for form in ONLINE_FIX_SAYS[f["code"]])
+    ]
+
+
+def test_the_fix_check_tells_a_wrong_fix() -> None:
+    right = {"code": "KD823", "fix": "Allow s3:ListBucket on arn:aws:s3:::b for u."}
+    assert wrong_fixes({"findings": [right]}) == []
+    wrong = dict(right, fix="aws configure set output table")
+    assert wrong_fixes({"findings": [wrong]}) == ["KD823: 'aws configure set output table'"]
+
+
 def run(
     sql: str, server: Emulator, env: dict[str, str], *flags: str
 ) -> tuple[int, dict[str, Any], str]:
@@ -106,7 +155,9 @@ def run(
     )
     assert "Traceback" not in result.stderr, result.stderr
     assert result.stdout, result.stderr
-    return result.returncode, json.loads(result.stdout), result.stdout + result.stderr
+    doc = json.loads(result.stdout)
+    assert wrong_fixes(doc) == [], "fixes that do not say what they should"
+    return result.returncode, doc, result.stdout + result.stderr
 
 
 def creds(keys: Keys) -> str:
@@ -406,6 +457,7 @@ def test_unreachable_endpoint_is_a_finding(
     )
     doc = json.loads(result.stdout)
     assert "KD834" in codes(doc)
+    assert wrong_fixes(doc) == [], "fixes that do not say what they should"
     assert "Traceback" not in result.stderr
 
 

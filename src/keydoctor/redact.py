@@ -680,6 +680,11 @@ def _labelled_value(text: str, label: re.Match[str]) -> tuple[int, int, bool] | 
         block = _folded_block(text, label.start(), start)
         if block is not None:
             return block[0], block[1], token
+    variable = _VARIABLE.match(text, start)
+    if variable is not None and _piece_end(text, variable.end()) == variable.end():
+        # ``${NAME}`` holds a brace, where an unquoted value ends: without this the "$"
+        # alone would be taken for the value and a variable reported as a pasted secret.
+        return None
     end = _unquoted_end(text, start, token)
     return (start, end, token) if end > start else None
 

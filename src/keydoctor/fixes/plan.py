@@ -449,7 +449,10 @@ def plan_hash(plans: list[Plan]) -> str | None:
 def _describe(exc: BaseException) -> str:
     from keydoctor.redact import scrub_patterns
 
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    message = str(exc).strip()
+    if not message:
+        return type(exc).__name__  # not "RuntimeError: RuntimeError"
+    text = message.splitlines()[0]
     if not isinstance(exc, KeydoctorError):
         text = f"{type(exc).__name__}: {text}"
     return scrub_patterns(text)
