@@ -230,7 +230,8 @@ def render_text(explanation: Explanation, *, show_all: bool = False) -> str:
         lines.append("  Likely causes, most likely first:")
         shown = error.causes if show_all else error.causes[:_TOP_CAUSES]
         for rank, cause in enumerate(shown, start=1):
-            lines.append(f"  {rank}. [{cause.category.value}] {cause.title}")
+            chance = f" ({cause.probability:.0%})"
+            lines.append(f"  {rank}. [{cause.category.value}] {cause.title}{chance}")
             lines.append(f"     why: {'; '.join(cause.why)}")
             lines.append(f"     {cause.explanation}")
             lines.append(f"     fix: {cause.fix}")
@@ -239,4 +240,12 @@ def render_text(explanation: Explanation, *, show_all: bool = False) -> str:
         hidden = len(error.causes) - len(shown)
         if hidden > 0:
             lines.append(f"  (+{hidden} less likely causes: --all shows them)")
+        if error.question is not None and error.causes:
+            first, second = error.question.between
+            lines.append(
+                f"  Not sure: the first cause is only {error.causes[0].probability:.0%} likely."
+            )
+            pair = f"{first.value} from {second.value}" if second is not first else first.value
+            lines.append(f"  To tell {pair}, run: {error.question.command}")
+            lines.append(f"     ({error.question.why})")
     return "\n".join(lines) + "\n"
