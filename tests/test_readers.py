@@ -4,7 +4,7 @@ Each input has the shape the tool itself prints (its documentation, its source's
 formats), not the wording of one reported case; the test says which tool and language the
 text is read as, which error code, HTTP status and operation are taken out of it, and
 which category of cause the ranking must keep among its first three (the order itself is
-learned from the real-error corpus, ``catalog/learned.toml``, and measured there by
+learned from the real-error corpus, ``catalog/learned.json``, and measured there by
 ``bench/explain_eval.py``). A reader added without a golden case here fails
 ``test_every_reader_has_a_golden_case``.
 """

@@ -1,15 +1,19 @@
 """The weights ``explain`` ranks pasted-text evidence with, fitted on the real-error corpus.
 
 Hand-set priors and clue weights were tuned on the cases at hand and did not carry over to
-texts never seen before. ``learned.toml`` holds instead what ``evals/corpus/fit.py`` fitted
-on the training side of the corpus: a bias per cause category and a weight per evidence
+texts never seen before. ``learned.json`` holds instead what ``evals/corpus/fit.py`` fitted
+on the training side of the corpus: a bias per cause category, a weight per evidence
 feature (the error code, its family, each clue that fired, the tool, its language, the
-HTTP status). Scoring is a sum of numbers read from data, so the runtime needs no
-numerical library; the features are computed by :mod:`keydoctor.catalog.matcher`, the same
-function the fitting script calls, so training and runtime see the same evidence.
+HTTP status) and a weight for where the error's catalog entry lists the category (the
+catalog lists causes most common first: evidence whose weight is fitted, not set).
+Scoring is a sum of numbers read from data, so the runtime needs no numerical library;
+the features are computed by :mod:`keydoctor.catalog.matcher`, the same function the
+fitting script calls, so training and runtime see the same evidence.
 
-``questions.toml`` holds the one command that tells two likely categories apart, named when
-the top cause is not probable enough to be trusted alone.
+``learned.json`` is JSON rather than TOML because ``explain`` reads it on every run and
+``json`` parses it in well under a millisecond (``tomllib`` took 15-25 ms).
+``questions.toml`` holds the one command that tells two likely categories apart, named
+when the top cause is not probable enough to be trusted alone.
 
 Both files are validated on load, like every catalog file: an unknown category, a weight
 that is not a number or a probability threshold outside (0, 1) is a :class:`CatalogError`.
@@ -17,6 +21,7 @@ that is not a number or a probability threshold outside (0, 1) is a :class:`Cata
 
 from __future__ import annotations
 
+import json
 import math
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -44,7 +49,7 @@ _PROVENANCE_KEYS = {
 
 @dataclass(frozen=True)
 class LearnedWeights:
-    """The fitted numbers of ``learned.toml``, typed.
+    """The fitted numbers of ``learned.json``, typed.
 
     ``temperature`` divides every learned score (fitted so that the probabilities match
     how often the top cause was right on held-back folds of the training side);
@@ -77,58 +82,58 @@ class LearnedWeights:
 
 def _number(where: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise CatalogError(f"learned.toml {where}: must be a finite number")
+        raise CatalogError(f"learned.json {where}: must be a finite number")
     return float(value)
 
 
-def _category(where: str, name: str, file: str = "learned.toml") -> Category:
+def _category(where: str, name: str, file: str = "learned.json") -> Category:
     if name not in _CATEGORIES:
         raise CatalogError(f"{file} {where}: category {name!r} is not in the vocabulary")
     return _CATEGORIES[name]
 
 
 def parse_learned(raw: dict[str, Any]) -> LearnedWeights:
-    """Validate the parsed ``learned.toml``."""
-    if set(raw) != {"provenance", "calibration", "listing", "category"}:
+    """Validate the parsed ``learned.json``."""
+    if set(raw) != {"about", "provenance", "calibration", "listing", "category"}:
         raise CatalogError(
-            "learned.toml: expected the tables provenance, calibration, listing, category"
+            "learned.json: expected about, provenance, calibration, listing, category"
         )
     provenance = raw["provenance"]
     if not isinstance(provenance, dict) or set(provenance) != _PROVENANCE_KEYS:
         raise CatalogError(
-            f"learned.toml [provenance]: expected the keys {', '.join(sorted(_PROVENANCE_KEYS))}"
+            f"learned.json provenance: expected the keys {', '.join(sorted(_PROVENANCE_KEYS))}"
         )
     calibration = raw["calibration"]
     if not isinstance(calibration, dict) or set(calibration) != {"temperature", "threshold"}:
-        raise CatalogError("learned.toml [calibration]: expected temperature and threshold")
-    temperature = _number("[calibration] temperature", calibration["temperature"])
-    threshold = _number("[calibration] threshold", calibration["threshold"])
+        raise CatalogError("learned.json calibration: expected temperature and threshold")
+    temperature = _number("calibration.temperature", calibration["temperature"])
+    threshold = _number("calibration.threshold", calibration["threshold"])
     if temperature <= 0:
-        raise CatalogError("learned.toml [calibration] temperature: must be positive")
+        raise CatalogError("learned.json calibration.temperature: must be positive")
     if not 0 < threshold < 1:
-        raise CatalogError("learned.toml [calibration] threshold: must be between 0 and 1")
+        raise CatalogError("learned.json calibration.threshold: must be between 0 and 1")
     listing = raw["listing"]
     if not isinstance(listing, dict) or set(listing) != {"positions"}:
-        raise CatalogError("learned.toml [listing]: expected positions")
+        raise CatalogError("learned.json listing: expected positions")
     if not isinstance(listing["positions"], list):
-        raise CatalogError("learned.toml [listing] positions: must be a list of numbers")
-    positions = tuple(_number("[listing] positions", v) for v in listing["positions"])
+        raise CatalogError("learned.json listing.positions: must be a list of numbers")
+    positions = tuple(_number("listing.positions", v) for v in listing["positions"])
     tables = raw["category"]
     if not isinstance(tables, dict) or not tables:
-        raise CatalogError("learned.toml: needs at least one [category.<name>] table")
+        raise CatalogError("learned.json: needs at least one category")
     bias: dict[Category, float] = {}
     weights: dict[Category, dict[str, float]] = {}
     for name, table in tables.items():
-        where = f"[category.{name}]"
+        where = f"category.{name}"
         category = _category(where, name)
         if not isinstance(table, dict) or set(table) - {"bias", "weights"}:
-            raise CatalogError(f"learned.toml {where}: expected bias and weights")
-        bias[category] = _number(f"{where} bias", table.get("bias"))
+            raise CatalogError(f"learned.json {where}: expected bias and weights")
+        bias[category] = _number(f"{where}.bias", table.get("bias"))
         features = table.get("weights", {})
         if not isinstance(features, dict):
-            raise CatalogError(f"learned.toml {where}.weights: must be a table")
+            raise CatalogError(f"learned.json {where}.weights: must be a table")
         weights[category] = {
-            str(feature): _number(f"{where}.weights {feature!r}", value)
+            str(feature): _number(f"{where}.weights.{feature}", value)
             for feature, value in features.items()
         }
     return LearnedWeights(dict(provenance), temperature, threshold, bias, weights, positions)
@@ -137,8 +142,14 @@ def parse_learned(raw: dict[str, Any]) -> LearnedWeights:
 @lru_cache(maxsize=1)
 def learned() -> LearnedWeights:
     """The packaged weights, parsed once per process."""
-    text = Path(__file__).with_name("learned.toml").read_text("utf-8")
-    return parse_learned(tomllib.loads(text))
+    text = Path(__file__).with_name("learned.json").read_text("utf-8")
+    try:
+        raw = json.loads(text)
+    except ValueError as exc:
+        raise CatalogError(f"learned.json: not valid JSON: {exc}") from None
+    if not isinstance(raw, dict):
+        raise CatalogError("learned.json: must be an object")
+    return parse_learned(raw)
 
 
 def probabilities(scores: Mapping[Category, float]) -> dict[Category, float]:

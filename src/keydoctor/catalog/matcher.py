@@ -203,7 +203,7 @@ def _rank(
 ) -> tuple[RankedCause, ...]:
     """The entry's causes ordered by the learned score of their category.
 
-    The text evidence is weighed by ``learned.toml``; the offline audit's findings (with
+    The text evidence is weighed by ``learned.json``; the offline audit's findings (with
     ``--check``) add ``ranking.toml``'s boost, as they do for ``check``. Causes of one
     category keep the catalog's order among themselves and share its probability.
     """
