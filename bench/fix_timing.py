@@ -30,9 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 MESSY = ROOT / "tests" / "fixtures" / "fix" / "tidy" / "messy"
 POLICY = {
     "Version": "2012-10-17",
-    "Statement": [
-        {"Effect": "Allow", "Action": ["iam:*AccessKey*", "sts:GetCallerIdentity"], "Resource": "*"}
-    ],
+    "Statement": [{"Effect": "Allow", "Action": ["iam:*AccessKey*", "sts:GetCallerIdentity"],
+                   "Resource": "*"}],
 }
 
 
@@ -50,13 +49,8 @@ def _fresh_home() -> Path:
 
 def _run(args: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "keydoctor", "fix", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = subprocess.run([sys.executable, "-m", "keydoctor", "fix", *args], env=env,
+                          capture_output=True, text=True, timeout=120)
     elapsed = (time.perf_counter() - start) * 1000
     if proc.returncode not in (0, 1):
         raise SystemExit(f"keydoctor fix {' '.join(args)} failed:\n{proc.stdout}{proc.stderr}")
@@ -101,14 +95,9 @@ def main() -> None:
                 homes.append(home)
                 (home / ".aws" / "credentials").write_text(
                     f"[default]\naws_access_key_id = {keys.access_key_id}\n"
-                    f"aws_secret_access_key = {keys.secret_access_key}\n"
-                )
-                rotations.append(
-                    _run(
-                        ["rotate-key", "--apply", "--unsafe", "--endpoint-url", emulator.endpoint],
-                        _env(home),
-                    )
-                )
+                    f"aws_secret_access_key = {keys.secret_access_key}\n")
+                rotations.append(_run(["rotate-key", "--apply", "--unsafe", "--endpoint-url",
+                                       emulator.endpoint], _env(home)))
             results["rotate_apply"] = _stats(rotations)
         finally:
             emulator.stop()

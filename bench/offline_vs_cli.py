@@ -139,18 +139,8 @@ def main() -> int:
 
     worst = max(r["ratio_median_of_pairs"] for r in results.values())
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "rounds": args.rounds,
-                    "target": TARGET,
-                    "setups": results,
-                    "worst_ratio": worst,
-                    "target_met": worst <= TARGET,
-                },
-                indent=2,
-            )
-        )
+        print(json.dumps({"rounds": args.rounds, "target": TARGET, "setups": results,
+                          "worst_ratio": worst, "target_met": worst <= TARGET}, indent=2))
         return 0
     print(f"rounds: {args.rounds} pairs per setup, alternating order; medians")
     for name, r in results.items():

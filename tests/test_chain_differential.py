@@ -79,126 +79,37 @@ ROLE_METHODS = {"assume-role", "assume-role-with-web-identity"}
 
 # What a profile section may hold, in the credentials file and in the config file.
 CREDS_KINDS = (
-    "none",
-    "static",
-    "static_token",
-    "static_security_token",
-    "id_only",
-    "secret_only",
-    "empty_id",
-    "role_src",
-    "process",
-    "wrong_header",
-    "static_both_tokens",
+    "none", "static", "static_token", "static_security_token", "id_only", "secret_only",
+    "empty_id", "role_src", "process", "wrong_header", "static_both_tokens",
     "static_empty_security_token",
 )
 CONFIG_KINDS = (
-    "none",
-    "static",
-    "static_token",
-    "static_both_tokens",
-    "id_only",
-    "secret_only",
-    "region_only",
-    "role_src",
-    "role_src_missing",
-    "role_self_static",
-    "role_self_nostatic",
-    "role_env",
-    "role_ecs",
-    "role_ec2",
-    "role_bogus",
-    "role_both",
-    "role_none",
-    "role_chain",
-    "role_loop",
-    "role_webid",
-    "webid_norole",
-    "sso_legacy",
-    "sso_legacy_partial",
-    "sso_session_ok",
-    "sso_session_missing",
-    "sso_session_conflict",
-    "sso_start_url_only",
-    "sso_role_only",
-    "process",
-    "process_and_static",
-    "login",
-    "process_missing",
-    "process_unbalanced",
-    "process_empty",
-    "process_not_executable",
-    "process_on_path",
+    "none", "static", "static_token", "static_both_tokens", "id_only", "secret_only",
+    "region_only", "role_src", "role_src_missing",
+    "role_self_static", "role_self_nostatic", "role_env", "role_ecs", "role_ec2", "role_bogus",
+    "role_both", "role_none", "role_chain", "role_loop", "role_webid", "webid_norole",
+    "sso_legacy", "sso_legacy_partial", "sso_session_ok", "sso_session_missing",
+    "sso_session_conflict", "sso_start_url_only", "sso_role_only", "process",
+    "process_and_static", "login", "process_missing", "process_unbalanced", "process_empty",
+    "process_not_executable", "process_on_path",
 )
-SRC_KINDS = (
-    "creds_static",
-    "conf_static",
-    "none",
-    "id_only",
-    "secret_only",
-    "process",
-    "sso",
-    "role_env",
-)
-ENV_KEYS = (
-    "none",
-    "full",
-    "full_token",
-    "full_security",
-    "id_only",
-    "secret_only",
-    "empty_id",
-    "full_expiry",
-    "token_only",
-    "full_both_tokens",
-    "full_empty_security_token",
-)
-SELECTIONS = (
-    "none",
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "both_vars",
-    "flag",
-    "flag_and_var",
-    "empty_AWS_PROFILE",
-    "empty_default_and_var",
-)
+SRC_KINDS = ("creds_static", "conf_static", "none", "id_only", "secret_only", "process",
+             "sso", "role_env")
+ENV_KEYS = ("none", "full", "full_token", "full_security", "id_only", "secret_only",
+            "empty_id", "full_expiry", "token_only", "full_both_tokens",
+            "full_empty_security_token")
+SELECTIONS = ("none", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "both_vars", "flag",
+              "flag_and_var", "empty_AWS_PROFILE", "empty_default_and_var")
 TARGETS = ("default", "dev", "ghost", "src")
 WEBID_ENV = ("none", "full", "token_only", "role_only", "empty_token")
 CONTAINER_ENV = ("none", "loopback", "disallowed_host", "localhost_name")
-FILE_MODES = (
-    "normal",
-    "via_env",
-    "missing_via_env",
-    "empty_env_var",
-    "malformed",
-    "empty_file",
-    "directory",
-    "nested_garbage",
-    "duplicate_section",
-    "bom",
-    "crlf",
-    "nul_bytes",
-    "latin1",
-    "symlink",
-    "parent_is_file",
-    "via_env_tilde",
-    "via_env_dollar",
-    "via_env_braces",
-    "via_env_unknown_var",
-)
-LEGACY_ENV = (
-    "none",
-    "ec2_file",
-    "ec2_file_no_secret",
-    "ec2_file_missing",
-    "ec2_file_no_key",
-    "boto_config",
-    "boto_config_partial",
-    "boto_config_other",
-    "boto_config_garbage",
-    "home_boto",
-)
+FILE_MODES = ("normal", "via_env", "missing_via_env", "empty_env_var", "malformed",
+              "empty_file", "directory", "nested_garbage", "duplicate_section", "bom", "crlf",
+              "nul_bytes", "latin1", "symlink", "parent_is_file", "via_env_tilde",
+              "via_env_dollar", "via_env_braces", "via_env_unknown_var")
+LEGACY_ENV = ("none", "ec2_file", "ec2_file_no_secret", "ec2_file_missing", "ec2_file_no_key",
+              "boto_config", "boto_config_partial", "boto_config_other", "boto_config_garbage",
+              "home_boto")
 CONTAINER_TOKEN = ("none", "token", "token_newline", "token_file", "token_file_missing")
 HEADER_STYLES = ("profile", "bare")
 
@@ -240,14 +151,12 @@ class _ContainerHandler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         key, secret = KEYS["container"]
-        body = json.dumps(
-            {
-                "AccessKeyId": key,
-                "SecretAccessKey": secret,
-                "Token": TOKEN,
-                "Expiration": "2099-01-01T00:00:00Z",
-            }
-        ).encode()
+        body = json.dumps({
+            "AccessKeyId": key,
+            "SecretAccessKey": secret,
+            "Token": TOKEN,
+            "Expiration": "2099-01-01T00:00:00Z",
+        }).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -275,13 +184,8 @@ def process_command(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A real credential_process: this Python printing the documented JSON (Version 1)."""
     key, secret = KEYS["process"]
     script = tmp_path_factory.mktemp("proc") / "creds.py"
-    payload = {
-        "Version": 1,
-        "AccessKeyId": key,
-        "SecretAccessKey": secret,
-        "SessionToken": TOKEN,
-        "Expiration": "2099-01-01T00:00:00Z",
-    }
+    payload = {"Version": 1, "AccessKeyId": key, "SecretAccessKey": secret,
+               "SessionToken": TOKEN, "Expiration": "2099-01-01T00:00:00Z"}
     script.write_text(f"print({json.dumps(json.dumps(payload))})\n")
     return f"{sys.executable} -S -E {script}"
 
@@ -333,12 +237,8 @@ def _config_body(profile: str, kind: str, proc: str) -> list[str]:
     place = f"conf:{profile}" if f"conf:{profile}" in KEYS else "conf:dev"
     key, secret = KEYS[place]
     role = "role_arn = arn:aws:iam::123456789012:role/r"
-    sso = [
-        "sso_start_url = https://corp.awsapps.com/start",
-        "sso_region = us-east-1",
-        "sso_account_id = 123456789012",
-        "sso_role_name = Admin",
-    ]
+    sso = ["sso_start_url = https://corp.awsapps.com/start", "sso_region = us-east-1",
+           "sso_account_id = 123456789012", "sso_role_name = Admin"]
     table: dict[str, list[str]] = {
         "static": _static_lines(place),
         "static_token": [*_static_lines(place), f"aws_session_token = {TOKEN}"],
@@ -391,11 +291,8 @@ def _config_header(profile: str, style: str) -> str:
 
 def build(setup: Setup, home: Path, proc: str, container_url: str) -> Built:
     """Write the setup's files under ``home`` and return its environment and flag."""
-    env: dict[str, str] = {
-        "HOME": str(home),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-    }
+    env: dict[str, str] = {"HOME": str(home), "AWS_EC2_METADATA_DISABLED": "true",
+                           "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     aws = home / ".aws"
     aws.mkdir(parents=True, exist_ok=True)
 
@@ -403,37 +300,20 @@ def build(setup: Setup, home: Path, proc: str, container_url: str) -> Built:
     env_table: dict[str, dict[str, str]] = {
         "none": {},
         "full": {"AWS_ACCESS_KEY_ID": ek, "AWS_SECRET_ACCESS_KEY": es},
-        "full_token": {
-            "AWS_ACCESS_KEY_ID": ek,
-            "AWS_SECRET_ACCESS_KEY": es,
-            "AWS_SESSION_TOKEN": TOKEN,
-        },
-        "full_security": {
-            "AWS_ACCESS_KEY_ID": ek,
-            "AWS_SECRET_ACCESS_KEY": es,
-            "AWS_SECURITY_TOKEN": TOKEN,
-        },
+        "full_token": {"AWS_ACCESS_KEY_ID": ek, "AWS_SECRET_ACCESS_KEY": es,
+                       "AWS_SESSION_TOKEN": TOKEN},
+        "full_security": {"AWS_ACCESS_KEY_ID": ek, "AWS_SECRET_ACCESS_KEY": es,
+                          "AWS_SECURITY_TOKEN": TOKEN},
         "id_only": {"AWS_ACCESS_KEY_ID": ek},
         "secret_only": {"AWS_SECRET_ACCESS_KEY": es},
         "empty_id": {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": es},
-        "full_expiry": {
-            "AWS_ACCESS_KEY_ID": ek,
-            "AWS_SECRET_ACCESS_KEY": es,
-            "AWS_CREDENTIAL_EXPIRATION": "2099-01-01T00:00:00Z",
-        },
+        "full_expiry": {"AWS_ACCESS_KEY_ID": ek, "AWS_SECRET_ACCESS_KEY": es,
+                        "AWS_CREDENTIAL_EXPIRATION": "2099-01-01T00:00:00Z"},
         "token_only": {"AWS_SESSION_TOKEN": TOKEN},
-        "full_both_tokens": {
-            "AWS_ACCESS_KEY_ID": ek,
-            "AWS_SECRET_ACCESS_KEY": es,
-            "AWS_SESSION_TOKEN": TOKEN,
-            "AWS_SECURITY_TOKEN": OTHER_TOKEN,
-        },
-        "full_empty_security_token": {
-            "AWS_ACCESS_KEY_ID": ek,
-            "AWS_SECRET_ACCESS_KEY": es,
-            "AWS_SESSION_TOKEN": TOKEN,
-            "AWS_SECURITY_TOKEN": "",
-        },
+        "full_both_tokens": {"AWS_ACCESS_KEY_ID": ek, "AWS_SECRET_ACCESS_KEY": es,
+                             "AWS_SESSION_TOKEN": TOKEN, "AWS_SECURITY_TOKEN": OTHER_TOKEN},
+        "full_empty_security_token": {"AWS_ACCESS_KEY_ID": ek, "AWS_SECRET_ACCESS_KEY": es,
+                                      "AWS_SESSION_TOKEN": TOKEN, "AWS_SECURITY_TOKEN": ""},
     }
     env.update(env_table[setup.env_keys])
 
@@ -463,16 +343,12 @@ def build(setup: Setup, home: Path, proc: str, container_url: str) -> Built:
     token_file.write_text("eyJhbGciOiJSUzI1NiJ9.e30.signature")
     webid_table: dict[str, dict[str, str]] = {
         "none": {},
-        "full": {
-            "AWS_WEB_IDENTITY_TOKEN_FILE": str(token_file),
-            "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/web",
-        },
+        "full": {"AWS_WEB_IDENTITY_TOKEN_FILE": str(token_file),
+                 "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/web"},
         "token_only": {"AWS_WEB_IDENTITY_TOKEN_FILE": str(token_file)},
         "role_only": {"AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/web"},
-        "empty_token": {
-            "AWS_WEB_IDENTITY_TOKEN_FILE": "",
-            "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/web",
-        },
+        "empty_token": {"AWS_WEB_IDENTITY_TOKEN_FILE": "",
+                        "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/web"},
     }
     env.update(webid_table[setup.webid_env])
 
@@ -481,7 +357,8 @@ def build(setup: Setup, home: Path, proc: str, container_url: str) -> Built:
     elif setup.container_env == "disallowed_host":
         env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = "http://metadata.example.invalid/creds"
     elif setup.container_env == "localhost_name":
-        env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = container_url.replace("127.0.0.1", "localhost")
+        env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = container_url.replace("127.0.0.1",
+                                                                          "localhost")
     token_path = home / "container-token"
     if setup.container_token == "token":
         env["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = "Basic container-auth"
@@ -512,54 +389,37 @@ def build(setup: Setup, home: Path, proc: str, container_url: str) -> Built:
     for profile, kind in setup.config:
         if kind == "none":
             continue
-        conf_lines += [
-            _config_header(profile, setup.header_style),
-            *_config_body(profile, kind, proc),
-            "",
-        ]
+        conf_lines += [_config_header(profile, setup.header_style),
+                       *_config_body(profile, kind, proc), ""]
         written.add(profile)
     src_table: dict[str, list[str]] = {
         "conf_static": _static_lines("conf:src"),
         "process": [f"credential_process = {proc}"],
-        "sso": ["sso_session = corp", "sso_account_id = 123456789012", "sso_role_name = Admin"],
-        "role_env": [
-            "role_arn = arn:aws:iam::123456789012:role/src",
-            "credential_source = Environment",
-        ],
+        "sso": ["sso_session = corp", "sso_account_id = 123456789012",
+                "sso_role_name = Admin"],
+        "role_env": ["role_arn = arn:aws:iam::123456789012:role/src",
+                     "credential_source = Environment"],
     }
     if setup.src in src_table:
         conf_lines += ["[profile src]", *src_table[setup.src], ""]
     elif setup.src == "none":
         conf_lines += ["[profile src]", "region = us-west-2", ""]
-    conf_lines += [
-        "[profile chain]",
-        "role_arn = arn:aws:iam::123456789012:role/chain",
-        "source_profile = src",
-        "",
-    ]
+    conf_lines += ["[profile chain]", "role_arn = arn:aws:iam::123456789012:role/chain",
+                   "source_profile = src", ""]
     loop_back = setup.target if setup.target != "ghost" else "dev"
-    conf_lines += [
-        "[profile loop]",
-        "role_arn = arn:aws:iam::123456789012:role/loop",
-        f"source_profile = {loop_back}",
-        "",
-    ]
+    conf_lines += ["[profile loop]", "role_arn = arn:aws:iam::123456789012:role/loop",
+                   f"source_profile = {loop_back}", ""]
     if setup.sso_session:
-        conf_lines += [
-            "[sso-session corp]",
-            "sso_start_url = https://corp.awsapps.com/start",
-            "sso_region = us-east-1",
-            "",
-        ]
+        conf_lines += ["[sso-session corp]", "sso_start_url = https://corp.awsapps.com/start",
+                       "sso_region = us-east-1", ""]
 
     if setup.raw_config:
         conf_lines.append(setup.raw_config)
     if setup.raw_creds:
         creds_lines.append(setup.raw_creds)
     built = Built(env=env, flag=flag)
-    _place_file(
-        setup.creds_mode, "credentials", "AWS_SHARED_CREDENTIALS_FILE", creds_lines, aws, home, env
-    )
+    _place_file(setup.creds_mode, "credentials", "AWS_SHARED_CREDENTIALS_FILE", creds_lines,
+                aws, home, env)
     _place_file(setup.config_mode, "config", "AWS_CONFIG_FILE", conf_lines, aws, home, env)
     return built
 
@@ -581,9 +441,8 @@ def _legacy(mode: str, home: Path, env: dict[str, str]) -> None:
         ec2.write_text("something else\n")
         env["AWS_CREDENTIAL_FILE"] = str(ec2)
     elif mode == "boto_config":
-        boto.write_text(
-            f"[Credentials]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n"
-        )
+        boto.write_text(f"[Credentials]\naws_access_key_id = {key}\n"
+                        f"aws_secret_access_key = {secret}\n")
         env["BOTO_CONFIG"] = str(boto)
     elif mode == "boto_config_partial":
         boto.write_text(f"[Credentials]\naws_access_key_id = {key}\n")
@@ -595,14 +454,12 @@ def _legacy(mode: str, home: Path, env: dict[str, str]) -> None:
         boto.write_text("no section header\n")
         env["BOTO_CONFIG"] = str(boto)
     elif mode == "home_boto":
-        (home / ".boto").write_text(
-            f"[Credentials]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n"
-        )
+        (home / ".boto").write_text(f"[Credentials]\naws_access_key_id = {key}\n"
+                                    f"aws_secret_access_key = {secret}\n")
 
 
-def _place_file(
-    mode: str, name: str, var: str, lines: list[str], aws: Path, home: Path, env: dict[str, str]
-) -> None:
+def _place_file(mode: str, name: str, var: str, lines: list[str], aws: Path, home: Path,
+                env: dict[str, str]) -> None:
     text = "\n".join(lines) + "\n"
     default_path = aws / name
     if mode == "normal":
@@ -769,48 +626,29 @@ def generate() -> list[Setup]:
     # Core product: every env-key shape x every way of choosing a profile x target,
     # over one representative file layout (dev in both files).
     for env_keys, selection, target in itertools.product(ENV_KEYS, SELECTIONS, TARGETS):
-        setups.append(
-            Setup(
-                env_keys=env_keys,
-                selection=selection,
-                target=target,
-                creds=(("default", "static"), ("dev", "static")),
-                config=(("default", "static"), ("dev", "role_src")),
-                src="creds_static",
-            )
-        )
+        setups.append(Setup(env_keys=env_keys, selection=selection, target=target,
+                            creds=(("default", "static"), ("dev", "static")),
+                            config=(("default", "static"), ("dev", "role_src")),
+                            src="creds_static"))
     # Every config kind and every credentials kind for the chosen profile, explicitly.
     for kind, selection in itertools.product(CONFIG_KINDS, ("none", "AWS_PROFILE", "flag")):
         for target in ("default", "dev"):
-            setups.append(
-                Setup(
-                    selection=selection, target=target, config=((target, kind),), src="creds_static"
-                )
-            )
+            setups.append(Setup(selection=selection, target=target, config=((target, kind),),
+                                src="creds_static"))
     for kind, selection in itertools.product(CREDS_KINDS, ("none", "AWS_PROFILE", "flag")):
         for target in ("default", "dev"):
-            setups.append(
-                Setup(
-                    selection=selection, target=target, creds=((target, kind),), src="creds_static"
-                )
-            )
+            setups.append(Setup(selection=selection, target=target, creds=((target, kind),),
+                                src="creds_static"))
     # The providers after the profile ones, reached when no profile offers anything.
-    for legacy, container, token in itertools.product(LEGACY_ENV, CONTAINER_ENV, CONTAINER_TOKEN):
-        setups.append(
-            Setup(legacy_env=legacy, container_env=container, container_token=token, src="none")
-        )
+    for legacy, container, token in itertools.product(LEGACY_ENV, CONTAINER_ENV,
+                                                      CONTAINER_TOKEN):
+        setups.append(Setup(legacy_env=legacy, container_env=container,
+                            container_token=token, src="none"))
     # Every way a file can be odd, for both files, with keys in each.
     for creds_mode, config_mode in itertools.product(FILE_MODES, FILE_MODES):
-        setups.append(
-            Setup(
-                selection="AWS_PROFILE",
-                target="dev",
-                creds_mode=creds_mode,
-                config_mode=config_mode,
-                creds=(("dev", "static"),),
-                config=(("default", "static"), ("dev", "static")),
-            )
-        )
+        setups.append(Setup(selection="AWS_PROFILE", target="dev", creds_mode=creds_mode,
+                            config_mode=config_mode, creds=(("dev", "static"),),
+                            config=(("default", "static"), ("dev", "static"))))
     # Headers and keys as people really write them; the profile asked for is "team dev"
     # or "dev".
     key, secret = KEYS["conf:dev"]
@@ -836,40 +674,34 @@ def generate() -> list[Setup]:
     for raw, target, selection in itertools.product(
         odd_sections, ("dev", "team dev", "default"), ("AWS_PROFILE", "flag", "none")
     ):
-        setups.append(Setup(selection=selection, target=target, raw_config=raw, src="creds_static"))
-        setups.append(
-            Setup(
-                selection=selection,
-                target=target,
-                env_keys="secret_only",
-                raw_creds=raw.replace("[profile ", "["),
-                src="none",
-            )
-        )
+        setups.append(Setup(selection=selection, target=target, raw_config=raw,
+                            src="creds_static"))
+        setups.append(Setup(selection=selection, target=target, env_keys="secret_only",
+                            raw_creds=raw.replace("[profile ", "["), src="none"))
     rng = random.Random(SEED)
     for _ in range(RANDOM_SETUPS):
-        setups.append(
-            Setup(
-                env_keys=rng.choice(ENV_KEYS),
-                selection=rng.choices(SELECTIONS, weights=(3, 3, 2, 2, 3, 2, 1, 1))[0],
-                target=rng.choices(TARGETS, weights=(4, 4, 1, 1))[0],
-                webid_env=rng.choice(WEBID_ENV) if rng.random() < 0.3 else "none",
-                container_env=rng.choice(CONTAINER_ENV) if rng.random() < 0.3 else "none",
-                container_token=rng.choice(CONTAINER_TOKEN) if rng.random() < 0.2 else "none",
-                legacy_env=rng.choice(LEGACY_ENV) if rng.random() < 0.25 else "none",
-                creds_mode=rng.choice(FILE_MODES) if rng.random() < 0.12 else "normal",
-                config_mode=rng.choice(FILE_MODES) if rng.random() < 0.12 else "normal",
-                header_style=rng.choice(HEADER_STYLES),
-                creds=_pick_profiles(rng, CREDS_KINDS),
-                config=_pick_profiles(rng, CONFIG_KINDS),
-                src=rng.choice(SRC_KINDS),
-                sso_session=rng.random() < 0.8,
-            )
-        )
+        setups.append(Setup(
+            env_keys=rng.choice(ENV_KEYS),
+            selection=rng.choices(SELECTIONS, weights=(3, 3, 2, 2, 3, 2, 1, 1))[0],
+            target=rng.choices(TARGETS, weights=(4, 4, 1, 1))[0],
+            webid_env=rng.choice(WEBID_ENV) if rng.random() < 0.3 else "none",
+            container_env=rng.choice(CONTAINER_ENV) if rng.random() < 0.3 else "none",
+            container_token=rng.choice(CONTAINER_TOKEN) if rng.random() < 0.2 else "none",
+            legacy_env=rng.choice(LEGACY_ENV) if rng.random() < 0.25 else "none",
+            creds_mode=rng.choice(FILE_MODES) if rng.random() < 0.12 else "normal",
+            config_mode=rng.choice(FILE_MODES) if rng.random() < 0.12 else "normal",
+            header_style=rng.choice(HEADER_STYLES),
+            creds=_pick_profiles(rng, CREDS_KINDS),
+            config=_pick_profiles(rng, CONFIG_KINDS),
+            src=rng.choice(SRC_KINDS),
+            sso_session=rng.random() < 0.8,
+        ))
     return setups
 
 
-def test_chain_matches_botocore(tmp_path: Path, process_command: str, container_url: str) -> None:
+def test_chain_matches_botocore(
+    tmp_path: Path, process_command: str, container_url: str
+) -> None:
     setups = generate()
     disagreements: list[str] = []
     silent: list[str] = []
@@ -900,25 +732,14 @@ def test_chain_matches_botocore(tmp_path: Path, process_command: str, container_
                 f"env={ {k: v for k, v in built.env.items() if k.startswith('AWS_')} }\n"
                 f"    botocore={expected} keydoctor={actual}"
             )
-    print(
-        f"\ncompared {len(setups)} setups with botocore; {len(disagreements)} disagreements; "
-        f"{len(seen_outcomes)} distinct botocore outcomes"
-    )
+    print(f"\ncompared {len(setups)} setups with botocore; {len(disagreements)} disagreements; "
+          f"{len(seen_outcomes)} distinct botocore outcomes")
     assert len(setups) >= 1000
     # The generator must reach every kind of outcome, or the comparison proves little.
     methods = {o[1] for o in seen_outcomes if o[0] == "ok"}
-    assert {
-        "env",
-        "shared-credentials-file",
-        "config-file",
-        "assume-role",
-        "sso",
-        "custom-process",
-        "assume-role-with-web-identity",
-        "container-role",
-        "ec2-credentials-file",
-        "boto-config",
-    } <= methods
+    assert {"env", "shared-credentials-file", "config-file", "assume-role", "sso",
+            "custom-process", "assume-role-with-web-identity", "container-role",
+            "ec2-credentials-file", "boto-config"} <= methods
     assert any(o[0] == "error" for o in seen_outcomes)
     # ... and every value compared must vary, or its comparison proves little too.
     assert {None, TOKEN, OTHER_TOKEN} <= tokens
@@ -929,3 +750,4 @@ def test_chain_matches_botocore(tmp_path: Path, process_command: str, container_
     assert not silent, f"{len(silent)} failing setups without a high finding:\n" + "\n".join(
         silent[:10]
     )
+

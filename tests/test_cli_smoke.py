@@ -74,11 +74,8 @@ def test_env_keys_hide_the_profile_named_by_aws_profile(clean_env: dict[str, str
 
 
 def test_sarif_and_text_formats(clean_env: dict[str, str]) -> None:
-    env = dict(
-        clean_env,
-        AWS_ACCESS_KEY_ID="ASIAY34FZKBOKMUTVV7C",
-        AWS_SECRET_ACCESS_KEY="q8Rk2T0xZbW4mN6vYp1LcH9sJ3dF5gA7eU2iO0tQ",
-    )
+    env = dict(clean_env, AWS_ACCESS_KEY_ID="ASIAY34FZKBOKMUTVV7C",
+               AWS_SECRET_ACCESS_KEY="q8Rk2T0xZbW4mN6vYp1LcH9sJ3dF5gA7eU2iO0tQ")
     sarif = json.loads(run_cli(["check", "--offline", "--format", "sarif"], env).stdout)
     results = sarif["runs"][0]["results"]
     assert sarif["version"] == "2.1.0"

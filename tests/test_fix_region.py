@@ -23,48 +23,28 @@ from keydoctor.model import Secret
 
 S3_READER = {
     "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Action": ["s3:ListBucket", "s3:GetBucketLocation", "sts:GetCallerIdentity"],
-            "Resource": "*",
-        }
-    ],
+    "Statement": [{"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation",
+                                                "sts:GetCallerIdentity"], "Resource": "*"}],
 }
 
 
 def run_fix(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "keydoctor", "fix", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return subprocess.run([sys.executable, "-m", "keydoctor", "fix", *args], env=env,
+                          capture_output=True, text=True, timeout=120)
 
 
-def test_set_region_writes_the_bucket_region(
-    moto_server: Emulator, clean_env: dict[str, str]
-) -> None:
+def test_set_region_writes_the_bucket_region(moto_server: Emulator,
+                                             clean_env: dict[str, str]) -> None:
     bucket = f"b-{uuid.uuid4().hex[:12]}"
     moto_server.create_bucket(bucket, "eu-central-1")
     keys = moto_server.create_user(f"r{uuid.uuid4().hex[:8]}", S3_READER)
     aws = Path(clean_env["HOME"]) / ".aws"
-    (aws / "credentials").write_text(
-        f"[data]\naws_access_key_id = {keys.access_key_id}\n"
-        f"aws_secret_access_key = {keys.secret_access_key}\n"
-    )
+    (aws / "credentials").write_text(f"[data]\naws_access_key_id = {keys.access_key_id}\n"
+                                     f"aws_secret_access_key = {keys.secret_access_key}\n")
     config = "# team settings\n[profile data]\nregion = us-east-1\noutput = json\n"
     (aws / "config").write_text(config)
-    args = [
-        "set-region",
-        "--profile",
-        "data",
-        "--bucket",
-        bucket,
-        "--endpoint-url",
-        moto_server.endpoint,
-    ]
+    args = ["set-region", "--profile", "data", "--bucket", bucket,
+            "--endpoint-url", moto_server.endpoint]
     proc = run_fix(clean_env, *args)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "-region = us-east-1" in proc.stdout and "+region = eu-central-1" in proc.stdout
@@ -132,10 +112,8 @@ def test_region_from_a_301_redirect(replay: tuple[str, type[_Replay]]) -> None:
     from keydoctor.fixes.region import bucket_region
 
     endpoint, _ = replay
-    assert (
-        bucket_region("photos", "AKIAY34FZKBOKMUTVV7A", SECRET, endpoint_url=endpoint)
-        == "eu-central-1"
-    )
+    assert bucket_region("photos", "AKIAY34FZKBOKMUTVV7A", SECRET,
+                         endpoint_url=endpoint) == "eu-central-1"
 
 
 def test_region_from_legacy_location_constraint(replay: tuple[str, type[_Replay]]) -> None:
@@ -149,15 +127,11 @@ def test_region_from_legacy_location_constraint(replay: tuple[str, type[_Replay]
         b'<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint '
         b'xmlns="http://s3.amazonaws.com/doc/2006-03-01/">EU</LocationConstraint>'
     )
-    assert (
-        bucket_region("old-bucket", "AKIAY34FZKBOKMUTVV7A", SECRET, endpoint_url=endpoint)
-        == "eu-west-1"
-    )
+    assert bucket_region("old-bucket", "AKIAY34FZKBOKMUTVV7A", SECRET,
+                         endpoint_url=endpoint) == "eu-west-1"
     handler.location_body = (
         b'<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint '
         b'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"/>'
     )
-    assert (
-        bucket_region("old-bucket", "AKIAY34FZKBOKMUTVV7A", SECRET, endpoint_url=endpoint)
-        == "us-east-1"
-    )
+    assert bucket_region("old-bucket", "AKIAY34FZKBOKMUTVV7A", SECRET,
+                         endpoint_url=endpoint) == "us-east-1"

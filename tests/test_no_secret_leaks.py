@@ -121,115 +121,65 @@ def built_scenarios() -> list[Scenario]:
     scenarios = [
         Scenario("env-keys", env=dict(env_keys)),
         Scenario("env-keys-token", env={**env_keys, "AWS_SESSION_TOKEN": TOKEN}),
-        Scenario(
-            "env-asia-security-token",
-            env={
-                "AWS_ACCESS_KEY_ID": ASIA_ID,
-                "AWS_SECRET_ACCESS_KEY": SECRET,
-                "AWS_SECURITY_TOKEN": TOKEN,
-            },
-        ),
-        Scenario(
-            "env-asia-no-token", env={"AWS_ACCESS_KEY_ID": ASIA_ID, "AWS_SECRET_ACCESS_KEY": SECRET}
-        ),
+        Scenario("env-asia-security-token",
+                 env={"AWS_ACCESS_KEY_ID": ASIA_ID, "AWS_SECRET_ACCESS_KEY": SECRET,
+                      "AWS_SECURITY_TOKEN": TOKEN}),
+        Scenario("env-asia-no-token",
+                 env={"AWS_ACCESS_KEY_ID": ASIA_ID, "AWS_SECRET_ACCESS_KEY": SECRET}),
         Scenario("env-secret-only", env={"AWS_SECRET_ACCESS_KEY": SECRET}),
         Scenario("env-token-only", env={"AWS_SESSION_TOKEN": TOKEN}),
-        Scenario("env-swapped", env={"AWS_ACCESS_KEY_ID": SECRET, "AWS_SECRET_ACCESS_KEY": KEY_ID}),
+        Scenario("env-swapped", env={"AWS_ACCESS_KEY_ID": SECRET,
+                                     "AWS_SECRET_ACCESS_KEY": KEY_ID}),
         Scenario("env-secret-in-token", env={**env_keys, "AWS_SESSION_TOKEN": SECRET2}),
-        Scenario(
-            "env-over-profile",
-            env={**env_keys, "AWS_PROFILE": "dev"},
-            files={"credentials": _creds(KEY_ID2, SECRET2, TOKEN, "dev")},
-        ),
+        Scenario("env-over-profile",
+                 env={**env_keys, "AWS_PROFILE": "dev"},
+                 files={"credentials": _creds(KEY_ID2, SECRET2, TOKEN, "dev")}),
         Scenario("file-keys", files={"credentials": _creds(KEY_ID, SECRET, TOKEN)}),
-        Scenario(
-            "file-and-config-keys",
-            files={
-                "credentials": _creds(KEY_ID, SECRET),
-                "config": _creds(KEY_ID2, SECRET2, TOKEN),
-            },
-        ),
-        Scenario(
-            "config-wrong-header",
-            files={"config": b"[dev]\n" + _creds(KEY_ID, SECRET).split(b"\n", 1)[1]},
-            args=("--profile", "dev"),
-        ),
-        Scenario(
-            "credentials-profile-header",
-            files={"credentials": _creds(KEY_ID, SECRET, TOKEN, "profile dev")},
-            env={"AWS_PROFILE": "dev"},
-        ),
-        Scenario(
-            "duplicate-keys",
-            files={"credentials": _creds(KEY_ID, SECRET) + _creds(KEY_ID2, SECRET2)},
-        ),
-        Scenario(
-            "garbage-around-keys",
-            files={"credentials": b"garbage line\n" + _creds(KEY_ID, SECRET, TOKEN)},
-        ),
-        Scenario(
-            "bom-crlf",
-            files={
-                "credentials": b"\xef\xbb\xbf"
-                + _creds(KEY_ID, SECRET, TOKEN).replace(b"\n", b"\r\n")
-            },
-        ),
-        Scenario(
-            "latin1", files={"credentials": _creds(KEY_ID, SECRET) + "# \u00e9\n".encode("latin-1")}
-        ),
-        Scenario(
-            "secret-in-process-command",
-            files={
-                "config": f"[default]\ncredential_process = /bin/echo --secret {SECRET}\n".encode()
-            },
-        ),
-        Scenario(
-            "secret-in-role-profile",
-            files={
-                "config": b"[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/x\n"
-                b"source_profile = base\n",
-                "credentials": _creds(KEY_ID, SECRET, TOKEN, "base"),
-            },
-            args=("--profile", "dev"),
-        ),
-        Scenario(
-            "expect-other-account", env=dict(env_keys), args=("--expect-account", "999999999999")
-        ),
-        Scenario(
-            "expired-env",
-            env={
-                **env_keys,
-                "AWS_SESSION_TOKEN": TOKEN,
-                "AWS_CREDENTIAL_EXPIRATION": "2001-01-01T00:00:00Z",
-            },
-        ),
-        Scenario(
-            "container-token",
-            env={
-                "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:9/creds",
-                "AWS_CONTAINER_AUTHORIZATION_TOKEN": TOKEN,
-            },
-        ),
+        Scenario("file-and-config-keys",
+                 files={"credentials": _creds(KEY_ID, SECRET),
+                        "config": _creds(KEY_ID2, SECRET2, TOKEN)}),
+        Scenario("config-wrong-header",
+                 files={"config": b"[dev]\n" + _creds(KEY_ID, SECRET).split(b"\n", 1)[1]},
+                 args=("--profile", "dev")),
+        Scenario("credentials-profile-header",
+                 files={"credentials": _creds(KEY_ID, SECRET, TOKEN, "profile dev")},
+                 env={"AWS_PROFILE": "dev"}),
+        Scenario("duplicate-keys",
+                 files={"credentials": _creds(KEY_ID, SECRET) + _creds(KEY_ID2, SECRET2)}),
+        Scenario("garbage-around-keys",
+                 files={"credentials": b"garbage line\n" + _creds(KEY_ID, SECRET, TOKEN)}),
+        Scenario("bom-crlf",
+                 files={"credentials": b"\xef\xbb\xbf"
+                        + _creds(KEY_ID, SECRET, TOKEN).replace(b"\n", b"\r\n")}),
+        Scenario("latin1",
+                 files={"credentials": _creds(KEY_ID, SECRET) + "# \u00e9\n".encode("latin-1")}),
+        Scenario("secret-in-process-command",
+                 files={"config": f"[default]\ncredential_process = /bin/echo --secret "
+                        f"{SECRET}\n".encode()}),
+        Scenario("secret-in-role-profile",
+                 files={"config": b"[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/x\n"
+                        b"source_profile = base\n",
+                        "credentials": _creds(KEY_ID, SECRET, TOKEN, "base")},
+                 args=("--profile", "dev")),
+        Scenario("expect-other-account", env=dict(env_keys),
+                 args=("--expect-account", "999999999999")),
+        Scenario("expired-env", env={**env_keys, "AWS_SESSION_TOKEN": TOKEN,
+                                     "AWS_CREDENTIAL_EXPIRATION": "2001-01-01T00:00:00Z"}),
+        Scenario("container-token",
+                 env={"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:9/creds",
+                      "AWS_CONTAINER_AUTHORIZATION_TOKEN": TOKEN}),
     ]
     for name, value in damaged.items():
-        scenarios.append(
-            Scenario(
-                f"env-secret-{name}",
-                env={"AWS_ACCESS_KEY_ID": KEY_ID, "AWS_SECRET_ACCESS_KEY": value},
-                secrets={value},
-            )
-        )
+        scenarios.append(Scenario(f"env-secret-{name}",
+                                  env={"AWS_ACCESS_KEY_ID": KEY_ID,
+                                       "AWS_SECRET_ACCESS_KEY": value},
+                                  secrets={value}))
         if "\r" not in value and "\n" not in value:
-            scenarios.append(
-                Scenario(
-                    f"file-secret-{name}",
-                    files={"credentials": _creds(KEY_ID, value)},
-                    secrets={value},
-                )
-            )
-    scenarios.append(
-        Scenario("env-token-damaged", env={**env_keys, "AWS_SESSION_TOKEN": " " + TOKEN + "\n"})
-    )
+            scenarios.append(Scenario(f"file-secret-{name}",
+                                      files={"credentials": _creds(KEY_ID, value)},
+                                      secrets={value}))
+    scenarios.append(Scenario("env-token-damaged",
+                              env={**env_keys, "AWS_SESSION_TOKEN": " " + TOKEN + "\n"}))
     for scenario in scenarios:
         scenario.secrets |= {SECRET, SECRET2, TOKEN}
         scenario.key_ids |= {KEY_ID, KEY_ID2, ASIA_ID}
@@ -272,7 +222,8 @@ def _prepare(scenario: Scenario, home: Path) -> dict[str, str]:
 def run(scenario: Scenario, fmt: str, root: Path) -> tuple[str, str, int]:
     env = _prepare(scenario, root / f"{scenario.name}-{fmt}" / "home")
     proc = subprocess.run(
-        [sys.executable, "-m", "keydoctor", "check", "--offline", "--format", fmt, *scenario.args],
+        [sys.executable, "-m", "keydoctor", "check", "--offline", "--format", fmt,
+         *scenario.args],
         env=env,
         capture_output=True,
         text=True,
@@ -292,11 +243,9 @@ def run_in_process(scenario: Scenario, fmt: str, root: Path) -> tuple[str, str, 
     home = root / f"{scenario.name}-{fmt}-inproc" / "home"
     env = _prepare(scenario, home)
     out, err = io.StringIO(), io.StringIO()
-    with (
-        mock.patch.dict(os.environ, env, clear=True),
-        contextlib.redirect_stdout(out),
-        contextlib.redirect_stderr(err),
-    ):
+    with mock.patch.dict(os.environ, env, clear=True), contextlib.redirect_stdout(
+        out
+    ), contextlib.redirect_stderr(err):
         code = main(["check", "--offline", "--format", fmt, *scenario.args])
     return out.getvalue(), err.getvalue(), code
 
@@ -311,9 +260,8 @@ def find_leaks(scenario: Scenario, label: str, stdout: str, stderr: str) -> list
             leaks.append(f"{scenario.name} [{label}] {stream_name}: secret piece {found[0]!r}")
         found_ids = sorted(p for p in id_pieces if p in stream)
         if found_ids:
-            leaks.append(
-                f"{scenario.name} [{label}] {stream_name}: unmasked key id piece {found_ids[0]!r}"
-            )
+            leaks.append(f"{scenario.name} [{label}] {stream_name}: unmasked key id "
+                         f"piece {found_ids[0]!r}")
     return leaks
 
 
@@ -411,8 +359,10 @@ V_SECRET = (UNIT * 7)[:40]
 V_OLD = "Qz/Xj+7WQz/Xj+7WQzXj"  # an old secret, shown %-encoded or lower-cased in comments
 V_TOKEN = UNIT * 20
 V_PASSWORD = "QzXj7WzQ"
-INVISIBLE = {"zwsp": "\u200b", "nbsp": "\u00a0", "wj": "\u2060", "bom": "\ufeff", "zwnj": "\u200c"}
-ESCAPED = {"tab": "\t", "quote": '"', "backslash": "\\", "control": "\x01", "backslash-n": "\\n"}
+INVISIBLE = {"zwsp": "\u200b", "nbsp": "\u00a0", "wj": "\u2060", "bom": "\ufeff",
+             "zwnj": "\u200c"}
+ESCAPED = {"tab": "\t", "quote": '"', "backslash": "\\", "control": "\x01",
+           "backslash-n": "\\n"}
 
 
 def small_fragments(value: str) -> set[str]:
@@ -438,84 +388,54 @@ def value_scenarios() -> list[Scenario]:
     for name, char in INVISIBLE.items():
         damaged = V_SECRET[:11] + char + V_SECRET[11:]
         token = V_TOKEN[:30] + char + V_TOKEN[30:]
-        scenarios.append(
-            Scenario(
-                f"value-invisible-{name}",
-                files={
-                    "credentials": (
-                        ids + f"aws_secret_access_key = {damaged}\naws_session_token = {token}\n"
-                    ).encode()
-                },
-                secrets={damaged, token},
-            )
-        )
+        scenarios.append(Scenario(
+            f"value-invisible-{name}",
+            files={"credentials": (ids + f"aws_secret_access_key = {damaged}\n"
+                                   f"aws_session_token = {token}\n").encode()},
+            secrets={damaged, token},
+        ))
     for name, char in ESCAPED.items():
         damaged = V_SECRET[:9] + char + V_SECRET[9:]
-        scenarios.append(
-            Scenario(
-                f"value-json-escape-{name}",
-                files={"credentials": (ids + f"aws_secret_access_key = {damaged}  \r\n").encode()},
-                secrets={damaged},
-            )
-        )
+        scenarios.append(Scenario(
+            f"value-json-escape-{name}",
+            files={"credentials": (ids + f"aws_secret_access_key = {damaged}  \r\n").encode()},
+            secrets={damaged},
+        ))
     encoded = V_OLD.replace("/", "%2F").replace("+", "%2B")
-    scenarios.append(
-        Scenario(
-            "value-old-secrets-in-context",
-            files={
-                "credentials": (
-                    "\ufeff# rotated; the old one was " + encoded + "\n"
-                    "; "
-                    + V_OLD.lower()
-                    + "\n"
-                    + ids
-                    + f"aws_secret_acess_key = {V_OLD}\naws_secret_access_key = {V_SECRET} \n"
-                ).encode()
-            },
-            secrets={V_OLD, encoded, V_OLD.lower(), V_SECRET},
-        )
-    )
+    scenarios.append(Scenario(
+        "value-old-secrets-in-context",
+        files={"credentials": (
+            "\ufeff# rotated; the old one was " + encoded + "\n"
+            "; " + V_OLD.lower() + "\n" + ids
+            + f"aws_secret_acess_key = {V_OLD}\naws_secret_access_key = {V_SECRET} \n"
+        ).encode()},
+        secrets={V_OLD, encoded, V_OLD.lower(), V_SECRET},
+    ))
     url = f"https://keyuser:{V_PASSWORD}@store.example:9000/base?token={V_TOKEN[:24]}"
-    scenarios.append(
-        Scenario(
-            "value-urls-with-userinfo",
-            files={
-                "config": f"[default]\nregion = us-east-1\nendpoint_url = {url}\n"
-                f"[profile other]\nregion = eu-west-1\n".encode(),
-                "credentials": (ids + f"aws_secret_access_key = {V_SECRET}\r\n").encode(),
-            },
-            env={
-                "AWS_ENDPOINT_URL": url,
-                "AWS_ENDPOINT_URL_S3": url,
-                "AWS_CONTAINER_CREDENTIALS_FULL_URI": f"http://u:{V_PASSWORD}@127.0.0.1:9/creds?token={V_TOKEN[:30]}",
-            },
-            args=("--endpoint-url", url),
-            secrets={V_PASSWORD, V_TOKEN[:24], V_TOKEN[:30], V_SECRET},
-        )
-    )
-    scenarios.append(
-        Scenario(
-            "value-process-arguments",
-            files={
-                "config": f"[default]\ncredential_process = /bin/false --password {V_PASSWORD}"
-                f" --token={V_TOKEN[:20]}\r\n".encode()
-            },
-            secrets={V_PASSWORD, V_TOKEN[:20]},
-        )
-    )
+    scenarios.append(Scenario(
+        "value-urls-with-userinfo",
+        files={"config": f"[default]\nregion = us-east-1\nendpoint_url = {url}\n"
+                         f"[profile other]\nregion = eu-west-1\n".encode(),
+               "credentials": (ids + f"aws_secret_access_key = {V_SECRET}\r\n").encode()},
+        env={"AWS_ENDPOINT_URL": url, "AWS_ENDPOINT_URL_S3": url,
+             "AWS_CONTAINER_CREDENTIALS_FULL_URI":
+                 f"http://u:{V_PASSWORD}@127.0.0.1:9/creds?token={V_TOKEN[:30]}"},
+        args=("--endpoint-url", url),
+        secrets={V_PASSWORD, V_TOKEN[:24], V_TOKEN[:30], V_SECRET},
+    ))
+    scenarios.append(Scenario(
+        "value-process-arguments",
+        files={"config": f"[default]\ncredential_process = /bin/false --password {V_PASSWORD}"
+                         f" --token={V_TOKEN[:20]}\r\n".encode()},
+        secrets={V_PASSWORD, V_TOKEN[:20]},
+    ))
     for short in ("QzXj", "QzXj7"):
-        scenarios.append(
-            Scenario(
-                f"value-short-secret-{len(short)}",
-                files={
-                    "credentials": (
-                        ids + f"aws_secret_access_key = {short} \r\n"
-                        f"aws_session_token = {short[::-1]}\n"
-                    ).encode()
-                },
-                secrets={short, short[::-1]},
-            )
-        )
+        scenarios.append(Scenario(
+            f"value-short-secret-{len(short)}",
+            files={"credentials": (ids + f"aws_secret_access_key = {short} \r\n"
+                                   f"aws_session_token = {short[::-1]}\n").encode()},
+            secrets={short, short[::-1]},
+        ))
     return scenarios
 
 
@@ -531,11 +451,9 @@ def _run_main(scenario: Scenario, argv: list[str], home: Path) -> tuple[str, str
 
     env = _prepare(scenario, home)
     out, err = io.StringIO(), io.StringIO()
-    with (
-        mock.patch.dict(os.environ, env, clear=True),
-        contextlib.redirect_stdout(out),
-        contextlib.redirect_stderr(err),
-    ):
+    with mock.patch.dict(os.environ, env, clear=True), contextlib.redirect_stdout(
+        out
+    ), contextlib.redirect_stderr(err):
         code = main(argv)
     return out.getvalue(), err.getvalue(), code
 
@@ -563,7 +481,8 @@ def test_no_fragment_of_a_value_in_check_or_fix(tmp_path: Path) -> None:
     leaks: list[str] = []
     runs = 0
     for scenario in value_scenarios():
-        jobs = [(["check", "--offline", "--format", fmt, *scenario.args], fmt) for fmt in FORMATS]
+        jobs = [(["check", "--offline", "--format", fmt, *scenario.args], fmt)
+                for fmt in FORMATS]
         jobs += [([*fix, "--format", fmt], fmt) for fix in FIX_RUNS for fmt in ("text", "json")]
         for number, (argv, fmt) in enumerate(jobs):
             home = tmp_path / f"{scenario.name}-{number}" / "home"
@@ -581,10 +500,8 @@ def test_no_fragment_of_a_value_in_check_or_fix(tmp_path: Path) -> None:
 def test_small_fragments_catch_a_real_leak() -> None:
     """The detector works on masked-looking output too: one window is enough."""
     assert any(p in "x = <secret redacted> QzXj" for p in small_fragments(V_SECRET))
-    assert not any(
-        p in "AKIA…EY01 <secret redacted> (holds <ZWSP>)"
-        for p in small_fragments(V_SECRET[:11] + "\u200b" + V_SECRET[11:])
-    )
+    assert not any(p in "AKIA…EY01 <secret redacted> (holds <ZWSP>)"
+                   for p in small_fragments(V_SECRET[:11] + "\u200b" + V_SECRET[11:]))
 
 
 HOOK_PROGRAM = """
@@ -616,9 +533,8 @@ def test_no_fragment_of_a_credential_process_stderr(tmp_path: Path) -> None:
     helper.chmod(0o755)
     scenario = Scenario(
         "process-stderr",
-        files={
-            "config": f"[default]\nregion = us-east-1\ncredential_process = {helper}\n".encode()
-        },
+        files={"config": f"[default]\nregion = us-east-1\ncredential_process = {helper}\n"
+                         .encode()},
         secrets={V_PASSWORD, V_TOKEN[:20]},
     )
     leaks: list[str] = []
@@ -627,19 +543,15 @@ def test_no_fragment_of_a_credential_process_stderr(tmp_path: Path) -> None:
         env = _prepare(scenario, tmp_path / f"check-{fmt}" / "home")
         proc = subprocess.run(
             [sys.executable, "-m", "keydoctor", "check", "--format", fmt],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
+            env=env, capture_output=True, text=True, timeout=60,
         )
         runs += 1
         assert proc.returncode in (0, 1), proc.stderr
         assert "custom-process" in proc.stdout  # the failure is reported, its output not
         leaks += small_leaks(scenario, f"check {fmt}", proc.stdout, proc.stderr, fmt)
     env = _prepare(scenario, tmp_path / "hook" / "home")
-    proc = subprocess.run(
-        [sys.executable, "-c", HOOK_PROGRAM], env=env, capture_output=True, text=True, timeout=60
-    )
+    proc = subprocess.run([sys.executable, "-c", HOOK_PROGRAM], env=env, capture_output=True,
+                          text=True, timeout=60)
     runs += 1
     assert "CredentialRetrievalError" in proc.stdout, proc.stdout + proc.stderr
     leaks += small_leaks(scenario, "exc.keydoctor", proc.stdout, "", "text")
