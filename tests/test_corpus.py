@@ -32,7 +32,7 @@ VOCABULARY = {
     "not-credentials",
     "hygiene",
 }
-REQUIRED = ("id", "source", "tool", "text", "code", "root_cause", "category", "evidence")
+REQUIRED = ("id", "source", "tool", "family", "text", "code", "root_cause", "category", "evidence")
 KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")
 SECRET_RUN = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 
@@ -130,3 +130,21 @@ def test_split_rule_is_by_normalised_url() -> None:
     url = "https://github.com/aws/aws-cli/issues/1"
     assert module.normalise("HTTPS://GitHub.com/aws/aws-cli/issues/1/") == url
     assert module.is_heldout(url) == module.is_heldout(url + "#issuecomment-1")
+
+
+def test_every_case_has_a_family_from_the_vocabulary() -> None:
+    families = set(_split_module().FAMILIES)
+    for case in CORPUS_CASES:
+        assert case.get("family") in families, (case["id"], case.get("family"))
+
+
+def test_families_are_spread() -> None:
+    """At least 15 families and none above a quarter once the corpus is 500 cases or more."""
+    counts: dict[str, int] = {}
+    for case in CORPUS_CASES:
+        counts[case["family"]] = counts.get(case["family"], 0) + 1
+    if len(CORPUS_CASES) >= 500:
+        assert len(counts) >= 15, counts
+        assert max(counts.values()) <= len(CORPUS_CASES) / 4, counts
+    else:
+        assert len(counts) >= 12, counts

@@ -238,6 +238,44 @@ PROOFS: list[tuple[str, str, Callable[[Emulator | None], Setup]]] = [
         _s(env={"AWS_ENDPOINT_URL": "http://127.0.0.1:9000"}),
     ),
     (
+        "KD409",
+        "a local endpoint while HTTP_PROXY is set and NO_PROXY names other hosts",
+        _s(
+            env={
+                "AWS_ENDPOINT_URL": "http://localhost:9000",
+                "HTTP_PROXY": "http://proxy.example.com:3128",
+                "NO_PROXY": ".example.com",
+            }
+        ),
+    ),
+    (
+        "KD409",
+        "an in-network endpoint in the profile, lower-case https_proxy and no_proxy",
+        _s(
+            config="[default]\nregion = us-east-1\nendpoint_url = https://10.1.2.3:9000\n",
+            env={"https_proxy": "http://proxy.example.com:3128", "no_proxy": "localhost"},
+        ),
+    ),
+    (
+        "KD507",
+        "a role session name with a space",
+        _s(
+            config=REGION + "[profile ops]\nrole_arn = arn:aws:iam::111122223333:role/ops\n"
+            "source_profile = default\nrole_session_name = jane doe\n",
+            args=["--profile", "ops"],
+        ),
+    ),
+    (
+        "KD507",
+        "a chained role asking for two hours",
+        _s(
+            config=REGION + "[profile ops]\nrole_arn = arn:aws:iam::111122223333:role/ops\n"
+            "source_profile = default\n[profile app]\nrole_arn = arn:aws:iam::111122223333:"
+            "role/app\nsource_profile = ops\nduration_seconds = 7200\n",
+            args=["--profile", "app"],
+        ),
+    ),
+    (
         "KD407",
         "only AWS_REGION, which boto3 ignores",
         _s(config=None, env={"AWS_REGION": "eu-west-1"}),

@@ -7,7 +7,7 @@ held out when ``int(hash[:8], 16) % 10 < 3`` (about 30 %).
 Usage::
 
     python evals/corpus/split.py --write   # writes evals/corpus/split.json
-    python evals/corpus/split.py --stats   # counts by tool, by category and by split
+    python evals/corpus/split.py --stats   # counts by family, category, split and tool
 """
 
 from __future__ import annotations
@@ -26,6 +26,50 @@ CASES = HERE / "cases.jsonl"
 SPLIT = HERE / "split.json"
 HELDOUT_BUCKETS = 3
 BUCKETS = 10
+
+#: The tool families a case's ``family`` field names, one per case. ``boto3`` covers
+#: Python (boto3, botocore, aiobotocore, s3fs, pandas); ``minio`` covers mc, minio-go and
+#: the MinIO server; ``k8s`` covers EKS, IRSA, Karpenter and external-dns; ``ci`` covers
+#: GitHub Actions, GitLab and Jenkins; ``observability-storage`` covers Loki, Thanos,
+#: Mimir, Cortex, Tempo and Prometheus; ``backup`` covers restic, Velero, Duplicati, Borg.
+FAMILIES = (
+    "aws-cli",
+    "boto3",
+    "sdk-java",
+    "sdk-go",
+    "sdk-js",
+    "sdk-dotnet",
+    "sdk-php",
+    "sdk-ruby",
+    "sdk-rust",
+    "sdk-cpp",
+    "sdk-mobile",
+    "terraform",
+    "cdk-cloudformation",
+    "serverless",
+    "ansible",
+    "pulumi",
+    "k8s",
+    "ci",
+    "registry-ecr",
+    "console",
+    "web-upload",
+    "rclone",
+    "s3cmd",
+    "minio",
+    "ceph-rgw",
+    "s3-mounts",
+    "backup",
+    "hadoop-spark",
+    "databricks",
+    "snowflake",
+    "redshift",
+    "athena-glue",
+    "airflow",
+    "dbt",
+    "observability-storage",
+    "other",
+)
 
 
 def normalise(url: str) -> str:
@@ -69,7 +113,8 @@ def _table(title: str, counts: Counter[str]) -> str:
 
 
 def stats(cases: list[dict[str, Any]]) -> str:
-    """Counts by tool, by category and by split, as Markdown tables."""
+    """Counts by family, by category, by split and by tool, as Markdown tables."""
+    by_family: Counter[str] = Counter(str(c.get("family", "?")) for c in cases)
     by_tool: Counter[str] = Counter(str(c["tool"]) for c in cases)
     by_category: Counter[str] = Counter(str(c["category"]) for c in cases)
     by_split: Counter[str] = Counter(
@@ -78,10 +123,12 @@ def stats(cases: list[dict[str, Any]]) -> str:
     sources = compute_split(cases)
     lines = [
         f"cases: {len(cases)}; distinct sources: {len({c['source'] for c in cases})}; "
-        f"tools: {len(by_tool)}",
+        f"families: {len(by_family)}; tools: {len(by_tool)}",
         f"sources heldout/train: {len(sources['heldout_sources'])}/{len(sources['train_sources'])}",
         "",
         _table("split", by_split),
+        "",
+        _table("family", by_family),
         "",
         _table("category", by_category),
         "",
