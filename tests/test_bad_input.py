@@ -31,8 +31,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from keydoctor.audit import run_audit
-from keydoctor.reporters import FORMATS, render
-from keydoctor.reporters.document import build_document
+from keydoctor.examine import CheckResult
+from keydoctor.reporters import FORMATS, check_formatter
 
 KEY_ID = "AKIAZ7LEAKTESTKEY0ID"
 SECRET = "Lk9/Planted+Secret0Value1ForBadInputTest"
@@ -345,9 +345,9 @@ def test_random_bytes_never_crash_or_leak(
     (aws / "config").write_bytes(conf)
     environ = {"HOME": str(home), "AWS_EC2_METADATA_DISABLED": "true", "PATH": "/usr/bin:/bin"}
     result = run_audit(environ=environ)
-    document = build_document(result)
+    checked = CheckResult(result, tuple(result.findings))
     for fmt in FORMATS:
-        rendered = render(fmt, document, result.redactor)
+        rendered = check_formatter(fmt).format(checked)
         if fmt == "json":
             json.loads(rendered)
         leaked = [f for f in _ALL_FRAGMENTS if f in rendered]

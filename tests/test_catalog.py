@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -154,3 +157,35 @@ def test_error_reference_detects_a_stale_page(tmp_path: Path) -> None:
     (tmp_path / "AccessDenied.md").write_text("edited by hand\n", encoding="utf-8")
     (tmp_path / "Gone.md").write_text("old page\n", encoding="utf-8")
     assert out_of_date(tmp_path) == ["AccessDenied.md", "Gone.md"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({}, "expected the tables finding, standalone, observed"),
+        (
+            {"finding": {}, "standalone": {}, "observed": {"ruled_out_by_acceptance": [1]}},
+            r"\[observed\]: ruled_out_by_acceptance must be a list of strings",
+        ),
+        (
+            {"finding": {}, "standalone": {}, "observed": {"ruled_out_by_acceptance": ["nope"]}},
+            "unknown categories nope",
+        ),
+    ],
+)
+def test_bad_ranking_weights_are_catalog_errors(raw: dict[str, Any], message: str) -> None:
+    from keydoctor.catalog.ranking import parse_weights
+
+    with pytest.raises(CatalogError, match=message):
+        parse_weights(raw)
+
+
+def test_reading_the_weights_leaves_the_catalog_loader_unloaded() -> None:
+    """A healthy online check reads ranking.toml only: the catalog's schema is not compiled."""
+    code = (
+        "import sys; from keydoctor.catalog.ranking import weights; weights(); "
+        "print('keydoctor.catalog.schema' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from keydoctor.catalog.matcher import diagnose
-from keydoctor.commands.explain import render_text
+from keydoctor.reporters.explain import ExplainTextFormatter
 
 FUZZ = settings(
     max_examples=300,
@@ -99,7 +99,7 @@ FORMS = st.sampled_from(
 
 def render(text: str | bytes) -> str:
     explanation = diagnose(text)
-    return render_text(explanation, show_all=True) + json.dumps(
+    return ExplainTextFormatter(show_all=True).format(explanation) + json.dumps(
         explanation.to_dict(), ensure_ascii=False
     )
 

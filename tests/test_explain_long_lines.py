@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from keydoctor.catalog.matcher import diagnose
-from keydoctor.commands.explain import render_text
+from keydoctor.reporters.explain import ExplainTextFormatter
 
 ERROR = (
     "An error occurred (InvalidAccessKeyId) when calling the ListObjectsV2 operation: "
@@ -41,7 +41,9 @@ def fragments(secret: str, around: str, size: int = 4) -> set[str]:
 def outputs(text: str) -> str:
     """What explain prints for ``text``, in text and JSON."""
     explanation = diagnose(text)
-    return render_text(explanation, show_all=True) + json.dumps(explanation.to_dict())
+    return ExplainTextFormatter(show_all=True).format(explanation) + json.dumps(
+        explanation.to_dict()
+    )
 
 
 def assert_no_fragment(output: str, secret: str, context: str) -> None:

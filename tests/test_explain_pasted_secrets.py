@@ -129,10 +129,12 @@ def explain(text: str, fmt: str, capsys: pytest.CaptureFixture[str]) -> str:
 def wording() -> str:
     """explain's own output for the error alone: its prose may share a piece by chance."""
     from keydoctor.catalog.matcher import diagnose
-    from keydoctor.commands.explain import render_text
+    from keydoctor.reporters.explain import ExplainTextFormatter
 
     explanation = diagnose(ERROR)
-    return render_text(explanation, show_all=True) + json.dumps(explanation.to_dict())
+    return ExplainTextFormatter(show_all=True).format(explanation) + json.dumps(
+        explanation.to_dict()
+    )
 
 
 def test_the_table_covers_the_reported_forms() -> None:

@@ -52,12 +52,59 @@ def test_every_secret_field_is_hidden_from_repr() -> None:
 
 def test_credential_holders_print_no_secret() -> None:
     from keydoctor.lab.emulator import Keys as LabKeys
-    from keydoctor.redshift.probe import Keys as StatementKeys
+    from keydoctor.model import CredentialSource, Location
+    from keydoctor.probes.clients import StaticKeys
+    from keydoctor.probes.outcome import ProbeResult
+    from keydoctor.probes.runner import Step, StepAnswer, StepPlan
+    from keydoctor.probes.transport import Target
 
+    keys = StaticKeys("AKIAY34FZKBOKMUTVV7A", VALUE, VALUE + "token")
+    source = CredentialSource(
+        method="redshift-statement",
+        location=Location(kind="aws"),
+        access_key_id="AKIAY34FZKBOKMUTVV7A",
+        secret_access_key=Secret(VALUE),
+        session_token=Secret(VALUE + "token"),
+    )
+    step = Step("assume role", None, None, keys)
+    # AssumeRole's answer holds the role's keys: the step's answer keeps them out of sight.
+    assumed = {"Credentials": {"AccessKeyId": "ASIAY34FZKBOKMUTVV7A", "SecretAccessKey": VALUE}}
     for value in (
-        StatementKeys("AKIAY34FZKBOKMUTVV7A", VALUE, VALUE + "token"),
+        keys,
         LabKeys("someone", "AKIAY34FZKBOKMUTVV7A", VALUE),
         Secret(VALUE),
+        source,
+        Target(region="us-east-1", endpoint_url=None, profile=None, source=source),
+        step,
+        StepPlan((step,), region="us-east-1"),
+        StepAnswer(step, ProbeResult("assume role", "sts", "AssumeRole", ""), assumed),
     ):
-        assert VALUE[:8] not in repr(value)
-        assert VALUE[-8:] not in repr(value)
+        for shown in (repr(value), str(value)):
+            assert VALUE[:8] not in shown, type(value).__name__
+            assert VALUE[-8:] not in shown, type(value).__name__
+
+
+def test_every_secret_holding_dataclass_prints_no_secret() -> None:
+    """Each dataclass with a secret-named field, built with a known secret there (a Secret
+    where the field is typed so), shows it neither in repr nor in str."""
+    checked: list[str] = []
+    for cls in _dataclasses():
+        fields = [f for f in dataclasses.fields(cls) if f.init]
+        if not any(SECRET_FIELD.search(f.name) for f in fields):
+            continue
+        values: dict[str, object] = {}
+        for field in fields:
+            hint = str(field.type)
+            if not SECRET_FIELD.search(field.name):
+                values[field.name] = "x"
+            elif "bool" in hint or "int" in hint or "float" in hint:
+                values[field.name] = True  # a flag or a count: no secret to hold
+            else:
+                values[field.name] = Secret(VALUE) if "Secret" in hint else VALUE
+        value = cls(**values)
+        name = f"{cls.__module__}.{cls.__qualname__}"
+        for shown in (repr(value), str(value)):
+            assert VALUE[:8] not in shown and VALUE[-8:] not in shown, name
+        checked.append(name)
+    assert "keydoctor.probes.clients.StaticKeys" in checked  # the walk did find them
+    assert "keydoctor.redshift.checks.Authorization" in checked

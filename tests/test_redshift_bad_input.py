@@ -80,8 +80,8 @@ def test_unquoted_credentials_cut_by_semicolon() -> None:
         "COPY t FROM 's3://bucket-a/p' CREDENTIALS aws_access_key_id=AKIAZ3MPLEREDSHIFT01;"
         "aws_secret_access_key=Rs8kPq2Wm7Xv9Ty4Ln6Jc1Hd5Fb3Gz0Aq/Ke+Mw7"
     )
-    assert len(run.results) == 1
-    assert [f.code for f in run.results[0].findings][:1] == ["KD805"]
+    assert len(run.statements) == 1
+    assert [f.code for f in run.statements[0].findings][:1] == ["KD805"]
 
 
 def test_unterminated_comment_and_dollar_string() -> None:

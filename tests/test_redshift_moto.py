@@ -429,6 +429,7 @@ def test_offline_run_imports_no_boto3_and_no_session(clean_env: dict[str, str]) 
         "main(['redshift', '--offline', \"COPY t FROM 's3://bucket-a/p' IAM_ROLE default\"])\n"
         "assert 'boto3' not in sys.modules, 'boto3 imported'\n"
         "assert 'botocore.session' not in sys.modules, 'botocore.session imported'\n"
+        "assert not [m for m in sys.modules if m.startswith('keydoctor.probes')], 'probes'\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", program], env=clean_env, capture_output=True, text=True, timeout=60
@@ -444,6 +445,6 @@ def test_long_script_probes_the_first_statements_only(
 
     one = f"COPY t FROM 's3://{world['east']}/tickit/' {creds(world['reader'])};\n"
     run = check_sql(one * (MAX_PROBED + 2), probe=ProbeSettings(endpoint_url=moto_server.endpoint))
-    probed = [r for r in run.results if r.probes]
+    probed = [s for s in run.statements if s.probes]
     assert len(probed) == MAX_PROBED
-    assert all("KD832" in [f.code for f in r.findings] for r in run.results[MAX_PROBED:])
+    assert all("KD832" in [f.code for f in s.findings] for s in run.statements[MAX_PROBED:])

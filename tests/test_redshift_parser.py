@@ -61,10 +61,9 @@ def test_every_authorization_form() -> None:
     }
     for clause, (kind, form) in forms.items():
         run = check_sql(f"COPY t FROM 's3://bucket-a/p/' {clause} REGION AS 'us-west-2' MANIFEST")
-        result = run.results[0]
+        result = run.statements[0]
         assert (result.auth.kind, result.auth.form) == (kind, form), clause
-        assert result.statement.manifest and result.statement.region is not None
-        assert result.statement.region.text == "us-west-2"
+        assert result.manifest and result.region == "us-west-2"
 
 
 def test_chained_roles_are_split() -> None:
@@ -72,11 +71,11 @@ def test_chained_roles_are_split() -> None:
         "COPY t FROM 's3://bucket-a/p' IAM_ROLE "
         "'arn:aws:iam::123456789012:role/A,arn:aws:iam::210987654321:role/B'"
     )
-    assert run.results[0].auth.roles == (
+    assert run.statements[0].auth.roles == (
         "arn:aws:iam::123456789012:role/A",
         "arn:aws:iam::210987654321:role/B",
     )
-    assert run.results[0].findings == []
+    assert run.statements[0].findings == ()
 
 
 def test_formats_are_read() -> None:
@@ -121,7 +120,7 @@ def test_seed_space_explanation_and_clause() -> None:
         f"COPY t FROM 's3://bucket-a/p' CREDENTIALS "
         f"'aws_access_key_id={KID}; aws_secret_access_key={SEC}'"
     )
-    finding = next(f for f in run.results[0].findings if f.code == "KD804")
+    finding = next(f for f in run.statements[0].findings if f.code == "KD804")
     assert "a space before `aws_secret_access_key`" in finding.explanation
     assert finding.fix.endswith(
         "CREDENTIALS 'aws_access_key_id=AKIA…FT01;aws_secret_access_key=<secret access key>' "

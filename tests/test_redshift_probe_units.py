@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import urllib.parse
 
-from keydoctor.redshift.probe import _manifest_entries, _policy, _trusts
+from keydoctor.redshift.probe import _manifest_entries
+from keydoctor.redshift.verdicts import _policy, _trusts
 
 REDSHIFT = {
     "Version": "2012-10-17",

@@ -18,7 +18,7 @@ import pytest
 
 from keydoctor.catalog import codes
 from keydoctor.fixes.plan import FileWrite, FixError, RunState, Safety
-from keydoctor.fixes.region import _header_region, bucket_region, plan_set_region
+from keydoctor.fixes.region import bucket_region, plan_set_region
 from keydoctor.model import Secret
 from keydoctor.shell import command, profile_args, quote, runnable_part
 
@@ -74,14 +74,15 @@ def test_runnable_part(fix: str, runnable: str) -> None:
     assert runnable_part(fix) == runnable
 
 
-def test_header_region() -> None:
-    headers = {"ResponseMetadata": {"HTTPHeaders": {"x-amz-bucket-region": "eu-west-2"}}}
-    assert _header_region(headers) == "eu-west-2"
-    assert (
-        _header_region({"ResponseMetadata": {"HTTPHeaders": {"x-amz-bucket-region": ""}}}) is None
-    )
-    assert _header_region({"ResponseMetadata": {}}) is None
-    assert _header_region({}) is None
+def test_the_one_location_constraint_rule() -> None:
+    """GetBucketLocation's legacy answers, read in one place for probes, fixes and Redshift."""
+    from keydoctor.probes.s3 import region_of_location
+
+    assert region_of_location("") == "us-east-1"
+    assert region_of_location(None) == "us-east-1"
+    assert region_of_location("EU") == "eu-west-1"
+    assert region_of_location("eu-west-1") == "eu-west-1"
+    assert region_of_location("ap-south-2") == "ap-south-2"
 
 
 def test_set_region_in_an_existing_profile(tmp_path: Path) -> None:

@@ -13,10 +13,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from keydoctor.catalog.schema import CatalogError, Cause
 from keydoctor.model import Category, Finding, Severity
+
+if TYPE_CHECKING:
+    from keydoctor.catalog.schema import CatalogError, Cause
 
 
 class ClueSource(Protocol):
@@ -42,30 +44,41 @@ class Weights:
         return self.boost.get(finding.severity, 0.0)
 
 
+def _invalid(message: str) -> CatalogError:
+    """The error for a bad ``ranking.toml``.
+
+    The catalog's schema module is loaded only here: a healthy online check reads the
+    weights but never the error catalog, and need not compile its loader.
+    """
+    from keydoctor.catalog.schema import CatalogError
+
+    return CatalogError(message)
+
+
 def _number(where: str, table: dict[str, Any], key: str) -> float:
     value = table.get(key)
     if not isinstance(value, int | float) or isinstance(value, bool):
-        raise CatalogError(f"ranking.toml [{where}]: {key} must be a number")
+        raise _invalid(f"ranking.toml [{where}]: {key} must be a number")
     return float(value)
 
 
 def _names(where: str, table: dict[str, Any], key: str) -> tuple[str, ...]:
     value = table.get(key)
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise CatalogError(f"ranking.toml [{where}]: {key} must be a list of strings")
+        raise _invalid(f"ranking.toml [{where}]: {key} must be a list of strings")
     return tuple(value)
 
 
 def parse_weights(raw: dict[str, Any]) -> Weights:
     """Validate ``ranking.toml``; a missing or mistyped number is a :class:`CatalogError`."""
     if set(raw) != {"finding", "standalone", "observed"}:
-        raise CatalogError("ranking.toml: expected the tables finding, standalone, observed")
+        raise _invalid("ranking.toml: expected the tables finding, standalone, observed")
     finding, standalone, observed = raw["finding"], raw["standalone"], raw["observed"]
     categories = {c.value: c for c in Category}
     refusal = _names("observed", observed, "ruled_out_by_acceptance")
     unknown = [c for c in refusal if c not in categories]
     if unknown:
-        raise CatalogError(f"ranking.toml [observed]: unknown categories {', '.join(unknown)}")
+        raise _invalid(f"ranking.toml [observed]: unknown categories {', '.join(unknown)}")
     return Weights(
         boost={
             Severity.CRITICAL: _number("finding", finding, "boost_critical"),

@@ -143,3 +143,8 @@ class Explanation:
             "unknown_codes": list(self.unknown_codes),
             "warnings": list(self.warnings),
         }
+
+
+# The frozen result ``keydoctor explain`` renders (``reporters/explain.py``) and
+# ``keydoctor.catalog.diagnose_text`` returns: the explanation is the whole result.
+ExplainResult = Explanation

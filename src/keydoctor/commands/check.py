@@ -76,8 +76,7 @@ def _validate(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from keydoctor.examine import run_check
-    from keydoctor.reporters import render
-    from keydoctor.reporters.document import check_document
+    from keydoctor.reporters import check_formatter
 
     _validate(args)
     plan = None
@@ -104,6 +103,5 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if not args.offline:
             progress_done()
-    document = check_document(result)
-    write_stdout(render(args.format, document, result.audit.redactor, color=use_color()))
+    write_stdout(check_formatter(args.format, color=use_color()).format(result))
     return exit_code(list(result.findings), args.fail_on)

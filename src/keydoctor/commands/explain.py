@@ -15,11 +15,9 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from keydoctor.catalog.result import Explanation
     from keydoctor.model import Finding
 
 _MAX_INPUT = 64 * 1024 * 1024  # refuse to read more than this; the matcher reduces it anyway
-_TOP_CAUSES = 3
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -103,12 +101,10 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("paste the error as an argument, with --file FILE, or on stdin")
         raw = _read_bytes("-")
     from keydoctor.catalog.matcher import diagnose
+    from keydoctor.reporters.explain import explain_formatter
 
     explanation = diagnose(raw, findings=findings, hints=hints)
-    if args.format == "json":
-        _write(json.dumps(explanation.to_dict(), indent=2, ensure_ascii=False) + "\n")
-    else:
-        _write(render_text(explanation, show_all=args.all))
+    _write(explain_formatter(args.format, show_all=args.all).format(explanation))
     return 0 if explanation.found else 1
 
 
@@ -176,76 +172,3 @@ def _printable(text: str) -> str:
 def _write(text: str) -> None:
     sys.stdout.write(text)
     sys.stdout.flush()
-
-
-def render_text(explanation: Explanation, *, show_all: bool = False) -> str:
-    """The human answer: each error, its likeliest causes with why and how to fix."""
-    lines: list[str] = []
-    for warning in explanation.warnings:
-        if "secret" in warning:
-            lines.append(f"WARNING: {warning}")
-    if explanation.secret_in_text:
-        lines.append("")
-    if not explanation.found:
-        if explanation.unknown_codes:
-            lines.append(
-                "No AWS error that keydoctor knows was found. The text shows the code(s) "
-                + ", ".join(explanation.unknown_codes)
-                + ", which are not in keydoctor's catalog yet."
-            )
-        else:
-            lines.append("No AWS error found in this text.")
-        return "\n".join(lines).lstrip("\n") + "\n"
-    context: list[str] = []
-    if explanation.tool:
-        language = f" ({explanation.language})" if explanation.language else ""
-        context.append(f"tool: {explanation.tool}{language}")
-    if explanation.status:
-        context.append(f"HTTP status: {explanation.status}")
-    if explanation.operation:
-        context.append(f"operation: {explanation.operation}")
-    if explanation.regions:
-        context.append("region: " + ", ".join(explanation.regions))
-    if explanation.bucket:
-        context.append(f"bucket: {explanation.bucket}")
-    if explanation.endpoint:
-        context.append(f"endpoint: {explanation.endpoint}")
-    for key in explanation.keys:
-        context.append(f"key: {key.masked} ({key.kind}; account {key.account})")
-    if len(explanation.errors) > 1:
-        lines.append(f"{len(explanation.errors)} errors found.")
-    for index, error in enumerate(explanation.errors):
-        if index:
-            lines.append("")
-        status = f" (HTTP {error.http_status})" if error.http_status else ""
-        lines.append(f"{error.code}{status}: {error.title}")
-        lines.append(f"  service: {error.service}")
-        if index == 0:
-            for item in context:
-                lines.append(f"  {item}")
-        if error.line:
-            lines.append(f"  seen in: {error.line}")
-        lines.append(f"  {error.meaning}")
-        lines.append("")
-        lines.append("  Likely causes, most likely first:")
-        shown = error.causes if show_all else error.causes[:_TOP_CAUSES]
-        for rank, cause in enumerate(shown, start=1):
-            chance = f" ({cause.probability:.0%})"
-            lines.append(f"  {rank}. [{cause.category.value}] {cause.title}{chance}")
-            lines.append(f"     why: {'; '.join(cause.why)}")
-            lines.append(f"     {cause.explanation}")
-            lines.append(f"     fix: {cause.fix}")
-            if cause.confirm:
-                lines.append(f"     confirm: {cause.confirm}")
-        hidden = len(error.causes) - len(shown)
-        if hidden > 0:
-            lines.append(f"  (+{hidden} less likely causes: --all shows them)")
-        if error.question is not None and error.causes:
-            first, second = error.question.between
-            lines.append(
-                f"  Not sure: the first cause is only {error.causes[0].probability:.0%} likely."
-            )
-            pair = f"{first.value} from {second.value}" if second is not first else first.value
-            lines.append(f"  To tell {pair}, run: {error.question.command}")
-            lines.append(f"     ({error.question.why})")
-    return "\n".join(lines) + "\n"

@@ -9,20 +9,10 @@ change which credentials are used, so this fix is safe.
 
 from __future__ import annotations
 
-from typing import Any
-
-from keydoctor.catalog import codes
 from keydoctor.fixes import atomic, ini
-from keydoctor.fixes.aws import error_code, make_client
+from keydoctor.fixes.aws import ATTEMPTS, READ_TIMEOUT
 from keydoctor.fixes.plan import FileWrite, FixError, Plan, RunState, Safety
-from keydoctor.model import Secret
-from keydoctor.probes.s3 import region_of_location
-
-
-def _header_region(response: dict[str, Any]) -> str | None:
-    headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
-    value = headers.get("x-amz-bucket-region")
-    return str(value) if value else None
+from keydoctor.model import CredentialSource, Location, Secret
 
 
 def bucket_region(
@@ -34,28 +24,40 @@ def bucket_region(
     endpoint_url: str | None = None,
     region: str | None = None,
 ) -> str:
-    """The region the bucket lives in, as S3 itself says."""
-    s3 = make_client(
-        "s3", key_id, secret, session_token=session_token, endpoint_url=endpoint_url, region=region
+    """The region the bucket lives in, as S3 itself says.
+
+    The question is the probes' own (:func:`keydoctor.probes.s3.bucket_region`), asked
+    from a session that reads no shared file, so that ``check``, ``redshift`` and this fix
+    learn a bucket's region the same way.
+    """
+    from keydoctor.probes import outcome as oc
+    from keydoctor.probes import s3 as s3_probes
+    from keydoctor.probes.transport import Target, Transport
+
+    source = CredentialSource(
+        method="fix",
+        location=Location(kind="aws"),
+        access_key_id=key_id,
+        secret_access_key=secret,
+        session_token=session_token,
     )
-    try:
-        found = _header_region(s3.head_bucket(Bucket=bucket))
-    except Exception as exc:
-        response = getattr(exc, "response", None)
-        found = _header_region(response) if isinstance(response, dict) else None
-        code = error_code(exc)
-        if found is None and codes.family(code) in (codes.NO_BUCKET, codes.NOT_FOUND):
-            raise FixError(f"bucket {bucket} does not exist") from None
-    if found:
+    target = Target(
+        region=region or "us-east-1",
+        endpoint_url=endpoint_url,
+        profile=None,
+        source=source,
+        timeout=READ_TIMEOUT,
+        isolated=True,
+        attempts=ATTEMPTS,
+    )
+    probe = s3_probes.bucket_region(Transport(target), bucket)
+    found = probe.data.get("region")
+    if isinstance(found, str) and found:
         return found
-    try:
-        location = s3.get_bucket_location(Bucket=bucket).get("LocationConstraint") or ""
-    except Exception as exc:
-        raise FixError(
-            f"could not learn the region of bucket {bucket}: "
-            f"{error_code(exc) or type(exc).__name__}"
-        ) from None
-    return region_of_location(location)
+    if probe.outcome == oc.NOT_FOUND:
+        raise FixError(f"bucket {bucket} does not exist")
+    why = probe.data.get("location_failure") or (probe.failure.code if probe.failure else "")
+    raise FixError(f"could not learn the region of bucket {bucket}: {why or 'no answer'}")
 
 
 def plan_set_region(config_path: str, profile: str, region: str, current: str | None) -> Plan:

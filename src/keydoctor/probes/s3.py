@@ -76,9 +76,12 @@ def bucket_region(transport: Transport, bucket: str) -> ProbeResult:
             asked="",
         )
         answer = transport.ask(location, lambda c: c.get_bucket_location(Bucket=bucket))
+        probe.duration_ms += location.duration_ms
         if answer is not None:
             region = region_of_location(answer.get("LocationConstraint"))
-            probe.duration_ms += location.duration_ms
+        elif location.failure is not None:
+            # Why neither answer named the region: what `fix set-region` reports.
+            probe.data["location_failure"] = location.failure.code
     if region:
         probe.data["region"] = region
     if probe.outcome == oc.NOT_FOUND:

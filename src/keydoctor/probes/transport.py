@@ -43,6 +43,10 @@ class Target:
     # and IAM directly (keydoctor.probes.wire) when nothing there changes botocore's
     # endpoints; None keeps every call on botocore clients.
     settings: Mapping[str, Any] | None = None
+    # A fix acts with exactly the keys it names: no shared file or variable may add to
+    # them (``isolated``), and it may try again where a probe reports the first failure.
+    isolated: bool = False
+    attempts: int = 1
 
     def static_keys(self) -> clients.StaticKeys | None:
         """The resolved static keys, when the source has them (else botocore's chain)."""
@@ -129,7 +133,10 @@ class Transport:
                 return existing
             if self._session is None:
                 self._session = clients.new_session(
-                    profile=self.target.profile, services=PROBED_SERVICES, keep_answers=True
+                    profile=self.target.profile,
+                    isolated=self.target.isolated,
+                    services=PROBED_SERVICES,
+                    keep_answers=True,
                 )
             clients.allow_service(self._session, service)
             made = clients.make_client(
@@ -140,6 +147,7 @@ class Transport:
                 session=self._session,
                 connect_timeout=self.target.timeout,
                 read_timeout=self.target.timeout,
+                attempts=self.target.attempts,
                 user_agent=clients.USER_AGENT,
                 path_style=bool(self.target.endpoint_url),
             )

@@ -100,7 +100,6 @@ class StatementResult:
     auth: Authorization
     s3: S3Location | None
     findings: list[Finding] = field(default_factory=list)
-    probes: list[dict[str, Any]] = field(default_factory=list)  # name, outcome, detail
 
     @property
     def secrets(self) -> list[str]:

@@ -7,48 +7,109 @@ Rules carry the finding code, title and category; levels map critical/high to
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from keydoctor import __version__
+
+if TYPE_CHECKING:
+    from keydoctor.examine import CheckResult
+    from keydoctor.model import Finding
 
 _LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 _SCORES = {"critical": "9.5", "high": "8.0", "medium": "5.0", "low": "2.0", "info": "0.0"}
 
 
-def _location(loc: dict[str, Any] | None) -> list[dict[str, Any]]:
-    if not loc or not loc.get("path"):
-        return []
-    physical: dict[str, Any] = {"artifactLocation": {"uri": "file://" + str(loc["path"])}}
-    if loc.get("line"):
-        physical["region"] = {"startLine": int(loc["line"])}
-    return [{"physicalLocation": physical}]
+class _Entry(NamedTuple):
+    """What SARIF shows of one finding, every string already masked."""
+
+    code: str
+    severity: str
+    category: str
+    title: str
+    explanation: str
+    fix: str
+    path: str | None
+    line: int | None
+
+
+class SarifFormatter:
+    """``keydoctor check --format sarif``: the result's findings, each value masked first."""
+
+    def format(self, result: CheckResult) -> str:
+        from keydoctor.reporters import Masker
+
+        mask = Masker(result.audit.redactor)
+        return _log(_entry(f, mask) for f in result.findings)
+
+
+def _entry(finding: Finding, mask: Callable[[str], str]) -> _Entry:
+    loc = finding.location
+    return _Entry(
+        code=mask(finding.code),
+        severity=mask(finding.severity.value),
+        category=mask(finding.category.value),
+        title=mask(finding.title),
+        explanation=mask(finding.explanation),
+        fix=mask(finding.fix),
+        path=mask(loc.path) if loc is not None and loc.path is not None else None,
+        line=loc.line if loc is not None else None,
+    )
 
 
 def render_sarif(document: dict[str, Any]) -> str:
-    findings: list[dict[str, Any]] = list(document.get("findings", []))
+    """SARIF of a plain document whose ``findings`` are already masked (``redshift``'s)."""
+    entries = []
+    for f in document.get("findings", []):
+        loc = f.get("location") or {}
+        entries.append(
+            _Entry(
+                code=f["code"],
+                severity=f["severity"],
+                category=f["category"],
+                title=f["title"],
+                explanation=f["explanation"],
+                fix=f["fix"],
+                path=str(loc["path"]) if loc.get("path") else None,
+                line=int(loc["line"]) if loc.get("line") else None,
+            )
+        )
+    return _log(entries)
+
+
+def _location(entry: _Entry) -> list[dict[str, Any]]:
+    if not entry.path:
+        return []
+    physical: dict[str, Any] = {"artifactLocation": {"uri": "file://" + entry.path}}
+    if entry.line:
+        physical["region"] = {"startLine": entry.line}
+    return [{"physicalLocation": physical}]
+
+
+def _log(entries: Iterable[_Entry]) -> str:
     rules: dict[str, dict[str, Any]] = {}
     results = []
-    for f in findings:
+    for e in entries:
         rules.setdefault(
-            f["code"],
+            e.code,
             {
-                "id": f["code"],
-                "name": f["title"],
-                "shortDescription": {"text": f["title"]},
-                "help": {"text": f["fix"]},
+                "id": e.code,
+                "name": e.title,
+                "shortDescription": {"text": e.title},
+                "help": {"text": e.fix},
                 "properties": {
-                    "category": f["category"],
-                    "security-severity": _SCORES.get(f["severity"], "0.0"),
+                    "category": e.category,
+                    "security-severity": _SCORES.get(e.severity, "0.0"),
                 },
             },
         )
         results.append(
             {
-                "ruleId": f["code"],
-                "level": _LEVELS.get(f["severity"], "note"),
-                "message": {"text": f"{f['title']}: {f['explanation']} Fix: {f['fix']}"},
-                "locations": _location(f.get("location")),
-                "properties": {"severity": f["severity"], "category": f["category"]},
+                "ruleId": e.code,
+                "level": _LEVELS.get(e.severity, "note"),
+                "message": {"text": f"{e.title}: {e.explanation} Fix: {e.fix}"},
+                "locations": _location(e),
+                "properties": {"severity": e.severity, "category": e.category},
             }
         )
     sarif = {

@@ -6,7 +6,16 @@ tens of milliseconds, and a terminal UI library costs more than the whole audit.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from keydoctor.redact import mask_key_id
+
+if TYPE_CHECKING:
+    from keydoctor.diagnosis import Cause
+    from keydoctor.examine import CheckResult
+    from keydoctor.model import CredentialSource, Finding
+    from keydoctor.probes.runner import ProbeReport
 
 _COLORS = {
     "critical": "\033[1;31m",
@@ -33,128 +42,143 @@ class Painter:
         return f"{_COLORS[style]}{text}{_COLORS['reset']}"
 
 
-def _source_line(source: dict[str, Any]) -> str:
-    key = source.get("access_key_id")
-    parts = [source["method"]]
-    if source.get("profile"):
-        parts.append(f"profile {source['profile']}")
-    if key:
-        parts.append(f"key {key}")
-    if source.get("has_session_token"):
+Mask = Callable[[str], str]
+
+
+class TextFormatter:
+    """``keydoctor check``'s text: credentials, the probes, the most likely cause, findings.
+
+    Built from the typed result; each value is masked as it is taken from the result, and
+    the finished text is scrubbed once more by the run's redactor.
+    """
+
+    def __init__(self, *, color: bool = False) -> None:
+        self.color = color
+
+    def format(self, result: CheckResult) -> str:
+        from keydoctor.reporters import Masker
+
+        mask = Masker(result.audit.redactor)
+        paint = Painter(self.color)
+        lines = _credentials(result, paint, mask)
+        lines.append("")
+        if result.online:
+            lines.extend(_online(result, mask))
+            lines.append("")
+        if result.diagnosis is not None:
+            lines.extend(_diagnosis(result.diagnosis, result.causes, paint, mask))
+            lines.append("")
+        lines.extend(_findings(result.findings, paint, mask))
+        return result.audit.redactor.scrub("\n".join(lines) + "\n")
+
+
+def _source_line(source: CredentialSource, mask: Mask) -> str:
+    parts = [mask(source.method)]
+    if source.profile:
+        parts.append(f"profile {mask(source.profile)}")
+    if source.access_key_id:
+        parts.append(f"key {mask(mask_key_id(source.access_key_id))}")
+    if source.session_token:
         parts.append("with session token")
-    parts.append(f"from {source['location']}")
+    parts.append(f"from {mask(source.location.describe())}")
     return ", ".join(parts)
 
 
-def render_credentials(doc: dict[str, Any], paint: Painter) -> list[str]:
-    lines: list[str] = []
-    creds = doc.get("credentials") or {}
-    profile = doc.get("profile") or {}
-    region = doc.get("region") or {}
-    lines.append(paint("bold", "Credentials"))
-    origin = profile.get("origin")
+def _credentials(result: CheckResult, paint: Painter, mask: Mask) -> list[str]:
+    res = result.resolution
+    lines = [paint("bold", "Credentials")]
+    origin = mask(res.profile_origin) if res.profile_origin else res.profile_origin
     lines.append(
-        f"  profile: {profile.get('name')}"
+        f"  profile: {mask(res.profile)}"
         + (f" (from {origin})" if origin and origin != "default" else " (default)")
     )
-    if region.get("name"):
-        lines.append(f"  region:  {region['name']} (from {region.get('origin')})")
+    if result.region:
+        region_origin = mask(result.region_origin) if result.region_origin else None
+        lines.append(f"  region:  {mask(result.region)} (from {region_origin})")
     else:
         lines.append("  region:  not set")
-    winner = creds.get("winner")
-    if winner:
-        lines.append("  " + paint("green", "uses:") + " " + _source_line(winner))
-    elif creds.get("failure"):
-        lines.append("  " + paint("high", "fails:") + f" {creds['failure']}")
+    if res.winner is not None:
+        lines.append("  " + paint("green", "uses:") + " " + _source_line(res.winner, mask))
+    elif res.failure:
+        lines.append("  " + paint("high", "fails:") + f" {mask(res.failure)}")
     else:
         lines.append("  " + paint("high", "uses: nothing") + " (no credentials found)")
-    for source in creds.get("shadowed", []):
-        lines.append("  " + paint("dim", "hidden:") + " " + _source_line(source))
-        if source.get("reason"):
-            lines.append("          " + paint("dim", source["reason"]))
+    for source in res.shadowed:
+        lines.append("  " + paint("dim", "hidden:") + " " + _source_line(source, mask))
+        if source.reason:
+            lines.append("          " + paint("dim", mask(source.reason)))
     return lines
 
 
-def render_findings(findings: list[dict[str, Any]], paint: Painter) -> list[str]:
-    lines: list[str] = []
+def _findings(findings: Sequence[Finding], paint: Painter, mask: Mask) -> list[str]:
     if not findings:
-        lines.append(paint("green", "No problems found."))
-        return lines
-    lines.append(paint("bold", f"Findings ({len(findings)})"))
+        return [paint("green", "No problems found.")]
+    lines = [paint("bold", f"Findings ({len(findings)})")]
     for f in findings:
-        sev = f["severity"]
-        head = paint(sev, f"{sev.upper():8}") + f" {f['code']} {f['title']}"
-        lines.append(head + paint("dim", f"  [{f['category']}]"))
-        loc = f.get("location")
-        if loc and (loc.get("path") or loc.get("key")):
-            where = loc.get("path") or ""
-            if loc.get("line"):
-                where += f":{loc['line']}"
-            if loc.get("key"):
-                where = (where + " " if where else "") + str(loc["key"])
+        sev = f.severity.value
+        head = paint(sev, f"{sev.upper():8}") + f" {mask(f.code)} {mask(f.title)}"
+        lines.append(head + paint("dim", f"  [{f.category.value}]"))
+        loc = f.location
+        path = mask(loc.path) if loc is not None and loc.path else ""
+        key = mask(loc.key) if loc is not None and loc.key else ""
+        if loc is not None and (path or key):
+            where = path
+            if loc.line:
+                where += f":{loc.line}"
+            if key:
+                where = (where + " " if where else "") + key
             lines.append("         at " + where)
-        lines.append("         " + f["explanation"])
-        lines.append("         " + paint("bold", "fix: ") + f["fix"])
+        lines.append("         " + mask(f.explanation))
+        lines.append("         " + paint("bold", "fix: ") + mask(f.fix))
     return lines
 
 
 _MARKS = {"ok": "ok  ", "denied": "DENY", "not-found": "404 ", "skipped": "skip"}
 
 
-def render_online(doc: dict[str, Any]) -> list[str]:
+def _online(result: CheckResult, mask: Mask) -> list[str]:
     """Who the endpoint says we are, and every probe with its answer."""
-    probes: list[dict[str, Any]] = doc.get("probes") or []
-    if doc.get("probes_skipped"):
+    report: ProbeReport | None = result.report
+    if report is None and result.probes_skipped:
         return ["Probes", "  The endpoint was not asked: no usable credentials."]
+    probes = report.probes if report is not None else []
     lines = ["Identity (STS GetCallerIdentity)"]
-    identity = doc.get("identity")
-    if identity:
-        lines.append(f"  arn:       {identity['arn']}")
-        lines.append(f"  account:   {identity['account']}")
-        lines.append(f"  principal: {identity['principal_type']}")
+    identity = report.identity if report is not None else None
+    if identity is not None:
+        lines.append(f"  arn:       {mask(identity.arn)}")
+        lines.append(f"  account:   {mask(identity.account)}")
+        lines.append(f"  principal: {mask(identity.principal_type)}")
     else:
-        lines.append(f"  unknown: {probes[0]['answer'] if probes else 'not asked'}")
-    lines += ["", f"Probes ({len(probes)}, region {doc.get('region_used')})"]
+        lines.append(f"  unknown: {mask(probes[0].answer) if probes else 'not asked'}")
+    region_used = mask(report.region_used) if report is not None else None
+    lines += ["", f"Probes ({len(probes)}, region {region_used})"]
     for probe in probes:
-        mark = _MARKS.get(probe["outcome"], "FAIL")
-        lines.append(
-            f"  {mark} {probe['name']:38} {probe['answer']}  ({probe['duration_ms']:.0f} ms)"
-        )
-    skew = doc.get("clock_skew_seconds")
+        mark = _MARKS.get(probe.outcome, "FAIL")
+        # The document's rounding first, so text and JSON show the same duration.
+        duration = round(probe.duration_ms, 1)
+        lines.append(f"  {mark} {mask(probe.name):38} {mask(probe.answer)}  ({duration:.0f} ms)")
+    skew = report.skew_seconds if report is not None else None
     if skew is not None:
         # Whole seconds with a sign: "-0 s" from a rounded -0.3 reads like a fault.
-        seconds = round(skew)
+        seconds = round(round(skew, 1))
         lines.append(f"  clock: local time differs from the endpoint's by {seconds:+d} s")
     return lines
 
 
-def render_text(document: dict[str, Any], *, color: bool = False) -> str:
-    paint = Painter(color)
-    lines: list[str] = []
-    if "credentials" in document:
-        lines.extend(render_credentials(document, paint))
-        lines.append("")
-    if document.get("mode") == "online":
-        lines.extend(render_online(document))
-        lines.append("")
-    diagnosis = document.get("diagnosis")
-    if diagnosis:
+def _diagnosis(top: Cause, others: Sequence[Cause], paint: Painter, mask: Mask) -> list[str]:
+    lines = [
+        paint("bold", "Most likely cause: ")
+        + f"{mask(top.title)} "
+        + paint("dim", f"[{top.category.value}]"),
+        "  " + mask(top.explanation),
+        "  " + paint("bold", "fix: ") + mask(top.fix),
+    ]
+    for item in top.why:
+        lines.append("  " + paint("dim", "evidence: ") + mask(item))
+    if others:
         lines.append(
-            paint("bold", "Most likely cause: ")
-            + f"{diagnosis['title']} "
-            + paint("dim", f"[{diagnosis['category']}]")
+            "  "
+            + paint("dim", "also possible: ")
+            + "; ".join(f"{mask(c.title)} [{c.category.value}]" for c in others)
         )
-        lines.append("  " + diagnosis["explanation"])
-        lines.append("  " + paint("bold", "fix: ") + diagnosis["fix"])
-        for item in diagnosis.get("evidence", []):
-            lines.append("  " + paint("dim", "evidence: ") + str(item))
-        others = document.get("causes") or []
-        if others:
-            lines.append(
-                "  "
-                + paint("dim", "also possible: ")
-                + "; ".join(f"{c['title']} [{c['category']}]" for c in others)
-            )
-        lines.append("")
-    lines.extend(render_findings(document.get("findings", []), paint))
-    return "\n".join(lines) + "\n"
+    return lines
