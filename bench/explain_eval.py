@@ -16,7 +16,12 @@ and prints per file:
 * code recognised: among cases whose labelled code is actually shown in the text, the
   share where keydoctor reports that code (its error code or one of the aliases it lists);
 * top-1 / top-3: the share of all cases whose labelled category is the first / among the
-  first three ranked causes of the first error.
+  first three ranked causes of the first error;
+* calibration: the cases with an error found, in five bins of the first cause's
+  probability, with the mean probability predicted and the share where it was right.
+
+With no file it also prints the 5-fold cross-validation figures on the corpus's training
+side from ``evals/corpus/fit.py`` (which needs the ``fit`` extra: numpy and scipy).
 
 ``--misses`` lists the cases that missed, to study patterns (never to copy a case's
 cause into a rule that matches that one case). ``--only-untuned`` keeps the cases whose
@@ -31,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 
 def _shows_code(case: dict[str, object]) -> bool:
@@ -63,7 +69,7 @@ SAMPLES = (
 
 def evaluate(
     path: Path, *, misses: bool, only_untuned: bool, sources: frozenset[str] | None = None
-) -> dict[str, float]:
+) -> dict[str, Any]:
     cases = [
         json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
     ]
@@ -89,10 +95,13 @@ def evaluate(
     results = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
     assert len(results) == len(cases), "one result per case"
     shown = recognised = top1 = top3 = 0
+    pairs: list[tuple[float, bool]] = []
     for case, result in zip(cases, results, strict=True):
         categories = _categories(result)
         expected = case["category"]
         hit1 = bool(categories) and categories[0] == expected
+        if categories:
+            pairs.append((float(result["causes"][0].get("probability", 0.0)), hit1))
         hit3 = expected in categories[:3]
         top1 += hit1
         top3 += hit3
@@ -114,7 +123,36 @@ def evaluate(
         "code": recognised / shown if shown else 1.0,
         "top1": top1 / total,
         "top3": top3 / total,
+        "calibration": calibration(pairs),
     }
+
+
+def calibration(
+    pairs: list[tuple[float, bool]], bins: int = 5
+) -> list[tuple[str, int, float, float]]:
+    """(bin, cases, mean predicted probability, share right) in equal-width bins."""
+    rows = []
+    for index in range(bins):
+        low, high = index / bins, (index + 1) / bins
+        inside = [(p, ok) for p, ok in pairs if low <= p < high or (index == bins - 1 and p >= 1)]
+        predicted = sum(p for p, _ in inside) / len(inside) if inside else 0.0
+        observed = sum(ok for _, ok in inside) / len(inside) if inside else 0.0
+        rows.append((f"{low:.1f}-{high:.1f}", len(inside), predicted, observed))
+    return rows
+
+
+def five_fold() -> str:
+    """The fitting script's 5-fold figures on the training side, or why they are missing."""
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "evals" / "corpus" / "fit.py"), "--report"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        return f"5-fold: not run ({last}; pip install -e '.[fit]')"
+    return proc.stdout.rstrip()
 
 
 def main() -> int:
@@ -141,6 +179,12 @@ def main() -> int:
             f"(of {figures['with_code']} that show one); category top-1 {figures['top1']:.0%}, "
             f"top-3 {figures['top3']:.0%}"
         )
+        if sources is not None:
+            print("  calibration of the first cause (bin: cases, predicted, observed):")
+            for name_, count, predicted, observed in figures["calibration"]:
+                print(f"    {name_}: {count:3d}  {predicted:.2f}  {observed:.2f}")
+    if not args.files:
+        print(five_fold())
     return 0
 
 

@@ -3,7 +3,11 @@
 Each input has the shape the tool itself prints (its documentation, its source's message
 formats), not the wording of one reported case; the test says which tool and language the
 text is read as, which error code, HTTP status and operation are taken out of it, and
-which category of cause comes first. A reader added without a golden case here fails
+which category of cause the error must offer. Where that category ranks is learned from the
+real-error corpus (``catalog/learned.json``) and measured there by ``bench/explain_eval.py``:
+on the corpus, a signature mismatch is more often the signing than the secret, and a bare
+403 on HeadObject more often a missing object than a missing right, so these hand-picked
+texts no longer decide the order. A reader added without a golden case here fails
 ``test_every_reader_has_a_golden_case``.
 """
 
@@ -420,8 +424,11 @@ def test_reader_golden(golden: Golden) -> None:
     result = diagnose_text(golden.text)
     assert (result.tool, result.language) == (golden.tool, golden.language)
     assert result.error_code == golden.code
-    top = result.causes[0].category.value if result.causes else None
-    assert top == golden.category
+    ranked = list(dict.fromkeys(c.category.value for c in result.causes))
+    if golden.category is None:
+        assert not ranked
+    else:
+        assert golden.category in ranked, ranked
     assert result.status == golden.status
     assert result.operation == golden.operation
 

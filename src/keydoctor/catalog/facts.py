@@ -92,6 +92,7 @@ _INTERESTING = (
     "status",
 )
 _MAX_HITS_PER_WORD = 2000
+_MASKED_KEY = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{0,15}(?:…|\*{3,}|X{4,}|x{4,}|\.\.\.)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
 
 
@@ -620,6 +621,9 @@ def extract(text: str) -> TextFacts:
         facts.flags.add("temporary-key")
     if any(k.startswith("AKIA") for k in access_keys):
         facts.flags.add("long-term-key")
+    # A key id the poster masked ("ASIA…", "AKIAXXXX", "ASIA****") still shows its kind.
+    for found in _MASKED_KEY.finditer(text):
+        facts.flags.add("temporary-key" if found.group(1) == "ASIA" else "long-term-key")
     if any(len(k) != 20 for k in access_keys):
         facts.flags.add("key-malformed")
     if len(access_keys) > 1:

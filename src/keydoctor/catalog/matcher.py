@@ -10,10 +10,13 @@ category. ``why`` lists the clues that raised a cause, so a person can judge the
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass
 from typing import Any
 
+from keydoctor.catalog import codes as families
 from keydoctor.catalog.facts import (
+    PreparedText,
     TextFacts,
     extract,
     key_info,
@@ -22,13 +25,16 @@ from keydoctor.catalog.facts import (
     status_shown,
 )
 from keydoctor.catalog.hosts import is_aws_host
-from keydoctor.catalog.ranking import score_cause
+from keydoctor.catalog.learned import Question, learned, probabilities, questions
+from keydoctor.catalog.ranking import audit_boost
 from keydoctor.catalog.regions import REGION
 from keydoctor.catalog.result import ErrorReport, Explanation, RankedCause
 from keydoctor.catalog.schema import Catalog, ErrorEntry, load_catalog
-from keydoctor.model import Finding
+from keydoctor.model import Category, Finding
 from keydoctor.redact import Redactor, contains_secret_shape, scrub_patterns
 
+_WHY_CLUES = 3  # the clues named in a cause's why, largest weight first
+_WHY_WEIGHT = 0.2  # a clue whose learned weight is smaller is too weak to name as a reason
 _NEAR = 400  # a message-only match this close to another error's code belongs to it
 _LINE_MAX = 240
 _UNKNOWN_CODE = (
@@ -72,7 +78,7 @@ _AWS_CONTEXT = re.compile(
 class _Hit:
     entry: ErrorEntry
     position: int
-    strength: int  # 2: the code itself is shown; 1: only the message wording
+    strength: int  # 3: told by the caller; 2: the code itself is shown; 1: only the wording
 
 
 def _find_hits(catalog: Catalog, text: str) -> list[_Hit]:
@@ -151,6 +157,10 @@ class _ClueState:
         self._text = text
         self._cache: dict[str, bool] = {name: True for name in flags}
 
+    def names(self) -> tuple[str, ...]:
+        """Every clue and computed fact of the catalog, in a fixed order."""
+        return tuple(sorted(self._catalog.clues))
+
     def fired(self, name: str) -> bool:
         if name not in self._cache:
             clue = self._catalog.clues[name]
@@ -158,42 +168,141 @@ class _ClueState:
         return self._cache[name]
 
 
+_SHOWN = {1: "message", 2: "code", 3: "caller"}  # how an error was found, by hit strength
+
+
+def _features(hit: _Hit, clues: _ClueState, facts: TextFacts) -> frozenset[str]:
+    """The evidence features of one error in a text, as the learned weights name them.
+
+    One function for the fitting script (:func:`text_features`) and for ranking, so the
+    weights are fitted on exactly what the runtime sees: the error's code and family, how
+    it was found (its code shown, only its wording, or told by the caller), every clue and
+    computed fact that fired, the tool and its language, and the HTTP status shown.
+    """
+    code = hit.entry.code
+    found = {f"code:{code}", f"shown:{_SHOWN[hit.strength]}"}
+    family = families.family(code)
+    if family is not None:
+        found.add(f"family:{family}")
+    found.update(f"clue:{name}" for name in clues.names() if clues.fired(name))
+    if facts.tool:
+        found.add(f"tool:{facts.tool}")
+    if facts.language:
+        found.add(f"language:{facts.language}")
+    if facts.status:
+        found.add(f"status:{facts.status}")
+    return frozenset(found)
+
+
 def _rank(
     entry: ErrorEntry,
-    clues: _ClueState,
+    features: frozenset[str],
     catalog: Catalog,
     findings: list[Finding],
     redactor: Redactor,
 ) -> tuple[RankedCause, ...]:
+    """The entry's causes ordered by the learned score of their category.
+
+    The text evidence is weighed by ``learned.json``; the offline audit's findings (with
+    ``--check``) add ``ranking.toml``'s boost, as they do for ``check``. Causes of one
+    category keep the catalog's order among themselves and share its probability.
+    """
+    model = learned()
+    categories = list(dict.fromkeys(c.category for c in entry.causes))
+    scores: dict[Category, float] = {}
+    audit: dict[Category, list[str]] = {}
+    for position, category in enumerate(categories):
+        boost, _mine, said = audit_boost(category, findings)
+        scores[category] = model.score(category, features, position) + boost
+        audit[category] = said
+    chances = probabilities(scores)
+    top = max(categories, key=lambda c: (scores[c], -categories.index(c)))
     ranked: list[tuple[float, int, RankedCause]] = []
-    top_prior = max(c.prior for c in entry.causes)
     for index, cause in enumerate(entry.causes):
-        scored = score_cause(cause, clues, lambda name: catalog.clues[name].why, findings)
-        why = [redactor.scrub(reason) for reason in scored.why]
+        category = cause.category
+        why: list[str] = []
+        for feature, weight in model.contributions(category, features):
+            kind, _, name = feature.partition(":")
+            if kind == "clue" and name in catalog.clues and weight >= _WHY_WEIGHT:
+                why.append(catalog.clues[name].why)
+            if len(why) == _WHY_CLUES:
+                break
+        why = [redactor.scrub(reason) for reason in why] + audit[category]
         if not why:
             why.append(
-                f"the most common cause of {entry.code}"
-                if cause.prior == top_prior
+                f"the likeliest cause of {entry.code}"
+                if category is top
                 else f"a known cause of {entry.code}"
             )
         ranked.append(
             (
-                scored.score,
+                scores[category],
                 index,
                 RankedCause(
                     cause_id=cause.id,
-                    category=cause.category,
+                    category=category,
                     title=cause.title,
                     explanation=cause.explanation,
                     fix=cause.fix,
                     confirm=cause.confirm,
-                    score=scored.score,
+                    score=scores[category],
                     why=tuple(dict.fromkeys(why)),
+                    probability=chances[category],
                 ),
             )
         )
-    ranked.sort(key=lambda item: (-item[0], item[1]))
+    # One cause per category first (the likeliest categories, each by its first-listed
+    # cause), then the other causes of those categories: the first three lines a person
+    # reads name three different categories.
+    seen: set[Category] = set()
+    firsts: set[int] = set()
+    for _score, index, item in sorted(ranked, key=lambda entry: (-entry[0], entry[1])):
+        if item.category not in seen:
+            seen.add(item.category)
+            firsts.add(index)
+    ranked.sort(key=lambda item: (item[1] not in firsts, -item[0], item[1]))
     return tuple(item[2] for item in ranked)
+
+
+def _question(
+    causes: tuple[RankedCause, ...], facts: TextFacts, redactor: Redactor
+) -> Question | None:
+    """When the top cause is below the learned threshold: the command that decides it."""
+    if not causes or causes[0].probability >= learned().threshold:
+        return None
+    first = causes[0].category
+    second = next((c.category for c in causes if c.category is not first), None)
+    template = questions().template(first, second) if second is not None else None
+    if template is None:
+        template = questions().single.get(first)
+    if template is None:
+        return None
+    command, why = template
+    bucket = redactor.scrub(facts.bucket) if facts.bucket else None
+    region = facts.regions[0] if facts.regions else None
+    command = command.replace("{bucket}", shlex.quote(bucket) if bucket else "BUCKET")
+    command = command.replace("{region}", shlex.quote(region) if region else "REGION")
+    return Question((first, second or first), command, why)
+
+
+def text_features(
+    raw: str | bytes, *, hints: dict[str, Any] | None = None, catalog: Catalog | None = None
+) -> list[tuple[str, tuple[Category, ...], frozenset[str]]]:
+    """Each error of the text, first as :func:`diagnose` reports them: its code, the
+    category of each of its causes in catalog order, and its evidence features (for
+    ``evals/corpus/fit.py``)."""
+    catalog = catalog or load_catalog()
+    read = _read(raw, hints, catalog)
+    facts = read.facts
+    clues = _ClueState(catalog, read.prepared.text, facts.flags)
+    return [
+        (
+            hit.entry.code,
+            tuple(c.category for c in hit.entry.causes),
+            _features(hit, clues, facts),
+        )
+        for hit in read.hits
+    ]
 
 
 def _line_at(text: str, position: int, redactor: Redactor) -> str:
@@ -275,27 +384,25 @@ def text_clues(
     return _ClueState(catalog, text, facts.flags)
 
 
-def diagnose(
-    raw: str | bytes,
-    *,
-    findings: list[Finding] | None = None,
-    hints: dict[str, Any] | None = None,
-    catalog: Catalog | None = None,
-) -> Explanation:
-    """The implementation behind :func:`keydoctor.catalog.diagnose_text`."""
-    catalog = catalog or load_catalog()
+@dataclass
+class _Read:
+    """A text read once: prepared, its facts, and its errors in the order reported."""
+
+    prepared: PreparedText
+    facts: TextFacts
+    hits: list[_Hit]
+    secret_in_text: bool
+
+
+def _read(raw: str | bytes, hints: dict[str, Any] | None, catalog: Catalog) -> _Read:
     prepared = prepare_text(raw)
     text = prepared.text
-    findings = list(findings or [])
     facts = extract(text)
     if hints:
         _apply_hints(hints, facts)
     secret_in_text = bool(prepared.secrets) or contains_secret_shape(text)
     if secret_in_text:
         facts.flags.add("secret-pasted")
-    redactor = Redactor(
-        secrets=[*prepared.secrets, *_secret_values(text)], key_ids=facts.raw_key_ids
-    )
     hits = _find_hits(catalog, text)
     hinted = hints.get("code") if hints else None
     if isinstance(hinted, str) and hinted:
@@ -307,20 +414,42 @@ def diagnose(
                 shown[0].strength = 3
             else:
                 hits.insert(0, _Hit(entry, -1, 3))  # not in the text: no line to show
-    clues = _ClueState(catalog, text, facts.flags)
-    reports = tuple(
-        ErrorReport(
-            code=hit.entry.code,
-            service=hit.entry.service,
-            http_status=hit.entry.http_status,
-            title=hit.entry.title,
-            meaning=hit.entry.meaning,
-            aliases=hit.entry.aliases,
-            line=_line_at(text, hit.position, redactor) if hit.position >= 0 else "",
-            causes=_rank(hit.entry, clues, catalog, findings, redactor),
-        )
-        for hit in sorted(hits, key=lambda h: (-h.strength, -h.entry.priority, h.position))
+    hits.sort(key=lambda h: (-h.strength, -h.entry.priority, h.position))
+    return _Read(prepared, facts, hits, secret_in_text)
+
+
+def diagnose(
+    raw: str | bytes,
+    *,
+    findings: list[Finding] | None = None,
+    hints: dict[str, Any] | None = None,
+    catalog: Catalog | None = None,
+) -> Explanation:
+    """The implementation behind :func:`keydoctor.catalog.diagnose_text`."""
+    catalog = catalog or load_catalog()
+    read = _read(raw, hints, catalog)
+    text, facts, secret_in_text = read.prepared.text, read.facts, read.secret_in_text
+    findings = list(findings or [])
+    redactor = Redactor(
+        secrets=[*read.prepared.secrets, *_secret_values(text)], key_ids=facts.raw_key_ids
     )
+    clues = _ClueState(catalog, text, facts.flags)
+    reports: list[ErrorReport] = []
+    for hit in read.hits:
+        causes = _rank(hit.entry, _features(hit, clues, facts), catalog, findings, redactor)
+        reports.append(
+            ErrorReport(
+                code=hit.entry.code,
+                service=hit.entry.service,
+                http_status=hit.entry.http_status,
+                title=hit.entry.title,
+                meaning=hit.entry.meaning,
+                aliases=hit.entry.aliases,
+                line=_line_at(text, hit.position, redactor) if hit.position >= 0 else "",
+                causes=causes,
+                question=_question(causes, facts, redactor),
+            )
+        )
     unknown: list[str] = []
     if not reports:
         for pattern in _UNKNOWN_CODE:
@@ -341,7 +470,7 @@ def diagnose(
         )
     return Explanation(
         found=bool(reports),
-        errors=reports,
+        errors=tuple(reports),
         tool=facts.tool,
         language=facts.language,
         status=facts.status,

@@ -133,11 +133,24 @@ def score_cause(
             score += weight
             if weight > 0:
                 why.append(clue_why(name))
+    boost, mine, said = audit_boost(cause.category, findings, table)
+    why.extend(said)
+    return Scored(cause, score + boost, tuple(dict.fromkeys(why)), mine)
+
+
+def audit_boost(
+    category: Category, findings: Iterable[Finding], table: Weights | None = None
+) -> tuple[float, tuple[Finding, ...], list[str]]:
+    """What the audit of this machine adds to a category: a boost per failing finding.
+
+    Shared by the hand-weighted score of live answers and the learned score of pasted
+    text: the audit saw this very machine, whichever way the text evidence is weighed.
+    """
+    table = table or weights()
     mine = sorted(
-        (f for f in findings if f.category is cause.category and f.severity >= Severity.HIGH),
+        (f for f in findings if f.category is category and f.severity >= Severity.HIGH),
         key=lambda f: -f.severity.rank,
     )
-    for finding in mine:
-        score += table.finding_boost(finding)
-        why.append(f"the audit of this machine found {finding.code}: {finding.title}")
-    return Scored(cause, score, tuple(dict.fromkeys(why)), tuple(mine))
+    boost = sum(table.finding_boost(finding) for finding in mine)
+    said = [f"the audit of this machine found {f.code}: {f.title}" for f in mine]
+    return boost, tuple(mine), said

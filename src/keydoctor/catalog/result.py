@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from keydoctor.catalog.facts import KeyInfo
+from keydoctor.catalog.learned import Question
 from keydoctor.model import Category
 
 
@@ -26,6 +27,9 @@ class RankedCause:
     confirm: str | None
     score: float
     why: tuple[str, ...]
+    # The probability that the cause's category is the right one among the error's
+    # candidates (softmax of the learned scores, calibrated): causes of one category share it.
+    probability: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -37,6 +41,7 @@ class RankedCause:
             "fix": self.fix,
             "confirm": self.confirm,
             "score": round(self.score, 2),
+            "probability": round(self.probability, 3),
         }
 
 
@@ -52,6 +57,12 @@ class ErrorReport:
     aliases: tuple[str, ...]
     line: str  # the (masked, shortened) line where it was found
     causes: tuple[RankedCause, ...]
+    # Set when the top cause is below the learned threshold: the command that decides.
+    question: Question | None = None
+
+    @property
+    def uncertain(self) -> bool:
+        return self.question is not None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +74,8 @@ class ErrorReport:
             "aliases": list(self.aliases),
             "line": self.line,
             "causes": [c.to_dict() for c in self.causes],
+            "uncertain": self.uncertain,
+            "question": self.question.to_dict() if self.question else None,
         }
 
 
@@ -104,6 +117,10 @@ class Explanation:
     def causes(self) -> tuple[RankedCause, ...]:
         return self.errors[0].causes if self.errors else ()
 
+    @property
+    def question(self) -> Question | None:
+        return self.errors[0].question if self.errors else None
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "found": self.found,
@@ -118,6 +135,8 @@ class Explanation:
             "bucket": self.bucket,
             "endpoint": self.endpoint,
             "causes": [c.to_dict() for c in self.causes],
+            "uncertain": self.question is not None,
+            "question": self.question.to_dict() if self.question else None,
             "keys": [k.to_dict() for k in self.keys],
             "secret_in_text": self.secret_in_text,
             "errors": [e.to_dict() for e in self.errors],

@@ -79,7 +79,8 @@ class ExplainTextFormatter:
         lines += [f"  {error.meaning}", "", "  Likely causes, most likely first:"]
         shown = error.causes if self.show_all else error.causes[:TOP_CAUSES]
         for rank, cause in enumerate(shown, start=1):
-            lines.append(f"  {rank}. [{cause.category.value}] {cause.title}")
+            chance = f" ({cause.probability:.0%})"
+            lines.append(f"  {rank}. [{cause.category.value}] {cause.title}{chance}")
             lines.append(f"     why: {'; '.join(cause.why)}")
             lines.append(f"     {cause.explanation}")
             lines.append(f"     fix: {cause.fix}")
@@ -88,6 +89,14 @@ class ExplainTextFormatter:
         hidden = len(error.causes) - len(shown)
         if hidden > 0:
             lines.append(f"  (+{hidden} less likely causes: --all shows them)")
+        if error.question is not None and error.causes:
+            first, second = error.question.between
+            lines.append(
+                f"  Not sure: the first cause is only {error.causes[0].probability:.0%} likely."
+            )
+            pair = f"{first.value} from {second.value}" if second is not first else first.value
+            lines.append(f"  To tell {pair}, run: {error.question.command}")
+            lines.append(f"     ({error.question.why})")
         return lines
 
 
