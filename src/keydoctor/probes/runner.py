@@ -28,6 +28,7 @@ from keydoctor.probes.policy import (
     evaluate,
     for_principal,
 )
+from keydoctor.probes.providers import provider_checks
 from keydoctor.probes.rules import LIST_BUCKETS_DENIED
 from keydoctor.probes.transport import DEFAULT_TIMEOUT, Target, Transport
 
@@ -79,13 +80,18 @@ def run_probes(
     settings: Mapping[str, Any] | None = None,
     region_origin: str | None = None,
     meanwhile: Callable[[], None] | None = None,
+    environ: Mapping[str, str] | None = None,
+    profiles: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> ProbeReport:
     """Ask AWS as the SDK in this shell would, concurrently; never raises for AWS's sake.
 
     ``settings`` is the profile's configuration as the audit read it; with it, the probes
     may skip botocore's client machinery where it would change nothing (see
     :mod:`keydoctor.probes.wire`). ``region_origin`` says where ``region`` came from (the
-    audit's words), so a wrong region's fix changes it there. ``meanwhile`` runs once
+    audit's words), so a wrong region's fix changes it there. ``environ`` and ``profiles``
+    (the audited variables and every profile's settings) let the provider probes
+    (:mod:`keydoctor.probes.providers`) make each provider's own request: the container
+    endpoint, web identity, each hop of a role chain. ``meanwhile`` runs once
     every question is on its way, while the answers travel: the caller's own preparation
     (imports of what reads the answers) then costs no wall time.
     """
@@ -102,6 +108,13 @@ def run_probes(
     key = plan.key
     with ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="probe") as pool:
         sts_future = pool.submit(who_am_i, transport)
+        provider_future = (
+            pool.submit(
+                provider_checks, source, env=environ, profiles=profiles or {}, target=target
+            )
+            if environ is not None
+            else None
+        )
         list_future = pool.submit(s3_probes.list_buckets, transport)
         region_futures: list[Future[ProbeResult]] = []
         bucket_futures: list[tuple[str, Future[ProbeResult]]] = []
@@ -261,6 +274,13 @@ def run_probes(
                 findings.append(
                     verdicts.denial_finding(probe, verdict, reading.problem, bucket, key, endpoint)
                 )
+        if provider_future is not None:
+            # The provider's own requests are listed first (they say why the others could
+            # not ask), but judged only by their own module: a metadata endpoint that does
+            # not answer is no unreachable AWS endpoint.
+            checked = provider_future.result()
+            probes[:0] = [p for c in checked for p in c.probes]
+            findings.extend(f for c in checked for f in c.findings)
     regions = {
         p.name.split(" ", 1)[1]: str(p.data["region"])
         for p in region_probes

@@ -128,6 +128,28 @@ def render_online(doc: dict[str, Any]) -> list[str]:
     return lines
 
 
+def render_chain(doc: dict[str, Any]) -> list[str]:
+    """A role chain as a chain: ``base -> one -> two``, then each hop with its result.
+
+    The hops are the probes that carry a ``hop`` (one AssumeRole each, in chain order);
+    the first that failed is where the chain breaks.
+    """
+    hops = [p for p in doc.get("probes") or [] if isinstance(p.get("hop"), dict)]
+    if not hops:
+        return []
+    base = str(hops[0]["hop"]["from"]).removeprefix("profile ")
+    names = " -> ".join([base, *(str(p["hop"]["profile"]) for p in hops)])
+    lines = [f"Role chain: {names}"]
+    for probe in hops:
+        hop = probe["hop"]
+        mark = _MARKS.get(probe["outcome"], "FAIL")
+        lines.append(
+            f"  {mark} hop {hop['index']}/{hop['of']} {hop['from']} -> {hop['role_arn']} "
+            f"(profile {hop['profile']}): {probe['answer']}"
+        )
+    return lines
+
+
 def render_text(document: dict[str, Any], *, color: bool = False) -> str:
     paint = Painter(color)
     lines: list[str] = []
@@ -137,6 +159,9 @@ def render_text(document: dict[str, Any], *, color: bool = False) -> str:
     if document.get("mode") == "online":
         lines.extend(render_online(document))
         lines.append("")
+        chain = render_chain(document)
+        if chain:
+            lines.extend([*chain, ""])
     diagnosis = document.get("diagnosis")
     if diagnosis:
         lines.append(
