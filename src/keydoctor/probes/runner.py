@@ -20,6 +20,7 @@ from keydoctor.probes import s3 as s3_probes
 from keydoctor.probes import verdicts
 from keydoctor.probes.iam import KeysReport, PolicyReading, access_keys, read_own_policies
 from keydoctor.probes.identity import IAM_USER, Identity, who_am_i
+from keydoctor.probes.netpath import PathLine, hosts_to_call, trace
 from keydoctor.probes.outcome import ProbeResult
 from keydoctor.probes.policy import (
     ALLOWED,
@@ -58,6 +59,7 @@ class ProbeReport:
     policies: PolicyReading | None = None
     bucket_regions: dict[str, str] = field(default_factory=dict)
     capabilities: caps.Capabilities | None = None
+    network: list[PathLine] = field(default_factory=list)  # one line per host called
 
     def auth_failures(self) -> list[ProbeResult]:
         return [p for p in self.probes if p.outcome == oc.AUTH_FAILED]
@@ -133,6 +135,15 @@ def run_probes(
                 )
         temporary = bool(source and (source.access_key_id or "").strip().startswith("ASIA"))
         keys_future = None if temporary else pool.submit(access_keys, transport)
+        # The network path is traced beside the questions, never in their way.
+        path_futures = []
+        if environ is not None:
+            path_futures = [
+                pool.submit(trace, url, environ, settings or {}, timeout)
+                for url in hosts_to_call(
+                    used_region, endpoint_url, plan.buckets, environ, settings or {}
+                )
+            ]
         total = 2 + len(region_futures) + len(bucket_futures) + (keys_future is not None)
         done = 0
 
@@ -286,7 +297,9 @@ def run_probes(
         for p in region_probes
         if p.data.get("region")
     }
+    network = [f.result() for f in path_futures]
     return ProbeReport(
+        network=network,
         identity=identity,
         probes=probes,
         findings=findings,

@@ -128,6 +128,25 @@ def render_online(doc: dict[str, Any]) -> list[str]:
     return lines
 
 
+def render_network(doc: dict[str, Any]) -> list[str]:
+    """The network path, one line per host, before anything is said about credentials."""
+    lines: list[str] = []
+    for path in doc.get("network_path") or []:
+        if not lines:
+            lines.append("Network path (before any credential is judged)")
+        mark = (
+            "ok  "
+            if path["reachable"] and path["tls"].startswith(("verified", "plain"))
+            else "FAIL"
+        )
+        proxy = f"via proxy {path['proxy']}" if path["proxy"] else "direct"
+        lines.append(
+            f"  {mark} {path['url']}: {proxy}; dns {path['dns']}; {path['reach']}; "
+            f"CA {path['ca_bundle']}; TLS {path['tls']}"
+        )
+    return lines
+
+
 def render_chain(doc: dict[str, Any]) -> list[str]:
     """A role chain as a chain: ``base -> one -> two``, then each hop with its result.
 
@@ -157,6 +176,9 @@ def render_text(document: dict[str, Any], *, color: bool = False) -> str:
         lines.extend(render_credentials(document, paint))
         lines.append("")
     if document.get("mode") == "online":
+        network = render_network(document)
+        if network:
+            lines.extend([*network, ""])
         lines.extend(render_online(document))
         lines.append("")
         chain = render_chain(document)
