@@ -367,3 +367,20 @@ def test_web_identity_exchanged_by_sts(
     assert found["outcome"] == "ok"
     assert found["answer"].startswith(f"arn:aws:sts::{ACCOUNT}:assumed-role/web-role/")
     assert not codes(doc) & {"KD624", "KD625"}
+
+
+def test_chain_walked_by_the_direct_client_gives_the_other_probes_its_keys(
+    chain: dict[str, Any], moto_server: Emulator
+) -> None:
+    """Without AWS_ENDPOINT_URL, the hops go through keydoctor's direct client (its own
+    AssumeRole) at --endpoint-url, and the other probes ask with the last hop's keys:
+    botocore is never asked to assume the roles again (it would ask AWS, not moto)."""
+    env = {k: v for k, v in chain["env"].items() if k != "AWS_ENDPOINT_URL"}
+    proc, doc = check(env, "--profile", "three", "--endpoint-url", moto_server.endpoint)
+    assert proc.returncode == 0, proc.stdout
+    hops = [p for p in doc["probes"] if p["name"].startswith("sts:AssumeRole hop")]
+    assert [h["outcome"] for h in hops] == ["ok", "ok", "ok"]
+    assert (
+        doc["identity"]["arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/{chain['names'][2]}/chain"
+    )
+    no_secret(proc, chain["user"].secret_access_key)

@@ -425,13 +425,30 @@ def imds_check(
 
 
 def _sts_client(target: Target, keys: StaticKeys | None) -> Any:
-    """An STS client with exactly ``keys`` (none: unsigned calls only), no retries."""
+    """An STS client with exactly ``keys``, no retries: the direct client where the
+    probes would use it (:mod:`keydoctor.probes.wire`), else botocore's. Without keys
+    (AssumeRoleWithWebIdentity is unsigned) an isolated botocore client.
+    """
+    import dataclasses
+
     from keydoctor.probes import clients
 
+    if keys is not None:
+        from keydoctor.model import Location, Secret
+        from keydoctor.probes.transport import Transport
+
+        signer = CredentialSource(
+            method="assume-role",
+            location=Location("aws"),
+            access_key_id=keys.access_key_id,
+            secret_access_key=Secret(keys.secret_access_key),
+            session_token=Secret(keys.session_token) if keys.session_token else None,
+        )
+        return Transport(dataclasses.replace(target, source=signer, profile=None)).client("sts")
     session = clients.new_session(isolated=True, services=("sts",), keep_answers=True)
     return clients.make_client(
         "sts",
-        keys=keys,
+        keys=None,
         region=target.region,
         endpoint_url=target.endpoint_url,
         session=session,

@@ -8,12 +8,13 @@ has its own timeout, so the whole run takes about the slowest single answer.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from keydoctor.model import CredentialSource, Finding
+from keydoctor.model import CredentialSource, Finding, Secret
 from keydoctor.probes import capabilities as caps
 from keydoctor.probes import outcome as oc
 from keydoctor.probes import s3 as s3_probes
@@ -29,7 +30,7 @@ from keydoctor.probes.policy import (
     evaluate,
     for_principal,
 )
-from keydoctor.probes.providers import provider_checks
+from keydoctor.probes.providers import ProviderCheck, provider_checks, role_chain_check
 from keydoctor.probes.rules import LIST_BUCKETS_DENIED
 from keydoctor.probes.transport import DEFAULT_TIMEOUT, Target, Transport
 
@@ -106,6 +107,22 @@ def run_probes(
         timeout=timeout,
         settings=settings,
     )
+    walked: list[ProviderCheck] | None = None
+    if environ is not None and source is not None and source.method == "assume-role":
+        # A role chain is walked first, hop by hop: when it holds, the other probes ask
+        # with the last hop's credentials (the very ones botocore would obtain), instead
+        # of botocore assuming every role again; when it breaks, botocore's own chain
+        # asks, and its error is judged as before.
+        walked = [role_chain_check(profiles or {}, source, target)]
+        obtained = walked[0].keys
+        if obtained is not None:
+            source = dataclasses.replace(
+                source,
+                access_key_id=obtained.access_key_id,
+                secret_access_key=Secret(obtained.secret_access_key),
+                session_token=Secret(obtained.session_token) if obtained.session_token else None,
+            )
+            target = dataclasses.replace(target, source=source)
     transport = Transport(target)
     key = plan.key
     with ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="probe") as pool:
@@ -114,7 +131,7 @@ def run_probes(
             pool.submit(
                 provider_checks, source, env=environ, profiles=profiles or {}, target=target
             )
-            if environ is not None
+            if environ is not None and walked is None
             else None
         )
         list_future = pool.submit(s3_probes.list_buckets, transport)
@@ -285,11 +302,13 @@ def run_probes(
                 findings.append(
                     verdicts.denial_finding(probe, verdict, reading.problem, bucket, key, endpoint)
                 )
+        checked = walked or []
         if provider_future is not None:
+            checked = provider_future.result()
+        if checked:
             # The provider's own requests are listed first (they say why the others could
             # not ask), but judged only by their own module: a metadata endpoint that does
             # not answer is no unreachable AWS endpoint.
-            checked = provider_future.result()
             probes[:0] = [p for c in checked for p in c.probes]
             findings.extend(f for c in checked for f in c.findings)
     regions = {
