@@ -65,12 +65,26 @@ def _run(case: Path, clean_env: dict[str, str]) -> tuple[dict[str, Any], str, in
         AWS_SECRET_ACCESS_KEY=SECRET,
         AWS_DEFAULT_REGION="us-east-1",
     )
-    env.update({k: str(v) for k, v in spec.get("env", {}).items()})
-    env = {k: v for k, v in env.items() if v != ""}
+    for name, content in spec.get("files", {}).items():
+        # Files a provider reads (a web identity token ...), under HOME.
+        (home / name).write_text(content, encoding="utf-8")
     answers = {op: _answer(a) for op, a in spec.get("answers", {}).items()}
     default = _answer(spec["default"]) if "default" in spec else None
+    dead = _dead_endpoint()
     with replaying(answers, default) as server:
-        endpoint = _dead_endpoint() if spec.get("endpoint") == "dead" else server.endpoint
+        # In env values: $ENDPOINT is the replay server (which also stands in for a
+        # metadata service), $DEAD a loopback port nothing listens on, $HOME the home.
+        env.update(
+            {
+                k: str(v)
+                .replace("$ENDPOINT", server.endpoint)
+                .replace("$DEAD", dead)
+                .replace("$HOME", str(home))
+                for k, v in spec.get("env", {}).items()
+            }
+        )
+        env = {k: v for k, v in env.items() if v != ""}
+        endpoint = dead if spec.get("endpoint") == "dead" else server.endpoint
         # botocore's own clients (AssumeRole for a role profile) must reach the replay too.
         env["AWS_ENDPOINT_URL"] = endpoint
         proc = subprocess.run(
@@ -94,6 +108,8 @@ def _run(case: Path, clean_env: dict[str, str]) -> tuple[dict[str, Any], str, in
     for secret in (SECRET, env.get("AWS_SESSION_TOKEN", "-" * 30)):
         assert secret not in proc.stdout and secret not in proc.stderr
     text = proc.stdout.replace(endpoint, "$ENDPOINT").replace(str(home), "$HOME")
+    text = text.replace(dead, "$DEAD")
+    text = re.sub(r"keydoctor-\d{10}", "keydoctor-SESSION", text)
     text = re.sub(r"created \d+ days ago", "created N days ago", text)
     text = re.sub(r"by [+-]\d+ s", "by N s", text)
     text = re.sub(r"keydoctor-write-test-[0-9a-f]{32}", "keydoctor-write-test-ID", text)

@@ -276,7 +276,10 @@ def live_accepted(report: ProbeReport | None) -> bool:
     """The endpoint accepted the credentials: an identity, or an answer, and no refusal."""
     if report is None or report.auth_failures():
         return False
-    return report.identity is not None or any(p.outcome == "ok" for p in report.probes)
+    # A metadata service that answered (container endpoint, IMDS) says nothing of AWS.
+    return report.identity is not None or any(
+        p.outcome == "ok" and p.service not in ("container", "imds") for p in report.probes
+    )
 
 
 def weigh_predictions(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from keydoctor.audit import AuditResult, run_audit, sort_findings
-from keydoctor.model import Finding, Resolution, Severity
+from keydoctor.model import CredentialSource, Finding, Resolution, Severity
 
 if TYPE_CHECKING:
     from keydoctor.diagnosis import Cause
@@ -100,6 +100,10 @@ def run_check(
     skipped = None
     if resolution.winner is None:
         skipped = NOT_ASKED
+        report = _instance_role(audit, endpoint_url, plan, expect_account, timeout, progress)
+        if report is not None:
+            skipped = None
+            offline = weigh_predictions(offline, report, endpoint_url=endpoint_url)
     else:
         from keydoctor.probes.runner import ProbePlan, run_probes
 
@@ -119,10 +123,10 @@ def run_check(
             settings=audit.environment.profile_config,
             region_origin=audit.region_origin,
             meanwhile=_ready_the_ranker,
+            environ=audit.environment.env,
+            profiles=audit.environment.profiles,
         )
         # What the endpoint answered outranks what the audit predicted (the exit code too).
-        from keydoctor.diagnosis import weigh_predictions
-
         offline = weigh_predictions(offline, report, endpoint_url=endpoint_url)
     from keydoctor.diagnosis import check_evidence, rank
 
@@ -143,6 +147,85 @@ def run_check(
         probes_skipped=skipped,
         diagnosis=top,
         causes=tuple(ranked[1:]) if top is not None else (),
+    )
+
+
+def weigh_predictions(
+    offline: list[Finding], report: ProbeReport, *, endpoint_url: str | None
+) -> list[Finding]:
+    """The ranker's own weighing, imported only once there are answers to weigh."""
+    from keydoctor.diagnosis import weigh_predictions as weigh
+
+    return weigh(offline, report, endpoint_url=endpoint_url)
+
+
+def _instance_role(
+    audit: AuditResult,
+    endpoint_url: str | None,
+    plan: ProbePlan | None,
+    expect_account: str | None,
+    timeout: float,
+    progress: Callable[[str], None] | None,
+) -> ProbeReport | None:
+    """The last link of botocore's chain, which the offline audit cannot see: IMDS.
+
+    When no other source gave credentials (and none failed), botocore asks the instance
+    metadata service. So does this: IMDSv2's token, the role, its credentials. With
+    credentials, every other probe runs with them, as the SDK would; without, the report
+    holds only the metadata probes and what they found (the hop limit, no role).
+    None when IMDS is switched off or the chain stopped at an error.
+    """
+    import dataclasses
+
+    from keydoctor.probes import providers
+    from keydoctor.probes.runner import ProbePlan, ProbeReport, run_probes
+    from keydoctor.probes.transport import Target
+
+    env = audit.environment.env
+    if audit.resolution.failure is not None or providers.imds_disabled(env):
+        return None
+    if progress is not None:
+        progress("asking the instance metadata service (IMDSv2) ...")
+    region = audit.region or "us-east-1"
+    target = Target(region=region, endpoint_url=None, profile=None, source=None, timeout=timeout)
+    found = providers.imds_check(env, audit.environment.profile_config, target)
+    if found.keys is None:
+        return ProbeReport(
+            identity=None,
+            probes=found.probes,
+            findings=found.findings,
+            skew_seconds=None,
+            region_used=region,
+        )
+    from keydoctor.model import Location, Secret
+
+    keys = found.keys
+    audit.redactor.add_secret(keys.secret_access_key)
+    audit.redactor.add_secret(keys.session_token)
+    audit.redactor.add_key_id(keys.access_key_id)
+    source = CredentialSource(
+        method="iam-role",
+        location=Location(kind="imds", path=providers.imds_endpoint(env, {})),
+        access_key_id=keys.access_key_id,
+        secret_access_key=Secret(keys.secret_access_key),
+        session_token=Secret(keys.session_token) if keys.session_token else None,
+    )
+    report = run_probes(
+        source,
+        region=audit.region,
+        profile=audit.resolution.profile,
+        explicit_profile=audit.environment.explicit_profile,
+        endpoint_url=endpoint_url,
+        plan=plan or ProbePlan(expect_account=expect_account),
+        timeout=timeout,
+        progress=progress,
+        settings=audit.environment.profile_config,
+        region_origin=audit.region_origin,
+    )
+    return dataclasses.replace(
+        report,
+        probes=[*found.probes, *report.probes],
+        findings=[*found.findings, *report.findings],
     )
 
 

@@ -190,6 +190,23 @@ def proxies_from(env: dict[str, str]) -> dict[str, str]:
     return proxies
 
 
+def proxy_for(url: str, env: dict[str, str]) -> str | None:
+    """The proxy botocore would send a request for ``url`` through (None: direct).
+
+    The proxy for the URL's scheme, unless NO_PROXY names its host, matched the way
+    urllib (and so botocore) matches it.
+    """
+    proxies = proxies_from(env)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    proxy = proxies.get(parts.scheme.lower())
+    if proxy is None or _proxy_bypass(parts.netloc, proxies):
+        return None
+    return proxy
+
+
 def _in_network(host: str) -> bool:
     """True for a host a proxy outside this machine or network cannot reach as we can."""
     lowered = host.lower().rstrip(".")

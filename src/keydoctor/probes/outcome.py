@@ -83,4 +83,7 @@ class ProbeResult:
             result["resource"] = self.resource
         if self.failure is not None:
             result["error"] = self.failure.to_dict()
+        hop = self.data.get("hop")
+        if isinstance(hop, dict):  # one AssumeRole of a role chain (probes/providers.py)
+            result["hop"] = dict(hop)
         return result

@@ -407,6 +407,138 @@ ENDPOINT_CAPABILITIES = Rule(
     ),
 )
 
+CONTAINER_UNREACHABLE = Rule(
+    code="KD618",
+    name="container-endpoint-unreachable",
+    severity=Severity.CRITICAL,
+    category=Category.PROVIDER_FAILURE,
+    title="The container credentials endpoint does not answer",
+    docs=(
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI is set, so botocore asks that "
+        "endpoint (the ECS agent at 169.254.170.2, the EKS Pod Identity agent at "
+        "169.254.170.23, or a local one) for credentials, and nothing answered: the variable "
+        "was copied from a task into a shell or image where no agent runs, the agent is down, "
+        "or the network mode hides it. The SDK then fails with 'Error retrieving metadata' "
+        "or 'Unable to locate credentials'. Fix: unset the variable where no agent runs, or "
+        "run where the agent is reachable (task role on ECS, Pod Identity agent on EKS)."
+    ),
+)
+
+CONTAINER_TOKEN_REFUSED = Rule(
+    code="KD619",
+    name="container-token-refused",
+    severity=Severity.CRITICAL,
+    category=Category.PROVIDER_FAILURE,
+    title="The container credentials endpoint refused the authorisation token",
+    docs=(
+        "The endpoint answered 401 or 403: the token in AWS_CONTAINER_AUTHORIZATION_TOKEN "
+        "(or the file AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE names) is missing, stale or "
+        "meant for another endpoint. On EKS Pod Identity the token is the projected file "
+        "/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token, "
+        "renewed by the kubelet; a copied value expires. Fix: point "
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE at the projected token instead of a copy."
+    ),
+)
+
+CONTAINER_ANSWER_UNUSABLE = Rule(
+    code="KD620",
+    name="container-credentials-unusable",
+    severity=Severity.CRITICAL,
+    category=Category.PROVIDER_FAILURE,
+    title="The container credentials endpoint answered no usable credentials",
+    docs=(
+        "The endpoint answered, but not with the credentials JSON botocore reads "
+        "(AccessKeyId, SecretAccessKey, Token, Expiration), or with credentials whose "
+        "Expiration has passed: a proxy or a web page answered in the agent's place, or the "
+        "agent serves stale credentials. Fix: make sure the URI reaches the credentials "
+        "agent itself (no proxy for it: add its host to NO_PROXY) and restart the agent if "
+        "its credentials are stale."
+    ),
+)
+
+IMDS_TOKEN_UNANSWERED = Rule(
+    code="KD621",
+    name="imds-token-unanswered",
+    severity=Severity.CRITICAL,
+    category=Category.PROVIDER_FAILURE,
+    title="IMDSv2 never answered the token request (hop limit 1 from a container?)",
+    docs=(
+        "The instance metadata service accepted the connection but never answered "
+        "PUT /latest/api/token. That is what a container on EC2 sees when the instance's "
+        "HttpPutResponseHopLimit is 1: the answer expires one network hop early, at the "
+        "container's bridge. With IMDSv1 switched off, botocore then finds no credentials "
+        "('Unable to locate credentials', 'no EC2 IMDS role found'), although the instance "
+        "has a role. Fix: aws ec2 modify-instance-metadata-options --instance-id ID "
+        "--http-put-response-hop-limit 2 (or use host networking, or give the container "
+        "its own credentials)."
+    ),
+)
+
+IMDS_NO_ROLE = Rule(
+    code="KD622",
+    name="imds-no-role",
+    severity=Severity.HIGH,
+    category=Category.NO_CREDENTIALS,
+    title="The instance has no role: IMDS serves no credentials",
+    docs=(
+        "IMDSv2 answered the token request, but "
+        "/latest/meta-data/iam/security-credentials/ names no role (404), or the role's "
+        "credentials could not be read: no instance profile is attached to this instance. "
+        "Fix: aws ec2 associate-iam-instance-profile --instance-id ID "
+        "--iam-instance-profile Name=PROFILE."
+    ),
+)
+
+ROLE_CHAIN_HOP_FAILED = Rule(
+    code="KD623",
+    name="role-chain-hop-failed",
+    severity=Severity.CRITICAL,
+    category=Category.TRUST_POLICY,
+    title="A role chain breaks at one hop",
+    docs=(
+        "The profile reaches its role through a chain (profile -> source_profile -> role -> "
+        "role). botocore reports only the last error, without saying which hop broke; "
+        "keydoctor assumes each role in turn with the credentials of the hop before it, as "
+        "botocore does, and names the first hop STS refused. A refusal there means the "
+        "role's trust policy does not name the previous hop's role (or its conditions, such "
+        "as an external id, are not met), or that role lacks sts:AssumeRole on the next. "
+        "Fix: add the previous hop's role ARN as a Principal in the trust policy of the "
+        "failing hop's role (aws iam update-assume-role-policy)."
+    ),
+)
+
+WEB_IDENTITY_NOT_TRUSTED = Rule(
+    code="KD624",
+    name="web-identity-not-trusted",
+    severity=Severity.CRITICAL,
+    category=Category.TRUST_POLICY,
+    title="STS refused the web identity token for this role",
+    docs=(
+        "AssumeRoleWithWebIdentity was refused with AccessDenied: the role's trust policy "
+        "does not admit this identity provider, or its conditions on the token's audience "
+        "(aud) or subject (sub) do not match the token (an EKS service account in another "
+        "namespace, a GitHub workflow on another branch or repository). Fix: compare the "
+        "token's claims keydoctor shows with the trust policy's Federated principal and its "
+        "StringEquals conditions, and correct the policy (aws iam update-assume-role-policy)."
+    ),
+)
+
+WEB_IDENTITY_TOKEN_REFUSED = Rule(
+    code="KD625",
+    name="web-identity-token-refused",
+    severity=Severity.CRITICAL,
+    category=Category.PROVIDER_FAILURE,
+    title="STS refused the web identity token itself",
+    docs=(
+        "AssumeRoleWithWebIdentity was refused for the token rather than the role: it is "
+        "expired, not signed by a key the provider publishes, or from an issuer no IAM OIDC "
+        "provider names in this account. Fix: refresh the token where it comes from (the "
+        "kubelet's projected token, a new OIDC token for the CI job), and create the IAM "
+        "OIDC provider for its issuer if it is missing (aws iam "
+        "create-open-id-connect-provider)."
+    ),
+)
+
 RULES: tuple[Rule, ...] = (
     ROOT_KEYS,
     ACCOUNT_MISMATCH,
@@ -437,4 +569,12 @@ RULES: tuple[Rule, ...] = (
     SERVER_ERROR,
     NOT_AWS,
     ENDPOINT_CAPABILITIES,
+    CONTAINER_UNREACHABLE,
+    CONTAINER_TOKEN_REFUSED,
+    CONTAINER_ANSWER_UNUSABLE,
+    IMDS_TOKEN_UNANSWERED,
+    IMDS_NO_ROLE,
+    ROLE_CHAIN_HOP_FAILED,
+    WEB_IDENTITY_NOT_TRUSTED,
+    WEB_IDENTITY_TOKEN_REFUSED,
 )

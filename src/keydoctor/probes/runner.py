@@ -14,6 +14,7 @@ region, then the listing in that region, then the first object it lists) is a
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from keydoctor.probes import verdicts
 from keydoctor.probes.clients import StaticKeys
 from keydoctor.probes.iam import KeysReport, PolicyReading, access_keys, read_own_policies
 from keydoctor.probes.identity import IAM_USER, Identity, who_am_i
+from keydoctor.probes.netpath import PathLine, hosts_to_call, trace
 from keydoctor.probes.outcome import ProbeResult
 from keydoctor.probes.policy import (
     ALLOWED,
@@ -35,6 +37,7 @@ from keydoctor.probes.policy import (
     evaluate,
     for_principal,
 )
+from keydoctor.probes.providers import ProviderCheck, provider_checks, role_chain_check
 from keydoctor.probes.rules import LIST_BUCKETS_DENIED
 from keydoctor.probes.transport import DEFAULT_TIMEOUT, Target, Transport
 
@@ -64,6 +67,7 @@ class ProbeReport:
     policies: PolicyReading | None = None
     bucket_regions: dict[str, str] = field(default_factory=dict)
     capabilities: caps.Capabilities | None = None
+    network: list[PathLine] = field(default_factory=list)  # one line per host called
 
     def auth_failures(self) -> list[ProbeResult]:
         return [p for p in self.probes if p.outcome == oc.AUTH_FAILED]
@@ -86,13 +90,18 @@ def run_probes(
     settings: Mapping[str, Any] | None = None,
     region_origin: str | None = None,
     meanwhile: Callable[[], None] | None = None,
+    environ: Mapping[str, str] | None = None,
+    profiles: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> ProbeReport:
     """Ask AWS as the SDK in this shell would, concurrently; never raises for AWS's sake.
 
     ``settings`` is the profile's configuration as the audit read it; with it, the probes
     may skip botocore's client machinery where it would change nothing (see
     :mod:`keydoctor.probes.wire`). ``region_origin`` says where ``region`` came from (the
-    audit's words), so a wrong region's fix changes it there. ``meanwhile`` runs once
+    audit's words), so a wrong region's fix changes it there. ``environ`` and ``profiles``
+    (the audited variables and every profile's settings) let the provider probes
+    (:mod:`keydoctor.probes.providers`) make each provider's own request: the container
+    endpoint, web identity, each hop of a role chain. ``meanwhile`` runs once
     every question is on its way, while the answers travel: the caller's own preparation
     (imports of what reads the answers) then costs no wall time.
     """
@@ -105,10 +114,33 @@ def run_probes(
         timeout=timeout,
         settings=settings,
     )
+    walked: list[ProviderCheck] | None = None
+    if environ is not None and source is not None and source.method == "assume-role":
+        # A role chain is walked first, hop by hop: when it holds, the other probes ask
+        # with the last hop's credentials (the very ones botocore would obtain), instead
+        # of botocore assuming every role again; when it breaks, botocore's own chain
+        # asks, and its error is judged as before.
+        walked = [role_chain_check(profiles or {}, source, target)]
+        obtained = walked[0].keys
+        if obtained is not None:
+            source = dataclasses.replace(
+                source,
+                access_key_id=obtained.access_key_id,
+                secret_access_key=Secret(obtained.secret_access_key),
+                session_token=Secret(obtained.session_token) if obtained.session_token else None,
+            )
+            target = dataclasses.replace(target, source=source)
     transport = Transport(target)
     key = plan.key
     with ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="probe") as pool:
         sts_future = pool.submit(who_am_i, transport)
+        provider_future = (
+            pool.submit(
+                provider_checks, source, env=environ, profiles=profiles or {}, target=target
+            )
+            if environ is not None and walked is None
+            else None
+        )
         list_future = pool.submit(s3_probes.list_buckets, transport)
         region_futures: list[Future[ProbeResult]] = []
         bucket_futures: list[tuple[str, Future[ProbeResult]]] = []
@@ -127,6 +159,15 @@ def run_probes(
                 )
         temporary = bool(source and (source.access_key_id or "").strip().startswith("ASIA"))
         keys_future = None if temporary else pool.submit(access_keys, transport)
+        # The network path is traced beside the questions, never in their way.
+        path_futures = []
+        if environ is not None:
+            path_futures = [
+                pool.submit(trace, url, environ, settings or {}, timeout)
+                for url in hosts_to_call(
+                    used_region, endpoint_url, plan.buckets, environ, settings or {}
+                )
+            ]
         total = 2 + len(region_futures) + len(bucket_futures) + (keys_future is not None)
         done = 0
 
@@ -268,12 +309,23 @@ def run_probes(
                 findings.append(
                     verdicts.denial_finding(probe, verdict, reading.problem, bucket, key, endpoint)
                 )
+        checked = walked or []
+        if provider_future is not None:
+            checked = provider_future.result()
+        if checked:
+            # The provider's own requests are listed first (they say why the others could
+            # not ask), but judged only by their own module: a metadata endpoint that does
+            # not answer is no unreachable AWS endpoint.
+            probes[:0] = [p for c in checked for p in c.probes]
+            findings.extend(f for c in checked for f in c.findings)
     regions = {
         p.name.split(" ", 1)[1]: str(p.data["region"])
         for p in region_probes
         if p.data.get("region")
     }
+    network = [f.result() for f in path_futures]
     return ProbeReport(
+        network=network,
         identity=identity,
         probes=probes,
         findings=findings,

@@ -394,6 +394,24 @@ class FastClient:
             "Arn": _text(result, "Arn"),
         }
 
+    def assume_role(self, **params: Any) -> dict[str, Any]:
+        """STS AssumeRole (RoleArn, RoleSessionName, ExternalId ...): one hop of a chain."""
+        result = self._query("AssumeRole", {k: str(v) for k, v in params.items()})
+        creds = _child(result, "Credentials")
+        user = _child(result, "AssumedRoleUser")
+        return {
+            "Credentials": {
+                "AccessKeyId": _text(creds, "AccessKeyId"),
+                "SecretAccessKey": _text(creds, "SecretAccessKey"),
+                "SessionToken": _text(creds, "SessionToken"),
+                "Expiration": _timestamp(_text(creds, "Expiration")),
+            },
+            "AssumedRoleUser": {
+                "AssumedRoleId": _text(user, "AssumedRoleId"),
+                "Arn": _text(user, "Arn"),
+            },
+        }
+
     def list_access_keys(self, UserName: str | None = None) -> dict[str, Any]:  # noqa: N803
         result = self._query("ListAccessKeys", {"UserName": UserName} if UserName else None)
         return {

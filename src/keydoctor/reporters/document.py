@@ -92,4 +92,6 @@ def check_document(result: CheckResult) -> dict[str, Any]:
         skew = report.skew_seconds
         document["clock_skew_seconds"] = round(skew, 1) if skew is not None else None
         document["bucket_regions"] = dict(report.bucket_regions)
+        if report.network:
+            document["network_path"] = [line.to_dict() for line in report.network]
     return document

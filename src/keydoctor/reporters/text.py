@@ -63,8 +63,14 @@ class TextFormatter:
         lines = _credentials(result, paint, mask)
         lines.append("")
         if result.online:
+            network = _network(result.report, mask)
+            if network:
+                lines.extend([*network, ""])
             lines.extend(_online(result, mask))
             lines.append("")
+            chain = _chain(result.report, mask)
+            if chain:
+                lines.extend([*chain, ""])
         if result.diagnosis is not None:
             lines.extend(_diagnosis(result.diagnosis, result.causes, paint, mask))
             lines.append("")
@@ -162,6 +168,44 @@ def _online(result: CheckResult, mask: Mask) -> list[str]:
         # Whole seconds with a sign: "-0 s" from a rounded -0.3 reads like a fault.
         seconds = round(round(skew, 1))
         lines.append(f"  clock: local time differs from the endpoint's by {seconds:+d} s")
+    return lines
+
+
+def _network(report: ProbeReport | None, mask: Mask) -> list[str]:
+    """The network path, one line per host, before anything is said about credentials."""
+    lines: list[str] = []
+    for path in report.network if report is not None else []:
+        if not lines:
+            lines.append("Network path (before any credential is judged)")
+        mark = "ok  " if path.ok else "FAIL"
+        proxy = f"via proxy {mask(path.proxy)}" if path.proxy else "direct"
+        lines.append(
+            f"  {mark} {mask(path.url)}: {proxy}; dns {mask(path.dns)}; {mask(path.reach)}; "
+            f"CA {mask(path.ca_bundle)}; TLS {mask(path.tls)}"
+        )
+    return lines
+
+
+def _chain(report: ProbeReport | None, mask: Mask) -> list[str]:
+    """A role chain as a chain: ``base -> one -> two``, then each hop with its result.
+
+    The hops are the probes that carry a ``hop`` (one AssumeRole each, in chain order);
+    the first that failed is where the chain breaks.
+    """
+    probes = report.probes if report is not None else []
+    hops = [(p, p.data["hop"]) for p in probes if isinstance(p.data.get("hop"), dict)]
+    if not hops:
+        return []
+    base = str(hops[0][1]["from"]).removeprefix("profile ")
+    names = " -> ".join([base, *(str(hop["profile"]) for _, hop in hops)])
+    lines = [f"Role chain: {mask(names)}"]
+    for probe, hop in hops:
+        mark = _MARKS.get(probe.outcome, "FAIL")
+        lines.append(
+            f"  {mark} hop {hop['index']}/{hop['of']} {mask(str(hop['from']))} -> "
+            f"{mask(str(hop['role_arn']))} (profile {mask(str(hop['profile']))}): "
+            f"{mask(probe.answer)}"
+        )
     return lines
 
 
