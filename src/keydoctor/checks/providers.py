@@ -94,6 +94,12 @@ def _claim_text(claims: dict[str, Any]) -> str:
     return " ".join(shown)
 
 
+def describe_claims(token: str) -> str | None:
+    """``iss=… aud=… sub=…`` of a JWT (never its signature), or None for a non-JWT."""
+    claims = _claims(token.strip())
+    return _claim_text(claims) if claims is not None else None
+
+
 def token_problem(path: str, now: datetime) -> str | None:
     """Why the token file at ``path`` would fail, in words (None: it looks usable)."""
     try:

@@ -522,11 +522,14 @@ def web_identity_check(source: CredentialSource, target: Target) -> ProviderChec
         from keydoctor.catalog import codes
 
         if codes.family(code) == codes.DENIED:
+            from keydoctor.checks.providers import describe_claims
+
+            claims = describe_claims(token) or "claims unreadable"
             check.findings.append(
                 WEB_IDENTITY_NOT_TRUSTED.finding(
                     f"STS refused AssumeRoleWithWebIdentity on {role_arn}: {code}: {message}",
-                    f"Compare the token's aud and sub (keydoctor check --offline shows them) "
-                    f"with the conditions in the trust policy of {role_arn}, and correct it "
+                    f"Compare the token's claims ({claims}) with the Principal and the "
+                    f"aud/sub conditions in the trust policy of {role_arn}, and correct it "
                     "(aws iam update-assume-role-policy)",
                     source.location,
                 )

@@ -38,7 +38,7 @@ from keydoctor.probes.policy import (
     for_principal,
 )
 from keydoctor.probes.providers import ProviderCheck, provider_checks, role_chain_check
-from keydoctor.probes.rules import LIST_BUCKETS_DENIED
+from keydoctor.probes.rules import LIST_BUCKETS_DENIED, PROVIDER_FAILED, ROLE_NOT_ASSUMABLE
 from keydoctor.probes.transport import DEFAULT_TIMEOUT, Target, Transport
 
 MAX_WORKERS = 8
@@ -317,7 +317,13 @@ def run_probes(
             # not ask), but judged only by their own module: a metadata endpoint that does
             # not answer is no unreachable AWS endpoint.
             probes[:0] = [p for c in checked for p in c.probes]
-            findings.extend(f for c in checked for f in c.findings)
+            specific = [f for c in checked for f in c.findings]
+            if specific:
+                # The provider's own finding names the failing piece and its fix; the
+                # generic "provider failed" / "role cannot be assumed" would only restate it.
+                generic = {PROVIDER_FAILED.code, ROLE_NOT_ASSUMABLE.code}
+                findings = [f for f in findings if f.code not in generic]
+            findings.extend(specific)
     regions = {
         p.name.split(" ", 1)[1]: str(p.data["region"])
         for p in region_probes
