@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "lab": ("keydoctor.commands.lab", "run the embedded sandbox scenarios on a local AWS emulator"),
     "run": ("keydoctor.commands.run", "run a Python program with keydoctor's diagnosis installed"),
     "rules": ("keydoctor.commands.rules", "list every rule, or show one rule's documentation"),
+    "policy": ("keydoctor.commands.policy", "simulate AWS's policy evaluation for one request"),
 }
 
 EXIT_OK = 0

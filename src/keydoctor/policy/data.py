@@ -66,13 +66,14 @@ def action_info(action: str) -> ActionInfo | None:
 
 
 def _pattern(arn: str) -> re.Pattern[str]:
-    """A resource type's ARN template as a regex: the last variable may hold slashes."""
+    """A resource type's ARN template as a regex: only a last variable after a slash holds more."""
     parts = re.split(r"(\$\{[^}]+\})", arn)
     variables = [i for i, part in enumerate(parts) if part.startswith("${")]
     out = []
     for i, part in enumerate(parts):
         if part.startswith("${"):
-            out.append(".+" if variables and i == variables[-1] else "[^:/]+")
+            last = variables and i == variables[-1]
+            out.append((".+" if parts[i - 1].endswith("/") else "[^/]+") if last else "[^:/]+")
         else:
             out.append(re.escape(part))
     return re.compile("".join(out) + r"\Z")

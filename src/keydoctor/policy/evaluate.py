@@ -308,7 +308,7 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
         layer_name = missing[0]
         return Decision(
             IMPLICIT_DENY, layer_name.split()[0], None,
-            _implicit_reason(layer_name, request, same_account),
+            _implicit_reason(layer_name, request, same_account, policies.resource_layer),
             _allow_change(layer_name, request, caller, layers, same_account),
             tuple(a.ref for a in core_allows), (), tuple(missing),
             failed, missing_keys,
@@ -358,7 +358,8 @@ def _layer_words(a: _Applied) -> str:
     }.get(a.ref.layer, a.ref.layer)
 
 
-def _implicit_reason(layer: str, request: Request, same_account: bool) -> str:
+def _implicit_reason(layer: str, request: Request, same_account: bool,
+                     resource_layer: str) -> str:
     what = f"{request.action} on {request.resource}"
     if layer.startswith(SCP):
         return f"no service control policy at {layer} allows {what}"
@@ -373,7 +374,8 @@ def _implicit_reason(layer: str, request: Request, same_account: bool) -> str:
                 + ("" if same_account else " for a caller from another account"))
     if not same_account:
         return f"no identity-based policy allows {what} (another account's resource needs both)"
-    return f"no identity-based policy (nor the resource-based policy) allows {what}"
+    other = "the KMS key policy" if resource_layer == KMS_KEY else "the resource-based policy"
+    return f"no identity-based policy (nor {other}) allows {what}"
 
 
 def _deny_change(deny: _Applied, request: Request) -> str:
@@ -382,7 +384,7 @@ def _deny_change(deny: _Applied, request: Request) -> str:
     text = (f"remove {request.action} from statement {deny.ref.statement} of "
             f"{deny.ref.policy} ({lines}) or narrow its Resource")
     if conds:
-        parts = [f"{r.condition.operator} {r.condition.key} {list(r.condition.values)}"
+        parts = [f"{r.condition.operator} {r.condition.key} {json.dumps(list(r.condition.values))}"
                  + (" (the key was absent)" if r.key_missing else "") for r in conds]
         text += "; it applied because " + " and ".join(parts) + " held"
     return text
@@ -400,7 +402,7 @@ def _allow_change(layer: str, request: Request, caller: Caller, layers: list[_La
             had = ("no " + r.condition.key if r.request_value is None
                    else f"{r.condition.key}={_show(r.request_value)}")
             parts.append(f"{r.condition.operator} {r.condition.key} "
-                         f"{list(r.condition.values)} (the request has {had})")
+                         f"{json.dumps(list(r.condition.values))} (the request has {had})")
         return (f"statement {a.ref.statement} of {a.ref.policy} (lines {a.ref.lines[0]}-"
                 f"{a.ref.lines[1]}) would allow it if " + " and ".join(parts))
     statement: dict[str, object] = {
