@@ -181,7 +181,9 @@ def _analyse(layer: str, policies: tuple[Policy, ...], request: Request, caller:
                     principal = match.NO_MATCH
             target = (principal != match.NO_MATCH and _actions_match(st, request.action)
                       and _resources_match(st, request, short))
-            ok, results = evaluate_block(st.conditions, request.context)
+            # Conditions matter only where the rest matched: skip them elsewhere.
+            ok, results = (evaluate_block(st.conditions, request.context) if target
+                           else (False, ()))
             applied = _Applied(ref, st, principal, results, ok, target)
             found.seen.append(applied)
             if target and ok:

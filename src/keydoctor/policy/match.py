@@ -27,26 +27,43 @@ class Unresolved(Exception):
     """A policy variable with no value in the request: the pattern matches nothing."""
 
 
-def substitute(pattern: str, context: Context, *, wildcards: bool) -> str:
-    """``pattern`` as a regex source: variables replaced, wildcards kept or made literal."""
+class _Var(str):
+    """A policy variable's inside (``aws:username, 'x'``) among regex fragments."""
+
+
+@lru_cache(maxsize=8192)
+def _pieces(pattern: str, wildcards: bool) -> tuple[str, ...]:
+    """``pattern`` cut once into regex fragments and ``_Var`` placeholders (cached)."""
     out: list[str] = []
+    literal: list[str] = []
     i = 0
     while i < len(pattern):
         ch = pattern[i]
         if ch == "$" and pattern.startswith("${", i):
             end = pattern.find("}", i + 2)
             if end != -1:
-                out.append(re.escape(_variable(pattern[i + 2 : end], context)))
+                out.append(re.escape("".join(literal)))
+                literal = []
+                out.append(_Var(pattern[i + 2 : end]))
                 i = end + 1
                 continue
-        if ch == "*" and wildcards:
-            out.append(".*?")
-        elif ch == "?" and wildcards:
-            out.append(".")
+        if wildcards and ch in "*?":
+            out.append(re.escape("".join(literal)))
+            literal = []
+            out.append(".*?" if ch == "*" else ".")
         else:
-            out.append(re.escape(ch))
+            literal.append(ch)
         i += 1
-    return "".join(out)
+    out.append(re.escape("".join(literal)))
+    return tuple(piece for piece in out if piece != "")
+
+
+def substitute(pattern: str, context: Context, *, wildcards: bool) -> str:
+    """``pattern`` as a regex source: variables replaced, wildcards kept or made literal."""
+    return "".join(
+        re.escape(_variable(piece, context)) if isinstance(piece, _Var) else piece
+        for piece in _pieces(pattern, wildcards)
+    )
 
 
 def _variable(inside: str, context: Context) -> str:
@@ -76,6 +93,8 @@ def resolve_text(value: str, context: Context) -> str:
 def glob_matches(pattern: str, value: str, context: Context, *, ignore_case: bool = False,
                  wildcards: bool = True) -> bool:
     """One IAM string pattern against one value; an unresolved variable never matches."""
+    if "$" not in pattern and not (wildcards and ("*" in pattern or "?" in pattern)):
+        return pattern.lower() == value.lower() if ignore_case else pattern == value
     try:
         source = substitute(pattern, context, wildcards=wildcards)
     except Unresolved:
@@ -88,17 +107,24 @@ def _compiled(source: str, ignore_case: bool) -> re.Pattern[str]:
     return re.compile(source, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
 
 
+@lru_cache(maxsize=16384)
 def action_matches(pattern: str, action: str) -> bool:
     """``s3:Get*`` against ``s3:GetObject``: the service exactly, the name as a glob, any case."""
     if pattern == "*":
         return True
     p_service, sep, p_name = pattern.partition(":")
     a_service, _, a_name = action.partition(":")
-    if not sep or not p_name or any(c.isspace() for c in p_name):
+    if not sep or not p_name or not p_name.strip() or len(p_name.split()) != 1:
         return False
     if p_service.lower() != a_service.lower():
         return False
     return glob_matches(p_name, a_name, {}, ignore_case=True)
+
+
+@lru_cache(maxsize=16384)
+def _segment_matches(pattern: str, value: str) -> bool:
+    """Partition, service, region or account: a glob, any case (a variable never matches)."""
+    return glob_matches(pattern, value, {}, ignore_case=True)
 
 
 def _segments(arn: str) -> list[str] | None:
@@ -155,7 +181,7 @@ def resource_matches(pattern: str, arn: str, context: Context, short: str) -> bo
         return False
     verdict: bool | None = True
     for p_part, r_part in zip(policy[:4], request[:4], strict=True):
-        if not glob_matches(p_part, r_part, {}, ignore_case=True, wildcards=True):
+        if not _segment_matches(p_part, r_part):
             verdict = False
             break
     if verdict:
