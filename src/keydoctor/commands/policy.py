@@ -139,7 +139,7 @@ def _ref(ref: Any) -> dict[str, Any] | None:
     if ref is None:
         return None
     return {"layer": ref.layer, "policy": ref.policy, "statement": ref.statement,
-            "lines": list(ref.lines), "effect": ref.effect}
+            "lines": list(ref.lines) if ref.lines[0] else None, "effect": ref.effect}
 
 
 def _one(request: Request, ignored: tuple[str, ...], decision: Decision) -> dict[str, Any]:
@@ -205,9 +205,10 @@ def _details(part: dict[str, Any], req: dict[str, Any]) -> list[str]:
     lines: list[str] = []
     deciding = part["deciding"]
     if deciding is not None and deciding["policy"] is not None:
+        where = (f" (lines {deciding['lines'][0]}-{deciding['lines'][1]})"
+                 if deciding["lines"] else "")
         lines.append(f"  decided by: {deciding['layer']}, policy {deciding['policy']}, "
-                     f"statement {deciding['statement']} (lines {deciding['lines'][0]}-"
-                     f"{deciding['lines'][1]})")
+                     f"statement {deciding['statement']}{where}")
     elif deciding is not None:
         lines.append(f"  decided by: {deciding['layer']} (no statement allows it)")
     lines.append(f"  why: {part['reason']}")

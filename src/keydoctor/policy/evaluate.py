@@ -113,6 +113,7 @@ class Decision:
     missing_allow: tuple[str, ...]  # layers with no applicable Allow
     failed_conditions: tuple[FailedCondition, ...]
     missing_keys: tuple[MissingKey, ...]
+    elsewhere: tuple[StatementRef, ...] = ()  # resource-policy Allows for other principals
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ class _Layer:
     allows: list[_Applied] = field(default_factory=list)
     denies: list[_Applied] = field(default_factory=list)
     near: list[_Applied] = field(default_factory=list)  # target matched, conditions did not
+    others: list[_Applied] = field(default_factory=list)  # Allows naming other principals
     seen: list[_Applied] = field(default_factory=list)
 
     @property
@@ -179,8 +181,9 @@ def _analyse(layer: str, policies: tuple[Policy, ...], request: Request, caller:
                         principal = match.DIRECT
                 else:
                     principal = match.NO_MATCH
-            target = (principal != match.NO_MATCH and _actions_match(st, request.action)
-                      and _resources_match(st, request, short))
+            acts_on = (_actions_match(st, request.action)
+                       and _resources_match(st, request, short))
+            target = principal != match.NO_MATCH and acts_on
             # Conditions matter only where the rest matched: skip them elsewhere.
             ok, results = (evaluate_block(st.conditions, request.context) if target
                            else (False, ()))
@@ -190,6 +193,8 @@ def _analyse(layer: str, policies: tuple[Policy, ...], request: Request, caller:
                 (found.denies if st.effect == "Deny" else found.allows).append(applied)
             elif target and st.effect == "Allow":
                 found.near.append(applied)
+            elif acts_on and principals and st.effect == "Allow":
+                found.others.append(applied)
     return found
 
 
@@ -211,8 +216,8 @@ def _control(levels: tuple[tuple[Policy, ...], ...], name: str, request: Request
         layer = _analyse(name, level, request, caller, short)
         if implicit_full_access:
             layer.allows.append(_Applied(
-                StatementRef(name, "RCPFullAWSAccess", "#1", (1, 1), "Allow"),
-                Statement(1, None, "Allow", ("*",), None, ("*",), None, None, None, (), (1, 1)),
+                StatementRef(name, "RCPFullAWSAccess", "#1", (0, 0), "Allow"),
+                Statement(1, None, "Allow", ("*",), None, ("*",), None, None, None, (), (0, 0)),
                 match.DIRECT, (), True, True,
             ))
         layer.name = f"{name} level {index + 1}"
@@ -313,7 +318,7 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
             _implicit_reason(layer_name, request, same_account, policies.resource_layer),
             _allow_change(layer_name, request, caller, layers, same_account),
             tuple(a.ref for a in core_allows), (), tuple(missing),
-            failed, missing_keys,
+            failed, missing_keys, tuple(a.ref for a in resource.others),
         )
     chosen = core_allows[0]
     return Decision(
@@ -380,11 +385,15 @@ def _implicit_reason(layer: str, request: Request, same_account: bool,
     return f"no identity-based policy (nor {other}) allows {what}"
 
 
+def _lines(ref: StatementRef) -> str:
+    """" (lines 4-9)", or nothing when the document came without its text."""
+    return f" (lines {ref.lines[0]}-{ref.lines[1]})" if ref.lines[0] else ""
+
+
 def _deny_change(deny: _Applied, request: Request) -> str:
-    lines = f"lines {deny.ref.lines[0]}-{deny.ref.lines[1]}"
-    conds = [r for r in deny.conditions]
+    conds = list(deny.conditions)
     text = (f"remove {request.action} from statement {deny.ref.statement} of "
-            f"{deny.ref.policy} ({lines}) or narrow its Resource")
+            f"{deny.ref.policy}{_lines(deny.ref)} or narrow its Resource")
     if conds:
         parts = [f"{r.condition.operator} {r.condition.key} {json.dumps(list(r.condition.values))}"
                  + (" (the key was absent)" if r.key_missing else "") for r in conds]
@@ -395,7 +404,10 @@ def _deny_change(deny: _Applied, request: Request) -> str:
 def _allow_change(layer: str, request: Request, caller: Caller, layers: list[_Layer],
                   same_account: bool) -> str:
     base = layer.split(" level ")[0]
-    near = [a for lay in layers if lay.name == layer or lay.name == base for a in lay.near]
+    names = {layer, base}
+    if base == IDENTITY and same_account:  # in one account either side would allow it
+        names |= {RESOURCE, KMS_KEY}
+    near = [a for lay in layers if lay.name in names for a in lay.near]
     if near:
         a = near[0]
         failing = [r for r in a.conditions if not r.matched]
@@ -405,8 +417,8 @@ def _allow_change(layer: str, request: Request, caller: Caller, layers: list[_La
                    else f"{r.condition.key}={_show(r.request_value)}")
             parts.append(f"{r.condition.operator} {r.condition.key} "
                          f"{json.dumps(list(r.condition.values))} (the request has {had})")
-        return (f"statement {a.ref.statement} of {a.ref.policy} (lines {a.ref.lines[0]}-"
-                f"{a.ref.lines[1]}) would allow it if " + " and ".join(parts))
+        return (f"statement {a.ref.statement} of {a.ref.policy}{_lines(a.ref)} would allow it "
+                "if " + " and ".join(parts))
     statement: dict[str, object] = {
         "Effect": "Allow", "Action": request.action, "Resource": request.resource,
     }

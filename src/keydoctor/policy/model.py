@@ -53,7 +53,7 @@ class Statement:
     principals: tuple[Principal, ...] | None
     not_principals: tuple[Principal, ...] | None
     conditions: tuple[Condition, ...]
-    lines: tuple[int, int]
+    lines: tuple[int, int]  # (0, 0) when the document came without its text
 
     @property
     def label(self) -> str:
@@ -248,7 +248,7 @@ def policy_from_document(document: Any, name: str, text: str | None = None) -> P
     items = raw if isinstance(raw, list) else [raw]
     spans = statement_spans(text) if text is not None else []
     if len(spans) != len(items):
-        spans = [(1, 1)] * len(items)
+        spans = [(0, 0)] * len(items)  # lines unknown (a document without its text)
     return Policy(
         name=name,
         statements=tuple(
