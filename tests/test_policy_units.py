@@ -204,3 +204,31 @@ def test_the_deny_layer_named_first_follows_aws_order() -> None:
     decision = evaluate(request, PolicySet(identity=(deny,), scps=((deny,),)))
     assert decision.decision == EXPLICIT_DENY and decision.layer == "scp"
     assert len(decision.denied_by) == 2
+
+
+def test_live_context_a_probe_cannot_see_is_depends_on_never_a_guess() -> None:
+    from keydoctor.probes import why
+    from keydoctor.probes.identity import Identity
+    from keydoctor.probes.outcome import ProbeResult
+    from keydoctor.probes.policy import EXPLICIT_DENY as LIVE_DENY
+    from keydoctor.probes.policy import NamedPolicy
+
+    identity = Identity(A, USER, "AIDAEXAMPLEUSERID0001", "iam-user", "alice")
+    probe = ProbeResult(name="s3:HeadObject b/k", service="s3", operation="HeadObject",
+                        asked="", action="s3:GetObject", resource="arn:aws:s3:::b/k")
+    allow = NamedPolicy("inline policy p of user alice", {"Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})
+    bucket = {"Statement": [{
+        "Sid": "OfficeOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": "arn:aws:s3:::b/*",
+        "Condition": {"NotIpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}]}
+    decision = why.decide([allow], bucket, "b", identity, probe, None, secure=True)
+    verdict = why.verdict(decision)
+    assert verdict is not None and verdict.decision == LIVE_DENY
+    assert verdict.deny_statement == 'statement "OfficeOnly"'
+    assert verdict.detail is not None
+    assert "depends on context keydoctor cannot see from here: aws:SourceIp " \
+           '(statement "OfficeOnly" of the bucket policy of b)' in verdict.detail
+    # What the probe does know is filled in, so it never shows up as unknown.
+    assert dict(why.context_for(identity, probe, None, secure=True))["aws:SecureTransport"] \
+        == "true"
