@@ -18,7 +18,7 @@ PACKAGE = Path(keydoctor.__file__).resolve().parent
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"__init__", "model", "errors", "redact", "keyid", "shell"}),
     frozenset({"sources"}),
-    frozenset({"checks", "catalog"}),
+    frozenset({"checks", "catalog", "policy"}),
     frozenset({"audit", "probes", "diagnosis", "logs"}),
     frozenset({"fixes", "reporters", "examine"}),
     frozenset({"redshift", "integration", "registry"}),

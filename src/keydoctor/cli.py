@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("keydoctor.commands.run", "run a Python program with keydoctor's diagnosis installed"),
     "rules": ("keydoctor.commands.rules", "list every rule, or show one rule's documentation"),
     "logs": ("keydoctor.commands.logs", "who still uses a key: CloudTrail and S3 access logs"),
+    "policy": ("keydoctor.commands.policy", "simulate AWS's policy evaluation for one request"),
 }
 
 EXIT_OK = 0

@@ -41,6 +41,7 @@ class Verdict:
     deny_statement: str | None = None
     allow_policy: str | None = None
     conditional: list[str] = field(default_factory=list)  # policies whose match had a Condition
+    detail: str | None = None  # what the full evaluator adds (conditions, depends-on keys)
 
 
 def parse_document(raw: Any) -> dict[str, Any] | None:

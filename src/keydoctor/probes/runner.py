@@ -24,7 +24,7 @@ from keydoctor.model import CredentialSource, Finding, Location, Secret
 from keydoctor.probes import capabilities as caps
 from keydoctor.probes import outcome as oc
 from keydoctor.probes import s3 as s3_probes
-from keydoctor.probes import verdicts
+from keydoctor.probes import verdicts, why
 from keydoctor.probes.clients import StaticKeys
 from keydoctor.probes.iam import KeysReport, PolicyReading, access_keys, read_own_policies
 from keydoctor.probes.identity import IAM_USER, Identity, who_am_i
@@ -32,10 +32,7 @@ from keydoctor.probes.netpath import PathLine, hosts_to_call, trace
 from keydoctor.probes.outcome import ProbeResult
 from keydoctor.probes.policy import (
     ALLOWED,
-    EXPLICIT_DENY,
-    NamedPolicy,
     evaluate,
-    for_principal,
 )
 from keydoctor.probes.providers import ProviderCheck, provider_checks, role_chain_check
 from keydoctor.probes.rules import LIST_BUCKETS_DENIED, PROVIDER_FAILED, ROLE_NOT_ASSUMABLE
@@ -274,26 +271,27 @@ def run_probes(
             if reading.probe is not None:
                 probes.append(reading.probe)
             bucket_policies: dict[str, dict[str, Any] | None] = {}
+            secure = not endpoint_url or endpoint_url.lower().startswith("https:")
             for bucket, probe in denied:
                 verdict = None
                 if reading.complete and probe.action and probe.resource:
-                    verdict = evaluate(reading.policies, probe.action, probe.resource)
-                if verdict is not None and verdict.decision == ALLOWED and probe.action:
-                    # IAM allows it: look for the Deny in the bucket policy, if readable.
+                    # The bucket policy takes part in every denial (a Deny, or an Allow
+                    # for someone else), when the caller may read it.
                     if bucket not in bucket_policies:
                         policy_probe, document = s3_probes.bucket_policy(transport, bucket)
                         probes.append(policy_probe)
                         bucket_policies[bucket] = document
-                    document = bucket_policies[bucket]
-                    if document is not None and probe.resource:
-                        applying = for_principal(document, identity.arn, identity.account)
-                        in_bucket = evaluate(
-                            [NamedPolicy(f"the bucket policy of {bucket}", applying)],
-                            probe.action,
-                            probe.resource,
+                    verdict = why.verdict(
+                        why.decide(
+                            reading.policies,
+                            bucket_policies[bucket],
+                            bucket,
+                            identity,
+                            probe,
+                            key,
+                            secure,
                         )
-                        if in_bucket.decision == EXPLICIT_DENY:
-                            verdict = in_bucket
+                    )
                 if (
                     verdict is not None
                     and verdict.decision == ALLOWED

@@ -449,7 +449,8 @@ def denial_finding(
     if verdict is not None and verdict.decision == EXPLICIT_DENY:
         return R.EXPLICIT_DENY.finding(
             f"{probe.name} was denied: {verdict.deny_policy}, {verdict.deny_statement}, denies "
-            f"{action} on {resource}. A Deny wins over any Allow.",
+            f"{action} on {resource}. A Deny wins over any Allow."
+            + (f" {verdict.detail}" if verdict.detail else ""),
             f"Remove or narrow that Deny statement ({verdict.deny_policy}, "
             f"{verdict.deny_statement}), or use a principal it does not cover",
             title=f"An explicit Deny refuses {action}",
@@ -468,6 +469,8 @@ def denial_finding(
             )
         if verdict.conditional:
             note += " Statements with conditions also match: " + "; ".join(verdict.conditional)
+        if verdict.detail:
+            note += f" {verdict.detail}"
         return rule.finding(
             f"{probe.name} was denied and none of the caller's policies allows {action} on "
             f"{resource}.{note}",
@@ -478,7 +481,8 @@ def denial_finding(
         return R.EXPLICIT_DENY.finding(
             f"{probe.name} was denied although {verdict.allow_policy} allows {action} on "
             f"{resource}. The refusal comes from a policy the caller cannot see: the bucket "
-            "policy, an SCP, a permissions boundary or a session policy.",
+            "policy, an SCP, a permissions boundary or a session policy."
+            + (f" {verdict.detail}" if verdict.detail else ""),
             "Look at the bucket policy ("
             + command("aws", "s3api", "get-bucket-policy", "--bucket", bucket)
             + ") and "

@@ -1,0 +1,148 @@
+"""``keydoctor check`` explains a live denial with the full evaluator, on the moto server.
+
+Moto enforces identity policies only (a bucket policy is stored, never enforced, and a
+statement with a Condition is treated as a refusal whatever the context). So in each
+scenario the caller's own policies do not allow the request either, and moto denies it;
+AWS would deny it too, for the reason AWS's evaluation logic puts first, and that is the
+reason keydoctor must name: an explicit Deny in the bucket policy, a bucket policy that
+allows only another principal, a Deny that applies because the request is not HTTPS, an
+Allow whose ``s3:prefix`` condition the request does not meet.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from typing import Any
+
+import pytest
+
+from keydoctor.lab.emulator import Emulator, Keys
+
+ACCOUNT = "123456789012"
+READ_OWN = {"Effect": "Allow", "Action": ["iam:Get*", "iam:List*", "sts:GetCallerIdentity"],
+            "Resource": "*"}
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def _check(moto: Emulator, env: dict[str, str], keys: Keys, *args: str) -> tuple[int, Any]:
+    env = dict(env, AWS_ACCESS_KEY_ID=keys.access_key_id,
+               AWS_SECRET_ACCESS_KEY=keys.secret_access_key)
+    done = subprocess.run(
+        [sys.executable, "-m", "keydoctor", "check", "--format", "json", "--endpoint-url",
+         moto.endpoint, "--region", "us-east-1", *args],
+        env=env, capture_output=True, text=True, timeout=90,
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    assert keys.secret_access_key not in done.stdout + done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+def _user(moto: Emulator, *statements: dict[str, Any]) -> Keys:
+    return moto.create_user(_name("why"), {"Version": "2012-10-17",
+                                           "Statement": [READ_OWN, *statements]})
+
+
+def _bucket(moto: Emulator) -> str:
+    bucket = _name("kd-why")
+    moto.create_bucket(bucket, "us-east-1")
+    moto.client("s3").put_object(Bucket=bucket, Key="reports/q1.csv", Body=b"a,b")
+    return bucket
+
+
+def _list_and_read(bucket: str) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketPolicy"],
+            "Resource": f"arn:aws:s3:::{bucket}"}
+
+
+def _finding(doc: Any, probe: str) -> dict[str, Any]:
+    found = [f for f in doc["findings"] if f["explanation"].startswith(probe)]
+    assert found, [f["explanation"] for f in doc["findings"]]
+    return found[0]  # type: ignore[no-any-return]
+
+
+def test_explicit_deny_in_the_bucket_policy_is_named(moto_server: Emulator,
+                                                      clean_env: dict[str, str]) -> None:
+    bucket = _bucket(moto_server)
+    moto_server.client("s3").put_bucket_policy(Bucket=bucket, Policy=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Sid": "NoReports", "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
+            "Resource": f"arn:aws:s3:::{bucket}/reports/*"}]}))
+    keys = _user(moto_server, _list_and_read(bucket))
+    code, doc = _check(moto_server, clean_env, keys, "--bucket", bucket,
+                       "--key", "reports/q1.csv")
+    assert code == 1
+    finding = _finding(doc, f"s3:HeadObject {bucket}/reports/q1.csv")
+    assert finding["code"] == "KD705" and finding["category"] == "explicit-deny"
+    assert f'the bucket policy of {bucket}, statement "NoReports"' in finding["explanation"]
+    assert doc["diagnosis"]["category"] == "explicit-deny"
+
+
+def test_missing_allow_names_the_bucket_policy_statement_for_another_principal(
+    moto_server: Emulator, clean_env: dict[str, str]
+) -> None:
+    bucket = _bucket(moto_server)
+    moto_server.client("s3").put_bucket_policy(Bucket=bucket, Policy=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Sid": "OnlyPartner", "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/partner"},
+            "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
+    keys = _user(moto_server, _list_and_read(bucket))
+    code, doc = _check(moto_server, clean_env, keys, "--bucket", bucket,
+                       "--key", "reports/q1.csv")
+    assert code == 1
+    finding = _finding(doc, f"s3:HeadObject {bucket}/reports/q1.csv")
+    assert finding["category"] == "permission-missing"
+    assert ('The bucket policy allows it only to other principals (statement "OnlyPartner" '
+            f"of the bucket policy of {bucket})") in finding["explanation"]
+    assert '"Action": "s3:GetObject"' in finding["fix"]
+
+
+def test_a_deny_for_plain_http_names_the_condition(moto_server: Emulator,
+                                                    clean_env: dict[str, str]) -> None:
+    bucket = _bucket(moto_server)
+    moto_server.client("s3").put_bucket_policy(Bucket=bucket, Policy=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+            "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}))
+    keys = _user(moto_server, _list_and_read(bucket))
+    # The moto server speaks plain HTTP: aws:SecureTransport is false for these requests.
+    assert moto_server.endpoint.startswith("http://")
+    code, doc = _check(moto_server, clean_env, keys, "--bucket", bucket,
+                       "--key", "reports/q1.csv")
+    assert code == 1
+    finding = _finding(doc, f"s3:HeadObject {bucket}/reports/q1.csv")
+    assert finding["code"] == "KD705"
+    assert f'the bucket policy of {bucket}, statement "TlsOnly"' in finding["explanation"]
+    assert 'It applies because Bool aws:SecureTransport ["false"] held' in \
+        finding["explanation"]
+
+
+@pytest.mark.parametrize("key", [None, "other/"])
+def test_an_s3_prefix_condition_names_the_statement_and_what_it_wanted(
+    moto_server: Emulator, clean_env: dict[str, str], key: str | None
+) -> None:
+    bucket = _bucket(moto_server)
+    keys = _user(moto_server, {"Effect": "Allow", "Action": "s3:GetBucketPolicy",
+                               "Resource": f"arn:aws:s3:::{bucket}"})
+    moto_server.client("s3").put_bucket_policy(Bucket=bucket, Policy=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Sid": "HomeOnly", "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/{keys.user}"},
+            "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}",
+            "Condition": {"StringLike": {"s3:prefix": "home/*"}}}]}))
+    args = ["--bucket", bucket] + (["--key", key] if key else [])
+    code, doc = _check(moto_server, clean_env, keys, *args)
+    assert code == 1
+    finding = _finding(doc, f"s3:ListObjectsV2 {bucket}")
+    assert finding["code"] == "KD704"
+    had = f"s3:prefix={key}" if key else "no s3:prefix"
+    assert (f"Statement HomeOnly of the bucket policy of {bucket} would allow it if "
+            f'StringLike s3:prefix ["home/*"] (the request has {had})') in \
+        finding["explanation"], finding["explanation"]
