@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from keydoctor.catalog import codes as families
+from keydoctor.catalog.denials import AwsDenial, read_denial
 from keydoctor.catalog.facts import (
     PreparedText,
     TextFacts,
@@ -482,6 +483,26 @@ def diagnose(
         secret_in_text=secret_in_text,
         unknown_codes=tuple(redactor.scrub(c) for c in unknown),
         warnings=tuple(warnings),
+        denied_by=_denial(text, redactor),
+    )
+
+
+def _denial(text: str, redactor: Redactor) -> AwsDenial | None:
+    """AWS's phrase for the deciding layer, its request values masked like the rest."""
+    found = read_denial(text)
+    if found is None:
+        return None
+
+    def scrubbed(value: str | None) -> str | None:
+        return redactor.scrub(value) if value else None
+
+    return AwsDenial(
+        found.decision,
+        found.layer,
+        found.words,
+        scrubbed(found.principal),
+        scrubbed(found.action),
+        scrubbed(found.resource),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from keydoctor.catalog.denials import AwsDenial
 from keydoctor.catalog.facts import KeyInfo
 from keydoctor.catalog.learned import Question
 from keydoctor.model import Category
@@ -104,6 +105,9 @@ class Explanation:
     # "403" with no code at all still says the request was signed and refused.
     language: str | None = None
     status: int | None = None
+    # AWS's own words for the layer that decided a denial ("with an explicit deny in a
+    # service control policy"), read into the policy evaluator's layers.
+    denied_by: AwsDenial | None = None
 
     @property
     def error_code(self) -> str | None:
@@ -129,6 +133,7 @@ class Explanation:
             "tool": self.tool,
             "language": self.language,
             "status": self.status,
+            "denied_by": self.denied_by.to_dict() if self.denied_by else None,
             "operation": self.operation,
             "region": self.regions[0] if self.regions else None,
             "regions": list(self.regions),

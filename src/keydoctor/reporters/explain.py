@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from keydoctor.catalog.denials import AwsDenial
     from keydoctor.catalog.result import ErrorReport, ExplainResult
     from keydoctor.reporters import Formatter
 
@@ -67,15 +68,28 @@ class ExplainTextFormatter:
         for index, error in enumerate(result.errors):
             if index:
                 lines.append("")
-            lines.extend(self._error(error, context if index == 0 else []))
+            lines.extend(
+                self._error(
+                    error,
+                    context if index == 0 else [],
+                    result.denied_by if index == 0 else None,
+                )
+            )
         return "\n".join(lines) + "\n"
 
-    def _error(self, error: ErrorReport, context: list[str]) -> list[str]:
+    def _error(
+        self, error: ErrorReport, context: list[str], denied: AwsDenial | None
+    ) -> list[str]:
         status = f" (HTTP {error.http_status})" if error.http_status else ""
         lines = [f"{error.code}{status}: {error.title}", f"  service: {error.service}"]
         lines.extend(f"  {item}" for item in context)
         if error.line:
             lines.append(f"  seen in: {error.line}")
+        if denied is not None:
+            lines.append(f"  AWS says: {denied.describe()} ({denied.words!r}).")
+            command = denied.simulate()
+            if command:
+                lines.append(f"  check it offline with that policy saved to a file: {command}")
         lines += [f"  {error.meaning}", "", "  Likely causes, most likely first:"]
         shown = error.causes if self.show_all else error.causes[:TOP_CAUSES]
         for rank, cause in enumerate(shown, start=1):
