@@ -8,11 +8,8 @@ decides them, so they are found offline.
 
 from __future__ import annotations
 
-import ipaddress
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from keydoctor.checks.base import COMMAND, AuditContext, Rule
 from keydoctor.model import Category, Finding, Location, Severity
@@ -49,11 +46,6 @@ ENDPOINT_THROUGH_PROXY = Rule(
 
 RULES = (CA_BUNDLE_UNUSABLE, ENDPOINT_THROUGH_PROXY)
 
-# The NO_PROXY matching botocore relies on (through urllib's proxy_bypass); typeshed does
-# not declare it, though every CPython since 3.0 has it.
-_proxy_bypass: Callable[[str, dict[str, str]], bool] = (
-    urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
-)
 
 # Enough of a file to find a certificate in any real bundle (the system bundle is ~220 KB).
 _CA_READ_LIMIT = 8 * 1024 * 1024
@@ -196,6 +188,8 @@ def proxy_for(url: str, env: dict[str, str]) -> str | None:
     The proxy for the URL's scheme, unless NO_PROXY names its host, matched the way
     urllib (and so botocore) matches it.
     """
+    from urllib.parse import urlsplit  # lazy: it brings ipaddress, unused offline
+
     proxies = proxies_from(env)
     try:
         parts = urlsplit(url)
@@ -207,8 +201,24 @@ def proxy_for(url: str, env: dict[str, str]) -> str | None:
     return proxy
 
 
+def _proxy_bypass(netloc: str, proxies: dict[str, str]) -> bool:
+    """urllib's NO_PROXY matching, which botocore relies on (through ``proxy_bypass``).
+
+    Imported only when a proxy meets a local endpoint: ``urllib.request`` brings
+    ``http.client`` and ``email`` with it, a quarter of the offline audit's time.
+    """
+    import urllib.request
+
+    bypass: bool = urllib.request.proxy_bypass_environment(  # type: ignore[attr-defined]
+        netloc, proxies
+    )
+    return bypass
+
+
 def _in_network(host: str) -> bool:
     """True for a host a proxy outside this machine or network cannot reach as we can."""
+    import ipaddress
+
     lowered = host.lower().rstrip(".")
     if lowered == "localhost" or lowered.endswith((".localhost", ".local", ".internal")):
         return True
@@ -240,6 +250,8 @@ def check_endpoint_proxy(ctx: AuditContext) -> Iterator[Finding]:
     proxies = proxies_from(ctx.env)
     if not proxies:
         return
+    from urllib.parse import urlsplit  # lazy: only when a proxy is set
+
     no_proxy_name = "no_proxy" if "no_proxy" in ctx.env else "NO_PROXY"
     reported: set[str] = set()
     for name, url in _endpoint_overrides(ctx):
