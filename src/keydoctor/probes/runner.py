@@ -18,7 +18,7 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from keydoctor.model import CredentialSource, Finding, Location, Secret
 from keydoctor.probes import capabilities as caps
@@ -34,9 +34,15 @@ from keydoctor.probes.policy import (
     ALLOWED,
     evaluate,
 )
-from keydoctor.probes.providers import ProviderCheck, provider_checks, role_chain_check
 from keydoctor.probes.rules import LIST_BUCKETS_DENIED, PROVIDER_FAILED, ROLE_NOT_ASSUMABLE
 from keydoctor.probes.transport import DEFAULT_TIMEOUT, Target, Transport
+
+if TYPE_CHECKING:
+    from keydoctor.probes.providers import ProviderCheck
+
+# The sources whose provider makes its own request first (probes/providers.py): only for
+# them is that module loaded, so a check with static keys does not pay for it.
+PROVIDER_METHODS = frozenset({"container-role", "assume-role-with-web-identity", "assume-role"})
 
 MAX_WORKERS = 8
 
@@ -117,6 +123,8 @@ def run_probes(
         # with the last hop's credentials (the very ones botocore would obtain), instead
         # of botocore assuming every role again; when it breaks, botocore's own chain
         # asks, and its error is judged as before.
+        from keydoctor.probes.providers import role_chain_check
+
         walked = [role_chain_check(profiles or {}, source, target)]
         obtained = walked[0].keys
         if obtained is not None:
@@ -131,13 +139,18 @@ def run_probes(
     key = plan.key
     with ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="probe") as pool:
         sts_future = pool.submit(who_am_i, transport)
-        provider_future = (
-            pool.submit(
+        provider_future = None
+        if (
+            environ is not None
+            and walked is None
+            and source is not None
+            and source.method in PROVIDER_METHODS
+        ):
+            from keydoctor.probes.providers import provider_checks
+
+            provider_future = pool.submit(
                 provider_checks, source, env=environ, profiles=profiles or {}, target=target
             )
-            if environ is not None and walked is None
-            else None
-        )
         list_future = pool.submit(s3_probes.list_buckets, transport)
         region_futures: list[Future[ProbeResult]] = []
         bucket_futures: list[tuple[str, Future[ProbeResult]]] = []
