@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from keydoctor import __version__
 from keydoctor.model import Finding, Location, Severity
@@ -281,79 +281,14 @@ class JsonFormat:
 
 
 class SarifFormat:
-    """SARIF 2.1.0: one result per finding, worst first; each value redacted first."""
-
-    LEVELS: ClassVar[dict[Severity, str]] = {
-        Severity.CRITICAL: "error",
-        Severity.HIGH: "error",
-        Severity.MEDIUM: "warning",
-        Severity.LOW: "note",
-        Severity.INFO: "note",
-    }
-    SCORES: ClassVar[dict[Severity, str]] = {
-        Severity.CRITICAL: "9.5",
-        Severity.HIGH: "8.0",
-        Severity.MEDIUM: "5.0",
-        Severity.LOW: "2.0",
-        Severity.INFO: "0.0",
-    }
-
-    @staticmethod
-    def locations(where: dict[str, Any] | None) -> list[dict[str, Any]]:
-        """A finding's file and line (its location already redacted)."""
-        if not where or not where.get("path"):
-            return []
-        physical: dict[str, Any] = {"artifactLocation": {"uri": "file://" + str(where["path"])}}
-        if where.get("line"):
-            physical["region"] = {"startLine": int(where["line"])}
-        return [{"physicalLocation": physical}]
+    """SARIF 2.1.0: one result per finding, worst first, written by ``check``'s own SARIF
+    writer (:func:`keydoctor.reporters.sarif.findings_log`); each value masked first."""
 
     def format(self, result: RedshiftResult) -> str:
-        scrub = result.redactor.scrub
-        rules: dict[str, dict[str, Any]] = {}
-        results: list[dict[str, Any]] = []
-        for finding in by_severity(result.all_findings):
-            f = redact_tree(finding.to_dict(), scrub)
-            rules.setdefault(
-                f["code"],
-                {
-                    "id": f["code"],
-                    "name": f["title"],
-                    "shortDescription": {"text": f["title"]},
-                    "help": {"text": f["fix"]},
-                    "properties": {
-                        "category": f["category"],
-                        "security-severity": self.SCORES[finding.severity],
-                    },
-                },
-            )
-            results.append(
-                {
-                    "ruleId": f["code"],
-                    "level": self.LEVELS[finding.severity],
-                    "message": {"text": f"{f['title']}: {f['explanation']} Fix: {f['fix']}"},
-                    "locations": self.locations(f["location"]),
-                    "properties": {"severity": f["severity"], "category": f["category"]},
-                }
-            )
-        sarif = {
-            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-            "version": "2.1.0",
-            "runs": [
-                {
-                    "tool": {
-                        "driver": {
-                            "name": "keydoctor",
-                            "version": __version__,
-                            "informationUri": "https://pypi.org/project/keydoctor/",
-                            "rules": list(rules.values()),
-                        }
-                    },
-                    "results": results,
-                }
-            ],
-        }
-        return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
+        from keydoctor.reporters import Masker
+        from keydoctor.reporters.sarif import findings_log
+
+        return findings_log(by_severity(result.all_findings), Masker(result.redactor))
 
 
 class TextFormat:

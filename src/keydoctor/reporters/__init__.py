@@ -13,16 +13,13 @@ line (a secret that JSON escapes would no longer be found in the serialised text
 replacement there could cut an escape in half). The text formatter scrubs its final text
 once more: whatever a check or a probe wrote, no known secret and nothing shaped like a
 key leaves unmasked.
-
-:func:`render` is the older entry point for a plain document (``keydoctor redshift``'s
-JSON and SARIF): it redacts the document value by value, then serialises it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from keydoctor.redact import Redactor, hide_process_output, redact_tree
+from keydoctor.redact import Redactor, hide_process_output
 
 if TYPE_CHECKING:
     from keydoctor.examine import CheckResult
@@ -73,17 +70,3 @@ def check_formatter(fmt: str, *, color: bool = False) -> Formatter[CheckResult]:
 
         return TextFormatter(color=color)
     raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-
-
-def render(fmt: str, document: dict[str, Any], redactor: Redactor) -> str:
-    """JSON or SARIF of a plain document (``keydoctor redshift``'s), redacted value by value."""
-    document = redact_tree(document, redactor.scrub)
-    if fmt == "json":
-        from keydoctor.reporters.json_report import render_json
-
-        return render_json(document)
-    if fmt == "sarif":
-        from keydoctor.reporters.sarif import render_sarif
-
-        return render_sarif(document)
-    raise ValueError(f"a plain document is rendered as json or sarif, not {fmt!r}")

@@ -39,8 +39,15 @@ class SarifFormatter:
     def format(self, result: CheckResult) -> str:
         from keydoctor.reporters import Masker
 
-        mask = Masker(result.audit.redactor)
-        return _log(_entry(f, mask) for f in result.findings)
+        return findings_log(result.findings, Masker(result.audit.redactor))
+
+
+def findings_log(findings: Iterable[Finding], mask: Callable[[str], str]) -> str:
+    """The SARIF log of ``findings`` in their order, each value passed through ``mask``.
+
+    ``check`` and ``redshift`` both write theirs with it.
+    """
+    return _log(_entry(f, mask) for f in findings)
 
 
 def _entry(finding: Finding, mask: Callable[[str], str]) -> _Entry:
@@ -55,26 +62,6 @@ def _entry(finding: Finding, mask: Callable[[str], str]) -> _Entry:
         path=mask(loc.path) if loc is not None and loc.path is not None else None,
         line=loc.line if loc is not None else None,
     )
-
-
-def render_sarif(document: dict[str, Any]) -> str:
-    """SARIF of a plain document whose ``findings`` are already masked (``redshift``'s)."""
-    entries = []
-    for f in document.get("findings", []):
-        loc = f.get("location") or {}
-        entries.append(
-            _Entry(
-                code=f["code"],
-                severity=f["severity"],
-                category=f["category"],
-                title=f["title"],
-                explanation=f["explanation"],
-                fix=f["fix"],
-                path=str(loc["path"]) if loc.get("path") else None,
-                line=int(loc["line"]) if loc.get("line") else None,
-            )
-        )
-    return _log(entries)
 
 
 def _location(entry: _Entry) -> list[dict[str, Any]]:
