@@ -5,7 +5,8 @@ On a plain setup (static keys, ``--endpoint-url`` of a moto server) the probes a
 ``botocore.httpsession`` for that name brought urllib3 and botocore's utilities with it,
 about a third of the check's CPU time (``bench/check_vs_cli.py`` measures; nothing here
 is timed). The list of imported modules comes from ``python -X importtime``, whose lines
-come from every thread, so modules the probes' threads load count too.
+come from every thread, so modules the probes' threads load count too. The offline rules
+and the probes' verdicts load after the probe runner, while the questions travel.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ NOT_ON_THE_PLAIN_PATH = (
 )
 
 
-def _imported(env: dict[str, str], *args: str) -> tuple[set[str], str]:
+def _imported(env: dict[str, str], *args: str) -> tuple[list[str], str]:
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "keydoctor", *args],
         env=env,
@@ -42,11 +43,11 @@ def _imported(env: dict[str, str], *args: str) -> tuple[set[str], str]:
         timeout=120,
     )
     assert proc.returncode in (0, 1), proc.stderr[-2000:]
-    names = set()
+    names = []  # in the order their imports finished
     for line in proc.stderr.splitlines():
         match = re.match(r"import time:\s+\d+ \|\s+\d+ \|\s*(\S+)", line)
         if match:
-            names.add(match.group(1))
+            names.append(match.group(1))
     assert "keydoctor.probes.runner" in names, "importtime output not understood"
     return names, proc.stdout
 
@@ -95,6 +96,10 @@ def test_online_check_of_static_keys_loads_no_http_stack_of_botocore(
         n for n in names if any(n == f or n.startswith(f + ".") for f in NOT_ON_THE_PLAIN_PATH)
     )
     assert not loaded, f"the online check of static keys imported {loaded}"
+    # The offline rules load once the questions are asked (run_probes' meanwhile), in the
+    # main thread: after the probe runner, and not through a probe thread.
+    assert names.index("keydoctor.checks") > names.index("keydoctor.probes.runner")
+    assert names.index("keydoctor.probes.verdicts") > names.index("keydoctor.probes.runner")
 
 
 def test_default_bundle_is_the_one_botocore_verifies_with() -> None:

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from keydoctor.checks.network import proxy_for
 from keydoctor.redact import mask_url
+from keydoctor.sources.proxies import proxy_for
 
 _CA_VARIABLES = ("AWS_CA_BUNDLE", "ca_bundle", "REQUESTS_CA_BUNDLE")
 
