@@ -278,3 +278,31 @@ def test_text_says_when_it_is_not_sure_and_what_decides(clean_env: dict[str, str
     assert sure.returncode == 0
     assert "Not sure" not in sure.stdout.decode()
     assert "[clock-skew]" in sure.stdout.decode().split("Likely causes")[1].splitlines()[1]
+
+
+def test_batch_lines_are_the_json_formatters_document(
+    clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Each batch line is ``--format json``'s object led by the line number (and the id)."""
+    from keydoctor.catalog.matcher import diagnose
+    from keydoctor.reporters.explain import BatchLine, ExplainBatchLineFormatter
+
+    message = "An error occurred (ExpiredToken) when calling the ListBuckets operation: expired"
+    batch = tmp_path / "b.jsonl"
+    batch.write_text(
+        json.dumps({"id": 7, "text": message}) + "\n[[[\n" + json.dumps({"text": message}) + "\n",
+        encoding="utf-8",
+    )
+    result = run(["--batch", str(batch)], clean_env)
+    assert result.returncode == 0
+    single = run(["--format", "json", message], clean_env)
+    document = json.loads(single.stdout.decode())
+    lines = result.stdout.decode().splitlines()
+    assert json.loads(lines[0]) == {"line": 1, **document, "id": 7}
+    assert json.loads(lines[2]) == {"line": 3, **document}
+    assert json.loads(lines[1])["found"] is False and lines[1].startswith('{"line": 2, "error"')
+    formatter = ExplainBatchLineFormatter()
+    explained = diagnose(message)
+    assert formatter.format(BatchLine(1, explained, 7)) == lines[0] + "\n"
+    assert formatter.format(BatchLine(3, explained)) == lines[2] + "\n"
+    assert BatchLine(1, explained).found and not BatchLine(2, error="unreadable").found

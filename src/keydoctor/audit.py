@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from keydoctor.checks import run_offline_checks
-from keydoctor.checks.base import AuditContext
 from keydoctor.model import CredentialSource, Finding, Resolution
 from keydoctor.redact import Redactor
 from keydoctor.sources.chain import Environment, audited_environment, gather, resolve
@@ -85,6 +83,75 @@ def effective_region(env: Environment, flag: str | None) -> tuple[str | None, st
     return None, None
 
 
+@dataclass
+class StartedAudit:
+    """An audit whose sources are read and resolved, and whose rules have not run yet.
+
+    The online check asks with the resolved credentials as soon as it has them, and runs
+    (and loads) the offline rules while the answers travel; :meth:`finish` gives what
+    :func:`run_audit` gives.
+    """
+
+    environment: Environment
+    resolution: Resolution
+    region: str | None
+    region_origin: str | None
+    redactor: Redactor
+    region_flag: str | None
+    endpoint_flag: str | None
+    expect_account: str | None
+    now: datetime
+
+    def finish(self) -> AuditResult:
+        """Run the offline rules: the audit's result."""
+        from keydoctor.checks import run_offline_checks
+        from keydoctor.checks.base import AuditContext
+
+        ctx = AuditContext(
+            environment=self.environment,
+            resolution=self.resolution,
+            region_flag=self.region_flag,
+            endpoint_flag=self.endpoint_flag,
+            expect_account=self.expect_account,
+            now=self.now,
+        )
+        return AuditResult(
+            environment=self.environment,
+            resolution=self.resolution,
+            findings=sort_findings(run_offline_checks(ctx)),
+            region=self.region,
+            region_origin=self.region_origin,
+            redactor=self.redactor,
+        )
+
+
+def start_audit(
+    *,
+    profile: str | None = None,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+    expect_account: str | None = None,
+    environ: dict[str, str] | None = None,
+    now: datetime | None = None,
+) -> StartedAudit:
+    """Gather and resolve the sources (all the probes need); the rules run in ``finish``."""
+    env_map = dict(environ) if environ is not None else audited_environment()
+    environment = gather(env_map, profile)
+    resolution = resolve(environment)
+    eff_region, origin = effective_region(environment, region)
+    return StartedAudit(
+        environment=environment,
+        resolution=resolution,
+        region=eff_region,
+        region_origin=origin,
+        redactor=collect_secrets(environment, resolution),
+        region_flag=region,
+        endpoint_flag=endpoint_url,
+        expect_account=expect_account,
+        now=now or datetime.now(UTC),
+    )
+
+
 def run_audit(
     *,
     profile: str | None = None,
@@ -94,27 +161,14 @@ def run_audit(
     environ: dict[str, str] | None = None,
     now: datetime | None = None,
 ) -> AuditResult:
-    env_map = dict(environ) if environ is not None else audited_environment()
-    environment = gather(env_map, profile)
-    resolution = resolve(environment)
-    ctx = AuditContext(
-        environment=environment,
-        resolution=resolution,
-        region_flag=region,
-        endpoint_flag=endpoint_url,
+    return start_audit(
+        profile=profile,
+        region=region,
+        endpoint_url=endpoint_url,
         expect_account=expect_account,
-        now=now or datetime.now(UTC),
-    )
-    findings = run_offline_checks(ctx)
-    eff_region, origin = effective_region(environment, region)
-    return AuditResult(
-        environment=environment,
-        resolution=resolution,
-        findings=sort_findings(findings),
-        region=eff_region,
-        region_origin=origin,
-        redactor=collect_secrets(environment, resolution),
-    )
+        environ=environ,
+        now=now,
+    ).finish()
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:

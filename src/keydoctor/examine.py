@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from keydoctor.audit import AuditResult, run_audit, sort_findings
+from keydoctor.audit import AuditResult, sort_findings, start_audit
 from keydoctor.model import CredentialSource, Finding, Resolution, Severity
 
 if TYPE_CHECKING:
@@ -84,21 +84,27 @@ def run_check(
     timeout: float = 2.5,
     progress: Callable[[str], None] | None = None,
 ) -> CheckResult:
-    """Audit, then (``online``) ask the endpoint and rank every piece of evidence."""
-    audit = run_audit(
+    """Audit, then (``online``) ask the endpoint and rank every piece of evidence.
+
+    Online, the questions leave as soon as the sources are resolved: the offline rules
+    run (and load) while the answers travel, in this thread, and cost no wall time.
+    """
+    started = start_audit(
         profile=profile,
         region=region,
         endpoint_url=endpoint_url,
         expect_account=expect_account,
         environ=dict(environ) if environ is not None else None,
     )
+    resolution = started.resolution
     if not online:
+        audit = started.finish()
         return CheckResult(audit, tuple(audit.findings))
-    resolution = audit.resolution
-    offline = list(audit.findings)
     report = None
     skipped = None
     if resolution.winner is None:
+        audit = started.finish()
+        offline = list(audit.findings)
         skipped = NOT_ASKED
         report = _instance_role(audit, endpoint_url, plan, expect_account, timeout, progress)
         if report is not None:
@@ -107,27 +113,34 @@ def run_check(
     else:
         from keydoctor.probes.runner import ProbePlan, run_probes
 
+        finished: list[AuditResult] = []
+
+        def meanwhile() -> None:
+            finished.append(started.finish())
+            _ready_the_ranker()
+
         # Probes should echo nothing secret; the redactor knows the variable's value anyway.
-        audit.redactor.add_secret(audit.environment.env.get("AWS_SECRET_ACCESS_KEY"))
+        started.redactor.add_secret(started.environment.env.get("AWS_SECRET_ACCESS_KEY"))
         if progress is not None:
             progress("asking AWS ...")
         report = run_probes(
             resolution.winner,
-            region=audit.region,
+            region=started.region,
             profile=resolution.profile,
-            explicit_profile=audit.environment.explicit_profile,
+            explicit_profile=started.environment.explicit_profile,
             endpoint_url=endpoint_url,
             plan=plan or ProbePlan(expect_account=expect_account),
             timeout=timeout,
             progress=progress,
-            settings=audit.environment.profile_config,
-            region_origin=audit.region_origin,
-            meanwhile=_ready_the_ranker,
-            environ=audit.environment.env,
-            profiles=audit.environment.profiles,
+            settings=started.environment.profile_config,
+            region_origin=started.region_origin,
+            meanwhile=meanwhile,
+            environ=started.environment.env,
+            profiles=started.environment.profiles,
         )
+        audit = finished[0] if finished else started.finish()
         # What the endpoint answered outranks what the audit predicted (the exit code too).
-        offline = weigh_predictions(offline, report, endpoint_url=endpoint_url)
+        offline = weigh_predictions(list(audit.findings), report, endpoint_url=endpoint_url)
     from keydoctor.diagnosis import check_evidence, rank
 
     evidence = check_evidence(

@@ -15,6 +15,7 @@ from keydoctor.checks.base import COMMAND, AuditContext, Rule
 from keydoctor.model import Category, Finding, Location, Severity
 from keydoctor.redact import mask_url
 from keydoctor.shell import command
+from keydoctor.sources.proxies import bypasses_proxy, proxies_from
 
 CA_BUNDLE_UNUSABLE = Rule(
     "KD408",
@@ -160,61 +161,6 @@ def _all_plain_http(ctx: AuditContext) -> str | None:
     return None
 
 
-def proxies_from(env: dict[str, str]) -> dict[str, str]:
-    """The proxies Python's ``urllib`` (and so botocore) reads from ``env``.
-
-    The same two passes as ``urllib.request.getproxies_environment``: any spelling first,
-    then the lower-case spelling wins, and an empty lower-case variable removes the proxy.
-    """
-    proxies: dict[str, str] = {}
-    for name, value in env.items():
-        lowered = name.lower()
-        if value and lowered.endswith("_proxy"):
-            proxies[lowered[:-6]] = value
-    if "REQUEST_METHOD" in env:  # a CGI request could have set HTTP_PROXY
-        proxies.pop("http", None)
-    for name, value in env.items():
-        if name.endswith("_proxy") and name == name.lower():
-            if value:
-                proxies[name[:-6]] = value
-            else:
-                proxies.pop(name[:-6], None)
-    return proxies
-
-
-def proxy_for(url: str, env: dict[str, str]) -> str | None:
-    """The proxy botocore would send a request for ``url`` through (None: direct).
-
-    The proxy for the URL's scheme, unless NO_PROXY names its host, matched the way
-    urllib (and so botocore) matches it.
-    """
-    from urllib.parse import urlsplit  # lazy: it brings ipaddress, unused offline
-
-    proxies = proxies_from(env)
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    proxy = proxies.get(parts.scheme.lower())
-    if proxy is None or _proxy_bypass(parts.netloc, proxies):
-        return None
-    return proxy
-
-
-def _proxy_bypass(netloc: str, proxies: dict[str, str]) -> bool:
-    """urllib's NO_PROXY matching, which botocore relies on (through ``proxy_bypass``).
-
-    Imported only when a proxy meets a local endpoint: ``urllib.request`` brings
-    ``http.client`` and ``email`` with it, a quarter of the offline audit's time.
-    """
-    import urllib.request
-
-    bypass: bool = urllib.request.proxy_bypass_environment(  # type: ignore[attr-defined]
-        netloc, proxies
-    )
-    return bypass
-
-
 def _in_network(host: str) -> bool:
     """True for a host a proxy outside this machine or network cannot reach as we can."""
     import ipaddress
@@ -266,7 +212,7 @@ def check_endpoint_proxy(ctx: AuditContext) -> Iterator[Finding]:
         proxy = proxies.get(scheme)
         if proxy is None or not _in_network(host):
             continue
-        if _proxy_bypass(parts.netloc, proxies):
+        if bypasses_proxy(parts.netloc, proxies):
             continue
         reported.add(host)
         current = ctx.env.get(no_proxy_name, "")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from keydoctor.model import Finding
+    from keydoctor.reporters.explain import BatchLine
 
 _MAX_INPUT = 64 * 1024 * 1024  # refuse to read more than this; the matcher reduces it anyway
 
@@ -116,6 +117,9 @@ def _run_batch(path: str, findings: list[Finding], hints: dict[str, Any]) -> int
     are already answered, and the lines after it still are. Results written so far are
     flushed even if something unforeseen stops the run.
     """
+    from keydoctor.reporters.explain import ExplainBatchLineFormatter
+
+    formatter = ExplainBatchLineFormatter()
     data = _read_bytes(path).decode("utf-8", errors="replace")
     any_found = False
     out: list[str] = []
@@ -123,24 +127,25 @@ def _run_batch(path: str, findings: list[Finding], hints: dict[str, Any]) -> int
         for number, line in enumerate(data.splitlines(), start=1):
             if not line.strip():
                 continue
-            result, found = _batch_line(number, line, findings, hints)
-            any_found = any_found or found
-            out.append(json.dumps(result, ensure_ascii=False))
+            answer = _batch_line(number, line, findings, hints)
+            any_found = any_found or answer.found
+            out.append(formatter.format(answer))
             if len(out) >= 200:
-                _write("\n".join(out) + "\n")
+                _write("".join(out))
                 out.clear()
     finally:
         if out:
-            _write("\n".join(out) + "\n")
+            _write("".join(out))
     return 0 if any_found else 1
 
 
 def _batch_line(
     number: int, line: str, findings: list[Finding], hints: dict[str, Any]
-) -> tuple[dict[str, Any], bool]:
-    """The result for one line of a batch, and whether it explained an error."""
+) -> BatchLine:
+    """The answer to one line of a batch, typed for its formatter."""
     from keydoctor.catalog.matcher import diagnose
     from keydoctor.redact import scrub_patterns
+    from keydoctor.reporters.explain import BatchLine
 
     try:
         item = json.loads(line)
@@ -148,20 +153,17 @@ def _batch_line(
         if not isinstance(text, str):
             raise ValueError("no 'text' string field")
     except RecursionError:
-        return {
-            "line": number,
-            "error": "unreadable line: nested too deeply",
-            "found": False,
-        }, False
+        return BatchLine(number, error="unreadable line: nested too deeply")
     except ValueError as exc:
         message = scrub_patterns(str(exc).splitlines()[0] if str(exc) else "invalid JSON")
-        return {"line": number, "error": f"unreadable line: {message}", "found": False}, False
+        return BatchLine(number, error=f"unreadable line: {message}")
     explanation = diagnose(_printable(text), findings=findings, hints=hints)
-    result: dict[str, Any] = {"line": number, **explanation.to_dict()}
-    if isinstance(item.get("id"), str | int):
-        ident = item["id"]
-        result["id"] = scrub_patterns(_printable(ident)) if isinstance(ident, str) else ident
-    return result, explanation.found
+    ident = item.get("id")
+    if isinstance(ident, str):
+        return BatchLine(number, explanation, scrub_patterns(_printable(ident)))
+    if isinstance(ident, int):
+        return BatchLine(number, explanation, ident)
+    return BatchLine(number, explanation)
 
 
 def _printable(text: str) -> str:

@@ -9,6 +9,16 @@ demand (never at import), with tight timeouts, retries off and the User-Agent
 
 from __future__ import annotations
 
-from keydoctor.probes.rules import RULES
+from typing import Any
 
 __all__ = ["RULES"]
+
+
+def __getattr__(name: str) -> Any:
+    """``RULES`` on first use: the probe rules load the offline rules' package, which the
+    online check loads only once its questions are on their way."""
+    if name == "RULES":
+        from keydoctor.probes.rules import RULES
+
+        return RULES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,6 +11,7 @@ bundle. It makes the connection the SDK would make and sends no request over it.
 
 from __future__ import annotations
 
+import os
 import socket
 import ssl
 from collections.abc import Mapping
@@ -18,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from keydoctor.checks.network import proxy_for
 from keydoctor.redact import mask_url
+from keydoctor.sources.proxies import proxy_for
 
 _CA_VARIABLES = ("AWS_CA_BUNDLE", "ca_bundle", "REQUESTS_CA_BUNDLE")
 
@@ -64,9 +65,17 @@ def ca_bundle_for(env: Mapping[str, str], settings: Mapping[str, Any]) -> tuple[
         return configured, "ca_bundle"
     if env.get("REQUESTS_CA_BUNDLE"):
         return env["REQUESTS_CA_BUNDLE"], "REQUESTS_CA_BUNDLE"
-    from botocore.httpsession import DEFAULT_CA_BUNDLE
+    return botocore_bundle(), "botocore's default"
 
-    return str(DEFAULT_CA_BUNDLE), "botocore's default"
+
+def botocore_bundle() -> str:
+    """botocore's own bundle, ``botocore.httpsession.DEFAULT_CA_BUNDLE``: the ``cacert.pem``
+    beside the package. Found from the package's folder, because importing
+    ``botocore.httpsession`` loads urllib3 and botocore's utilities (about 60 ms of CPU in
+    the middle of the probes) for one file name."""
+    import botocore
+
+    return os.path.join(os.path.dirname(botocore.__file__), "cacert.pem")
 
 
 def _resolve(host: str, port: int) -> tuple[list[str], str | None]:

@@ -24,17 +24,11 @@ from keydoctor.model import CredentialSource, Finding, Location, Secret
 from keydoctor.probes import capabilities as caps
 from keydoctor.probes import outcome as oc
 from keydoctor.probes import s3 as s3_probes
-from keydoctor.probes import verdicts, why
 from keydoctor.probes.clients import StaticKeys
 from keydoctor.probes.iam import KeysReport, PolicyReading, access_keys, read_own_policies
 from keydoctor.probes.identity import IAM_USER, Identity, who_am_i
 from keydoctor.probes.netpath import PathLine, hosts_to_call, trace
 from keydoctor.probes.outcome import ProbeResult
-from keydoctor.probes.policy import (
-    ALLOWED,
-    evaluate,
-)
-from keydoctor.probes.rules import LIST_BUCKETS_DENIED, PROVIDER_FAILED, ROLE_NOT_ASSUMABLE
 from keydoctor.probes.transport import DEFAULT_TIMEOUT, Target, Transport
 
 if TYPE_CHECKING:
@@ -195,6 +189,16 @@ def run_probes(
             fut.add_done_callback(tick)
         if meanwhile is not None:
             meanwhile()
+        # What judges the answers (it loads the rules) is loaded while they travel. Only
+        # this thread imports it: no probe thread loads the rules' package.
+        from keydoctor.probes import verdicts, why
+        from keydoctor.probes.policy import ALLOWED, evaluate
+        from keydoctor.probes.rules import (
+            LIST_BUCKETS_DENIED,
+            PROVIDER_FAILED,
+            ROLE_NOT_ASSUMABLE,
+        )
+
         sts_probe, identity = sts_future.result()
         probes: list[ProbeResult] = [sts_probe, list_future.result()]
         region_probes = [f.result() for f in region_futures]

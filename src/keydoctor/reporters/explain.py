@@ -8,6 +8,7 @@ place values as they are.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -34,6 +35,43 @@ class ExplainJsonFormatter:
         import json
 
         return json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+@dataclass(frozen=True)
+class BatchLine:
+    """The answer to one line of ``explain --batch``: its explanation, or why it was unreadable.
+
+    ``ident`` is the line's own ``id`` (a string already masked, or a number), kept so a
+    caller can match answers to cases; ``error`` is set instead of ``result`` when the
+    line could not be read.
+    """
+
+    number: int
+    result: ExplainResult | None = None
+    ident: str | int | None = None
+    error: str | None = None
+
+    @property
+    def found(self) -> bool:
+        return self.result is not None and self.result.found
+
+
+class ExplainBatchLineFormatter:
+    """One JSON line of ``explain --batch`` (the explanation as ``--format json`` gives it,
+    led by the line number), so the batch writes what the JSON formatter would."""
+
+    def format(self, line: BatchLine) -> str:
+        import json
+
+        document: dict[str, object] = {"line": line.number}
+        if line.result is None:
+            document["error"] = line.error
+            document["found"] = False
+        else:
+            document.update(line.result.to_dict())
+            if line.ident is not None:
+                document["id"] = line.ident
+        return json.dumps(document, ensure_ascii=False) + "\n"
 
 
 class ExplainTextFormatter:
