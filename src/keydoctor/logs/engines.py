@@ -129,8 +129,8 @@ def spark_session(master: str = "local[2]") -> Any:
         # as much as reading 1 MB, not the default 4 MB, so a read task packs more of them.
         .config("spark.sql.files.openCostInBytes", str(1 << 20))
         # The paths handed over are files already listed by keydoctor. Above this many
-        # paths Spark would "discover" them with a job of one task per path (97 files: a
-        # minute on local[2]); a stat per file in the driver is what they need.
+        # paths (32 by default) Spark lists them with a distributed job of its own; a stat
+        # per file in the driver is all they need.
         .config("spark.sql.sources.parallelPartitionDiscovery.threshold", str(1 << 30))
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.driver.host", "127.0.0.1")
