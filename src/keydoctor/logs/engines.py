@@ -82,19 +82,31 @@ def run_duckdb(files: list[LogFile], where: str, progress: Progress | None = Non
     connection = duckdb.connect(":memory:")
     connection.execute(f"SET threads = {max(1, os.cpu_count() or 1)}")
     result = ReadResult()
-    readers = {CLOUDTRAIL: sql.DUCKDB_CLOUDTRAIL, ACCESS_LOG: sql.DUCKDB_ACCESS_LOG}
+    # Each kind's readers, fastest first: a file the first cannot read is tried with the
+    # next (the exact CloudTrail reader counts records that are not objects), and a file
+    # none can read is set aside, named and counted.
+    readers = {
+        CLOUDTRAIL: (sql.DUCKDB_CLOUDTRAIL_TYPED, sql.DUCKDB_CLOUDTRAIL),
+        ACCESS_LOG: (sql.DUCKDB_ACCESS_LOG,),
+    }
     records = 0
     for kind in (CLOUDTRAIL, ACCESS_LOG):
-        query = sql.grouped("(" + readers[kind] + ")", where)
+        queries = [sql.grouped("(" + reader + ")", where) for reader in readers[kind]]
         for batch in _batches([f for f in files if f.kind == kind]):
             try:
-                rows = connection.execute(query, {"files": [f.path for f in batch]}).fetchall()
+                rows = connection.execute(
+                    queries[0], {"files": [f.path for f in batch]}
+                ).fetchall()
             except duckdb.Error:
                 rows = []
                 for item in batch:
-                    try:
-                        rows += connection.execute(query, {"files": [item.path]}).fetchall()
-                    except duckdb.Error:
+                    for query in queries:
+                        try:
+                            rows += connection.execute(query, {"files": [item.path]}).fetchall()
+                            break
+                        except duckdb.Error:
+                            continue
+                    else:
                         result.set_aside(item.path)
             result.merge(rows)
             result.files_read += len(batch)
