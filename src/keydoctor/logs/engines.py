@@ -4,8 +4,9 @@ Both running engines return the same :class:`ReadResult`: the rows of ``sql.GROU
 (already small) and what could not be read. DuckDB reads in batches so that a progress
 line can move and so that one bad file costs one batch a second, file-by-file pass (the
 bad file is then named and counted, the rest of the batch still counts). Spark reads the
-whole list in one job, skips corrupt files (``ignoreCorruptFiles``) and names them after
-the fact from the files that gave no row.
+whole list in one pass with its typed JSON reader, skips corrupt files
+(``ignoreCorruptFiles``) and names them after the fact from the files whose own row
+(``sql.SPARK_MARKS``) did not come back.
 
 ``duckdb`` and ``pyspark`` are imported here, lazily, only by the engine that runs.
 """
@@ -81,19 +82,31 @@ def run_duckdb(files: list[LogFile], where: str, progress: Progress | None = Non
     connection = duckdb.connect(":memory:")
     connection.execute(f"SET threads = {max(1, os.cpu_count() or 1)}")
     result = ReadResult()
-    readers = {CLOUDTRAIL: sql.DUCKDB_CLOUDTRAIL, ACCESS_LOG: sql.DUCKDB_ACCESS_LOG}
+    # Each kind's readers, fastest first: a file the first cannot read is tried with the
+    # next (the exact CloudTrail reader counts records that are not objects), and a file
+    # none can read is set aside, named and counted.
+    readers = {
+        CLOUDTRAIL: (sql.DUCKDB_CLOUDTRAIL_TYPED, sql.DUCKDB_CLOUDTRAIL),
+        ACCESS_LOG: (sql.DUCKDB_ACCESS_LOG,),
+    }
     records = 0
     for kind in (CLOUDTRAIL, ACCESS_LOG):
-        query = sql.grouped("(" + readers[kind] + ")", where)
+        queries = [sql.grouped("(" + reader + ")", where) for reader in readers[kind]]
         for batch in _batches([f for f in files if f.kind == kind]):
             try:
-                rows = connection.execute(query, {"files": [f.path for f in batch]}).fetchall()
+                rows = connection.execute(
+                    queries[0], {"files": [f.path for f in batch]}
+                ).fetchall()
             except duckdb.Error:
                 rows = []
                 for item in batch:
-                    try:
-                        rows += connection.execute(query, {"files": [item.path]}).fetchall()
-                    except duckdb.Error:
+                    for query in queries:
+                        try:
+                            rows += connection.execute(query, {"files": [item.path]}).fetchall()
+                            break
+                        except duckdb.Error:
+                            continue
+                    else:
                         result.set_aside(item.path)
             result.merge(rows)
             result.files_read += len(batch)
@@ -124,6 +137,13 @@ def spark_session(master: str = "local[2]") -> Any:
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.log.level", "ERROR")
         .config("spark.sql.shuffle.partitions", "4")
+        # CloudTrail writes many small files (tens of KB of gzip): opening one costs about
+        # as much as reading 1 MB, not the default 4 MB, so a read task packs more of them.
+        .config("spark.sql.files.openCostInBytes", str(1 << 20))
+        # The paths handed over are files already listed by keydoctor. Above this many
+        # paths (32 by default) Spark lists them with a distributed job of its own; a stat
+        # per file in the driver is all they need.
+        .config("spark.sql.sources.parallelPartitionDiscovery.threshold", str(1 << 30))
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.driver.host", "127.0.0.1")
         .getOrCreate()
@@ -142,20 +162,16 @@ def run_spark(files: list[LogFile], where: str, progress: Progress | None = None
     trail = [f.path for f in files if f.kind == CLOUDTRAIL]
     access = [f.path for f in files if f.kind == ACCESS_LOG]
     if trail:
-        docs = spark.read.text(trail, wholetext=True).withColumn(
-            "file", functions.input_file_name()
+        docs = (
+            spark.read.schema(sql.SPARK_TRAIL_SCHEMA)
+            .option("multiLine", "true")
+            .option("mode", "PERMISSIVE")
+            .option("columnNameOfCorruptRecord", "_corrupt")
+            .json(trail)
+            .withColumn("file", functions.input_file_name())
         )
         docs.createOrReplaceTempView("cloudtrail_docs")
-        parsed = spark.sql(f"SELECT file, {sql.SPARK_DOC} AS doc FROM cloudtrail_docs")
-        # A document that is not JSON at all is unreadable, as it is to DuckDB.
-        bad = "doc IS NULL OR doc._corrupt IS NOT NULL"
-        bad_json = {r[0] for r in parsed.where(bad).select("file").collect()}
-        good_docs = docs.join(
-            parsed.where(f"NOT ({bad})").select("file"), on="file", how="left_semi"
-        )
-        good_docs.createOrReplaceTempView("cloudtrail_docs")
         frames.append(spark.sql(sql.SPARK_CLOUDTRAIL))
-        seen |= {r[0] for r in docs.select("file").distinct().collect()} - bad_json
     if access:
         lines = spark.read.text(access).withColumnRenamed("value", "line")
         lines = lines.withColumn("file", functions.input_file_name())
@@ -167,9 +183,24 @@ def run_spark(files: list[LogFile], where: str, progress: Progress | None = None
         for frame in frames[1:]:
             events = events.unionByName(frame)
         events.createOrReplaceTempView("events")
-        result.merge([tuple(r) for r in spark.sql(sql.grouped("events", where)).collect()])
+        rows = [tuple(r) for r in spark.sql(sql.grouped("events", where)).collect()]
+        # The per-file rows of the CloudTrail reader say which files gave rows; a document
+        # without Records is one foreign document; a file that is not JSON at all is
+        # unreadable, as it is to DuckDB.
+        requester = sql.GROUP_COLUMNS.index("requester")
+        marks = [r for r in rows if r[0] in sql.SPARK_MARKS]
+        seen |= {r[requester] for r in marks if r[0] != sql.SPARK_UNREADABLE_MARK}
+        unreadable = {_local(r[requester]) for r in marks if r[0] == sql.SPARK_UNREADABLE_MARK}
+        result.unreadable += [f.path for f in files if os.path.realpath(f.path) in unreadable]
+        foreign = [r for r in marks if r[0] == sql.SPARK_FOREIGN_MARK]
+        if foreign:
+            empty = (None,) * (len(sql.GROUP_COLUMNS) - 1)
+            rows.append(("foreign", *empty, None, None, sum(int(r[-1]) for r in foreign)))
+        result.merge([r for r in rows if r[0] not in sql.SPARK_MARKS])
     read = {_local(uri) for uri in seen}
     for item in files:
+        if item.path in result.unreadable:
+            continue
         if os.path.realpath(item.path) in read:
             result.files_read += 1
             result.bytes_read += item.size

@@ -89,6 +89,40 @@ FROM typed
 """
 
 
+# The fast reader: DuckDB's JSON reader with the one column it needs, typed, so the
+# records are parsed once into the fields above (no JSON text per record, no
+# json_transform). A document it cannot type (an element of Records that is not an
+# object, Records of another type) makes the query fail; the engine then reads that file
+# with DUCKDB_CLOUDTRAIL, which counts such records one by one.
+_DUCKDB_RECORD_TYPE = (
+    "STRUCT(eventTime VARCHAR, eventSource VARCHAR, eventName VARCHAR, awsRegion VARCHAR, "
+    "sourceIPAddress VARCHAR, userAgent VARCHAR, errorCode VARCHAR, "
+    "recipientAccountId VARCHAR, "
+    "userIdentity STRUCT(accessKeyId VARCHAR, arn VARCHAR, accountId VARCHAR))"
+)
+DUCKDB_CLOUDTRAIL_TYPED = f"""
+SELECT CASE WHEN no_records THEN 'foreign'
+            WHEN r IS NULL THEN 'malformed' ELSE 'event' END AS kind,
+       r.eventTime AS event_time,
+       r.userIdentity.accessKeyId AS key_id,
+       r.userIdentity.arn AS requester,
+       r.sourceIPAddress AS ip,
+       r.userAgent AS user_agent,
+       r.errorCode AS error_code,
+       coalesce(r.recipientAccountId, r.userIdentity.accountId) AS account,
+       r.awsRegion AS region,
+       r.eventSource AS service,
+       r.eventName AS operation
+FROM (
+  SELECT Records IS NULL AS no_records,
+         unnest(coalesce(Records, [NULL::{_DUCKDB_RECORD_TYPE}])) AS r
+  FROM read_json($files, format = 'unstructured', records = true, compression = 'auto',
+                 maximum_object_size = {MAX_OBJECT_BYTES},
+                 columns = {{'Records': '{_DUCKDB_RECORD_TYPE}[]'}})
+)
+"""
+
+
 def _duckdb_group(name: str) -> str:
     return f"nullif(regexp_extract(line, '{ACCESS_LOG_LINE}', {ACCESS_LOG_GROUPS[name]}), '-')"
 
@@ -115,47 +149,71 @@ SELECT CASE WHEN regexp_matches(line, '{ACCESS_LOG_LINE}') THEN 'event'
 FROM kept
 """
 
-# Spark: the readers are DataFrame expressions (spark.read.text), in the same columns.
-SPARK_RECORDS_SCHEMA = "Records ARRAY<STRING>, _corrupt STRING"
-# from_json keeps a document that is not JSON in _corrupt (DuckDB refuses the file).
-SPARK_DOC = (
-    f"from_json(value, '{SPARK_RECORDS_SCHEMA}', map('columnNameOfCorruptRecord', '_corrupt'))"
-)
+# Spark: CloudTrail is read by Spark's own JSON reader (``multiLine``: one document per
+# file) with a schema of only the fields used, so Jackson skips everything else and no
+# record is parsed twice. A document in which one element of ``Records`` is not an object
+# does not fit that schema: Spark then keeps the whole text in ``_corrupt``, and only such
+# documents take the slow path (``Records`` as strings, each element parsed on its own),
+# which counts malformed elements exactly as DuckDB does; a text that is not JSON at all is
+# an unreadable file. Each document's array gets one element more, its last, which becomes
+# the file's own row (kind ``file``, ``foreign-file`` or ``unreadable-file``, the path in
+# ``requester``): which files gave rows is known from the same single pass, and no record
+# can forge it (the position decides, not a value).
 SPARK_RECORD_SCHEMA = (
     "eventTime STRING, eventSource STRING, eventName STRING, awsRegion STRING, "
     "sourceIPAddress STRING, userAgent STRING, errorCode STRING, recipientAccountId STRING, "
     "userIdentity STRUCT<accessKeyId: STRING, arn: STRING, accountId: STRING>"
 )
-SPARK_CLOUDTRAIL = (
-    """
-SELECT CASE WHEN r IS NULL THEN 'foreign'
-            WHEN substr(ltrim(r), 1, 1) = '{' THEN 'event'
-            ELSE 'malformed' END AS kind,
-       e.eventTime AS event_time,
-       e.userIdentity.accessKeyId AS key_id,
-       e.userIdentity.arn AS requester,
-       e.sourceIPAddress AS ip,
-       e.userAgent AS user_agent,
-       e.errorCode AS error_code,
-       coalesce(e.recipientAccountId, e.userIdentity.accountId) AS account,
-       e.awsRegion AS region,
-       e.eventSource AS service,
-       e.eventName AS operation
+SPARK_RECORD_TYPE = (
+    "STRUCT<eventTime: STRING, eventSource: STRING, eventName: STRING, awsRegion: STRING, "
+    "sourceIPAddress: STRING, userAgent: STRING, errorCode: STRING, "
+    "recipientAccountId: STRING, "
+    "userIdentity: STRUCT<accessKeyId: STRING, arn: STRING, accountId: STRING>>"
+)
+SPARK_TRAIL_SCHEMA = f"Records ARRAY<{SPARK_RECORD_TYPE}>, _corrupt STRING"
+SPARK_RECORDS_SCHEMA = "Records ARRAY<STRING>, _corrupt STRING"
+SPARK_FILE_MARK = "file"
+SPARK_FOREIGN_MARK = "foreign-file"
+SPARK_UNREADABLE_MARK = "unreadable-file"
+SPARK_MARKS = (SPARK_FILE_MARK, SPARK_FOREIGN_MARK, SPARK_UNREADABLE_MARK)
+
+SPARK_CLOUDTRAIL = f"""
+SELECT CASE WHEN pos = last THEN doc_kind
+            WHEN r IS NULL THEN 'malformed' ELSE 'event' END AS kind,
+       r.eventTime AS event_time,
+       r.userIdentity.accessKeyId AS key_id,
+       CASE WHEN pos = last THEN file ELSE r.userIdentity.arn END AS requester,
+       r.sourceIPAddress AS ip,
+       r.userAgent AS user_agent,
+       r.errorCode AS error_code,
+       coalesce(r.recipientAccountId, r.userIdentity.accountId) AS account,
+       r.awsRegion AS region,
+       r.eventSource AS service,
+       r.eventName AS operation
 FROM (
-  SELECT r, CASE WHEN substr(ltrim(r), 1, 1) = '{'
-                 THEN from_json(r, '"""
-    + SPARK_RECORD_SCHEMA
-    + """') END AS e
+  SELECT file, doc_kind, size(recs) - 1 AS last, posexplode(recs) AS (pos, r)
   FROM (
-    SELECT explode(CASE WHEN doc.Records IS NOT NULL THEN doc.Records
-                        ELSE array(CAST(NULL AS STRING)) END) AS r
-    FROM (SELECT """
-    + SPARK_DOC
-    + """ AS doc FROM cloudtrail_docs)
+    SELECT file,
+           CASE WHEN Records IS NOT NULL OR slow.Records IS NOT NULL THEN '{SPARK_FILE_MARK}'
+                WHEN _corrupt IS NULL THEN '{SPARK_FOREIGN_MARK}'
+                ELSE '{SPARK_UNREADABLE_MARK}' END AS doc_kind,
+           concat(CASE WHEN Records IS NOT NULL THEN Records
+                       WHEN slow.Records IS NOT NULL
+                       THEN transform(slow.Records,
+                                      s -> CASE WHEN substr(ltrim(s), 1, 1) = '{{'
+                                                THEN from_json(s, '{SPARK_RECORD_SCHEMA}') END)
+                       ELSE array() END,
+                  array(CAST(NULL AS {SPARK_RECORD_TYPE}))) AS recs
+    FROM (
+      SELECT file, Records, _corrupt,
+             CASE WHEN _corrupt IS NOT NULL
+                  THEN from_json(_corrupt, '{SPARK_RECORDS_SCHEMA}',
+                                 map('columnNameOfCorruptRecord', '_corrupt')) END AS slow
+      FROM cloudtrail_docs
+    )
   )
 )
 """
-)
 
 
 def _spark_group(name: str) -> str:
