@@ -88,6 +88,8 @@ def operation_of(method: str, path: str, body: str) -> str:
         form = urllib.parse.parse_qs(body)
         return form.get("Action", ["?"])[0]
     parsed = urllib.parse.urlsplit(path)
+    if parsed.path == "/federation/credentials":  # the SSO portal (GetRoleCredentials)
+        return "GetRoleCredentials"
     parts = [p for p in parsed.path.split("/") if p]
     query = urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
     if not parts:

@@ -18,10 +18,8 @@ planted secret in the output.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -33,6 +31,7 @@ from hypothesis import strategies as st
 from keydoctor.audit import run_audit
 from keydoctor.examine import CheckResult
 from keydoctor.reporters import FORMATS, check_formatter
+from privileges import drop_dac_prefix
 
 KEY_ID = "AKIAZ7LEAKTESTKEY0ID"
 SECRET = "Lk9/Planted+Secret0Value1ForBadInputTest"
@@ -217,33 +216,8 @@ def test_home_unset(clean_env: dict[str, str]) -> None:
 # --- permissions: the kernel must refuse, so root's bypass is dropped ----------------------
 
 
-@functools.cache
-def _drop_dac_prefix() -> tuple[str, ...] | None:
-    """A command prefix under which even root cannot read a mode-000 file, or None."""
-    if os.geteuid() != 0:
-        return ()
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        return None
-    prefix = (setpriv, "--bounding-set=-dac_override,-dac_read_search")
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as folder:
-        target = Path(folder) / "probe"
-        target.write_text("x")
-        target.chmod(0)
-        probe = subprocess.run(
-            [*prefix, sys.executable, "-c", "import sys; open(sys.argv[1]).read()", str(target)],
-            capture_output=True,
-            timeout=30,
-        )
-    if probe.returncode == 0 or b"PermissionError" not in probe.stderr:
-        return None  # the drop did not take effect (or setpriv itself is refused)
-    return prefix
-
-
 def _permission_prefix() -> tuple[str, ...]:
-    prefix = _drop_dac_prefix()
+    prefix = drop_dac_prefix()
     if prefix is None:
         pytest.skip("running as root and cannot drop CAP_DAC_OVERRIDE with setpriv")
     return prefix

@@ -276,6 +276,29 @@ PROOFS: list[tuple[str, str, Callable[[Emulator | None], Setup]]] = [
         ),
     ),
     (
+        "KD508",
+        "sso_session = crop while the section is [sso-session corp]",
+        _s(
+            credentials=None,
+            config=REGION + "[profile sso]\nsso_session = crop\nsso_account_id = 123456789012\n"
+            "sso_role_name = ReadOnly\n[sso-session corp]\n"
+            "sso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n",
+            args=["--profile", "sso"],
+        ),
+    ),
+    (
+        "KD510",
+        "the profile's legacy sso_start_url differs from its sso-session's",
+        _s(
+            credentials=None,
+            config=REGION + "[profile sso]\nsso_session = corp\n"
+            "sso_start_url = https://old.awsapps.com/start\nsso_account_id = 123456789012\n"
+            "sso_role_name = ReadOnly\n[sso-session corp]\n"
+            "sso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n",
+            args=["--profile", "sso"],
+        ),
+    ),
+    (
         "KD407",
         "only AWS_REGION, which boto3 ignores",
         _s(config=None, env={"AWS_REGION": "eu-west-1"}),

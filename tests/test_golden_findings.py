@@ -33,6 +33,7 @@ from typing import Any
 import pytest
 
 from keydoctor.checks import all_rules
+from privileges import drop_dac_prefix, give_away
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CASES = sorted(
@@ -71,6 +72,16 @@ def _run_case(case: Path, tmp_path: Path) -> tuple[dict[str, object], int, str]:
     if spec.get("symlink_credentials"):
         (aws / "credentials").rename(aws / "credentials.real")
         (aws / "credentials").symlink_to(aws / "credentials.real")
+    if (case / "aws").is_dir():  # cache files under ~/.aws (sso/cache, cli/cache), as found
+        shutil.copytree(case / "aws", aws, dirs_exist_ok=True)
+    prefix: tuple[str, ...] = ()
+    if spec.get("foreign_owner"):  # folders under ~/.aws owned by another user (sudo's root)
+        dropped = drop_dac_prefix()
+        if dropped is None or os.geteuid() != 0:
+            pytest.skip("needs root able to drop CAP_DAC_OVERRIDE to give files away")
+        prefix = dropped
+        for rel in spec["foreign_owner"]:
+            give_away(aws / rel)
     if "aws" in spec.get("modes", {}):  # the mode of the ~/.aws folder itself
         os.chmod(aws, int(str(spec["modes"]["aws"]), 8))
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k not in HOST_VARS}
@@ -87,7 +98,7 @@ def _run_case(case: Path, tmp_path: Path) -> tuple[dict[str, object], int, str]:
         substitutions[env["AWS_CREDENTIAL_EXPIRATION"]] = "$EXPIRY"
     args = ["check", "--offline", "--format", "json", *spec.get("args", [])]
     proc = subprocess.run(
-        [sys.executable, "-m", "keydoctor", *args],
+        [*prefix, sys.executable, "-m", "keydoctor", *args],
         env=env,
         capture_output=True,
         text=True,

@@ -46,6 +46,11 @@ EXPECTED: dict[str, tuple[str | None, str]] = {
         "config-malformed",
         "NoCredentialsError: Unable to locate credentials",
     ),
+    # botocore raises the portal's 403 as it came (only a 401 becomes its own SSO error).
+    "sso-role-not-assigned": (
+        "permission-missing",
+        "(ForbiddenException) when calling the GetRoleCredentials operation: No access",
+    ),
 }
 # The Redshift seed's COPY scenarios: name -> (expected category, expected finding code).
 REDSHIFT: dict[str, tuple[str | None, str | None]] = {

@@ -66,7 +66,8 @@ def _run(case: Path, clean_env: dict[str, str]) -> tuple[dict[str, Any], str, in
         AWS_DEFAULT_REGION="us-east-1",
     )
     for name, content in spec.get("files", {}).items():
-        # Files a provider reads (a web identity token ...), under HOME.
+        # Files a provider reads (a web identity token, an SSO token ...), under HOME.
+        (home / name).parent.mkdir(parents=True, exist_ok=True)
         (home / name).write_text(content, encoding="utf-8")
     answers = {op: _answer(a) for op, a in spec.get("answers", {}).items()}
     default = _answer(spec["default"]) if "default" in spec else None

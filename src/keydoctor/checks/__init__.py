@@ -8,11 +8,11 @@ which reports it as an internal error (exit 2).
 
 from __future__ import annotations
 
-from keydoctor.checks import files, keys, network, profiles, providers, region
+from keydoctor.checks import files, keys, network, profiles, providers, region, sso
 from keydoctor.checks.base import AuditContext, CheckFunction, Rule
 from keydoctor.model import Finding, Severity
 
-_MODULES = (keys, profiles, providers, files, region, network)
+_MODULES = (keys, profiles, providers, files, region, network, sso)
 
 ALL_CHECKS: tuple[CheckFunction, ...] = tuple(c for m in _MODULES for c in m.CHECKS)
 

@@ -748,6 +748,8 @@ def check_expiry(ctx: AuditContext) -> Iterator[Finding]:
     now = _now(ctx)
     if winner.method == "sso":
         problem = winner.details.get("token_problem")
+        if problem and "PermissionError" in problem:
+            return  # KD511: a login cannot help until the cache is this user's again
         if problem:
             yield SSO_EXPIRED.finding(
                 f"Profile {winner.profile} uses SSO, and {problem}.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from keydoctor.checks import sso
 from keydoctor.checks.base import COMMAND, AuditContext, Rule, keydoctor_fix
 from keydoctor.checks.files import TIDY_SAFE, TIDY_UNSAFE
 from keydoctor.model import Category, Finding, Location, Severity
@@ -316,6 +317,8 @@ def check_provider_errors(ctx: AuditContext) -> Iterator[Finding]:
     failure = res.failure
     if failure is None or failure.startswith(_EXPLAINED_ELSEWHERE):
         return
+    if sso.explains_failure(ctx):
+        return  # KD508-KD510 say it in their own words
     yield provider_failure_finding(ctx, failure)
 
 

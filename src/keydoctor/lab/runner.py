@@ -277,6 +277,8 @@ class LabSession:
         for prepared in self.prepared:
             if prepared.replay is not None:
                 prepared.replay.stop()
+            if prepared.setup.portal is not None:
+                prepared.setup.portal.stop()
         if self.emulator is not None:
             self.emulator.stop()
             self.emulator = None
@@ -300,6 +302,9 @@ class LabSession:
             _write_private(aws_dir / "config", setup.config)
         if setup.credentials is not None:
             _write_private(aws_dir / "credentials", setup.credentials)
+        for relative, text in setup.files.items():
+            (home / relative).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _write_private(home / relative, text)
         replay = ReplayServer(setup.replay) if setup.replay is not None else None
         prepared = Prepared(
             scenario=scenario,

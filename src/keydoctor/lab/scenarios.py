@@ -21,6 +21,7 @@ from typing import Any
 
 from keydoctor.lab.emulator import Emulator, Keys
 from keydoctor.lab.replay import Answer, permanent_redirect
+from keydoctor.lab.sso_portal import RoleKeys, SsoPortal
 from keydoctor.model import Category
 
 ACCOUNT = "123456789012"  # moto's default account
@@ -62,6 +63,8 @@ class Setup:
     check_args: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     replay: Answer | None = None  # a recorded AWS answer the application gets instead
+    files: dict[str, str] = field(default_factory=dict)  # more files under HOME (SSO cache)
+    portal: SsoPortal | None = None  # the loopback SSO portal, stopped with the lab
 
 
 @dataclass(frozen=True)
@@ -464,6 +467,49 @@ def _explicit_deny(lab: Lab) -> Setup:
     )
 
 
+def _sso_role_not_assigned(lab: Lab) -> Setup:
+    """An SSO user whose token is good, asking for a permission set they were never given.
+
+    The portal (moto has none) assigns the user ``DataReader`` in the account; the profile
+    asks for ``Admin``. The role credentials of ``DataReader`` are the emulator's own keys.
+    """
+    import hashlib
+
+    lab.make_bucket()
+    keys = lab.assume_role(lab.reader_policy())
+    portal = SsoPortal().start()
+    token = f"{lab.prefix}-token"
+    granted = RoleKeys(keys["access_key_id"], keys["secret_access_key"], keys["session_token"])
+    portal.grant(token, ACCOUNT, "DataReader", granted)
+    start_url = "https://lab.awsapps.com/start"
+    name = hashlib.sha1(start_url.encode("utf-8"), usedforsecurity=False).hexdigest()
+    cached = {
+        "startUrl": start_url,
+        "region": HOME_REGION,
+        "accessToken": token,
+        "expiresAt": "2099-01-01T00:00:00Z",
+    }
+    profile = {
+        "sso_start_url": start_url,
+        "sso_region": HOME_REGION,
+        "sso_account_id": ACCOUNT,
+        "sso_role_name": "Admin",
+        "region": HOME_REGION,
+    }
+    return Setup(
+        call=lab.get_call(),
+        config=ini({"profile dev": profile}),
+        env={"AWS_PROFILE": "dev", "AWS_ENDPOINT_URL_SSO": portal.endpoint},
+        files={f".aws/sso/cache/{name}.json": json.dumps(cached)},
+        portal=portal,
+        check_args=lab.check_args(),
+        notes=[
+            "moto has no IAM Identity Center portal: a loopback portal "
+            "(keydoctor.lab.sso_portal) answers GetRoleCredentials as AWS documents it"
+        ],
+    )
+
+
 SEED_S3_KEY_ID = "seed 002 (S3InvalidAccessKeyId), seed 000 (Invalid Access Key ID)"
 SEED_PYTHON = "seed 001 (Invalid Credentials from Python)"
 
@@ -611,6 +657,17 @@ SCENARIOS: tuple[Scenario, ...] = (
         fix_says=("Remove or narrow that Deny statement", 'statement "DenyConfidential"'),
         exit_code=1,
         build=_explicit_deny,
+    ),
+    Scenario(
+        name="sso-role-not-assigned",
+        title="SSO profile asking for a permission set the user does not have",
+        seed="issue 15 (SSO: the role not assigned in that account)",
+        expected=Category.PERMISSION_MISSING,
+        story="aws sso login worked, but the profile's sso_role_name is Admin while the user "
+        "was only given DataReader in that account: the portal answers 403 No access.",
+        fix_says=("assign permission set Admin", "in account 123456789012"),
+        exit_code=1,
+        build=_sso_role_not_assigned,
     ),
 )
 

@@ -39,6 +39,8 @@ from keydoctor.probes.rules import (
     IMDS_NO_ROLE,
     IMDS_TOKEN_UNANSWERED,
     ROLE_CHAIN_HOP_FAILED,
+    SSO_ROLE_NOT_ASSIGNED,
+    SSO_TOKEN_REFUSED,
     WEB_IDENTITY_NOT_TRUSTED,
     WEB_IDENTITY_TOKEN_REFUSED,
 )
@@ -690,6 +692,136 @@ def role_chain_check(
         previous = f"role {hop.role_arn.rsplit('/', 1)[-1]}"
     check.keys = current
     return check
+
+
+# -- SSO: GetRoleCredentials with the cached token ------------------------------------------------
+
+
+def sso_portal(env: Mapping[str, str], sso_region: str) -> str:
+    """The SSO portal botocore's ``sso`` client calls: its endpoint variables, else AWS's."""
+    for name in ("AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL"):
+        configured = env.get(name)
+        if configured:
+            return configured.rstrip("/")
+    return f"https://portal.sso.{sso_region}.amazonaws.com"
+
+
+def _sso_token(path: str, now: datetime) -> str | None:
+    """The cached access token when it is there and unexpired (never shown), else None."""
+    try:
+        with open(path, "rb") as handle:
+            document = json.loads(handle.read(_READ_LIMIT).decode("utf-8"))
+        token = document["accessToken"]
+        expires = datetime.fromisoformat(str(document["expiresAt"]).replace("Z", "+00:00"))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if expires.tzinfo is None:
+        expires = expires.replace(tzinfo=UTC)
+    return token if isinstance(token, str) and token and expires > now else None
+
+
+def sso_check(
+    source: CredentialSource,
+    env: Mapping[str, str],
+    profiles: Mapping[str, Mapping[str, Any]],
+    target: Target,
+) -> ProviderCheck:
+    """GetRoleCredentials as botocore's SSOCredentialFetcher sends it: unsigned, the token in
+    ``x-amz-sso_bearer_token``, account and role in the query."""
+    from urllib.parse import urlencode
+
+    from keydoctor.redact import mask_url
+    from keydoctor.shell import command, profile_args
+
+    check = ProviderCheck()
+    details = source.details
+    account, role = details.get("sso_account_id", ""), details.get("sso_role_name", "")
+    probe = ProbeResult(
+        name="sso:GetRoleCredentials",
+        service="sso",
+        operation="GetRoleCredentials",
+        asked=f"Does the SSO portal give credentials for role {role} in account {account}?",
+    )
+    check.probes.append(probe)
+    now = datetime.now(UTC)
+    token = _sso_token(details.get("token_cache", ""), now)
+    if source.error or not account or not role or not details.get("sso_region") or not token:
+        probe.outcome = oc.SKIPPED
+        probe.answer = (
+            "not asked: no usable cached SSO token or settings (see the audit's findings)"
+        )
+        return check
+    base = sso_portal(env, details["sso_region"])
+    url = f"{base}/federation/credentials?" + urlencode({"account_id": account, "role_name": role})
+    headers = {"x-amz-sso_bearer_token": token, "Accept": "application/json"}
+    headers["User-Agent"] = "keydoctor"
+    started = time.perf_counter()
+    reply = _exchange("GET", url, headers, target.timeout, probe.operation)
+    if isinstance(reply, access.RawAnswer):
+        _judge(probe, reply, target, url, started)
+        return check
+    _done(probe, started)
+    probe.data["url"] = mask_url(url)
+    session = profiles.get(source.profile or "", {}).get("sso_session")
+    login = ("--sso-session", str(session)) if session else ()
+    login_fix = command("aws", "sso", "login", *(login or profile_args(source.profile)))
+    if reply.status == 401:
+        probe.outcome = oc.PROVIDER
+        probe.answer = "HTTP 401: the portal refused the SSO token"
+        check.findings.append(
+            SSO_TOKEN_REFUSED.finding(
+                f"The SSO portal answered 401 to GetRoleCredentials: the cached token in "
+                f"{details.get('token_cache')} has not reached its expiry, but the portal no "
+                "longer accepts it (the session ended).",
+                login_fix,
+                source.location,
+            )
+        )
+        return check
+    if reply.status == 403:
+        probe.outcome = oc.DENIED
+        probe.answer = f"HTTP 403: no access to role {role} in account {account}"
+        set_role = command(
+            "aws", "configure", "set", "sso_role_name", "NAME", *profile_args(source.profile)
+        )
+        check.findings.append(
+            SSO_ROLE_NOT_ASSIGNED.finding(
+                f"The SSO portal answered 403 (No access): this user has no permission set "
+                f"{role} assigned in account {account}.",
+                f"Ask your IAM Identity Center administrator to assign permission set {role} "
+                f"to you in account {account}, or use a role you have: {set_role} "
+                f"(aws sso list-account-roles --account-id {account} lists them)",
+                source.location,
+            )
+        )
+        return check
+    keys, expiry, problem = None, None, f"it answered HTTP {reply.status}"
+    if reply.status == 200:
+        keys, expiry, problem = _role_credentials(reply.body)
+    if keys is None:
+        probe.outcome = oc.NOT_AWS if reply.status == 200 else oc.ERROR
+        probe.answer = problem
+        return check
+    probe.outcome = oc.OK
+    probe.answer = _keys_words(keys, expiry, now)
+    check.keys = keys
+    return check
+
+
+def _role_credentials(body: bytes) -> tuple[StaticKeys | None, datetime | None, str]:
+    """The keys in GetRoleCredentials' ``roleCredentials`` (expiration in epoch ms)."""
+    try:
+        document = json.loads(body.decode("utf-8"))
+        creds = document["roleCredentials"]
+        keys = StaticKeys(
+            str(creds["accessKeyId"]),
+            str(creds["secretAccessKey"]),
+            str(creds.get("sessionToken") or "") or None,
+        )
+        expiry = datetime.fromtimestamp(int(creds["expiration"]) / 1000.0, UTC)
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, OverflowError, OSError):
+        return None, None, "the answer is not GetRoleCredentials' roleCredentials JSON"
+    return keys, expiry, ""
 
 
 def provider_checks(

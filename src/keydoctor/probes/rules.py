@@ -539,6 +539,39 @@ WEB_IDENTITY_TOKEN_REFUSED = Rule(
     ),
 )
 
+SSO_TOKEN_REFUSED = Rule(
+    code="KD626",
+    name="sso-token-refused",
+    severity=Severity.CRITICAL,
+    category=Category.PROVIDER_FAILURE,
+    title="The SSO portal refused the cached token",
+    docs=(
+        "GetRoleCredentials, the request botocore's SSO provider sends with the token from "
+        "~/.aws/sso/cache, was answered 401 UnauthorizedException ('Session token not found "
+        "or invalid'): the token's expiry date has not passed, but the session behind it "
+        "ended (signed out in the portal, session length reached, the user or the instance "
+        "of IAM Identity Center changed). botocore raises UnauthorizedSSOTokenError. Fix: "
+        "aws sso login."
+    ),
+)
+
+SSO_ROLE_NOT_ASSIGNED = Rule(
+    code="KD627",
+    name="sso-role-not-assigned",
+    severity=Severity.CRITICAL,
+    category=Category.PERMISSION_MISSING,
+    title="The SSO user has no such role in that account",
+    docs=(
+        "GetRoleCredentials was answered 403 ForbiddenException ('No access'): the token is "
+        "good, but no permission set named sso_role_name is assigned to this user (or a "
+        "group of theirs) in account sso_account_id, or the account id is mistyped. Fix: "
+        "ask the IAM Identity Center administrator to assign the permission set in that "
+        "account, or set sso_account_id / sso_role_name to an assignment you have "
+        "(aws configure set sso_role_name NAME --profile P; `aws sso list-account-roles` "
+        "lists them)."
+    ),
+)
+
 RULES: tuple[Rule, ...] = (
     ROOT_KEYS,
     ACCOUNT_MISMATCH,
@@ -577,4 +610,6 @@ RULES: tuple[Rule, ...] = (
     ROLE_CHAIN_HOP_FAILED,
     WEB_IDENTITY_NOT_TRUSTED,
     WEB_IDENTITY_TOKEN_REFUSED,
+    SSO_TOKEN_REFUSED,
+    SSO_ROLE_NOT_ASSIGNED,
 )

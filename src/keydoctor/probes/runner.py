@@ -112,14 +112,18 @@ def run_probes(
         settings=settings,
     )
     walked: list[ProviderCheck] | None = None
-    if environ is not None and source is not None and source.method == "assume-role":
+    if environ is not None and source is not None and source.method in ("assume-role", "sso"):
         # A role chain is walked first, hop by hop: when it holds, the other probes ask
         # with the last hop's credentials (the very ones botocore would obtain), instead
         # of botocore assuming every role again; when it breaks, botocore's own chain
-        # asks, and its error is judged as before.
-        from keydoctor.probes.providers import role_chain_check
+        # asks, and its error is judged as before. SSO likewise: GetRoleCredentials with
+        # the cached token first, and its keys for the other probes.
+        from keydoctor.probes.providers import role_chain_check, sso_check
 
-        walked = [role_chain_check(profiles or {}, source, target)]
+        if source.method == "sso":
+            walked = [sso_check(source, environ, profiles or {}, target)]
+        else:
+            walked = [role_chain_check(profiles or {}, source, target)]
         obtained = walked[0].keys
         if obtained is not None:
             source = dataclasses.replace(
@@ -162,6 +166,7 @@ def run_probes(
                     (bucket, pool.submit(s3_probes.write_test, transport, bucket, key))
                 )
         temporary = bool(source and (source.access_key_id or "").strip().startswith("ASIA"))
+        temporary = temporary or bool(source and source.method == "sso")  # role credentials
         keys_future = None if temporary else pool.submit(access_keys, transport)
         # The network path is traced beside the questions, never in their way.
         path_futures = []

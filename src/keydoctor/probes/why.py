@@ -25,15 +25,24 @@ if TYPE_CHECKING:
     from keydoctor.probes.outcome import ProbeResult
 
 # Global keys a probe sets itself; any other aws: key is unknown from here.
-KNOWN_GLOBAL = frozenset({
-    "aws:securetransport", "aws:principalarn", "aws:principalaccount", "aws:username",
-    "aws:userid", "aws:principaltype", "aws:currenttime", "aws:epochtime",
-    "aws:resourceaccount",
-})
+KNOWN_GLOBAL = frozenset(
+    {
+        "aws:securetransport",
+        "aws:principalarn",
+        "aws:principalaccount",
+        "aws:username",
+        "aws:userid",
+        "aws:principaltype",
+        "aws:currenttime",
+        "aws:epochtime",
+        "aws:resourceaccount",
+    }
+)
 
 
-def context_for(identity: Identity, probe: ProbeResult, key: str | None,
-                secure: bool) -> list[tuple[str, str]]:
+def context_for(
+    identity: Identity, probe: ProbeResult, key: str | None, secure: bool
+) -> list[tuple[str, str]]:
     """The request context keys the probe's own request carried, as AWS would see them."""
     now = datetime.now(UTC)
     pairs = [
@@ -44,8 +53,11 @@ def context_for(identity: Identity, probe: ProbeResult, key: str | None,
         ("aws:EpochTime", str(int(now.timestamp()))),
     ]
     if identity.principal_type == "iam-user":
-        pairs += [("aws:PrincipalArn", identity.arn), ("aws:username", identity.name or ""),
-                  ("aws:PrincipalType", "User")]
+        pairs += [
+            ("aws:PrincipalArn", identity.arn),
+            ("aws:username", identity.name or ""),
+            ("aws:PrincipalType", "User"),
+        ]
     elif identity.principal_type == "assumed-role" and identity.name:
         role = f"arn:aws:iam::{identity.account}:role/{identity.name}"
         pairs += [("aws:PrincipalArn", role), ("aws:PrincipalType", "AssumedRole")]
@@ -62,9 +74,15 @@ def _policies(named: list[NamedPolicy]) -> tuple[Any, ...]:
     return tuple(policy_from_document(p.document, p.name) for p in named)
 
 
-def decide(identity_policies: list[NamedPolicy], bucket_document: dict[str, Any] | None,
-           bucket: str, identity: Identity, probe: ProbeResult, key: str | None,
-           secure: bool) -> Decision | None:
+def decide(
+    identity_policies: list[NamedPolicy],
+    bucket_document: dict[str, Any] | None,
+    bucket: str,
+    identity: Identity,
+    probe: ProbeResult,
+    key: str | None,
+    secure: bool,
+) -> Decision | None:
     """The evaluator's answer for one probe; None when a document cannot be evaluated."""
     from keydoctor.errors import KeydoctorError
     from keydoctor.policy import PolicySet, build_request, evaluate
@@ -73,19 +91,27 @@ def decide(identity_policies: list[NamedPolicy], bucket_document: dict[str, Any]
     if not probe.action or not probe.resource:
         return None
     try:
-        request, _ignored = build_request(probe.action, probe.resource, identity.arn,
-                                          context_for(identity, probe, key, secure))
-        resource = (policy_from_document(bucket_document, f"the bucket policy of {bucket}")
-                    if bucket_document is not None else None)
-        return evaluate(request, PolicySet(identity=_policies(identity_policies),
-                                           resource=resource))
+        request, _ignored = build_request(
+            probe.action, probe.resource, identity.arn, context_for(identity, probe, key, secure)
+        )
+        resource = (
+            policy_from_document(bucket_document, f"the bucket policy of {bucket}")
+            if bucket_document is not None
+            else None
+        )
+        return evaluate(
+            request, PolicySet(identity=_policies(identity_policies), resource=resource)
+        )
     except KeydoctorError:
         return None
 
 
 def _label(statement: str) -> str:
-    return f"statement #{statement[1:]}" if statement.startswith("#") else \
-        f"statement {json.dumps(statement)}"
+    return (
+        f"statement #{statement[1:]}"
+        if statement.startswith("#")
+        else f"statement {json.dumps(statement)}"
+    )
 
 
 def depends_on(decision: Decision) -> list[str]:
@@ -107,15 +133,22 @@ def verdict(decision: Decision | None) -> Verdict | None:
     unknown = depends_on(decision)
     notes: list[str] = []
     if unknown:
-        notes.append("The answer also depends on context keydoctor cannot see from here: "
-                     + "; ".join(unknown) + ".")
+        notes.append(
+            "The answer also depends on context keydoctor cannot see from here: "
+            + "; ".join(unknown)
+            + "."
+        )
     if decision.decision == EXPLICIT_DENY and decision.deciding is not None:
         ref = decision.deciding
         because = decision.change.partition("; it applied because ")[2]
         if because:
             notes.insert(0, f"It applies because {because}.")
-        return Verdict(EXPLICIT_DENY, deny_policy=ref.policy, deny_statement=_label(ref.statement),
-                       detail=" ".join(notes) or None)
+        return Verdict(
+            EXPLICIT_DENY,
+            deny_policy=ref.policy,
+            deny_statement=_label(ref.statement),
+            detail=" ".join(notes) or None,
+        )
     if decision.decision == ALLOWED:
         by = decision.deciding
         allow = f"{by.policy}, {_label(by.statement)}" if by is not None else "a policy"
