@@ -276,6 +276,16 @@ PROOFS: list[tuple[str, str, Callable[[Emulator | None], Setup]]] = [
         ),
     ),
     (
+        "KD518",
+        "credential_source = Ec2InstanceMetadata while AWS_EC2_METADATA_DISABLED=true",
+        _s(
+            config=REGION + "[profile ec2]\nrole_arn = arn:aws:iam::111122223333:role/ec2\n"
+            "credential_source = Ec2InstanceMetadata\nregion = us-east-1\n",
+            env={"AWS_EC2_METADATA_DISABLED": "true"},
+            args=["--profile", "ec2"],
+        ),
+    ),
+    (
         "KD407",
         "only AWS_REGION, which boto3 ignores",
         _s(config=None, env={"AWS_REGION": "eu-west-1"}),
