@@ -276,6 +276,19 @@ PROOFS: list[tuple[str, str, Callable[[Emulator | None], Setup]]] = [
         ),
     ),
     (
+        "KD419",
+        "use_fips_endpoint in a profile whose region has no FIPS endpoints",
+        _s(config="[default]\nregion = eu-west-1\nuse_fips_endpoint = true\n"),
+    ),
+    (
+        "KD419",
+        "AWS_USE_DUALSTACK_ENDPOINT in a partition without dual-stack endpoints",
+        _s(
+            config="[default]\nregion = eu-isoe-west-1\n",
+            env={"AWS_USE_DUALSTACK_ENDPOINT": "true"},
+        ),
+    ),
+    (
         "KD518",
         "credential_source = Ec2InstanceMetadata while AWS_EC2_METADATA_DISABLED=true",
         _s(
