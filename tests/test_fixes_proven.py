@@ -238,6 +238,14 @@ PROOFS: list[tuple[str, str, Callable[[Emulator | None], Setup]]] = [
         _s(env={"AWS_ENDPOINT_URL": "http://127.0.0.1:9000"}),
     ),
     (
+        "KD405",
+        "a [services local] section sends S3 to a local store, other services to AWS",
+        _s(
+            config="[default]\nregion = us-east-1\nservices = local\n[services local]\n"
+            "s3 =\n  endpoint_url = http://127.0.0.1:9000\n",
+        ),
+    ),
+    (
         "KD409",
         "a local endpoint while HTTP_PROXY is set and NO_PROXY names other hosts",
         _s(

@@ -143,3 +143,55 @@ def test_settings_where_the_endpoints_exist_are_quiet(clean_env: dict[str, str])
     os.chmod(aws / "credentials", 0o600)
     env = {**clean_env, "AWS_USE_FIPS_ENDPOINT": "true"}
     assert _check(env) == []
+
+
+ENDPOINTS = """
+import warnings
+warnings.simplefilter("ignore")
+import botocore.session
+session = botocore.session.Session()
+for service in ("s3", "sts"):
+    client = session.create_client(
+        service, aws_access_key_id="AKIAEXAMPLE", aws_secret_access_key="example"
+    )
+    print(service, client.meta.endpoint_url)
+"""
+
+
+def test_a_services_section_is_what_botocore_follows(clean_env: dict[str, str]) -> None:
+    """KD405 names the per-service endpoint botocore really uses, and its fix undoes it."""
+    aws = Path(clean_env["HOME"]) / ".aws"
+    (aws / "config").write_text(
+        "[default]\nregion = us-east-1\nservices = local\n\n[services local]\n"
+        "s3 =\n  endpoint_url = http://127.0.0.1:9000\n",
+        encoding="utf-8",
+    )
+    (aws / "credentials").write_text(KEYS, encoding="utf-8")
+    os.chmod(aws / "credentials", 0o600)
+
+    def botocore_endpoints(env: dict[str, str]) -> dict[str, str]:
+        out = subprocess.run(
+            [sys.executable, "-c", ENDPOINTS], env=env, capture_output=True, text=True, timeout=60
+        )
+        return dict(line.split(" ", 1) for line in out.stdout.splitlines())
+
+    assert botocore_endpoints(clean_env) == {
+        "s3": "http://127.0.0.1:9000",
+        "sts": "https://sts.us-east-1.amazonaws.com",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "keydoctor", "check", "--offline", "--format", "json"],
+        env=clean_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    found = [f for f in json.loads(proc.stdout)["findings"] if f["code"] == "KD405"]
+    assert len(found) == 1, found
+    assert found[0]["location"]["key"] == "s3.endpoint_url"
+    assert found[0]["location"]["line"] == 5
+    assert "127.0.0.1:9000" in found[0]["explanation"]
+    step = runnable_part(found[0]["fix"])
+    assert step == "export AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true"
+    fixed = {**clean_env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}
+    assert botocore_endpoints(fixed)["s3"] == "https://s3.amazonaws.com"

@@ -521,6 +521,41 @@ def check_endpoints(ctx: AuditContext) -> Iterator[Finding]:
             else "Remove endpoint_url from the profile if AWS is meant",
             location,
         )
+    yield from _services_overrides(ctx)
+
+
+def _services_overrides(ctx: AuditContext) -> Iterator[Finding]:
+    """KD405 for a profile's ``services = NAME`` and the ``[services NAME]`` section.
+
+    botocore reads per-service ``endpoint_url`` settings from the section the profile
+    names (``s3 =`` then an indented ``endpoint_url = …``); one service then goes to
+    another endpoint while the rest go to AWS, so keys that one side knows fail at the
+    other. ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`` makes botocore ignore them all.
+    """
+    name = ctx.environment.profile_config.get("services")
+    parsed = ctx.environment.config.parsed or {}
+    section = parsed.get("services", {}).get(name) if isinstance(name, str) else None
+    if not isinstance(section, dict):
+        return
+    profile = ctx.environment.profile
+    header = "[default]" if profile == "default" else f"[profile {profile}]"
+    for service, settings in sorted(section.items()):
+        if not isinstance(settings, dict) or not isinstance(settings.get("endpoint_url"), str):
+            continue
+        yield ENDPOINT_OVERRIDE.finding(
+            f"{header} has services = {name}, and [services {name}] sends {service} requests "
+            f"to {mask_url(settings['endpoint_url'])} instead of AWS (other services still "
+            "go to AWS); keys must be ones that endpoint knows.",
+            "export AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true   (botocore then ignores every "
+            f"configured endpoint; or remove services = {name} from {header} if AWS is meant)",
+            Location(
+                kind="file",
+                path=ctx.environment.config.path,
+                line=ctx.environment.config.line_of(f"services {name}"),
+                profile=profile,
+                key=f"{service}.endpoint_url",
+            ),
+        )
 
 
 CHECKS = (check_region, check_endpoints, check_variant_endpoints)
