@@ -46,6 +46,7 @@ EXPECTED: dict[str, tuple[str | None, str]] = {
         "config-malformed",
         "NoCredentialsError: Unable to locate credentials",
     ),
+    "role-chain-hop": ("trust-policy", "(AccessDenied) when calling the AssumeRole"),
 }
 # The Redshift seed's COPY scenarios: name -> (expected category, expected finding code).
 REDSHIFT: dict[str, tuple[str | None, str | None]] = {
