@@ -205,3 +205,30 @@ def test_mfa_serial_of_a_role_not_in_use_is_not_reported(clean_env: dict[str, st
     home = _write(clean_env, MFA_ROLE)
     findings, _code = _check(clean_env, home, "default")
     assert [f for f in findings if f["code"] == "KD519"] == []
+
+
+@pytest.mark.parametrize("where", ["Environment", "EcsContainer"])
+def test_credential_source_with_nothing_behind_it(clean_env: dict[str, str], where: str) -> None:
+    """credential_source on a machine that has none of it: no keys exported, no agent."""
+    config = (
+        "[default]\nregion = us-east-1\n"
+        f"[profile job]\nrole_arn = {ROLE}\ncredential_source = {where}\nregion = us-east-1\n"
+    )
+    home = _write(clean_env, config)
+    assert _botocore(clean_env, home, "job") == "CredentialRetrievalError"
+    findings, code = _check(clean_env, home, "job")
+    finding = _only(findings, "KD206")
+    assert code == 1 and f"credential_source {where}" in finding["explanation"]
+    if where == "Environment":
+        assert finding["fix"].startswith("export AWS_ACCESS_KEY_ID=")
+        fixed = {**clean_env, "AWS_ACCESS_KEY_ID": KEY_ID, "AWS_SECRET_ACCESS_KEY": SECRET}
+    else:
+        assert "replace it under [profile job] with source_profile = " in finding["fix"]
+        (home / ".aws" / "config").write_text(
+            config.replace("credential_source = EcsContainer", "source_profile = default"),
+            encoding="utf-8",
+        )
+        fixed = clean_env
+    findings, code = _check(fixed, home, "job")
+    assert [f for f in findings if f["code"] == "KD206"] == [] and code == 0, findings
+    assert _botocore(fixed, home, "job") == SENT

@@ -392,6 +392,19 @@ def _provider_fix(failure: str, profile: str) -> str:
             "profile that holds keys",
         ),
         (
+            "credential_source Environment",
+            "export AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... where the program runs "
+            "(credential_source = Environment reads only these variables), or replace "
+            f"credential_source under {section} with source_profile = <profile with keys>",
+        ),
+        (
+            "credential_source EcsContainer",
+            "credential_source = EcsContainer works only where the container agent sets "
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI (an ECS task, EKS Pod "
+            f"Identity); on this machine replace it under {section} with "
+            "source_profile = <profile with keys>",
+        ),
+        (
             "credential_source",
             "Use credential_source = Environment, EcsContainer or "
             "Ec2InstanceMetadata, and make sure that source has credentials",
