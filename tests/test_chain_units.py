@@ -395,7 +395,7 @@ def test_a_role_with_a_source_profile_wins_over_keys_of_its_own(tmp_path: Path) 
             f"[profile r]\nrole_arn = {ROLE}\nsource_profile = gone\n",
             "",
             {},
-            'InvalidConfigError: source_profile "gone" does not exist',
+            'InvalidConfigError: source_profile "gone" does not exist (r -> gone)',
         ),
         (
             f"[profile r]\nrole_arn = {ROLE}\ncredential_source = environment\n",
@@ -449,20 +449,20 @@ def test_a_role_with_a_source_profile_wins_over_keys_of_its_own(tmp_path: Path) 
             f"[profile r]\nrole_arn = {ROLE}\nsource_profile = b\n[profile b]\nregion = x\n",
             "",
             {},
-            'InvalidConfigError: the source profile "b" must have credentials',
+            'InvalidConfigError: the source profile "b" must have credentials (r -> b)',
         ),
         (
             f"[profile r]\nrole_arn = {ROLE}\nsource_profile = b\n"
             f"[profile b]\nrole_arn = {ROLE}\nsource_profile = r\n",
             "",
             {},
-            "InfiniteLoopConfigError: source_profile r loops back through r -> b",
+            "InfiniteLoopConfigError: source_profile r loops back (r -> b -> r)",
         ),
         (
             f"[profile r]\nrole_arn = {ROLE}\nsource_profile = r\n",
             "",
             {},
-            "InfiniteLoopConfigError: source_profile r loops back through r",
+            "InfiniteLoopConfigError: source_profile r loops back (r -> r)",
         ),
         (
             f"[profile r]\nrole_arn = {ROLE}\nsource_profile = b\n",
@@ -1067,5 +1067,5 @@ def test_a_source_profile_with_only_a_secret_has_no_credentials(tmp_path: Path) 
         f"[profile b]\nrole_arn = {ROLE}\ncredential_source = Environment\n"
     )
     assert _role_failure(tmp_path, config, "[b]\naws_secret_access_key = s\n") == (
-        'InvalidConfigError: the source profile "b" must have credentials'
+        'InvalidConfigError: the source profile "b" must have credentials (r -> b)'
     )

@@ -238,6 +238,14 @@ PROOFS: list[tuple[str, str, Callable[[Emulator | None], Setup]]] = [
         _s(env={"AWS_ENDPOINT_URL": "http://127.0.0.1:9000"}),
     ),
     (
+        "KD405",
+        "a [services local] section sends S3 to a local store, other services to AWS",
+        _s(
+            config="[default]\nregion = us-east-1\nservices = local\n[services local]\n"
+            "s3 =\n  endpoint_url = http://127.0.0.1:9000\n",
+        ),
+    ),
+    (
         "KD409",
         "a local endpoint while HTTP_PROXY is set and NO_PROXY names other hosts",
         _s(
@@ -296,6 +304,29 @@ PROOFS: list[tuple[str, str, Callable[[Emulator | None], Setup]]] = [
             "sso_role_name = ReadOnly\n[sso-session corp]\n"
             "sso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n",
             args=["--profile", "sso"],
+        ),
+    ),
+    (
+        "KD419",
+        "use_fips_endpoint in a profile whose region has no FIPS endpoints",
+        _s(config="[default]\nregion = eu-west-1\nuse_fips_endpoint = true\n"),
+    ),
+    (
+        "KD419",
+        "AWS_USE_DUALSTACK_ENDPOINT in a partition without dual-stack endpoints",
+        _s(
+            config="[default]\nregion = eu-isoe-west-1\n",
+            env={"AWS_USE_DUALSTACK_ENDPOINT": "true"},
+        ),
+    ),
+    (
+        "KD518",
+        "credential_source = Ec2InstanceMetadata while AWS_EC2_METADATA_DISABLED=true",
+        _s(
+            config=REGION + "[profile ec2]\nrole_arn = arn:aws:iam::111122223333:role/ec2\n"
+            "credential_source = Ec2InstanceMetadata\nregion = us-east-1\n",
+            env={"AWS_EC2_METADATA_DISABLED": "true"},
+            args=["--profile", "ec2"],
         ),
     ),
     (

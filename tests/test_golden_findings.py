@@ -104,6 +104,10 @@ def _run_case(case: Path, tmp_path: Path) -> tuple[dict[str, object], int, str]:
         text=True,
         timeout=60,
         cwd=tmp_path,
+        # As CI and cron run it: no controlling terminal and nothing on standard input, so
+        # a case never depends on the terminal the tests were started from (KD519).
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
     )
     assert "Traceback" not in proc.stderr, proc.stderr
     text = proc.stdout.replace(str(home), "$HOME")

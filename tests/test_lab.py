@@ -51,6 +51,7 @@ EXPECTED: dict[str, tuple[str | None, str]] = {
         "permission-missing",
         "(ForbiddenException) when calling the GetRoleCredentials operation: No access",
     ),
+    "role-chain-hop": ("trust-policy", "(AccessDenied) when calling the AssumeRole"),
 }
 # The Redshift seed's COPY scenarios: name -> (expected category, expected finding code).
 REDSHIFT: dict[str, tuple[str | None, str | None]] = {

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import pytest
 
 from keydoctor.lab.emulator import Emulator
-from metadata_servers import ServedKeys, container_endpoint, instance_metadata
+from keydoctor.lab.metadata import ServedKeys, container_endpoint, instance_metadata
 
 TRUST = "arn:aws:iam::123456789012:user/{user}"
 

@@ -1,5 +1,5 @@
 """``keydoctor check`` proves each credential provider with its own request, against real
-parts: the loopback container endpoint and IMDSv2 (tests/metadata_servers.py) serving
+parts: the loopback container endpoint and IMDSv2 (keydoctor.lab.metadata) serving
 keys moto's STS issued, and moto's STS and IAM for role chains and web identity.
 
 Each failing setup is diagnosed with its code and category, and the fix, applied, makes
@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from keydoctor.lab.emulator import Emulator, Keys
-from metadata_servers import ServedKeys, container_endpoint, instance_metadata
+from keydoctor.lab.metadata import ServedKeys, container_endpoint, instance_metadata
 
 ACCOUNT = "123456789012"
 ALL_STS = {

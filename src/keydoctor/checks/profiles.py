@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from keydoctor.checks import sso
 from keydoctor.checks.base import COMMAND, AuditContext, Rule, keydoctor_fix
 from keydoctor.checks.files import TIDY_SAFE, TIDY_UNSAFE
+from keydoctor.checks.providers import imds_source_disabled
 from keydoctor.model import Category, Finding, Location, Severity
 from keydoctor.redact import mask_key_id
 from keydoctor.shell import command, profile_args
@@ -319,6 +321,8 @@ def check_provider_errors(ctx: AuditContext) -> Iterator[Finding]:
         return
     if sso.explains_failure(ctx):
         return  # KD508-KD510 say it in their own words
+    if "credential_source Ec2InstanceMetadata" in failure and imds_source_disabled(ctx):
+        return  # KD518 names the variable that causes it
     yield provider_failure_finding(ctx, failure)
 
 
@@ -330,8 +334,42 @@ def provider_failure_finding(ctx: AuditContext, failure: str) -> Finding:
     return PROVIDER_BROKEN.finding(
         f"{where}: {failure.split(': ', 1)[-1]} ({failure.split(':', 1)[0]}). botocore stops "
         "here and every call fails.",
-        _provider_fix(failure, res.profile),
+        _source_path_fix(ctx, failure) or _provider_fix(failure, res.profile),
         broken.location if broken else None,
+    )
+
+
+# The hops botocore walked before a source_profile loop or dead end: "(a -> b -> a)".
+_SOURCE_PATH = re.compile(r"\((?P<path>[^()]+(?: -> [^()]+)+)\)$")
+
+
+def _source_path_fix(ctx: AuditContext, failure: str) -> str | None:
+    """The fix of a source_profile loop or dead end: the one setting that ends the walk.
+
+    The profile to change is the last one on the path that names a source (the hop that
+    closes the loop, or that points at nothing usable); it is pointed at a profile that
+    holds static keys, when the files have one, with the command that writes it.
+    """
+    match = _SOURCE_PATH.search(failure)
+    if match is None or ("source_profile" not in failure and "source profile" not in failure):
+        return None
+    hops = match["path"].split(" -> ")
+    edit = hops[-2]
+    section = "[default]" if edit == "default" else f"[profile {edit}]"
+    profiles = ctx.environment.profiles
+    keyed = sorted(
+        name
+        for name, cfg in profiles.items()
+        if "aws_access_key_id" in cfg and "aws_secret_access_key" in cfg and name not in hops
+    )
+    target = "default" if "default" in keyed else keyed[0] if keyed else None
+    if target is None:
+        return (
+            f"Point source_profile under {section} in ~/.aws/config at a profile that holds "
+            f"keys (the walk {match['path']} never reaches one), or create that profile"
+        )
+    return command("aws", "configure", "set", "source_profile", target, *profile_args(edit)) + (
+        f"   (the walk {match['path']} never reaches keys; {target} holds some)"
     )
 
 
@@ -355,6 +393,19 @@ def _provider_fix(failure: str, profile: str) -> str:
             "source_profile",
             "Create the source profile, or point source_profile at an existing "
             "profile that holds keys",
+        ),
+        (
+            "credential_source Environment",
+            "export AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... where the program runs "
+            "(credential_source = Environment reads only these variables), or replace "
+            f"credential_source under {section} with source_profile = <profile with keys>",
+        ),
+        (
+            "credential_source EcsContainer",
+            "credential_source = EcsContainer works only where the container agent sets "
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI (an ECS task, EKS Pod "
+            f"Identity); on this machine replace it under {section} with "
+            "source_profile = <profile with keys>",
         ),
         (
             "credential_source",

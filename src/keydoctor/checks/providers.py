@@ -56,7 +56,44 @@ ROLE_PARAMETERS_REJECTED = Rule(
     remedy=COMMAND,
 )
 
-RULES = (WEB_IDENTITY_TOKEN_UNUSABLE, ROLE_PARAMETERS_REJECTED)
+IMDS_DISABLED_BUT_NEEDED = Rule(
+    "KD518",
+    "imds-disabled-but-needed",
+    Severity.CRITICAL,
+    Category.PROVIDER_FAILURE,
+    "AWS_EC2_METADATA_DISABLED is set, but the role's credentials come from IMDS",
+    "`credential_source = Ec2InstanceMetadata` makes botocore take the source credentials "
+    "of AssumeRole from the instance metadata service. With `AWS_EC2_METADATA_DISABLED=true` "
+    "(often left in a shell profile or a container image to stop slow IMDS timeouts off "
+    "EC2) botocore never asks IMDS and raises CredentialRetrievalError: no credentials "
+    "found in credential_source Ec2InstanceMetadata. Unset the variable where the profile "
+    "runs on EC2.",
+    remedy=COMMAND,
+)
+
+MFA_WITHOUT_PROMPT = Rule(
+    "KD519",
+    "mfa-without-prompt",
+    Severity.HIGH,
+    Category.PROVIDER_FAILURE,
+    "The role asks for an MFA code, and nothing here can type it",
+    "With `mfa_serial` in a role profile, botocore's AssumeRoleProvider asks for the code "
+    "with `getpass.getpass('Enter MFA code for <serial>: ')` the first time credentials are "
+    "needed. getpass opens /dev/tty; without a controlling terminal (cron, CI, systemd, a "
+    "container, a detached process) it falls back to standard input with a GetPassWarning "
+    "and raises EOFError when that is empty or closed (or takes the first line of a pipe "
+    "as the code). boto3 keeps no cache of the role's session (only the AWS CLI does), and "
+    "once that session expires botocore raises RefreshWithMFAUnsupportedError instead of "
+    "asking again. Unattended programs need credentials that need no code: a role whose "
+    "trust policy does not require MFA, without `mfa_serial` in the profile.",
+)
+
+RULES = (
+    WEB_IDENTITY_TOKEN_UNUSABLE,
+    ROLE_PARAMETERS_REJECTED,
+    IMDS_DISABLED_BUT_NEEDED,
+    MFA_WITHOUT_PROMPT,
+)
 
 _SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
 _SESSION_CHAR = re.compile(r"[^\w+=,.@-]", re.ASCII)
@@ -171,9 +208,14 @@ def _gives_role_credentials(cfg: dict[str, Any]) -> bool:
 
 def _role_hops(ctx: AuditContext) -> list[tuple[str, bool]]:
     """The role profiles botocore assumes, outermost first, each with "is it chained"."""
+    return _role_hops_from(ctx, ctx.environment.profile)
+
+
+def _role_hops_from(ctx: AuditContext, start: str) -> list[tuple[str, bool]]:
+    """The role profiles botocore assumes from ``start``, outermost first."""
     profiles = ctx.environment.profiles
     hops: list[tuple[str, bool]] = []
-    name = ctx.environment.profile
+    name = start
     seen: set[str] = set()
     while name in profiles and name not in seen and _is_role(profiles[name]):
         seen.add(name)
@@ -249,4 +291,76 @@ def check_role_parameters(ctx: AuditContext) -> Iterator[Finding]:
         )
 
 
-CHECKS = (check_web_identity_token, check_role_parameters)
+def imds_source_disabled(ctx: AuditContext) -> str | None:
+    """The role profile whose credential_source needs IMDS while it is disabled, if any."""
+    if ctx.env.get("AWS_EC2_METADATA_DISABLED", "false").lower() != "true":
+        return None
+    winner = ctx.resolution.winner
+    candidates = [s for s in (winner, *ctx.resolution.shadowed) if s is not None]
+    for source in candidates:
+        if source.method != "assume-role" or source.profile is None:
+            continue
+        for profile, _chained in _role_hops_from(ctx, source.profile):
+            cfg = ctx.environment.profiles.get(profile, {})
+            if cfg.get("credential_source") == "Ec2InstanceMetadata":
+                return profile
+        return None  # only the first role source is ever used
+    return None
+
+
+def check_imds_disabled(ctx: AuditContext) -> Iterator[Finding]:
+    profile = imds_source_disabled(ctx)
+    if profile is None:
+        return
+    yield IMDS_DISABLED_BUT_NEEDED.finding(
+        f"Profile {profile}: credential_source = Ec2InstanceMetadata, and "
+        "AWS_EC2_METADATA_DISABLED=true forbids botocore to ask the instance metadata "
+        "service; the role gets no source credentials (CredentialRetrievalError).",
+        "unset AWS_EC2_METADATA_DISABLED   (and remove it from the shell profile, image or "
+        "unit file that sets it)",
+        Location(kind="env", key="AWS_EC2_METADATA_DISABLED"),
+    )
+
+
+def can_prompt() -> bool:
+    """Whether getpass could ask a person here: /dev/tty opens, or stdin is a terminal."""
+    import os
+    import sys
+
+    try:
+        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except OSError:
+        try:
+            return sys.stdin is not None and sys.stdin.isatty()
+        except (AttributeError, ValueError):
+            return False
+    os.close(fd)
+    return True
+
+
+def check_mfa_prompt(ctx: AuditContext) -> Iterator[Finding]:
+    winner = ctx.resolution.winner
+    if winner is None or winner.method != "assume-role" or winner.profile is None:
+        return
+    asking = [
+        profile
+        for profile, _chained in _role_hops_from(ctx, winner.profile)
+        if ctx.environment.profiles.get(profile, {}).get("mfa_serial") is not None
+    ]
+    if not asking or can_prompt():
+        return
+    for profile in asking:
+        serial = str(ctx.environment.profiles[profile]["mfa_serial"])
+        yield MFA_WITHOUT_PROMPT.finding(
+            f"Profile {profile} has mfa_serial = {serial}: botocore asks 'Enter MFA code for "
+            f"{serial}:' with getpass, and this process has no terminal (no /dev/tty, standard "
+            "input is not one), so AssumeRole fails with EOFError before any request; a "
+            "session that did start cannot be renewed (RefreshWithMFAUnsupportedError).",
+            f"Run it from a terminal where a person types the code, or, for an unattended "
+            f"program, remove mfa_serial from [profile {profile}] in ~/.aws/config and give "
+            "it a role whose trust policy does not require MFA (aws:MultiFactorAuthPresent)",
+            _location(ctx, profile, "mfa_serial"),
+        )
+
+
+CHECKS = (check_web_identity_token, check_role_parameters, check_imds_disabled, check_mfa_prompt)

@@ -93,6 +93,23 @@ AWS_REGION_IGNORED = Rule(
     remedy=COMMAND,
 )
 
+NO_VARIANT_ENDPOINT = Rule(
+    "KD419",
+    "no-fips-or-dualstack-endpoint",
+    Severity.HIGH,
+    Category.REGION_ENDPOINT,
+    "FIPS or dual-stack endpoints are asked for where AWS has none",
+    "`use_fips_endpoint` / `AWS_USE_FIPS_ENDPOINT` and `use_dualstack_endpoint` / "
+    "`AWS_USE_DUALSTACK_ENDPOINT` make botocore send every request to a variant hostname "
+    "(`sts-fips.us-east-1.amazonaws.com`, `s3.dualstack.eu-west-1.amazonaws.com`). Which "
+    "variants exist is listed per service and region in botocore's `endpoints.json`: STS "
+    "has FIPS endpoints only in the US and GovCloud regions, S3 in the US and Canada. "
+    "Elsewhere botocore either raises EndpointVariantError before any request, or builds "
+    "the hostname from the partition's template and the request fails with a DNS or "
+    "connection error that never mentions the setting. Turn the setting off for that "
+    "region (or use a region that has the endpoint).",
+    remedy=COMMAND,
+)
 RULES = (
     NO_REGION,
     MALFORMED_REGION,
@@ -101,7 +118,143 @@ RULES = (
     ENDPOINT_OVERRIDE,
     OTHER_PARTITION,
     AWS_REGION_IGNORED,
+    NO_VARIANT_ENDPOINT,
 )
+
+# The services whose endpoints `check` and nearly every program call first.
+VARIANT_SERVICES = ("sts", "s3")
+_FLAGS = (
+    ("fips", "AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint"),
+    ("dualstack", "AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint"),
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _endpoints() -> list[dict[str, Any]]:
+    """botocore's endpoints.json partitions (read only when a variant is asked for)."""
+    spec = importlib.util.find_spec("botocore")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    path = os.path.join(list(spec.submodule_search_locations)[0], "data", "endpoints.json")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return []
+    return list(data.get("partitions", []))
+
+
+def variant_endpoint(service: str, region: str, tags: frozenset[str]) -> str | None:
+    """The hostname AWS lists for ``service`` in ``region`` with these variant tags.
+
+    ``endpoints.json`` names a variant on the region's own entry when only some regions
+    have it (STS's FIPS endpoints: four US regions), in the service's defaults when every
+    region of the service has it (S3's dual-stack), and in the partition's defaults as a
+    template for services that name none (STS's dual-stack ``api.aws``). So a variant
+    exists when the region's entry or the service's defaults carry it, or when the
+    partition's defaults do and the service lists that variant for no region at all; a
+    combined variant (dual-stack FIPS) exists only when each part does on its own.
+    None: no such endpoint.
+    """
+    for part in _endpoints():
+        if region not in part.get("regions", {}) and not re.match(
+            part.get("regionRegex", "^$"), region
+        ):
+            continue
+        svc = part.get("services", {}).get(service, {})
+        endpoints = svc.get("endpoints", {})
+        key = region
+        if svc.get("isRegionalized") is False and svc.get("partitionEndpoint"):
+            key = str(svc["partitionEndpoint"])
+        entry = endpoints.get(key)
+        if entry is None or not tags:
+            return None
+        if len(tags) > 1 and any(
+            variant_endpoint(service, region, frozenset({t})) is None for t in tags
+        ):
+            return None
+        listed = any(
+            frozenset(v.get("tags", [])) == tags
+            for e in endpoints.values()
+            for v in e.get("variants", [])
+        )
+        candidates = [*entry.get("variants", []), *svc.get("defaults", {}).get("variants", [])]
+        if not listed:
+            candidates += part.get("defaults", {}).get("variants", [])
+        dns = str(part.get("dnsSuffix", ""))
+        for variant in candidates:
+            if frozenset(variant.get("tags", [])) == tags and variant.get("hostname"):
+                return (
+                    str(variant["hostname"])
+                    .replace("{service}", service)
+                    .replace("{region}", key)
+                    .replace("{dnsSuffix}", str(variant.get("dnsSuffix", dns)))
+                )
+        return None
+    return None
+
+
+def _true(value: object) -> bool:
+    """botocore's ensure_boolean: True, or a string that reads 'true' in any case."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def _variant_flags(ctx: AuditContext) -> dict[str, tuple[str, Location]]:
+    """Which variants are on, each with where: the variable wins over the profile."""
+    on: dict[str, tuple[str, Location]] = {}
+    cfg = ctx.environment.profile_config
+    for tag, var, key in _FLAGS:
+        if var in ctx.env:
+            if _true(ctx.env[var]):
+                on[tag] = (var, Location(kind="env", key=var))
+        elif _true(cfg.get(key)):
+            location = Location(
+                kind="file",
+                path=ctx.environment.config.path,
+                profile=ctx.environment.profile,
+                key=key,
+            )
+            on[tag] = (key, location)
+    return on
+
+
+def check_variant_endpoints(ctx: AuditContext) -> Iterator[Finding]:
+    on = _variant_flags(ctx)
+    used = [s for s in _region_sources(ctx) if s[1] != "AWS_REGION"]
+    if not on or not used or region_problem(used[0][0]) is not None:
+        return
+    region = used[0][0]
+    tags = frozenset(on)
+    missing = [s for s in VARIANT_SERVICES if variant_endpoint(s, region, tags) is None]
+    if not missing:
+        return
+    # Turn off as little as possible: one flag when the other alone has every endpoint.
+    off = sorted(tags)
+    if len(tags) == 2:
+        for tag in sorted(tags):
+            rest = tags - {tag}
+            if all(variant_endpoint(s, region, rest) is not None for s in VARIANT_SERVICES):
+                off = [tag]
+                break
+    names = {"fips": "FIPS", "dualstack": "dual-stack"}
+    for tag in off:
+        origin, location = on[tag]
+        fix = (
+            f"unset {origin}"
+            if origin.startswith("AWS_")
+            else command(
+                "aws", "configure", "set", origin, "false", *profile_args(ctx.environment.profile)
+            )
+        )
+        yield NO_VARIANT_ENDPOINT.finding(
+            f"{origin} asks for {' and '.join(names[t] for t in sorted(tags))} endpoints, "
+            f"and AWS lists none for {', '.join(s.upper() for s in missing)} in {region} "
+            "(botocore's endpoints.json): botocore raises EndpointVariantError or sends the "
+            "requests to a hostname that does not exist.",
+            fix + f"   (or use a region that has {names[tag]} endpoints)",
+            location,
+        )
+
 
 _WELL_FORMED = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d+$")
 
@@ -368,6 +521,41 @@ def check_endpoints(ctx: AuditContext) -> Iterator[Finding]:
             else "Remove endpoint_url from the profile if AWS is meant",
             location,
         )
+    yield from _services_overrides(ctx)
 
 
-CHECKS = (check_region, check_endpoints)
+def _services_overrides(ctx: AuditContext) -> Iterator[Finding]:
+    """KD405 for a profile's ``services = NAME`` and the ``[services NAME]`` section.
+
+    botocore reads per-service ``endpoint_url`` settings from the section the profile
+    names (``s3 =`` then an indented ``endpoint_url = …``); one service then goes to
+    another endpoint while the rest go to AWS, so keys that one side knows fail at the
+    other. ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`` makes botocore ignore them all.
+    """
+    name = ctx.environment.profile_config.get("services")
+    parsed = ctx.environment.config.parsed or {}
+    section = parsed.get("services", {}).get(name) if isinstance(name, str) else None
+    if not isinstance(section, dict):
+        return
+    profile = ctx.environment.profile
+    header = "[default]" if profile == "default" else f"[profile {profile}]"
+    for service, settings in sorted(section.items()):
+        if not isinstance(settings, dict) or not isinstance(settings.get("endpoint_url"), str):
+            continue
+        yield ENDPOINT_OVERRIDE.finding(
+            f"{header} has services = {name}, and [services {name}] sends {service} requests "
+            f"to {mask_url(settings['endpoint_url'])} instead of AWS (other services still "
+            "go to AWS); keys must be ones that endpoint knows.",
+            "export AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true   (botocore then ignores every "
+            f"configured endpoint; or remove services = {name} from {header} if AWS is meant)",
+            Location(
+                kind="file",
+                path=ctx.environment.config.path,
+                line=ctx.environment.config.line_of(f"services {name}"),
+                profile=profile,
+                key=f"{service}.endpoint_url",
+            ),
+        )
+
+
+CHECKS = (check_region, check_endpoints, check_variant_endpoints)

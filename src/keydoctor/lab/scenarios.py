@@ -510,6 +510,61 @@ def _sso_role_not_assigned(lab: Lab) -> Setup:
     )
 
 
+def _role_chain_hop(lab: Lab) -> Setup:
+    """base user -> role one -> role two; two's trust policy names the base user, not one.
+
+    moto matches a trust policy's principal to the caller's ARN exactly, so role two
+    would have to name role one's session ARN (role_session_name = chain); it names the
+    user instead, the classic mistake after a chain grew by one hop.
+    """
+    lab.make_bucket()
+    base = lab.make_user({"Version": "2012-10-17", "Statement": [_ALLOW_ASSUME]})
+    iam = lab.emulator.client("iam")
+    one, two = f"{lab.prefix}-one", f"{lab.prefix}-two"
+    for role, principal in ((one, lab.user_arn()), (two, lab.user_arn())):
+        iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(_trust(principal)))
+        policy = lab.reader_policy()
+        policy["Statement"].append(_ALLOW_ASSUME)
+        iam.put_role_policy(
+            RoleName=role, PolicyName=f"{role}-policy", PolicyDocument=json.dumps(policy)
+        )
+    roles = {
+        "one": {"role_arn": _role_arn(one), "source_profile": "base"},
+        "two": {"role_arn": _role_arn(two), "source_profile": "one"},
+    }
+    config = "".join(
+        ini({f"profile {name}": {**cfg, "role_session_name": "chain", "region": HOME_REGION}})
+        for name, cfg in roles.items()
+    )
+    return Setup(
+        call=lab.get_call(),
+        config=config,
+        credentials=ini({"base": key_section(base)}),
+        env={"AWS_PROFILE": "two", "AWS_ENDPOINT_URL_STS": lab.emulator.endpoint},
+        check_args=lab.check_args(),
+        notes=[
+            "AWS_ENDPOINT_URL_STS sends botocore's AssumeRole calls to the emulator (KD405 "
+            "says so); on AWS the variable is not set."
+        ],
+    )
+
+
+_ALLOW_ASSUME = {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}
+
+
+def _role_arn(name: str) -> str:
+    return f"arn:aws:iam::{ACCOUNT}:role/{name}"
+
+
+def _trust(principal: str) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}
+        ],
+    }
+
+
 SEED_S3_KEY_ID = "seed 002 (S3InvalidAccessKeyId), seed 000 (Invalid Access Key ID)"
 SEED_PYTHON = "seed 001 (Invalid Credentials from Python)"
 
@@ -668,6 +723,20 @@ SCENARIOS: tuple[Scenario, ...] = (
         fix_says=("assign permission set Admin", "in account 123456789012"),
         exit_code=1,
         build=_sso_role_not_assigned,
+    ),
+    Scenario(
+        name="role-chain-hop",
+        title="A role chain broken at its second hop",
+        seed="issue 15 (role chains: the hop that breaks), AWS IAM guide (role chaining)",
+        expected=Category.TRUST_POLICY,
+        story="AWS_PROFILE=two assumes role two with role one's session (base -> one -> "
+        "two); role two's trust policy still names the base user, not role one.",
+        fix_says=(
+            "role lab-role-chain-hop-one to the trust policy",
+            "aws iam update-assume-role-policy --role-name lab-role-chain-hop-two",
+        ),
+        exit_code=1,
+        build=_role_chain_hop,
     ),
 )
 

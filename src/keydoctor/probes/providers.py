@@ -36,6 +36,7 @@ from keydoctor.probes.rules import (
     CONTAINER_ANSWER_UNUSABLE,
     CONTAINER_TOKEN_REFUSED,
     CONTAINER_UNREACHABLE,
+    EXTERNAL_ID_REFUSED,
     IMDS_NO_ROLE,
     IMDS_TOKEN_UNANSWERED,
     ROLE_CHAIN_HOP_FAILED,
@@ -45,6 +46,7 @@ from keydoctor.probes.rules import (
     WEB_IDENTITY_TOKEN_REFUSED,
 )
 from keydoctor.probes.transport import Target
+from keydoctor.shell import command, profile_args
 
 CONTAINER_HOST = "http://169.254.170.2"
 IMDS_ENDPOINT = "http://169.254.169.254"
@@ -665,7 +667,33 @@ def role_chain_check(
                 f"{failure.code}: {failure.message or failure.reason}" if failure else "no answer"
             )
             probe.answer = said
-            if failure is not None and failure.outcome != oc.UNREACHABLE and len(hops) > 1:
+            if failure is not None and failure.outcome == oc.DENIED and "ExternalId" in params:
+                # AWS's AccessDenied is the same for a principal the trust policy does not
+                # name and for an sts:ExternalId condition not met; the profile sends one.
+                check.findings.append(
+                    EXTERNAL_ID_REFUSED.finding(
+                        f"STS refused AssumeRole on {hop.role_arn} (profile {hop.profile}, "
+                        f"asked with {previous}), sent with external_id = "
+                        f"{params['ExternalId']}. "
+                        f"STS answered {said}: the same answer as for a trust policy that "
+                        "does not name the caller, so the likely cause is an external id "
+                        "that differs from the one the trust policy's sts:ExternalId "
+                        "condition names.",
+                        command(
+                            "aws",
+                            "configure",
+                            "set",
+                            "external_id",
+                            "ID",
+                            *profile_args(hop.profile),
+                        )
+                        + "   (ID: the external id the role's owner gave you; if it is "
+                        "right, the trust policy must name this caller)",
+                        source.location,
+                        confidence="medium",
+                    )
+                )
+            elif failure is not None and failure.outcome != oc.UNREACHABLE and len(hops) > 1:
                 # (A single role is named by botocore's own error already: KD617.)
                 check.findings.append(
                     ROLE_CHAIN_HOP_FAILED.finding(

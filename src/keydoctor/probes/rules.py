@@ -507,6 +507,25 @@ ROLE_CHAIN_HOP_FAILED = Rule(
     ),
 )
 
+EXTERNAL_ID_REFUSED = Rule(
+    code="KD639",
+    name="external-id-refused",
+    severity=Severity.CRITICAL,
+    category=Category.TRUST_POLICY,
+    title="STS refused the role's external id",
+    docs=(
+        "A role another account lets you assume (a vendor's, an auditor's) usually requires "
+        "an external id: its trust policy allows sts:AssumeRole only with a condition "
+        "`StringEquals sts:ExternalId`. botocore sends the profile's `external_id` as "
+        "ExternalId; when it differs from the one the trust policy names (a typo, the id of "
+        "another customer, a rotated id), STS answers the same AccessDenied as for a trust "
+        "policy that does not name the caller at all, so the error never mentions the "
+        "external id. keydoctor sends the profile's external id as botocore does; a refusal "
+        "of a profile that sets one is reported here. Fix: set the external id the role's "
+        "owner gave you: aws configure set external_id ID --profile PROFILE."
+    ),
+)
+
 WEB_IDENTITY_NOT_TRUSTED = Rule(
     code="KD624",
     name="web-identity-not-trusted",
@@ -612,4 +631,5 @@ RULES: tuple[Rule, ...] = (
     WEB_IDENTITY_TOKEN_REFUSED,
     SSO_TOKEN_REFUSED,
     SSO_ROLE_NOT_ASSIGNED,
+    EXTERNAL_ID_REFUSED,
 )

@@ -435,19 +435,22 @@ def _role_error(ctx: Environment, profile: str, visited: list[str]) -> str | Non
             return f'InvalidConfigError: unsupported credential_source "{credential_source}"'
         return _credential_source_error(ctx, str(credential_source), profile)
     source = str(source_profile)
+    # The path walked so far, ending at the profile that names this source: the message
+    # names every hop so a person sees which source_profile to change.
+    path = " -> ".join([*visited, source])
     if source not in ctx.profiles:
-        return f'InvalidConfigError: source_profile "{source}" does not exist'
+        return f'InvalidConfigError: source_profile "{source}" does not exist ({path})'
     source_cfg = ctx.profiles[source]
     if source in visited and (source != profile or not _has_static_keys(source_cfg)):
-        return (
-            f"InfiniteLoopConfigError: source_profile {source} loops back through "
-            + " -> ".join(visited)
-        )
+        return f"InfiniteLoopConfigError: source_profile {source} loops back ({path})"
     visited.append(source)
     if _has_static_keys(source_cfg) or not _is_role_profile(source_cfg):
         chain = _profile_sources(ctx, source, use_env=False)
         if not chain:
-            return f'InvalidConfigError: the source profile "{source}" must have credentials'
+            return (
+                f'InvalidConfigError: the source profile "{source}" must have credentials '
+                f"({path})"
+            )
         return chain[0].error
     return _role_error(ctx, source, visited)
 

@@ -1,9 +1,10 @@
 """Loopback stand-ins for the two metadata services botocore asks for credentials.
 
 The container credentials endpoint (ECS task roles, EKS Pod Identity) and EC2's instance
-metadata service (IMDSv2) cannot be reached from a test machine, and moto does not serve
-them. These small HTTP servers behave as AWS documents them, so the provider probes are
-tested against real HTTP exchanges rather than against our own code:
+metadata service (IMDSv2) cannot be reached from a laptop or a test machine, and moto does
+not serve them. These small HTTP servers behave as AWS documents them, so the lab's
+provider scenarios and the provider probes' tests run against real HTTP exchanges rather
+than against our own code (one implementation for both):
 
 * :class:`ContainerEndpoint`: ``GET <path>`` with the ``Authorization`` header set to the
   authorisation token answers the credentials JSON (``AccessKeyId``, ``SecretAccessKey``,
