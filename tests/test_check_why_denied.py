@@ -146,3 +146,84 @@ def test_an_s3_prefix_condition_names_the_statement_and_what_it_wanted(
     assert (f"Statement HomeOnly of the bucket policy of {bucket} would allow it if "
             f'StringLike s3:prefix ["home/*"] (the request has {had})') in \
         finding["explanation"], finding["explanation"]
+
+
+# -- the permissions boundary --------------------------------------------------------------
+# moto keeps a role's permissions boundary (CreateRole/GetRole) but not a user's (5.2.5:
+# GetUser answers without one and PutUserPermissionsBoundary fails), and it enforces no
+# boundary. So the role session's own Allow writes the action in lower case: AWS matches
+# action names without regard to case ("Action ... values are case-insensitive") and would
+# allow it by identity; moto matches them case-sensitively and refuses it. The boundary is
+# what AWS would deny by, and what must be named.
+
+def _assumed_role_env(moto: Emulator, env: dict[str, str], role_policy: dict[str, Any],
+                      boundary: dict[str, Any]) -> tuple[dict[str, str], str, str]:
+    iam = moto.client("iam")
+    assert moto.admin is not None
+    admin = moto.admin.user
+    role = _name("why-role")
+    boundary_arn = iam.create_policy(PolicyName=_name("bound"),
+                                     PolicyDocument=json.dumps(boundary))["Policy"]["Arn"]
+    iam.create_role(RoleName=role, PermissionsBoundary=boundary_arn,
+                    AssumeRolePolicyDocument=json.dumps({
+                        "Version": "2012-10-17", "Statement": [{
+                            "Effect": "Allow", "Action": "sts:AssumeRole",
+                            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/{admin}"}}]}))
+    iam.put_role_policy(RoleName=role, PolicyName="role-policy",
+                        PolicyDocument=json.dumps(role_policy))
+    creds = moto.client("sts").assume_role(  # as the admin, whom the role trusts
+        RoleArn=f"arn:aws:iam::{ACCOUNT}:role/{role}", RoleSessionName="diagnose")["Credentials"]
+    env = dict(env, AWS_SESSION_TOKEN=creds["SessionToken"])
+    keys = Keys(role, creds["AccessKeyId"], creds["SecretAccessKey"])
+    return dict(env, AWS_ACCESS_KEY_ID=keys.access_key_id,
+                AWS_SECRET_ACCESS_KEY=keys.secret_access_key), role, boundary_arn
+
+
+def test_a_role_sessions_boundary_is_named_as_the_deciding_layer(
+    moto_server: Emulator, clean_env: dict[str, str]
+) -> None:
+    bucket = _bucket(moto_server)
+    role_policy = {"Version": "2012-10-17", "Statement": [
+        READ_OWN, _list_and_read(bucket),
+        {"Sid": "ReadReports", "Effect": "Allow", "Action": "s3:getobject",
+         "Resource": f"arn:aws:s3:::{bucket}/*"}]}
+    boundary = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "Reads", "Effect": "Allow",
+         "Action": ["iam:Get*", "iam:List*", "sts:GetCallerIdentity", "s3:ListBucket",
+                    "s3:GetBucketPolicy"], "Resource": "*"}]}
+    env, role, boundary_arn = _assumed_role_env(moto_server, clean_env, role_policy, boundary)
+    keys = Keys(role, env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"])
+    code, doc = _check(moto_server, env, keys, "--bucket", bucket, "--key", "reports/q1.csv")
+    assert code == 1
+    finding = _finding(doc, f"s3:HeadObject {bucket}/reports/q1.csv")
+    assert finding["category"] == "permission-missing"
+    name = f"the permissions boundary {boundary_arn.rsplit('/', 1)[-1]} of role {role}"
+    assert finding["explanation"].startswith(
+        f"s3:HeadObject {bucket}/reports/q1.csv was denied by the permissions boundary: "
+        f'inline policy role-policy of role {role}, statement "ReadReports" allows '
+        f"s3:GetObject on arn:aws:s3:::{bucket}/reports/q1.csv, but {name} does not"
+    ), finding["explanation"]
+    assert finding["fix"] == (
+        'Add to the permissions boundary: {"Effect": "Allow", "Action": "s3:GetObject", '
+        f'"Resource": "arn:aws:s3:::{bucket}/reports/q1.csv"}} ({name})'
+    )
+    assert env["AWS_SESSION_TOKEN"] not in json.dumps(doc)
+
+
+def test_an_unreadable_boundary_is_said_never_assumed_absent(
+    moto_server: Emulator, clean_env: dict[str, str]
+) -> None:
+    bucket = _bucket(moto_server)
+    # Every read of its own policies but iam:GetUser, which is where the boundary shows.
+    keys = moto_server.create_user(_name("why"), {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Resource": "*",
+         "Action": ["iam:List*", "iam:GetUserPolicy", "iam:GetPolicy", "iam:GetPolicyVersion",
+                    "iam:GetGroupPolicy", "sts:GetCallerIdentity"]},
+        _list_and_read(bucket)]})
+    code, doc = _check(moto_server, clean_env, keys, "--bucket", bucket,
+                       "--key", "reports/q1.csv")
+    assert code == 1
+    finding = _finding(doc, f"s3:HeadObject {bucket}/reports/q1.csv")
+    assert finding["category"] == "permission-missing"
+    assert ("Could not read the permissions boundary: it could change the answer "
+            "(iam:GetUser was refused") in finding["explanation"], finding["explanation"]

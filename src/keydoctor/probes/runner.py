@@ -294,6 +294,7 @@ def run_probes(
                         policy_probe, document = s3_probes.bucket_policy(transport, bucket)
                         probes.append(policy_probe)
                         bucket_policies[bucket] = document
+                    boundary = reading.boundary
                     verdict = why.verdict(
                         why.decide(
                             reading.policies,
@@ -303,7 +304,10 @@ def run_probes(
                             probe,
                             key,
                             secure,
-                        )
+                            boundary,
+                        ),
+                        unread=tuple(x for x in (reading.boundary_problem,) if x),
+                        limited_by=boundary.name if boundary is not None else None,
                     )
                 if (
                     verdict is not None

@@ -18,6 +18,7 @@ from keydoctor.probes.iam import QUARANTINE_PREFIX, KeysReport
 from keydoctor.probes.identity import ROOT, Identity
 from keydoctor.probes.outcome import ProbeResult
 from keydoctor.probes.policy import (
+    BOUNDARY,
     EXPLICIT_DENY,
     NO_ALLOW,
     Verdict,
@@ -454,6 +455,16 @@ def denial_finding(
             f"Remove or narrow that Deny statement ({verdict.deny_policy}, "
             f"{verdict.deny_statement}), or use a principal it does not cover",
             title=f"An explicit Deny refuses {action}",
+        )
+    if verdict is not None and verdict.decision == NO_ALLOW and verdict.layer == BOUNDARY:
+        return _DENIAL_RULES.get(action, R.LIST_DENIED).finding(
+            f"{probe.name} was denied by the permissions boundary: {verdict.allow_policy} "
+            f"allows {action} on {resource}, but {verdict.limited_by or 'the boundary'} does "
+            "not, and a boundary caps what the caller's own policies can grant."
+            + (f" {verdict.detail}" if verdict.detail else ""),
+            (verdict.change or "")[:1].upper() + (verdict.change or "")[1:]
+            + (f" ({verdict.limited_by})" if verdict.limited_by else ""),
+            title=f"The permissions boundary does not allow {action}",
         )
     if verdict is not None and verdict.decision == NO_ALLOW:
         rule = {
