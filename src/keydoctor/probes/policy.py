@@ -49,6 +49,9 @@ class Verdict:
     layer: str | None = None  # the evaluator's deciding layer (permissions-boundary, ...)
     change: str | None = None  # the evaluator's smallest change that would allow it
     limited_by: str | None = None  # the boundary / key policy that decided, by name
+    kms_key: str | None = None  # set when the KMS half (the object's key) decided
+    kms_reason: str | None = None  # the evaluator's reason for the KMS half
+    kms_action: str | None = None  # what S3 asked KMS for (kms:Decrypt, kms:GenerateDataKey)
 
 
 def parse_document(raw: Any) -> dict[str, Any] | None:

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from keydoctor.model import CredentialSource, Finding, Location, Secret
 from keydoctor.probes import capabilities as caps
+from keydoctor.probes import kms, verdicts, why
 from keydoctor.probes import outcome as oc
 from keydoctor.probes import s3 as s3_probes
-from keydoctor.probes import verdicts, why
 from keydoctor.probes.clients import StaticKeys
 from keydoctor.probes.iam import KeysReport, PolicyReading, access_keys, read_own_policies
 from keydoctor.probes.identity import IAM_USER, Identity, who_am_i
@@ -38,6 +38,7 @@ from keydoctor.probes.rules import LIST_BUCKETS_DENIED, PROVIDER_FAILED, ROLE_NO
 from keydoctor.probes.transport import DEFAULT_TIMEOUT, Target, Transport
 
 if TYPE_CHECKING:
+    from keydoctor.policy import Decision
     from keydoctor.probes.providers import ProviderCheck
 
 # The sources whose provider makes its own request first (probes/providers.py): only for
@@ -284,6 +285,7 @@ def run_probes(
             if reading.probe is not None:
                 probes.append(reading.probe)
             bucket_policies: dict[str, dict[str, Any] | None] = {}
+            bucket_keys: dict[str, kms.BucketKey] = {}
             secure = not endpoint_url or endpoint_url.lower().startswith("https:")
             for bucket, probe in denied:
                 verdict = None
@@ -309,6 +311,25 @@ def run_probes(
                         unread=tuple(x for x in (reading.boundary_problem,) if x),
                         limited_by=boundary.name if boundary is not None else None,
                     )
+                if (verdict is not None and verdict.decision == ALLOWED
+                        and probe.action in ("s3:GetObject", "s3:PutObject")):
+                    # IAM and the bucket allow it: S3 also asks KMS, as the caller, when
+                    # the bucket encrypts with a KMS key.
+                    if bucket not in bucket_keys:
+                        where = next((str(r.data["region"]) for r in region_probes
+                                      if r.name.split(" ", 1)[1:] == [bucket]
+                                      and r.data.get("region")), used_region)
+                        found = kms.bucket_key(transport, bucket, where, identity.account)
+                        probes.extend(found.probes)
+                        bucket_keys[bucket] = found
+
+                    def decide(document: dict[str, Any], arn: str, p: ProbeResult = probe,
+                               who: Identity = identity,
+                               read: PolicyReading = reading) -> Decision | None:
+                        return why.decide_kms(read.policies, document, arn, who, p, key,
+                                              secure, read.boundary)
+
+                    verdict = kms.explain(bucket_keys[bucket], probe.action, verdict, decide)
                 if (
                     verdict is not None
                     and verdict.decision == ALLOWED

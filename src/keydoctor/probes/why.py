@@ -93,6 +93,66 @@ def decide(identity_policies: list[NamedPolicy], bucket_document: dict[str, Any]
         return None
 
 
+def decide_kms(identity_policies: list[NamedPolicy], key_document: dict[str, Any],
+               key_arn: str, identity: Identity, probe: ProbeResult, key: str | None,
+               secure: bool, boundary: NamedPolicy | None = None) -> Decision | None:
+    """The KMS half of an S3 object request: the caller's KMS action on the object's key.
+
+    The key policy is the resource policy of this half (the evaluator's ``kms-key-policy``
+    layer, where IAM policies count only if the key policy allows the account), and the
+    caller's identity policies and boundary take part as in any request. None when the
+    probe is not a GET or PUT of an object, or a document cannot be evaluated.
+    """
+    from keydoctor.errors import KeydoctorError
+    from keydoctor.policy import PolicySet, evaluate, kms_request
+    from keydoctor.policy.evaluate import KMS_KEY as LAYER
+    from keydoctor.policy.model import policy_from_document
+
+    if not probe.action:
+        return None
+    try:
+        half = kms_request(probe.action, key_arn, identity.arn,
+                           context_for(identity, probe, key, secure))
+        if half is None:
+            return None
+        return evaluate(half[0], PolicySet(
+            identity=_policies(identity_policies),
+            resource=policy_from_document(key_document, key_policy_name(key_arn)),
+            resource_layer=LAYER,
+            boundary=_policies([boundary])[0] if boundary is not None else None))
+    except KeydoctorError:
+        return None
+
+
+def key_policy_name(key_arn: str) -> str:
+    """How a key policy is named in a finding."""
+    return f"the key policy of KMS key {key_arn}"
+
+
+def kms_verdict(decision: Decision, s3_action: str, s3_allowed_by: str | None, key_arn: str,
+                unread: tuple[str, ...] = ()) -> Verdict | None:
+    """A denial decided by the KMS half, in the shape the denial findings read; None when
+    KMS allows too (then the refusal is elsewhere, and the S3 verdict stands)."""
+    from keydoctor.policy import KMS_HALF
+
+    if decision.decision == ALLOWED:
+        return None
+    notes = [text[0].upper() + text[1:] + "." for text in unread]
+    unknown = depends_on(decision)
+    if unknown:
+        notes.append("The answer also depends on context keydoctor cannot see from here: "
+                     + "; ".join(unknown) + ".")
+    ref = decision.deciding
+    return Verdict(
+        EXPLICIT_DENY if decision.decision == EXPLICIT_DENY else NO_ALLOW,
+        allow_policy=s3_allowed_by, layer=decision.layer, change=decision.change,
+        limited_by=key_policy_name(key_arn), kms_key=key_arn, kms_reason=decision.reason,
+        kms_action=KMS_HALF.get(s3_action),
+        deny_policy=ref.policy if ref is not None else None,
+        deny_statement=_label(ref.statement) if ref is not None else None,
+        detail=" ".join(notes) or None)
+
+
 def _label(statement: str) -> str:
     return f"statement #{statement[1:]}" if statement.startswith("#") else \
         f"statement {json.dumps(statement)}"
