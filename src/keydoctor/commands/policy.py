@@ -97,6 +97,12 @@ def run(args: argparse.Namespace) -> int:
 
     pairs = _pairs(args.context)
     request, ignored = build_request(args.action, args.resource, args.principal, pairs)
+    attached = [f for f, given in (("--identity-policy", args.identity),
+                                   ("--boundary", args.boundary),
+                                   ("--session-policy", args.session)) if given]
+    if attached and args.principal.split(":")[5:] == ["root"]:
+        raise UsageError(f"{attached[0]}: AWS attaches no policy to the account root user, "
+                         "which has every permission in its account")
     identity = tuple(_read(path) for path in args.identity)
     bucket = _read(args.bucket) if args.bucket else None
     kms = _read(args.kms) if args.kms else None
