@@ -138,6 +138,10 @@ def explain(found: BucketKey, s3_action: str, verdict: Verdict,
             kms = why.kms_verdict(decision, s3_action, verdict.allow_policy,
                                   reading.arn)
             if kms is not None:
+                # What the S3 half could not see (a boundary, context) still stands.
+                if verdict.detail:
+                    kms.detail = f"{kms.detail} {verdict.detail}" if kms.detail else \
+                        verdict.detail
                 return kms
     if notes:
         extra = " ".join(n[0].upper() + n[1:] + "." for n in notes)

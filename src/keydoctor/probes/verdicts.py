@@ -433,6 +433,9 @@ def missing_object_finding(probe: ProbeResult, *, hidden: bool = False) -> Findi
     )
 
 
+OWN_POLICIES = "the caller's own policies"  # when the evaluator named no allowing statement
+
+
 def denial_finding(
     probe: ProbeResult,
     verdict: Verdict | None,
@@ -462,7 +465,8 @@ def denial_finding(
         change = verdict.change or ""
         return (R.EXPLICIT_DENY if verdict.decision == EXPLICIT_DENY else
                 _DENIAL_RULES.get(action, R.LIST_DENIED)).finding(
-            f"{probe.name} was denied by the object's KMS key: {verdict.allow_policy} allows "
+            f"{probe.name} was denied by the object's KMS key: "
+            f"{verdict.allow_policy or OWN_POLICIES} allows "
             f"{action} on {resource}, but S3 must also call {kms_action} as the caller on KMS "
             f"key {verdict.kms_key} (the key of the bucket's default encryption), and "
             f"{verdict.kms_reason}."
@@ -473,7 +477,8 @@ def denial_finding(
         )
     if verdict is not None and verdict.decision == NO_ALLOW and verdict.layer == BOUNDARY:
         return _DENIAL_RULES.get(action, R.LIST_DENIED).finding(
-            f"{probe.name} was denied by the permissions boundary: {verdict.allow_policy} "
+            f"{probe.name} was denied by the permissions boundary: "
+            f"{verdict.allow_policy or OWN_POLICIES} "
             f"allows {action} on {resource}, but {verdict.limited_by or 'the boundary'} does "
             "not, and a boundary caps what the caller's own policies can grant."
             + (f" {verdict.detail}" if verdict.detail else ""),

@@ -129,15 +129,15 @@ def key_policy_name(key_arn: str) -> str:
     return f"the key policy of KMS key {key_arn}"
 
 
-def kms_verdict(decision: Decision, s3_action: str, s3_allowed_by: str | None, key_arn: str,
-                unread: tuple[str, ...] = ()) -> Verdict | None:
+def kms_verdict(decision: Decision, s3_action: str, s3_allowed_by: str | None,
+                key_arn: str) -> Verdict | None:
     """A denial decided by the KMS half, in the shape the denial findings read; None when
     KMS allows too (then the refusal is elsewhere, and the S3 verdict stands)."""
     from keydoctor.policy import KMS_HALF
 
     if decision.decision == ALLOWED:
         return None
-    notes = [text[0].upper() + text[1:] + "." for text in unread]
+    notes: list[str] = []
     unknown = depends_on(decision)
     if unknown:
         notes.append("The answer also depends on context keydoctor cannot see from here: "
