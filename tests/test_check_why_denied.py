@@ -15,6 +15,7 @@ import json
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -146,3 +147,197 @@ def test_an_s3_prefix_condition_names_the_statement_and_what_it_wanted(
     assert (f"Statement HomeOnly of the bucket policy of {bucket} would allow it if "
             f'StringLike s3:prefix ["home/*"] (the request has {had})') in \
         finding["explanation"], finding["explanation"]
+
+
+# -- the permissions boundary --------------------------------------------------------------
+# moto keeps a role's permissions boundary (CreateRole/GetRole) but not a user's (5.2.5:
+# GetUser answers without one and PutUserPermissionsBoundary fails), and it enforces no
+# boundary. So the role session's own Allow writes the action in lower case: AWS matches
+# action names without regard to case ("Action ... values are case-insensitive") and would
+# allow it by identity; moto matches them case-sensitively and refuses it. The boundary is
+# what AWS would deny by, and what must be named.
+
+def _assumed_role_env(moto: Emulator, env: dict[str, str], role_policy: dict[str, Any],
+                      boundary: dict[str, Any]) -> tuple[dict[str, str], str, str]:
+    iam = moto.client("iam")
+    assert moto.admin is not None
+    admin = moto.admin.user
+    role = _name("why-role")
+    boundary_arn = iam.create_policy(PolicyName=_name("bound"),
+                                     PolicyDocument=json.dumps(boundary))["Policy"]["Arn"]
+    iam.create_role(RoleName=role, PermissionsBoundary=boundary_arn,
+                    AssumeRolePolicyDocument=json.dumps({
+                        "Version": "2012-10-17", "Statement": [{
+                            "Effect": "Allow", "Action": "sts:AssumeRole",
+                            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/{admin}"}}]}))
+    iam.put_role_policy(RoleName=role, PolicyName="role-policy",
+                        PolicyDocument=json.dumps(role_policy))
+    creds = moto.client("sts").assume_role(  # as the admin, whom the role trusts
+        RoleArn=f"arn:aws:iam::{ACCOUNT}:role/{role}", RoleSessionName="diagnose")["Credentials"]
+    env = dict(env, AWS_SESSION_TOKEN=creds["SessionToken"])
+    keys = Keys(role, creds["AccessKeyId"], creds["SecretAccessKey"])
+    return dict(env, AWS_ACCESS_KEY_ID=keys.access_key_id,
+                AWS_SECRET_ACCESS_KEY=keys.secret_access_key), role, boundary_arn
+
+
+def test_a_role_sessions_boundary_is_named_as_the_deciding_layer(
+    moto_server: Emulator, clean_env: dict[str, str]
+) -> None:
+    bucket = _bucket(moto_server)
+    role_policy = {"Version": "2012-10-17", "Statement": [
+        READ_OWN, _list_and_read(bucket),
+        {"Sid": "ReadReports", "Effect": "Allow", "Action": "s3:getobject",
+         "Resource": f"arn:aws:s3:::{bucket}/*"}]}
+    boundary = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "Reads", "Effect": "Allow",
+         "Action": ["iam:Get*", "iam:List*", "sts:GetCallerIdentity", "s3:ListBucket",
+                    "s3:GetBucketPolicy"], "Resource": "*"}]}
+    env, role, boundary_arn = _assumed_role_env(moto_server, clean_env, role_policy, boundary)
+    keys = Keys(role, env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"])
+    code, doc = _check(moto_server, env, keys, "--bucket", bucket, "--key", "reports/q1.csv")
+    assert code == 1
+    finding = _finding(doc, f"s3:HeadObject {bucket}/reports/q1.csv")
+    assert finding["category"] == "permission-missing"
+    name = f"the permissions boundary {boundary_arn.rsplit('/', 1)[-1]} of role {role}"
+    assert finding["explanation"].startswith(
+        f"s3:HeadObject {bucket}/reports/q1.csv was denied by the permissions boundary: "
+        f'inline policy role-policy of role {role}, statement "ReadReports" allows '
+        f"s3:GetObject on arn:aws:s3:::{bucket}/reports/q1.csv, but {name} does not"
+    ), finding["explanation"]
+    assert finding["fix"] == (
+        'Add to the permissions boundary: {"Effect": "Allow", "Action": "s3:GetObject", '
+        f'"Resource": "arn:aws:s3:::{bucket}/reports/q1.csv"}} ({name})'
+    )
+    assert env["AWS_SESSION_TOKEN"] not in json.dumps(doc)
+
+
+def test_an_unreadable_boundary_is_said_never_assumed_absent(
+    moto_server: Emulator, clean_env: dict[str, str]
+) -> None:
+    bucket = _bucket(moto_server)
+    # Every read of its own policies but iam:GetUser, which is where the boundary shows.
+    keys = moto_server.create_user(_name("why"), {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Resource": "*",
+         "Action": ["iam:List*", "iam:GetUserPolicy", "iam:GetPolicy", "iam:GetPolicyVersion",
+                    "iam:GetGroupPolicy", "sts:GetCallerIdentity"]},
+        _list_and_read(bucket)]})
+    code, doc = _check(moto_server, clean_env, keys, "--bucket", bucket,
+                       "--key", "reports/q1.csv")
+    assert code == 1
+    finding = _finding(doc, f"s3:HeadObject {bucket}/reports/q1.csv")
+    assert finding["category"] == "permission-missing"
+    assert ("Could not read the permissions boundary: it could change the answer "
+            "(iam:GetUser was refused") in finding["explanation"], finding["explanation"]
+
+
+# -- the KMS key of SSE-KMS objects --------------------------------------------------------
+# moto keeps KMS keys, key policies and buckets' default SSE-KMS encryption, but enforces no
+# key policy. As above, the caller's S3 Allow writes the action in lower case so that AWS
+# would allow it by IAM and moto refuses it; what AWS would then refuse by is the key.
+
+def _kms_bucket(moto: Emulator) -> tuple[str, str]:
+    assert moto.admin is not None
+    key_arn = moto.client("kms").create_key(Policy=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Sid": "KeyAdmins", "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/{moto.admin.user}"},
+            "Action": "kms:*", "Resource": "*"}]}))["KeyMetadata"]["Arn"]
+    bucket = _name("kd-kms")
+    moto.create_bucket(bucket, "us-east-1")
+    s3 = moto.client("s3")
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms",
+                                               "KMSMasterKeyID": key_arn}}]})
+    s3.put_object(Bucket=bucket, Key="reports/q1.csv", Body=b"a,b")
+    return bucket, key_arn
+
+
+def _kms_reader(moto: Emulator, bucket: str, *kms_actions: str) -> Keys:
+    return _user(moto, _list_and_read(bucket),
+                 {"Effect": "Allow", "Action": "s3:GetEncryptionConfiguration",
+                  "Resource": f"arn:aws:s3:::{bucket}"},
+                 {"Sid": "ReadReports", "Effect": "Allow", "Action": "s3:getobject",
+                  "Resource": f"arn:aws:s3:::{bucket}/*"},
+                 {"Sid": "UseKeys", "Effect": "Allow", "Action": list(kms_actions),
+                  "Resource": "*"})
+
+
+def test_a_key_policy_that_does_not_let_iam_count_is_named_with_the_statement_to_add(
+    moto_server: Emulator, clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    bucket, key_arn = _kms_bucket(moto_server)
+    # The caller's own policy allows kms:Decrypt, but the key policy names only the key's
+    # admins and not the account: AWS then lets no IAM policy grant the key.
+    keys = _kms_reader(moto_server, bucket, "kms:GetKeyPolicy", "kms:DescribeKey",
+                       "kms:Decrypt")
+    code, doc = _check(moto_server, clean_env, keys, "--bucket", bucket,
+                       "--key", "reports/q1.csv")
+    assert code == 1
+    finding = _finding(doc, f"s3:HeadObject {bucket}/reports/q1.csv")
+    assert finding["category"] == "permission-missing"
+    assert finding["title"] == "The KMS key policy does not allow kms:Decrypt"
+    explanation = finding["explanation"]
+    assert explanation.startswith(
+        f"s3:HeadObject {bucket}/reports/q1.csv was denied by the object's KMS key: inline "
+        f'policy {keys.user}-policy of user {keys.user}, statement "ReadReports" allows '
+        f"s3:GetObject on arn:aws:s3:::{bucket}/reports/q1.csv, but S3 must also call "
+        f"kms:Decrypt as the caller on KMS key {key_arn}"), explanation
+    assert ("the KMS key policy neither allows kms:Decrypt on "
+            f"{key_arn} nor lets IAM policies grant it") in explanation
+    assert finding["fix"] == (
+        'Add to the KMS key policy: {"Effect": "Allow", "Principal": {"AWS": '
+        f'"arn:aws:iam::{ACCOUNT}:user/{keys.user}"}}, "Action": "kms:Decrypt", '
+        f'"Resource": "{key_arn}"}}')
+    probes = {p["name"]: p for p in doc["probes"]}
+    assert probes[f"kms:GetKeyPolicy {key_arn}"]["answer"] == "read"
+
+    # Offline, the same documents give the same answer: both build the KMS half one way.
+    key_file, own_file = tmp_path / "key.json", tmp_path / "own.json"
+    key_file.write_text(moto_server.client("kms").get_key_policy(
+        KeyId=key_arn, PolicyName="default")["Policy"])
+    own_file.write_text(json.dumps(moto_server.client("iam").get_user_policy(
+        UserName=keys.user, PolicyName=f"{keys.user}-policy")["PolicyDocument"]))
+    offline = subprocess.run(
+        [sys.executable, "-m", "keydoctor", "policy", "simulate", "--format", "json",
+         "--action", "s3:GetObject", "--resource", f"arn:aws:s3:::{bucket}/reports/q1.csv",
+         "--principal", f"arn:aws:iam::{ACCOUNT}:user/{keys.user}",
+         "--identity-policy", str(own_file), "--kms-key-policy", str(key_file),
+         "--context", f"s3:x-amz-server-side-encryption-aws-kms-key-id={key_arn}"],
+        env=clean_env, capture_output=True, text=True, timeout=60)
+    assert offline.returncode == 1, offline.stderr
+    answer = json.loads(offline.stdout)
+    assert (answer["decision"], answer["deciding"]["layer"]) == ("implicit-deny",
+                                                                 "kms-key-policy")
+    assert "Add" + answer["change"][len("add"):] == finding["fix"]
+
+
+def test_an_unreadable_key_policy_is_said_to_decide_possibly(
+    moto_server: Emulator, clean_env: dict[str, str]
+) -> None:
+    bucket, key_arn = _kms_bucket(moto_server)
+    keys = _kms_reader(moto_server, bucket, "kms:DescribeKey")
+    code, doc = _check(moto_server, clean_env, keys, "--bucket", bucket,
+                       "--key", "reports/q1.csv")
+    assert code == 1
+    finding = _finding(doc, f"s3:HeadObject {bucket}/reports/q1.csv")
+    assert (f"Depends on the KMS key policy of key {key_arn}, which keydoctor could not read "
+            "(kms:GetKeyPolicy was refused") in finding["explanation"], finding["explanation"]
+
+
+def test_a_write_names_kms_generate_data_key_on_the_buckets_default_key(
+    moto_server: Emulator, clean_env: dict[str, str]
+) -> None:
+    bucket, key_arn = _kms_bucket(moto_server)
+    keys = _user(moto_server, _list_and_read(bucket),
+                 {"Effect": "Allow", "Action": "s3:GetEncryptionConfiguration",
+                  "Resource": f"arn:aws:s3:::{bucket}"},
+                 {"Sid": "Write", "Effect": "Allow", "Action": "s3:putobject",
+                  "Resource": f"arn:aws:s3:::{bucket}/*"},
+                 {"Effect": "Allow", "Action": "kms:GetKeyPolicy", "Resource": "*"})
+    code, doc = _check(moto_server, clean_env, keys, "--bucket", bucket, "--write-test")
+    assert code == 1
+    finding = _finding(doc, f"s3:PutObject {bucket}")
+    assert finding["title"] == "The KMS key policy does not allow kms:GenerateDataKey"
+    assert f"S3 must also call kms:GenerateDataKey as the caller on KMS key {key_arn}" in \
+        finding["explanation"]
+    assert '"Action": "kms:GenerateDataKey"' in finding["fix"]

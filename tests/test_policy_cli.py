@@ -110,11 +110,16 @@ def test_malformed_policy_is_one_line_and_exit_2(tmp_path: Path, content: bytes,
          "KEY=VALUE"),
         (["--action", "s3:GetObject", "--resource", "arn:aws:s3:::b/k", "--identity-policy",
           "missing.json"], "cannot read missing.json"),
+        (["--action", "s3:GetObject", "--resource", "arn:aws:s3:::b/k", "--principal",
+          "arn:aws:iam::111122223333:root", "--boundary", "b.json"],
+         "--boundary: AWS attaches no policy to the account root user"),
     ],
 )
 def test_bad_arguments_are_one_line_and_exit_2(tmp_path: Path, args: list[str],
                                                words: str) -> None:
-    done = _run(tmp_path, *args, "--principal", "arn:aws:iam::111122223333:user/a")
+    if "--principal" not in args:
+        args = [*args, "--principal", "arn:aws:iam::111122223333:user/a"]
+    done = _run(tmp_path, *args)
     assert done.returncode == 2 and words in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
 

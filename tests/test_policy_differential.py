@@ -59,6 +59,9 @@ PRINCIPALS: list[Any] = ["*", {"AWS": "*"}, {"AWS": A}, {"AWS": f"arn:aws:iam::{
                          {"AWS": USER}, {"AWS": ROLE}, {"AWS": SESSION}, {"AWS": OTHER},
                          {"AWS": B}, {"AWS": FEDERATED_USER}, {"AWS": FEDERATED},
                          {"AWS": [USER, OTHER]}]
+# No root caller: iam-simulate does not model the account root user (its
+# DefaultServiceAuthorizer lists "root user" among the checks still to add), so the root
+# user is checked against AWS's pages in test_policy_units.py and tests/fixtures/policy/.
 CALLERS = [USER, USER, SESSION, SESSION, FEDERATED, OTHER]
 
 # key → (type, request values to draw from)
@@ -353,3 +356,112 @@ def test_package_data_is_what_the_extractor_writes(tmp_path: Path) -> None:
                    capture_output=True, timeout=300)
     shipped = Path(__file__).resolve().parent.parent / "src/keydoctor/data/iam-actions.json"
     assert json.loads(target.read_text()) == json.loads(shipped.read_text())
+
+
+# -- dates: ISO 8601 and epoch, to the millisecond -----------------------------------------
+# AWS reads a bare integer in a Date condition as an epoch in seconds (aws:EpochTime: "This
+# key also accepts the number of seconds since January 1, 1970"); iam-simulate reads it as
+# milliseconds (its parseDate returns the integer as it is, beside Date.parse's
+# milliseconds). So an epoch compared with an ISO date is the one documented difference
+# here: raw, the two may disagree only on such cases; with every epoch given to iam-simulate
+# in its unit (seconds x 1000), they must agree on every case.
+DATE_COUNT = 600
+DATE_SEED = 1414
+ISO_DATES = ["2026-01-15T12:00:00Z", "2026-01-15T12:00:00.250Z", "2026-01-15T12:00:00.25Z",
+             "2026-01-15T13:00:00.250+01:00", "2026-01-15T12:00:00.2509Z",
+             "2026-01-15T12:00:00.251Z", "2026-01-15T11:59:59.999Z", "2026-01-15",
+             "2030-01-01T00:00:00Z"]
+EPOCH_DATES = ["1768478400", "1768478399", "1768478401", "1893456000"]
+DATE_KEYS = ("aws:CurrentTime", "aws:EpochTime")
+
+
+def generate_dates(rng: random.Random) -> dict[str, Any]:
+    """A request whose answer turns on Date conditions with epoch and ISO values mixed."""
+    context: dict[str, Any] = {}
+    if rng.random() < 0.85:
+        context["aws:CurrentTime"] = rng.choice(ISO_DATES)
+    if rng.random() < 0.6:
+        context["aws:EpochTime"] = rng.choice(EPOCH_DATES)
+    statements = []
+    for effect in rng.sample(["Allow", "Allow", "Deny"], rng.choice([1, 2])):
+        block: dict[str, Any] = {}
+        for _ in range(rng.choice([1, 1, 2])):
+            operator = rng.choice(OPERATORS["Date"])
+            values = rng.sample(ISO_DATES + EPOCH_DATES, rng.choice([1, 1, 2]))
+            block.setdefault(operator, {})[rng.choice(DATE_KEYS)] = (
+                values if len(values) > 1 else values[0])
+        statements.append({"Effect": effect, "Action": "s3:GetObject", "Resource": "*",
+                           "Condition": block})
+    return {"action": "s3:GetObject", "resource": "arn:aws:s3:::bucket-a/public/index.html",
+            "principal": USER, "resource_account": A, "context": context,
+            "identity": [{"Version": "2012-10-17", "Statement": statements}],
+            "resource_policy": None, "boundary": None, "session": None, "scps": [],
+            "rcps": []}
+
+
+def _is_epoch(value: str) -> bool:
+    return value.lstrip("-").isdigit()
+
+
+def _mixes_epoch_and_iso(case: dict[str, Any]) -> bool:
+    """Whether some condition compares an epoch with an ISO date (either side)."""
+    for st in case["identity"][0]["Statement"]:
+        for block in st["Condition"].values():
+            for key, raw in block.items():
+                request = case["context"].get(key)
+                if request is None:
+                    continue
+                values = raw if isinstance(raw, list) else [raw]
+                if any(_is_epoch(v) != _is_epoch(request) for v in values):
+                    return True
+    return False
+
+
+def _in_milliseconds(case: dict[str, Any]) -> dict[str, Any]:
+    """The case with every epoch in iam-simulate's unit, milliseconds."""
+    def ms(value: str) -> str:
+        return str(int(value) * 1000) if _is_epoch(value) else value
+
+    converted: dict[str, Any] = json.loads(json.dumps(case))
+    converted["context"] = {k: ms(v) for k, v in converted["context"].items()}
+    for st in converted["identity"][0]["Statement"]:
+        for block in st["Condition"].values():
+            for key, raw in block.items():
+                block[key] = [ms(v) for v in raw] if isinstance(raw, list) else ms(raw)
+    return converted
+
+
+def test_dates_agree_to_the_millisecond_with_epochs_in_each_ones_unit() -> None:
+    rng = random.Random(DATE_SEED)
+    cases = [generate_dates(rng) for _ in range(DATE_COUNT)]
+    mine = [ours(case) for case in cases]
+    raw = [ORACLE_NAMES[a["result"]] for a in run_oracle(cases)]
+    converted = [ORACLE_NAMES[a["result"]] for a in run_oracle([_in_milliseconds(c)
+                                                                for c in cases])]
+    unexplained = [i for i, (m, t) in enumerate(zip(mine, raw, strict=True))
+                   if m != t and not _mixes_epoch_and_iso(cases[i])]
+    assert not unexplained, [(mine[i], raw[i], cases[i]) for i in unexplained[:3]]
+    assert any(m != t for m, t in zip(mine, raw, strict=True)), "the unit difference vanished"
+    wrong = [i for i, (m, t) in enumerate(zip(mine, converted, strict=True)) if m != t]
+    assert not wrong, [(mine[i], converted[i], cases[i]) for i in wrong[:3]]
+    assert all(mine.count(d) >= DATE_COUNT // 20
+               for d in ("allowed", "explicit-deny", "implicit-deny")), mine
+
+
+@pytest.mark.parametrize(("operator", "policy", "request_value", "matched"), [
+    ("DateEquals", "2026-01-15T12:00:00.25Z", "2026-01-15T13:00:00.250+01:00", True),
+    ("DateEquals", "2026-01-15T12:00:00.250Z", "2026-01-15T12:00:00.2509Z", True),
+    ("DateLessThan", "2026-01-15T12:00:00.251Z", "2026-01-15T12:00:00.250Z", True),
+    ("DateEquals", "1768478400", "2026-01-15T12:00:00Z", True),
+    ("DateGreaterThan", "1768478400", "2026-01-15T12:00:00.001Z", True),
+    ("DateEquals", "1768478400", "2026-01-15T12:00:00.001Z", False),
+])
+def test_date_comparisons_are_exact_to_the_millisecond(operator: str, policy: str,
+                                                       request_value: str,
+                                                       matched: bool) -> None:
+    from keydoctor.policy.conditions import evaluate_condition
+    from keydoctor.policy.model import Condition
+
+    result = evaluate_condition(Condition(operator, "aws:CurrentTime", (policy,)),
+                                {"aws:currenttime": request_value})
+    assert result.matched is matched

@@ -11,6 +11,8 @@ from keydoctor.policy import (
     ALLOWED,
     EXPLICIT_DENY,
     IMPLICIT_DENY,
+    Decision,
+    Policy,
     PolicyError,
     PolicySet,
     build_request,
@@ -232,3 +234,60 @@ def test_live_context_a_probe_cannot_see_is_depends_on_never_a_guess() -> None:
     # What the probe does know is filled in, so it never shows up as unknown.
     assert dict(why.context_for(identity, probe, None, secure=True))["aws:SecureTransport"] \
         == "true"
+
+
+# -- the account root user -----------------------------------------------------------------
+ROOT = f"arn:aws:iam::{A}:root"
+KEY = f"arn:aws:kms:us-east-1:{A}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def _policy(name: str, *statements: dict[str, object]) -> Policy:
+    return parse_policy(json.dumps({"Version": "2012-10-17", "Statement": list(statements)}),
+                        name)
+
+
+def _root(action: str, resource: str, policies: PolicySet, *pairs: tuple[str, str]) -> Decision:
+    request, _ = build_request(action, resource, ROOT, pairs)
+    return evaluate(request, policies)
+
+
+def test_the_root_user_is_allowed_in_its_account_with_no_policy_at_all() -> None:
+    decision = _root("s3:GetObject", "arn:aws:s3:::b/k", PolicySet())
+    assert decision.decision == ALLOWED
+    assert decision.deciding is not None
+    assert decision.deciding.policy == (
+        f"the root user of account {A} (every permission in its account)")
+
+
+def test_the_root_user_is_refused_by_a_bucket_policy_deny_and_by_an_scp() -> None:
+    deny = _policy("bucket.json", {"Sid": "NoOne", "Effect": "Deny", "Principal": "*",
+                                   "Action": "s3:*", "Resource": "arn:aws:s3:::b/*"})
+    by_bucket = _root("s3:GetObject", "arn:aws:s3:::b/k", PolicySet(resource=deny))
+    assert by_bucket.deciding is not None
+    assert (by_bucket.decision, by_bucket.deciding.statement) == (EXPLICIT_DENY, "NoOne")
+    scp = _policy("scp.json", {"Effect": "Allow", "Action": "ec2:*", "Resource": "*"})
+    by_scp = _root("s3:GetObject", "arn:aws:s3:::b/k", PolicySet(scps=((scp,),)))
+    assert (by_scp.decision, by_scp.layer) == (IMPLICIT_DENY, "scp")
+
+
+def test_the_root_user_of_another_account_needs_the_resource_policy() -> None:
+    other = ("aws:ResourceAccount", "444455556666")
+    alone = _root("s3:GetObject", "arn:aws:s3:::b/k", PolicySet(), other)
+    assert (alone.decision, alone.layer) == (IMPLICIT_DENY, "resource-policy")
+    bucket = _policy("bucket.json", {"Effect": "Allow", "Principal": {"AWS": A},
+                                     "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"})
+    granted = _root("s3:GetObject", "arn:aws:s3:::b/k", PolicySet(resource=bucket), other)
+    assert granted.decision == ALLOWED
+
+
+def test_the_root_user_uses_a_kms_key_only_as_its_key_policy_allows() -> None:
+    admins = _policy("key.json", {"Effect": "Allow", "Action": "kms:*", "Resource": "*",
+                                  "Principal": {"AWS": f"arn:aws:iam::{A}:user/admin"}})
+    refused = _root("kms:Decrypt", KEY, PolicySet(resource=admins,
+                                                  resource_layer="kms-key-policy"))
+    assert (refused.decision, refused.layer) == (IMPLICIT_DENY, "kms-key-policy")
+    account = _policy("key.json", {"Effect": "Allow", "Action": "kms:*", "Resource": "*",
+                                   "Principal": {"AWS": ROOT}})
+    allowed = _root("kms:Decrypt", KEY, PolicySet(resource=account,
+                                                  resource_layer="kms-key-policy"))
+    assert allowed.decision == ALLOWED

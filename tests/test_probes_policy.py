@@ -151,3 +151,15 @@ def test_principal_types_from_arns() -> None:
     )
     assert parse_arn("arn:aws:sts::123456789012:federated-user/bob") == ("federated-user", "bob")
     assert parse_arn("garbage") == ("unknown", None)
+
+
+def test_the_layer_names_the_findings_read_are_the_evaluators() -> None:
+    """probes.policy repeats two layer names so a check without a denial never loads the
+    evaluator; if the evaluator renamed them, a boundary denial would read as a missing Allow."""
+    import importlib
+
+    from keydoctor.probes import policy as probe_policy
+
+    ev = importlib.import_module("keydoctor.policy.evaluate")
+
+    assert (probe_policy.BOUNDARY, probe_policy.KMS_KEY) == (ev.BOUNDARY, ev.KMS_KEY)

@@ -21,8 +21,6 @@ if TYPE_CHECKING:
     from keydoctor.policy import Decision, Policy, PolicySet, Request
 
 MAX_POLICY_BYTES = 1 << 20  # IAM's largest documents are far smaller; refuse a runaway file
-KMS_KEY_CONTEXT = "s3:x-amz-server-side-encryption-aws-kms-key-id"
-KMS_HALF = {"s3:GetObject": "kms:Decrypt", "s3:PutObject": "kms:GenerateDataKey"}
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -87,11 +85,24 @@ def _pairs(values: list[str]) -> list[tuple[str, str]]:
 def run(args: argparse.Namespace) -> int:
     if getattr(args, "policy_command", None) != "simulate":
         raise UsageError("keydoctor policy needs a subcommand: simulate")
-    from keydoctor.policy import ALLOWED, PolicySet, build_request
+    from keydoctor.policy import (
+        ALLOWED,
+        KMS_HALF,
+        KMS_KEY_CONTEXT,
+        PolicySet,
+        build_request,
+        kms_request,
+    )
     from keydoctor.policy.evaluate import KMS_KEY, RESOURCE
 
     pairs = _pairs(args.context)
     request, ignored = build_request(args.action, args.resource, args.principal, pairs)
+    attached = [f for f, given in (("--identity-policy", args.identity),
+                                   ("--boundary", args.boundary),
+                                   ("--session-policy", args.session)) if given]
+    if attached and args.principal.split(":")[5:] == ["root"]:
+        raise UsageError(f"{attached[0]}: AWS attaches no policy to the account root user, "
+                         "which has every permission in its account")
     identity = tuple(_read(path) for path in args.identity)
     bucket = _read(args.bucket) if args.bucket else None
     kms = _read(args.kms) if args.kms else None
@@ -106,18 +117,14 @@ def run(args: argparse.Namespace) -> int:
     policies = PolicySet(resource=kms if is_kms else bucket,
                          resource_layer=KMS_KEY if is_kms else RESOURCE, **common)
     halves: list[tuple[Request, tuple[str, ...], PolicySet]] = [(request, ignored, policies)]
-    kms_action = KMS_HALF.get(request.action)
-    if kms is not None and kms_action is not None:
+    if kms is not None and request.action in KMS_HALF:
         key = next((v for k, v in pairs if k.lower() == KMS_KEY_CONTEXT), None)
         if key is None:
             raise UsageError(f"--kms-key-policy needs the key: --context {KMS_KEY_CONTEXT}=ARN")
-        region = key.split(":")[3] if key.count(":") >= 5 else ""
-        kms_pairs = pairs + ([("kms:ViaService", f"s3.{region}.amazonaws.com")]
-                             if region and not any(k.lower() == "kms:viaservice"
-                                                   for k, _ in pairs) else [])
-        kms_request, kms_ignored = build_request(kms_action, key, args.principal, kms_pairs)
-        halves.append((kms_request, kms_ignored,
-                       PolicySet(resource=kms, resource_layer=KMS_KEY, **common)))
+        half = kms_request(request.action, key, args.principal, pairs)
+        if half is not None:  # always, for an action in KMS_HALF
+            halves.append((half[0], half[1],
+                           PolicySet(resource=kms, resource_layer=KMS_KEY, **common)))
     from keydoctor.policy import evaluate
 
     answers = [(req, tuple(k for k in ign if k.lower() != KMS_KEY_CONTEXT), evaluate(req, pol))

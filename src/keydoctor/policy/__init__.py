@@ -26,6 +26,11 @@ from keydoctor.policy.evaluate import (
 from keydoctor.policy.match import Caller
 from keydoctor.policy.model import Policy, PolicyError, parse_policy
 
+# The request key that names an object's KMS key, and what S3 asks KMS for on the caller's
+# behalf: AWS's "Using SSE-KMS" page: kms:Decrypt to read, kms:GenerateDataKey to write.
+KMS_KEY_CONTEXT = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+KMS_HALF = {"s3:GetObject": "kms:Decrypt", "s3:PutObject": "kms:GenerateDataKey"}
+
 __all__ = [
     "ALLOWED",
     "EXPLICIT_DENY",
@@ -36,8 +41,11 @@ __all__ = [
     "PolicySet",
     "Request",
     "StatementRef",
+    "KMS_HALF",
+    "KMS_KEY_CONTEXT",
     "build_request",
     "evaluate",
+    "kms_request",
     "parse_policy",
 ]
 
@@ -89,3 +97,22 @@ def build_request(action: str, resource: str, principal: str,
     request = Request(f"{info.service}:{info.name}", resource, principal, resource_account,
                       context)
     return request, tuple(ignored)
+
+
+def kms_request(s3_action: str, key_arn: str, principal: str,
+                pairs: Iterable[tuple[str, str]] = ()) -> tuple[Request, tuple[str, ...]] | None:
+    """The KMS half of an S3 request on an SSE-KMS object, or None for other actions.
+
+    S3 calls KMS as the caller, so the request is the caller's: the same principal and
+    context, the KMS action for the S3 one, on the key's ARN, with ``kms:ViaService`` set
+    to the S3 of the key's region (unless the context gives one). ``policy simulate
+    --kms-key-policy`` and ``check``'s live diagnosis both build it here, so they agree.
+    """
+    kms_action = KMS_HALF.get(s3_action)
+    if kms_action is None:
+        return None
+    given = list(pairs)
+    region = key_arn.split(":")[3] if key_arn.count(":") >= 5 else ""
+    if region and not any(k.lower() == "kms:viaservice" for k, _ in given):
+        given.append(("kms:ViaService", f"s3.{region}.amazonaws.com"))
+    return build_request(kms_action, key_arn, principal, given)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -87,23 +88,33 @@ def _number(text: str) -> float | None:
 
 
 _EPOCH = re.compile(r"-?\d+\Z")
+_UNIX_START = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _date(text: str) -> float | None:
-    """An ISO 8601 date-time or a UNIX epoch, as milliseconds."""
+def _date(text: str) -> int | None:
+    """An ISO 8601 date-time or a UNIX epoch, as whole milliseconds since 1970.
+
+    An integer is an epoch in seconds (AWS on ``aws:EpochTime``: "This key also accepts the
+    number of seconds since January 1, 1970"); anything else is an ISO 8601 date, with or
+    without a time, an offset ("Z" or "+01:00"; none means UTC) and fractional seconds.
+    Fractions below the millisecond are dropped, not rounded, and the arithmetic is in
+    integers, so ``2026-01-15T12:00:00.25Z`` equals ``2026-01-15T13:00:00.250+01:00`` and an
+    epoch of whole seconds equals the ISO date of that second exactly.
+    """
     if _EPOCH.match(text):
-        return float(int(text)) * 1000.0
+        return int(text) * 1000
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.timestamp() * 1000.0
+    delta = value - _UNIX_START
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
 
 
 def _compare(kind: str, policy: str, request: str, test: str) -> bool | None:
-    parse = _number if kind == "Numeric" else _date
+    parse: Callable[[str], float | int | None] = _number if kind == "Numeric" else _date
     p, r = parse(policy), parse(request)
     if p is None or r is None:
         return None

@@ -239,6 +239,8 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
                         "sts:GetCallerIdentity needs no permission: AWS answers it even "
                         "under an explicit deny", "", (), (), (), (), ())
     identity = _analyse(IDENTITY, policies.identity, request, caller, match.SHORT_EXPAND)
+    if caller.kind == "root":
+        identity.allows.append(_root_allow(caller))
     session = (_analyse(SESSION, (policies.session,), request, caller, match.SHORT_EXPAND)
                if policies.session else None)
     boundary = (_analyse(BOUNDARY, (policies.boundary,), request, caller, match.SHORT_EXPAND)
@@ -326,6 +328,31 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
         f"statement {chosen.ref.statement} of {chosen.ref.policy} allows {request.action} on "
         f"{request.resource} and no layer denies it", "",
         tuple(a.ref for a in core_allows), (), (), failed, missing_keys,
+    )
+
+
+def root_policy_name(account: str) -> str:
+    """How the root user's implicit identity permissions are named in an answer."""
+    return f"the root user of account {account} (every permission in its account)"
+
+
+def _root_allow(caller: Caller) -> _Applied:
+    """The account root user's identity permissions: everything, as one implicit Allow.
+
+    AWS's IAM user guide ("AWS account root user"): the root user has complete access to
+    all services and resources in the account, and no identity policy, permissions boundary
+    or session policy can be attached to it. What still limits it is what limits any
+    principal after the identity layer: an explicit Deny in a resource policy, SCPs (in a
+    member account) and RCPs, and, across accounts, a resource policy that must allow its
+    account. A KMS key is used only as its key policy allows: AWS KMS's key-policy page says
+    no principal of the account, the root user included, has access to a key unless the key
+    policy gives it (directly or by allowing the account). The same-account rules
+    below give exactly that once this Allow stands in for the identity layer.
+    """
+    return _Applied(
+        StatementRef(IDENTITY, root_policy_name(caller.account), "#1", (0, 0), "Allow"),
+        Statement(1, None, "Allow", ("*",), None, ("*",), None, None, None, (), (0, 0)),
+        match.DIRECT, (), True, True,
     )
 
 

@@ -139,6 +139,11 @@ class PolicyReading:
     complete: bool = True
     problem: str | None = None
     probe: ProbeResult | None = None
+    boundary: NamedPolicy | None = None  # the permissions boundary, when one is set and read
+    boundary_problem: str | None = None  # why the boundary could not be read (never guessed)
+
+
+BOUNDARY_UNREAD = "could not read the permissions boundary: it could change the answer"
 
 
 def read_own_policies(transport: Transport, identity: Identity) -> PolicyReading:
@@ -240,9 +245,64 @@ def read_own_policies(transport: Transport, identity: Identity) -> PolicyReading
                     str(item.get("PolicyArn")),
                     f"managed policy {item.get('PolicyName')} attached to group {gname}",
                 )
+    _read_boundary(transport, identity, reading, probe)
     if reading.complete:
         probe.answer = f"read {len(reading.policies)} policy document(s)"
+        if reading.boundary is not None:
+            probe.answer += " and the permissions boundary"
+        elif reading.boundary_problem is not None:
+            probe.answer += f"; {reading.boundary_problem}"
     else:
         probe.outcome = oc.DENIED
         probe.answer = f"could not read them all: {reading.problem}"
     return reading
+
+
+def _read_boundary(transport: Transport, identity: Identity, reading: PolicyReading,
+                   probe: ProbeResult) -> None:
+    """The caller's permissions boundary (GetUser/GetRole, then its default version).
+
+    A boundary can only take away, so an identity Allow is not the answer until the
+    boundary is known. A refused read is not "no boundary": it is recorded in
+    ``boundary_problem`` and reported as a part that could change the answer. It does not
+    make the reading incomplete, since the identity policies are still all known.
+    """
+    name = identity.name
+    if name is None:
+        return
+    is_user = identity.principal_type == IAM_USER
+    failed: list[str] = []
+
+    def call(operation: str, fn: Any) -> dict[str, Any] | None:
+        step = ProbeResult(name="", service="iam", operation=operation, asked="")
+        got = transport.ask(step, fn)
+        probe.duration_ms += step.duration_ms
+        if got is None:
+            code = step.failure.code if step.failure else "error"
+            failed.append(f"iam:{operation} was refused ({code})")
+        return got
+
+    if is_user:
+        got = call("GetUser", lambda c: c.get_user(UserName=name))
+        holder = (got or {}).get("User", {})
+    else:
+        got = call("GetRole", lambda c: c.get_role(RoleName=name))
+        holder = (got or {}).get("Role", {})
+    arn = (holder.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+    if got is not None and arn:
+        policy = call("GetPolicy", lambda c: c.get_policy(PolicyArn=arn))
+        version = (policy or {}).get("Policy", {}).get("DefaultVersionId")
+        if version:
+            body = call("GetPolicyVersion",
+                        lambda c: c.get_policy_version(PolicyArn=arn, VersionId=version))
+            document = parse_document((body or {}).get("PolicyVersion", {}).get("Document"))
+            if document is not None:
+                owner = "user" if is_user else "role"
+                reading.boundary = NamedPolicy(
+                    f"the permissions boundary {arn.rsplit('/', 1)[-1]} of {owner} {name}",
+                    document)
+                return
+        if not failed:
+            failed.append(f"the document of {arn} could not be decoded")
+    if failed:
+        reading.boundary_problem = f"{BOUNDARY_UNREAD} ({failed[0]})"

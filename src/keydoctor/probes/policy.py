@@ -22,6 +22,10 @@ from typing import Any
 ALLOWED = "allowed"
 EXPLICIT_DENY = "explicit-deny"
 NO_ALLOW = "no-allow"
+# The evaluator's names for the layers that only take away (keydoctor.policy.evaluate),
+# repeated here so that a check without a denial never loads the evaluator.
+BOUNDARY = "permissions-boundary"
+KMS_KEY = "kms-key-policy"
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,12 @@ class Verdict:
     allow_policy: str | None = None
     conditional: list[str] = field(default_factory=list)  # policies whose match had a Condition
     detail: str | None = None  # what the full evaluator adds (conditions, depends-on keys)
+    layer: str | None = None  # the evaluator's deciding layer (permissions-boundary, ...)
+    change: str | None = None  # the evaluator's smallest change that would allow it
+    limited_by: str | None = None  # the boundary / key policy that decided, by name
+    kms_key: str | None = None  # set when the KMS half (the object's key) decided
+    kms_reason: str | None = None  # the evaluator's reason for the KMS half
+    kms_action: str | None = None  # what S3 asked KMS for (kms:Decrypt, kms:GenerateDataKey)
 
 
 def parse_document(raw: Any) -> dict[str, Any] | None:

@@ -32,6 +32,7 @@ from keydoctor.probes.outcome import ProbeResult
 from keydoctor.probes.transport import DEFAULT_TIMEOUT, Target, Transport
 
 if TYPE_CHECKING:
+    from keydoctor.policy import Decision
     from keydoctor.probes.providers import ProviderCheck
 
 # The sources whose provider makes its own request first (probes/providers.py): only for
@@ -196,7 +197,7 @@ def run_probes(
             meanwhile()
         # What judges the answers (it loads the rules) is loaded while they travel. Only
         # this thread imports it: no probe thread loads the rules' package.
-        from keydoctor.probes import verdicts, why
+        from keydoctor.probes import kms, verdicts, why
         from keydoctor.probes.policy import ALLOWED, evaluate
         from keydoctor.probes.rules import (
             LIST_BUCKETS_DENIED,
@@ -293,6 +294,7 @@ def run_probes(
             if reading.probe is not None:
                 probes.append(reading.probe)
             bucket_policies: dict[str, dict[str, Any] | None] = {}
+            bucket_keys: dict[str, kms.BucketKey] = {}
             secure = not endpoint_url or endpoint_url.lower().startswith("https:")
             for bucket, probe in denied:
                 verdict = None
@@ -303,6 +305,7 @@ def run_probes(
                         policy_probe, document = s3_probes.bucket_policy(transport, bucket)
                         probes.append(policy_probe)
                         bucket_policies[bucket] = document
+                    boundary = reading.boundary
                     verdict = why.verdict(
                         why.decide(
                             reading.policies,
@@ -312,8 +315,30 @@ def run_probes(
                             probe,
                             key,
                             secure,
-                        )
+                            boundary,
+                        ),
+                        unread=tuple(x for x in (reading.boundary_problem,) if x),
+                        limited_by=boundary.name if boundary is not None else None,
                     )
+                if (verdict is not None and verdict.decision == ALLOWED
+                        and probe.action in ("s3:GetObject", "s3:PutObject")):
+                    # IAM and the bucket allow it: S3 also asks KMS, as the caller, when
+                    # the bucket encrypts with a KMS key.
+                    if bucket not in bucket_keys:
+                        where = next((str(r.data["region"]) for r in region_probes
+                                      if r.name.split(" ", 1)[1:] == [bucket]
+                                      and r.data.get("region")), used_region)
+                        found = kms.bucket_key(transport, bucket, where, identity.account)
+                        probes.extend(found.probes)
+                        bucket_keys[bucket] = found
+
+                    def decide(document: dict[str, Any], arn: str, p: ProbeResult = probe,
+                               who: Identity = identity,
+                               read: PolicyReading = reading) -> Decision | None:
+                        return why.decide_kms(read.policies, document, arn, who, p, key,
+                                              secure, read.boundary)
+
+                    verdict = kms.explain(bucket_keys[bucket], probe.action, verdict, decide)
                 if (
                     verdict is not None
                     and verdict.decision == ALLOWED

@@ -188,3 +188,36 @@ def bucket_policy(transport: Transport, bucket: str) -> tuple[ProbeResult, dict[
     document = parse_document(answer.get("Policy"))
     probe.answer = "read" if document is not None else "unreadable policy document"
     return probe, document
+
+
+def bucket_encryption(transport: Transport, bucket: str) -> tuple[ProbeResult, str | None]:
+    """The KMS key the bucket encrypts new objects with by default, when it uses SSE-KMS.
+
+    Returns the key as the configuration names it (an id, ARN or alias), ``"aws/s3"`` for
+    the AWS managed key, or None: no SSE-KMS default, or the configuration was not readable
+    (the probe's failure says which).
+    """
+    probe = ProbeResult(
+        name=f"s3:GetBucketEncryption {bucket}",
+        service="s3",
+        operation="GetBucketEncryption",
+        asked=f"Does bucket {bucket} encrypt with a KMS key? (to explain a denial)",
+        action="s3:GetEncryptionConfiguration",
+        resource=f"arn:aws:s3:::{bucket}",
+    )
+    answer = transport.ask(probe, lambda c: c.get_bucket_encryption(Bucket=bucket))
+    if answer is None:
+        if probe.failure is not None and probe.failure.status == 404:
+            probe.answer = "no default encryption"
+        else:
+            probe.answer = f"could not read it ({probe.failure.code if probe.failure else 'error'})"
+        return probe, None
+    rules = answer.get("ServerSideEncryptionConfiguration", {}).get("Rules", [])
+    for rule in rules:
+        default = rule.get("ApplyServerSideEncryptionByDefault", {})
+        if str(default.get("SSEAlgorithm", "")).startswith("aws:kms"):
+            key = str(default.get("KMSMasterKeyID") or "aws/s3")
+            probe.answer = f"SSE-KMS with key {key}"
+            return probe, key
+    probe.answer = "no SSE-KMS default"
+    return probe, None

@@ -18,7 +18,9 @@ from keydoctor.probes.iam import QUARANTINE_PREFIX, KeysReport
 from keydoctor.probes.identity import ROOT, Identity
 from keydoctor.probes.outcome import ProbeResult
 from keydoctor.probes.policy import (
+    BOUNDARY,
     EXPLICIT_DENY,
+    KMS_KEY,
     NO_ALLOW,
     Verdict,
     grant_resource,
@@ -431,6 +433,9 @@ def missing_object_finding(probe: ProbeResult, *, hidden: bool = False) -> Findi
     )
 
 
+OWN_POLICIES = "the caller's own policies"  # when the evaluator named no allowing statement
+
+
 def denial_finding(
     probe: ProbeResult,
     verdict: Verdict | None,
@@ -454,6 +459,32 @@ def denial_finding(
             f"Remove or narrow that Deny statement ({verdict.deny_policy}, "
             f"{verdict.deny_statement}), or use a principal it does not cover",
             title=f"An explicit Deny refuses {action}",
+        )
+    if verdict is not None and verdict.kms_key is not None:
+        kms_action = verdict.kms_action or "kms:*"
+        change = verdict.change or ""
+        return (R.EXPLICIT_DENY if verdict.decision == EXPLICIT_DENY else
+                _DENIAL_RULES.get(action, R.LIST_DENIED)).finding(
+            f"{probe.name} was denied by the object's KMS key: "
+            f"{verdict.allow_policy or OWN_POLICIES} allows "
+            f"{action} on {resource}, but S3 must also call {kms_action} as the caller on KMS "
+            f"key {verdict.kms_key} (the key of the bucket's default encryption), and "
+            f"{verdict.kms_reason}."
+            + (f" {verdict.detail}" if verdict.detail else ""),
+            change[:1].upper() + change[1:],
+            title=(f"The KMS key policy does not allow {kms_action}"
+                   if verdict.layer == KMS_KEY else f"{kms_action} on the object's key is denied"),
+        )
+    if verdict is not None and verdict.decision == NO_ALLOW and verdict.layer == BOUNDARY:
+        return _DENIAL_RULES.get(action, R.LIST_DENIED).finding(
+            f"{probe.name} was denied by the permissions boundary: "
+            f"{verdict.allow_policy or OWN_POLICIES} "
+            f"allows {action} on {resource}, but {verdict.limited_by or 'the boundary'} does "
+            "not, and a boundary caps what the caller's own policies can grant."
+            + (f" {verdict.detail}" if verdict.detail else ""),
+            (verdict.change or "")[:1].upper() + (verdict.change or "")[1:]
+            + (f" ({verdict.limited_by})" if verdict.limited_by else ""),
+            title=f"The permissions boundary does not allow {action}",
         )
     if verdict is not None and verdict.decision == NO_ALLOW:
         rule = {
