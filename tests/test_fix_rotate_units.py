@@ -14,7 +14,6 @@ run does not pay for starting one (see docs/mutation.md).
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -325,28 +324,6 @@ def test_two_keys_already_is_refused_with_both_listed(tmp_path: Path, moto: Emul
         "other key id>), then run this fix again"
     )
     assert plan.steps == []
-
-
-def test_a_list_that_fails_otherwise_is_refused(tmp_path: Path, moto: Emulator) -> None:
-    user = new_user(moto)
-    env = home_with(tmp_path, creds_text(user))
-    moto.client("iam").delete_user_policy(UserName=user.user, PolicyName=f"{user.user}-policy")
-    moto.client("iam").put_user_policy(
-        UserName=user.user,
-        PolicyName="only-identity",
-        PolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}
-                ],
-            }
-        ),
-    )
-    plan = plan_for(env, moto)
-    assert plan.blocked == f"iam:ListAccessKeys for {user.user} failed (AccessDenied)" or (
-        plan.blocked is None and plan.notes[0].startswith("the key may not list")
-    )
 
 
 # -- plans that run -------------------------------------------------------------------------
@@ -931,3 +908,67 @@ def test_rollback_refusals_and_a_key_already_gone(tmp_path: Path, moto: Emulator
     assert plan.blocked is None
     assert plan.notes[-1] == "its new key AKIA…VV7B no longer exists"
     assert [type(s).__name__ for s in plan.steps] == ["ForgetJournal"]
+
+
+# -- answers moto does not give: replayed (tests/replay_server.py) ------------------------------
+
+
+def test_a_key_of_the_root_user_is_refused(tmp_path: Path) -> None:
+    """Recorded: STS names the account's root user as ``arn:aws:iam::<account>:root``."""
+    from replay_server import caller_identity, replaying
+
+    env = home_with(tmp_path, creds_text(Keys("x", OTHER_ID, OTHER_SECRET)))
+    answers = {"GetCallerIdentity": caller_identity("arn:aws:iam::123456789012:root")}
+    with replaying(answers) as server:
+        plan = rotate.plan_rotation(env, None, endpoint_url=server.endpoint, verify_seconds=1)
+    assert plan.blocked == (
+        "the key belongs to arn:aws:iam::123456789012:root, not to an IAM user; only IAM "
+        "user keys can be rotated (root keys: use the console)"
+    )
+
+
+def test_a_list_that_fails_otherwise_is_refused(tmp_path: Path) -> None:
+    """Recorded: IAM answers ListAccessKeys for a user it does not have with 404
+    NoSuchEntity (the IAM API reference's error format)."""
+    from replay_server import caller_identity, iam_error, replaying
+
+    env = home_with(tmp_path, creds_text(Keys("x", OTHER_ID, OTHER_SECRET)))
+    answers = {
+        "GetCallerIdentity": caller_identity("arn:aws:iam::123456789012:user/gone"),
+        "ListAccessKeys": iam_error(
+            "NoSuchEntity", "The user with name gone cannot be found.", 404
+        ),
+    }
+    with replaying(answers) as server:
+        plan = rotate.plan_rotation(env, None, endpoint_url=server.endpoint, verify_seconds=1)
+    assert plan.blocked == "iam:ListAccessKeys for gone failed (NoSuchEntity)"
+
+
+# -- the logs: a key in use from another host ----------------------------------------------------
+
+
+def test_a_key_used_from_another_host_is_not_rotated(tmp_path: Path, moto: Emulator) -> None:
+    from keydoctor.fixes.logcheck import LogCheck
+    from test_fix_rotate_logs import OTHER_HOST, trail
+
+    user = new_user(moto)
+    env = home_with(tmp_path, creds_text(user))
+    old = mask_key_id(user.access_key_id)
+    logs = trail(tmp_path / "logs", user.access_key_id, OTHER_HOST, days_ago=2)
+    plan = plan_for(env, moto, log_check=LogCheck((str(logs),)))
+    assert plan.blocked == (
+        f"the logs show {old} used in the last 30 days from another host than this one: "
+        f"{OTHER_HOST} (AWS CLI, 3 requests). Deactivating it would cut them off: give them "
+        "the new key first (or, if this is this machine behind NAT, name it with "
+        "--this-host ADDRESS); --force rotates anyway"
+    )
+    assert plan.steps == []
+    plan = plan_for(env, moto, log_check=LogCheck((str(logs),), force=True))
+    assert plan.blocked is None
+    assert plan.notes[0] == (
+        f"the logs show {old} used in the last 30 days from another host than this one: "
+        f"{OTHER_HOST} (AWS CLI, 3 requests) (rotating anyway: --force)"
+    )
+    plan = plan_for(env, moto, log_check=LogCheck((str(logs),), this_host=(OTHER_HOST,), days=7))
+    assert plan.blocked is None
+    assert plan.notes[0] == f"the logs show no host but this one using {old} in the last 7 days"
