@@ -972,3 +972,20 @@ def test_a_key_used_from_another_host_is_not_rotated(tmp_path: Path, moto: Emula
     plan = plan_for(env, moto, log_check=LogCheck((str(logs),), this_host=(OTHER_HOST,), days=7))
     assert plan.blocked is None
     assert plan.notes[0] == f"the logs show no host but this one using {old} in the last 7 days"
+
+
+def test_deleting_an_orphan_falls_back_to_the_orphan_itself(tmp_path: Path, moto: Emulator) -> None:
+    """The current key may not work any more (deactivated by hand): the orphan, whose
+    secret the journal holds, then deletes itself."""
+    user = new_user(moto)
+    made = moto.client("iam").create_access_key(UserName=user.user)["AccessKey"]
+    env = home_with(tmp_path, creds_text(Keys(user.user, OTHER_ID, OTHER_SECRET)))
+    record = _record(user.user, OTHER_ID, made["AccessKeyId"], made["SecretAccessKey"])
+    step = rotate.DeleteOrphan(_target(env, moto, user), record)
+    state = RunState()
+    step.run(state)
+    assert keys_of(moto, user.user) == {user.access_key_id: "Active"}
+    assert state.values["new_key_id"] == made["AccessKeyId"]
+    assert state.log == [
+        f"deleted the key {mask_key_id(made['AccessKeyId'])} of the interrupted rotation"
+    ]
