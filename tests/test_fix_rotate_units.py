@@ -779,7 +779,8 @@ def test_the_profile_already_on_the_new_key_is_finished(tmp_path: Path, moto: Em
     user, env, state = _interrupt(moto, tmp_path)
     new_id, secret = state.values["new_key_id"], state.values["new_secret"].reveal()
     Path(env["HOME"], ".aws", "credentials").write_text(creds_text(Keys(user.user, new_id, secret)))
-    plan = plan_for(env, moto, delete_old=True)
+    redactor = Redactor()
+    plan = plan_for(env, moto, delete_old=True, redactor=redactor)
     assert [type(s).__name__ for s in plan.steps] == [
         "AdoptKey",
         "Verify",
@@ -788,8 +789,17 @@ def test_the_profile_already_on_the_new_key_is_finished(tmp_path: Path, moto: Em
         "ForgetJournal",
     ]
     adopt = plan.steps[0]
-    assert not adopt.title.endswith("(deleted again if the rotation cannot be finished)")
-    assert adopt.fingerprint().endswith("orphan=False")
+    record = journal.read(journal_of(env))
+    assert isinstance(record, journal.Journal)
+    assert adopt.title == (
+        f"resume the rotation interrupted on {record.started}: take up its new key "
+        f"{mask_key_id(new_id)} from the journal {journal_of(env)}"
+    )
+    assert adopt.fingerprint() == f"adopt {new_id} from {journal_of(env)} orphan=False"
+    assert new_id not in redactor.scrub(f"k {new_id}")
+    assert secret not in redactor.scrub(f"s {secret}")
+    status = plan.steps[2]
+    assert isinstance(status, rotate.SetStatus) and status.timeout == 2.0
     undo_state = RunState(values=dict(state.values))
     adopt.undo(undo_state)  # the profile uses it: undoing changes nothing
     assert undo_state.log == [] and new_id in keys_of(moto, user.user)
