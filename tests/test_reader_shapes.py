@@ -94,7 +94,7 @@ SHAPES = (
     ),
     (
         "cli-service-endpoint-url",
-        "Could not connect to the [sqs] endpoint URL: \"https://sqs.us-east-1.amazonaws.com/\"",
+        'Could not connect to the [sqs] endpoint URL: "https://sqs.us-east-1.amazonaws.com/"',
         "EndpointConnectionError",
         "region-endpoint",
     ),
