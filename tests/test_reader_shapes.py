@@ -158,6 +158,13 @@ SHAPES = (
         "not-credentials",
     ),
     (
+        "ec2-query-without-key",
+        "The request must contain the parameter AWSAccessKeyId (Service: AmazonEC2; Status Code: "
+        "400; Error Code: MissingParameter)",
+        "MissingCredentialsError",
+        "no-credentials",
+    ),
+    (
         "s3-bare-400-parenthesised",
         'Error: Unable to connect to URL "s3://bucket/key.csv": 400 (Bad Request)',
         "400 Bad Request",
