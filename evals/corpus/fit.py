@@ -14,7 +14,8 @@ What it does, and why each step is so:
 * **Features** are computed by the package itself (:func:`keydoctor.catalog.matcher.
   text_features`), the function ``explain`` ranks with, so training and runtime see the
   same evidence: the first error's code and family, how it was found, every clue and fact
-  that fired, the tool, its language, the HTTP status.
+  that fired, the tool, its language, the HTTP status, and each word within 600 characters
+  of the error (a word is weighed only when ``MIN_WORD_CASES`` training cases show it).
 * **Only the training side** of the frozen split (``split.json``) is read for fitting,
   choosing the model, the temperature and the threshold. The held-out side is for the
   final report (``bench/explain_eval.py``) alone.
