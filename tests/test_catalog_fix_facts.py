@@ -89,6 +89,15 @@ FIX_FACTS: dict[str, tuple[str, ...]] = {
     "sigv2-in-v4-region": ("s3v4", "signature_version"),
     "network-blocked": ("curl", "HTTPS_PROXY", "VPC endpoints"),
     "ecr-not-logged-in": ("aws ecr get-login-password", "docker login --username AWS"),
+    "unsigned-request": ("aws configure list", "Authorization header"),
+    "wrong-endpoint-host": ("S3 API port", "path-style", "https://s3.REGION.amazonaws.com"),
+    "resource-not-owned": ("aws ec2 describe-images", "OwnerId"),
+    "sigv2-signing": ("SigV4", "signature_version='s3v4'", "signature_v2 = False"),
+    "setting-value-wrong": ("credentials: { accessKeyId, secretAccessKey }", "sso_start_url"),
+    "sdk-credential-defect": ("aws sts get-caller-identity --profile", "changelog"),
+    "key-id-whitespace": ("aws configure set aws_access_key_id", "dos2unix"),
+    "post-policy-condition": ("starts-with", "conditions"),
+    "policy-document-invalid": ("file://", "aws accessanalyzer validate-policy"),
 }
 
 

@@ -442,9 +442,9 @@ def test_every_reader_has_a_golden_case() -> None:
     ("text", "code"),
     [
         (
-            "A client error (MalformedPolicyException) occurred when calling the CreatePolicy "
-            "operation: Policy document is malformed",
-            "MalformedPolicyException",
+            "A client error (EntityAlreadyExists) occurred when calling the CreatePolicy "
+            "operation: A policy called p already exists",
+            "EntityAlreadyExists",
         ),
         (
             "Status Code: 400, AWS Service: AmazonSNS, AWS Request ID: 1f2e, AWS Error Code: "

@@ -14,7 +14,8 @@ What it does, and why each step is so:
 * **Features** are computed by the package itself (:func:`keydoctor.catalog.matcher.
   text_features`), the function ``explain`` ranks with, so training and runtime see the
   same evidence: the first error's code and family, how it was found, every clue and fact
-  that fired, the tool, its language, the HTTP status.
+  that fired, the tool, its language, the HTTP status, and each word within 600 characters
+  of the error (a word is weighed only when ``MIN_WORD_CASES`` training cases show it).
 * **Only the training side** of the frozen split (``split.json``) is read for fitting,
   choosing the model, the temperature and the threshold. The held-out side is for the
   final report (``bench/explain_eval.py``) alone.
@@ -75,6 +76,7 @@ THRESHOLDS = tuple(round(0.3 + 0.05 * i, 2) for i in range(13))  # 0.30 .. 0.90
 BINS = 5
 CATEGORIES = tuple(c.value for c in Category)
 DECIMALS = 4
+MIN_WORD_CASES = 3  # a word near the error is a feature once this many training cases show it
 LISTED = 3  # positions in an error's list of causes that carry a weight of their own
 
 
@@ -159,7 +161,15 @@ def fold_of(source: str) -> int:
 
 
 def vocabulary(examples: Sequence[Example]) -> tuple[str, ...]:
-    return tuple(sorted({f for e in examples for f in e.features}))
+    """Every feature the examples show, but a word only when it is near the error in at
+    least ``MIN_WORD_CASES`` of them: rarer words would fit single threads, not evidence."""
+    counts: dict[str, int] = {}
+    for example in examples:
+        for feature in example.features:
+            counts[feature] = counts.get(feature, 0) + 1
+    return tuple(
+        sorted(f for f, n in counts.items() if not f.startswith("word:") or n >= MIN_WORD_CASES)
+    )
 
 
 def design(examples: Sequence[Example], vocab: Sequence[str]) -> np.ndarray:

@@ -4,8 +4,9 @@ Hand-set priors and clue weights were tuned on the cases at hand and did not car
 texts never seen before. ``learned.json`` holds instead what ``evals/corpus/fit.py`` fitted
 on the training side of the corpus: a bias per cause category, a weight per evidence
 feature (the error code, its family, each clue that fired, the tool, its language, the
-HTTP status) and a weight for where the error's catalog entry lists the category (the
-catalog lists causes most common first: evidence whose weight is fitted, not set).
+HTTP status, the words near the error) and a weight for where the error's catalog entry
+lists the category (the catalog lists causes most common first: evidence whose weight is
+fitted, not set).
 Scoring is a sum of numbers read from data, so the runtime needs no numerical library;
 the features are computed by :mod:`keydoctor.catalog.matcher`, the same function the
 fitting script calls, so training and runtime see the same evidence.
