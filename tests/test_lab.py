@@ -47,6 +47,15 @@ EXPECTED: dict[str, tuple[str | None, str]] = {
         "NoCredentialsError: Unable to locate credentials",
     ),
     "role-chain-hop": ("trust-policy", "(AccessDenied) when calling the AssumeRole"),
+    "container-token-stale": (
+        "provider-failure",
+        "Received non 200 response 401 from container metadata",
+    ),
+    "imds-hop-limit": ("provider-failure", "NoCredentialsError: Unable to locate credentials"),
+    "web-identity-token-missing": (
+        "provider-failure",
+        "FileNotFoundError: [Errno 2] No such file or directory",
+    ),
 }
 # The Redshift seed's COPY scenarios: name -> (expected category, expected finding code).
 REDSHIFT: dict[str, tuple[str | None, str | None]] = {

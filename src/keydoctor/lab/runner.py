@@ -50,7 +50,7 @@ from keydoctor.lab.emulator import Emulator
 from keydoctor.lab.redshift_entries import RedshiftEntry, RedshiftPrepared
 from keydoctor.lab.registry import Entry
 from keydoctor.lab.replay import ReplayServer
-from keydoctor.lab.scenarios import Lab, Scenario, Setup
+from keydoctor.lab.scenarios import HOME_DIR, Lab, Scenario, Setup
 from keydoctor.redact import scrub_patterns
 
 SUBPROCESS_TIMEOUT = 60.0
@@ -277,6 +277,8 @@ class LabSession:
         for prepared in self.prepared:
             if prepared.replay is not None:
                 prepared.replay.stop()
+            for server in prepared.setup.servers:
+                server.stop()
         if self.emulator is not None:
             self.emulator.stop()
             self.emulator = None
@@ -300,12 +302,15 @@ class LabSession:
             _write_private(aws_dir / "config", setup.config)
         if setup.credentials is not None:
             _write_private(aws_dir / "credentials", setup.credentials)
+        for relative, text in setup.home_files.items():
+            (home / relative).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _write_private(home / relative, text)
         replay = ReplayServer(setup.replay) if setup.replay is not None else None
         prepared = Prepared(
             scenario=scenario,
             setup=setup,
             home=home,
-            env=dict(setup.env),
+            env={name: value.replace(HOME_DIR, str(home)) for name, value in setup.env.items()},
             app_endpoint=replay.endpoint if replay else self.endpoint,
             replay=replay,
         )

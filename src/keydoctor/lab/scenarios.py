@@ -15,11 +15,13 @@ The keys they create exist only in the emulator; they are lab data, never real A
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from keydoctor.lab.emulator import Emulator, Keys
+from keydoctor.lab.metadata import ContainerEndpoint, InstanceMetadata, ServedKeys
 from keydoctor.lab.replay import Answer, permanent_redirect
 from keydoctor.model import Category
 
@@ -29,6 +31,8 @@ OTHER_REGION = "eu-west-1"
 OBJECT_KEY = "reports/2024-q1.csv"
 OBJECT_BODY = b"month,revenue\njan,100\nfeb,120\nmar,130\n"
 SECRET_KEY = "confidential/salaries.csv"
+# In a Setup's env values, the scenario's throwaway HOME (known only once it is written).
+HOME_DIR = "{HOME}"
 
 
 @dataclass(frozen=True)
@@ -51,8 +55,10 @@ class Setup:
 
     ``config`` and ``credentials`` are the text of ``~/.aws/config`` and
     ``~/.aws/credentials`` (``None``: no such file); ``env`` holds the AWS variables the
-    shell exports. ``replay``, for the failures moto cannot produce, is the recorded AWS
-    answer the application gets from a loopback server instead (``notes`` says so).
+    shell exports (:data:`HOME_DIR` in a value stands for the HOME); ``home_files`` are
+    other files to write there (path relative to HOME -> text, mode 0600). ``replay``, for
+    the failures moto cannot produce, is the recorded AWS answer the application gets from
+    a loopback server instead (``notes`` says so).
     """
 
     call: Call
@@ -62,6 +68,16 @@ class Setup:
     check_args: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     replay: Answer | None = None  # a recorded AWS answer the application gets instead
+    # Loopback services the scenario started (a container credentials agent, IMDS):
+    # they serve the application and keydoctor until the lab session closes.
+    servers: list[Stoppable] = field(default_factory=list)
+    home_files: dict[str, str] = field(default_factory=dict)
+
+
+class Stoppable(Protocol):
+    """A loopback service a scenario leaves running (keydoctor.lab.metadata's servers)."""
+
+    def stop(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -519,6 +535,94 @@ def _trust(principal: str) -> dict[str, Any]:
     }
 
 
+def _served_role_keys(lab: Lab) -> ServedKeys:
+    """Temporary keys of a role that reads the scenario's bucket: what an agent hands out."""
+    creds = lab.assume_role(lab.reader_policy())
+    return ServedKeys(creds["access_key_id"], creds["secret_access_key"], creds["session_token"])
+
+
+def _container_token_stale(lab: Lab) -> Setup:
+    """The container credentials agent answers only its current token; the task has another.
+
+    The agent is keydoctor.lab.metadata's loopback stand-in, which answers 401 to a wrong
+    ``Authorization`` header as the EKS Pod Identity agent does; botocore's
+    ContainerProvider then gives up ("Received non 200 response 401").
+    """
+    lab.make_bucket()
+    # Tokens are secrets: new ones every run, so the leak audit can look for them.
+    agent = ContainerEndpoint(_served_role_keys(lab), token=secrets.token_urlsafe(24))
+    agent.start()
+    return Setup(
+        call=lab.get_call(),
+        config=region_config(),
+        env={
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI": agent.full_uri,
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN": secrets.token_urlsafe(24),
+        },
+        check_args=lab.check_args(),
+        notes=[
+            "The credentials agent is a loopback server (keydoctor.lab.metadata) that "
+            "serves a role's keys from the emulator; on AWS it is the ECS agent or the EKS "
+            "Pod Identity agent."
+        ],
+        servers=[agent],
+    )
+
+
+def _imds_hop_limit(lab: Lab) -> Setup:
+    """An EC2 instance profile seen from inside a container: the IMDSv2 token never comes.
+
+    With the instance's ``HttpPutResponseHopLimit`` at 1 the answer to the token PUT dies
+    at the container's bridge; the loopback IMDS (keydoctor.lab.metadata) reads the PUT
+    and never answers, and botocore ends with "Unable to locate credentials".
+    """
+    lab.make_bucket()
+    imds = InstanceMetadata(_served_role_keys(lab), role=f"{lab.prefix}-role", hop_limited=True)
+    imds.start()
+    return Setup(
+        call=lab.get_call(),
+        config=region_config(),
+        env={
+            "AWS_EC2_METADATA_DISABLED": "false",
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT": imds.endpoint,
+        },
+        check_args=lab.check_args(),
+        notes=[
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT points botocore and keydoctor at a loopback "
+            "IMDS (keydoctor.lab.metadata) that leaves the token PUT unanswered, as the hop "
+            "limit does; on EC2 the variable is not set."
+        ],
+        servers=[imds],
+    )
+
+
+def _web_identity_token_missing(lab: Lab) -> Setup:
+    """AWS_WEB_IDENTITY_TOKEN_FILE names the path of a token volume that is not mounted.
+
+    The role exists and would trust the token; botocore fails before it sends anything
+    (FileNotFoundError), and keydoctor says so offline, without asking STS.
+    """
+    lab.make_bucket()
+    role = f"{lab.prefix}-role"
+    lab.emulator.client("iam").create_role(
+        RoleName=role, AssumeRolePolicyDocument=json.dumps(_trust(lab.user_arn()))
+    )
+    return Setup(
+        call=lab.get_call(),
+        config=region_config(),
+        env={
+            "AWS_WEB_IDENTITY_TOKEN_FILE": f"{HOME_DIR}/eks.amazonaws.com/serviceaccount/token",
+            "AWS_ROLE_ARN": _role_arn(role),
+            "AWS_ROLE_SESSION_NAME": "reader",
+        },
+        check_args=lab.check_args(),
+        notes=[
+            "The token file's path stands for the volume EKS projects into a pod whose "
+            "service account has no role annotation: nothing is mounted there."
+        ],
+    )
+
+
 SEED_S3_KEY_ID = "seed 002 (S3InvalidAccessKeyId), seed 000 (Invalid Access Key ID)"
 SEED_PYTHON = "seed 001 (Invalid Credentials from Python)"
 
@@ -680,6 +784,46 @@ SCENARIOS: tuple[Scenario, ...] = (
         ),
         exit_code=1,
         build=_role_chain_hop,
+    ),
+    Scenario(
+        name="container-token-stale",
+        title="A container credentials token the agent no longer accepts",
+        seed="issue 15 (containers: AWS_CONTAINER_AUTHORIZATION_TOKEN wrong), AWS ECS guide "
+        "(task IAM roles), EKS Pod Identity guide",
+        expected=Category.PROVIDER_FAILURE,
+        story="The task's AWS_CONTAINER_AUTHORIZATION_TOKEN still holds the token of an "
+        "earlier start; the credentials agent answers 401 and boto3 finds no credentials.",
+        fix_says=("Set AWS_CONTAINER_AUTHORIZATION_TOKEN to the token the agent issued",),
+        exit_code=1,
+        build=_container_token_stale,
+    ),
+    Scenario(
+        name="imds-hop-limit",
+        title="IMDSv2 from inside a container on an instance with hop limit 1",
+        seed="issue 15 (IMDSv2 hop limit 1 from a container), AWS EC2 guide (configure the "
+        "instance metadata options)",
+        expected=Category.PROVIDER_FAILURE,
+        story="An application in a container on an EC2 instance with an instance profile; "
+        "the instance's hop limit is 1, the IMDSv2 token never arrives, and boto3 finds no "
+        "credentials.",
+        fix_says=(
+            "aws ec2 modify-instance-metadata-options",
+            "--http-put-response-hop-limit 2",
+        ),
+        exit_code=1,
+        build=_imds_hop_limit,
+    ),
+    Scenario(
+        name="web-identity-token-missing",
+        title="A web identity token file that is not there",
+        seed="issue 15 (web identity: token file missing or unreadable), AWS EKS guide (IAM "
+        "roles for service accounts)",
+        expected=Category.PROVIDER_FAILURE,
+        story="AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN are set, but no service account "
+        "token is mounted at the path; boto3 fails with FileNotFoundError.",
+        fix_says=("Mount or refresh the token at", "AWS_WEB_IDENTITY_TOKEN_FILE"),
+        exit_code=1,
+        build=_web_identity_token_missing,
     ),
 )
 
