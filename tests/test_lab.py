@@ -56,6 +56,10 @@ EXPECTED: dict[str, tuple[str | None, str]] = {
         "provider-failure",
         "FileNotFoundError: [Errno 2] No such file or directory",
     ),
+    "proxy-without-no-proxy": (
+        "region-endpoint",
+        "ProxyConnectionError: Failed to connect to proxy",
+    ),
 }
 # The Redshift seed's COPY scenarios: name -> (expected category, expected finding code).
 REDSHIFT: dict[str, tuple[str | None, str | None]] = {

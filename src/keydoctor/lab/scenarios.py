@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -623,6 +624,35 @@ def _web_identity_token_missing(lab: Lab) -> Setup:
     )
 
 
+def _free_loopback_port() -> int:
+    """A loopback port nothing listens on (the system just handed it out and it is free)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _proxy_without_no_proxy(lab: Lab) -> Setup:
+    """The shell exports the office proxy; the local S3-compatible endpoint goes to it too.
+
+    The proxy stands for one reachable only on the office network: nothing listens at its
+    address, so every request for the emulator fails at the proxy, before any key is seen.
+    """
+    lab.make_bucket()
+    keys = lab.make_user()
+    proxy = f"http://127.0.0.1:{_free_loopback_port()}"
+    return Setup(
+        call=lab.get_call(),
+        config=region_config(),
+        credentials=ini({"default": key_section(keys)}),
+        env={"HTTP_PROXY": proxy, "HTTPS_PROXY": proxy},
+        check_args=lab.check_args(),
+        notes=[
+            "The proxy's address is a loopback port with nothing behind it, as an office "
+            "proxy is off the office network."
+        ],
+    )
+
+
 SEED_S3_KEY_ID = "seed 002 (S3InvalidAccessKeyId), seed 000 (Invalid Access Key ID)"
 SEED_PYTHON = "seed 001 (Invalid Credentials from Python)"
 
@@ -824,6 +854,19 @@ SCENARIOS: tuple[Scenario, ...] = (
         fix_says=("Mount or refresh the token at", "AWS_WEB_IDENTITY_TOKEN_FILE"),
         exit_code=1,
         build=_web_identity_token_missing,
+    ),
+    Scenario(
+        name="proxy-without-no-proxy",
+        title="A local endpoint sent to the shell's proxy",
+        seed="issue 15 (the network path: HTTPS_PROXY/NO_PROXY sending traffic to a proxy), "
+        "AWS CLI guide (using an HTTP proxy)",
+        expected=Category.REGION_ENDPOINT,
+        story="HTTP_PROXY and HTTPS_PROXY name the office proxy and NO_PROXY is not set, so "
+        "boto3 sends the requests for the local S3-compatible server to the proxy, which "
+        "cannot be reached from here.",
+        fix_says=("export NO_PROXY=127.0.0.1",),
+        exit_code=1,
+        build=_proxy_without_no_proxy,
     ),
 )
 
