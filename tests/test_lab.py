@@ -421,3 +421,12 @@ def test_keep_leaves_the_emulator_running_with_working_exports(
     assert process.returncode in (0, 1)
     assert process.stderr is not None
     assert "Traceback" not in process.stderr.read()
+
+
+def test_an_exported_fix_is_carried_out_and_proven(lab_run: dict[str, Any]) -> None:
+    """The proxy scenario's fix is a shell export: the lab runs the application with it."""
+    fix = _scenario(lab_run, "proxy-without-no-proxy")["fix"]
+    assert fix["status"] == "manual" and fix["ok"] is True
+    assert fix["proof"]["by"] == "application after `export NO_PROXY=127.0.0.1`"
+    assert fix["proof"]["exit"] == 0
+    assert fix["proof"]["output"].startswith("ok: read ")

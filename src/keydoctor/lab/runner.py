@@ -149,7 +149,10 @@ class Outcome:
             return fix.status == fixit.FIXED and wanted.name in fix.fixes and diff_ok
         if self.scenario.expected is None:
             return fix.status == fixit.NOTHING
-        return fix.status == fixit.MANUAL and bool(fix.manual)
+        manual_ok = fix.status == fixit.MANUAL and bool(fix.manual)
+        if isinstance(self.scenario, Scenario) and self.scenario.proves_export:
+            return manual_ok and fix.proof is not None and fix.proof_exit == 0
+        return manual_ok
 
     @property
     def failures(self) -> list[str]:
@@ -449,9 +452,18 @@ class LabSession:
             return fixit.FixResult(status=fixit.NOTHING)
         fixes = fixit.called_for(document)
         if not fixes:
-            return fixit.FixResult(
+            result = fixit.FixResult(
                 status=fixit.MANUAL, manual=fixit.manual_commands(outcome.cause, document)
             )
+            if prepared.scenario.proves_export and prepared.replay is None:
+                result = fixit.prove_export(
+                    result,
+                    str((outcome.cause or {}).get("fix") or ""),
+                    env=env,
+                    application=self.application_command(prepared),
+                    run=_run,
+                )
+            return result
         wanted = prepared.scenario.fix
         # The application's answer is replayed when moto cannot give AWS's: re-running it
         # would only replay the same answer, so keydoctor check is asked again instead.
