@@ -305,9 +305,6 @@ class LabSession:
             _write_private(aws_dir / "config", setup.config)
         if setup.credentials is not None:
             _write_private(aws_dir / "credentials", setup.credentials)
-        for relative, text in setup.home_files.items():
-            (home / relative).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            _write_private(home / relative, text)
         replay = ReplayServer(setup.replay) if setup.replay is not None else None
         prepared = Prepared(
             scenario=scenario,

@@ -56,10 +56,9 @@ class Setup:
 
     ``config`` and ``credentials`` are the text of ``~/.aws/config`` and
     ``~/.aws/credentials`` (``None``: no such file); ``env`` holds the AWS variables the
-    shell exports (:data:`HOME_DIR` in a value stands for the HOME); ``home_files`` are
-    other files to write there (path relative to HOME -> text, mode 0600). ``replay``, for
-    the failures moto cannot produce, is the recorded AWS answer the application gets from
-    a loopback server instead (``notes`` says so).
+    shell exports (:data:`HOME_DIR` in a value stands for the HOME). ``replay``, for the
+    failures moto cannot produce, is the recorded AWS answer the application gets from a
+    loopback server instead (``notes`` says so).
     """
 
     call: Call
@@ -72,7 +71,6 @@ class Setup:
     # Loopback services the scenario started (a container credentials agent, IMDS):
     # they serve the application and keydoctor until the lab session closes.
     servers: list[Stoppable] = field(default_factory=list)
-    home_files: dict[str, str] = field(default_factory=dict)
 
 
 class Stoppable(Protocol):
