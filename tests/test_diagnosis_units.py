@@ -66,6 +66,9 @@ TABLE = Weights(
     restates_answer=frozenset({"KD610"}),
     ruled_out_by_acceptance=frozenset({Category.KEY_ID_WRONG, Category.SECRET_WRONG}),
     accepted_penalty=-20.0,
+    explains_unreachable=frozenset({"KD409"}),
+    unreachable=frozenset({"KD901"}),
+    explains_unreachable_bonus=1.0,
 )
 
 TYPO = KnownCause(
@@ -626,3 +629,14 @@ def test_weighing_reads_an_iterable_once() -> None:
     assert weigh_predictions(iter([high]), None, endpoint_url=None) == [high]
     accepted = weigh_predictions(iter([high]), _report(identity=IDENTITY), endpoint_url=None)
     assert [f.severity for f in accepted] == [Severity.MEDIUM]
+
+
+def test_a_proxy_finding_is_the_cause_when_nothing_was_reached() -> None:
+    proxy = _finding("KD409", Severity.HIGH, Category.REGION_ENDPOINT, "Proxy", "To the proxy.")
+    unreachable = _finding("KD901", Severity.HIGH, Category.NOT_CREDENTIALS, "Unreachable")
+    ranked = _rank(Evidence(predicted=(proxy,), observed=(unreachable,)))
+    assert [(c.source, c.score) for c in ranked] == [("audit:KD409", 9.0), ("observed:KD901", 8.0)]
+    assert ranked[0].explanation == "To the proxy. That is why the endpoint could not be reached."
+    # Without the unreachable endpoint, the proxy is only a prediction.
+    alone = _rank(Evidence(predicted=(proxy,)))
+    assert [(c.source, c.score) for c in alone] == [("audit:KD409", 2.0)]

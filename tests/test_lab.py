@@ -52,6 +52,19 @@ EXPECTED: dict[str, tuple[str | None, str]] = {
         "(ForbiddenException) when calling the GetRoleCredentials operation: No access",
     ),
     "role-chain-hop": ("trust-policy", "(AccessDenied) when calling the AssumeRole"),
+    "container-token-stale": (
+        "provider-failure",
+        "Received non 200 response 401 from container metadata",
+    ),
+    "imds-hop-limit": ("provider-failure", "NoCredentialsError: Unable to locate credentials"),
+    "web-identity-token-missing": (
+        "provider-failure",
+        "FileNotFoundError: [Errno 2] No such file or directory",
+    ),
+    "proxy-without-no-proxy": (
+        "region-endpoint",
+        "ProxyConnectionError: Failed to connect to proxy",
+    ),
 }
 # The Redshift seed's COPY scenarios: name -> (expected category, expected finding code).
 REDSHIFT: dict[str, tuple[str | None, str | None]] = {
@@ -413,3 +426,12 @@ def test_keep_leaves_the_emulator_running_with_working_exports(
     assert process.returncode in (0, 1)
     assert process.stderr is not None
     assert "Traceback" not in process.stderr.read()
+
+
+def test_an_exported_fix_is_carried_out_and_proven(lab_run: dict[str, Any]) -> None:
+    """The proxy scenario's fix is a shell export: the lab runs the application with it."""
+    fix = _scenario(lab_run, "proxy-without-no-proxy")["fix"]
+    assert fix["status"] == "manual" and fix["ok"] is True
+    assert fix["proof"]["by"] == "application after `export NO_PROXY=127.0.0.1`"
+    assert fix["proof"]["exit"] == 0
+    assert fix["proof"]["output"].startswith("ok: read ")

@@ -139,3 +139,12 @@ def test_fix_step_verdict_follows_the_scenario() -> None:
     assert not other.fix_ok  # manual without a command shows nothing to do
     other.fix = fixit.FixResult(status=fixit.MANUAL, manual=["aws iam create-access-key"])
     assert other.fix_ok
+
+
+def test_only_a_bare_export_command_is_carried_out() -> None:
+    from keydoctor.lab.fixit import exports_of
+
+    assert exports_of("export NO_PROXY=localhost,127.0.0.1") == {"NO_PROXY": "localhost,127.0.0.1"}
+    assert exports_of("export A=1 B='two words'") == {"A": "1", "B": "two words"}
+    for fix in ("Check HTTPS_PROXY and NO_PROXY", "export", "export NO_PROXY", "unset X=1"):
+        assert exports_of(fix) is None, fix

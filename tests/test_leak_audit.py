@@ -362,6 +362,8 @@ def _lab_secrets(session: Any) -> tuple[set[str], set[str]]:
                 elif "key_id" in key:
                     ids.add(value.strip())
         for key, value in setup.env.items():
+            if key.endswith("_FILE"):
+                continue  # a path (AWS_WEB_IDENTITY_TOKEN_FILE): shown, and no secret
             (secrets if "SECRET" in key or "TOKEN" in key else ids).add(value.strip())
     for prepared in session.redshift:
         secrets |= set(_SQL_SECRETS.findall(prepared.setup.sql))

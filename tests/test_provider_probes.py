@@ -22,6 +22,7 @@ import pytest
 
 from keydoctor.lab.emulator import Emulator, Keys
 from keydoctor.lab.metadata import ServedKeys, container_endpoint, instance_metadata
+from keydoctor.probes.transport import PROBED_SERVICES
 
 ACCOUNT = "123456789012"
 ALL_STS = {
@@ -140,6 +141,10 @@ def test_container_token_refused_then_fixed(
         env["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"] = str(token_file)
         proc, doc = check(env, "--endpoint-url", moto_server.endpoint)
         assert server.requests[0]["authorization"] == "stale-token"
+        # keydoctor's own GET, then at most one per botocore client (sts, s3, iam): the
+        # probes' sessions ask the endpoint once, without botocore's three attempts and
+        # their one-second pauses (ten requests and ten seconds before).
+        assert len(server.requests) <= 1 + len(PROBED_SERVICES)
         assert proc.returncode == 1
         assert "KD619" in codes(doc)
         assert doc["diagnosis"]["category"] == "provider-failure"

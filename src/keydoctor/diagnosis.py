@@ -167,11 +167,17 @@ def rank(
         score = table.observed.get(finding.severity)
         if score is not None and finding.code not in table.restates_answer:
             candidates.append(_finding_cause(finding, score, "observed"))
+    reached_nothing = any(f.code in table.unreachable for f in evidence.observed)
     for finding in evidence.predicted:
         score = table.predicted.get(finding.severity)
         if score is None:
             continue
-        if not evidence.credentials_found and finding.code in table.misnamed_section:
+        if reached_nothing and finding.code in table.explains_unreachable:
+            score = table.observed.get(finding.severity, score)
+            score += table.explains_unreachable_bonus
+            extra = " That is why the endpoint could not be reached."
+            candidates.append(_finding_cause(finding, score, "audit", extra))
+        elif not evidence.credentials_found and finding.code in table.misnamed_section:
             score += table.misnamed_section_bonus
             extra = " That is why botocore finds no credentials."
             candidates.append(_finding_cause(finding, score, "audit", extra))

@@ -39,6 +39,9 @@ class Weights:
     restates_answer: frozenset[str]
     ruled_out_by_acceptance: frozenset[Category]
     accepted_penalty: float
+    explains_unreachable: frozenset[str] = frozenset()
+    unreachable: frozenset[str] = frozenset()
+    explains_unreachable_bonus: float = 0.0
 
     def finding_boost(self, finding: Finding) -> float:
         return self.boost.get(finding.severity, 0.0)
@@ -97,6 +100,9 @@ def parse_weights(raw: dict[str, Any]) -> Weights:
         restates_answer=frozenset(_names("observed", observed, "restates_answer")),
         ruled_out_by_acceptance=frozenset(categories[c] for c in refusal),
         accepted_penalty=_number("observed", observed, "accepted_penalty"),
+        explains_unreachable=frozenset(_names("standalone", standalone, "explains_unreachable")),
+        unreachable=frozenset(_names("standalone", standalone, "unreachable")),
+        explains_unreachable_bonus=_number("standalone", standalone, "explains_unreachable_bonus"),
     )
 
 

@@ -123,6 +123,43 @@ def manual_commands(cause: dict[str, Any] | None, document: dict[str, Any] | Non
     return [scrub_patterns(f) for f in found[:MAX_MANUAL]]
 
 
+def exports_of(fix: str) -> dict[str, str] | None:
+    """The variables a fix sets when it is one ``export NAME=VALUE ...`` command, else None.
+
+    Only that exact shape is carried out: a fix with words around the command is for a
+    person to read, not for the lab to run.
+    """
+    try:
+        words = shlex.split(fix)
+    except ValueError:
+        return None
+    if len(words) < 2 or words[0] != "export":
+        return None
+    assigned: dict[str, str] = {}
+    for word in words[1:]:
+        name, sep, value = word.partition("=")
+        if not sep or not name.isidentifier():
+            return None
+        assigned[name] = value
+    return assigned
+
+
+def prove_export(
+    result: FixResult, fix: str, *, env: dict[str, str], application: list[str], run: Runner
+) -> FixResult:
+    """Carry out a manual ``export`` fix as the person's shell would, then run the
+    application again: the proof that the exported value is the one that was missing."""
+    assigned = exports_of(fix)
+    if assigned is None:
+        result.note = "the fix is not one export command the lab can carry out"
+        return result
+    completed = run(application, {**env, **assigned})
+    result.proof = f"{PROOF_APPLICATION} after `{fix}`"
+    result.proof_exit = completed.returncode
+    result.proof_output = scrub_patterns(_last_line(completed.stdout or completed.stderr))
+    return result
+
+
 def _last_line(text: str) -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return lines[-1] if lines else ""

@@ -180,6 +180,8 @@ def _fix_lines(outcome: Outcome) -> list[str]:
             lines += _field("", f"- {command}")
         if fix.note:
             lines += _field("", f"({fix.note})")
+        if fix.proof is not None:
+            lines += _field("proof", f"{fix.proof}: {fix.proof_output or '(no output)'}")
     else:
         for command in fix.commands:
             lines += _field("fix it", command)

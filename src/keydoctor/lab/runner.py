@@ -50,7 +50,7 @@ from keydoctor.lab.emulator import Emulator
 from keydoctor.lab.redshift_entries import RedshiftEntry, RedshiftPrepared
 from keydoctor.lab.registry import Entry
 from keydoctor.lab.replay import ReplayServer
-from keydoctor.lab.scenarios import Lab, Scenario, Setup
+from keydoctor.lab.scenarios import HOME_DIR, Lab, Scenario, Setup
 from keydoctor.redact import scrub_patterns
 
 SUBPROCESS_TIMEOUT = 60.0
@@ -149,7 +149,10 @@ class Outcome:
             return fix.status == fixit.FIXED and wanted.name in fix.fixes and diff_ok
         if self.scenario.expected is None:
             return fix.status == fixit.NOTHING
-        return fix.status == fixit.MANUAL and bool(fix.manual)
+        manual_ok = fix.status == fixit.MANUAL and bool(fix.manual)
+        if isinstance(self.scenario, Scenario) and self.scenario.proves_export:
+            return manual_ok and fix.proof is not None and fix.proof_exit == 0
+        return manual_ok
 
     @property
     def failures(self) -> list[str]:
@@ -279,6 +282,8 @@ class LabSession:
                 prepared.replay.stop()
             if prepared.setup.portal is not None:
                 prepared.setup.portal.stop()
+            for server in prepared.setup.servers:
+                server.stop()
         if self.emulator is not None:
             self.emulator.stop()
             self.emulator = None
@@ -310,7 +315,7 @@ class LabSession:
             scenario=scenario,
             setup=setup,
             home=home,
-            env=dict(setup.env),
+            env={name: value.replace(HOME_DIR, str(home)) for name, value in setup.env.items()},
             app_endpoint=replay.endpoint if replay else self.endpoint,
             replay=replay,
         )
@@ -449,9 +454,18 @@ class LabSession:
             return fixit.FixResult(status=fixit.NOTHING)
         fixes = fixit.called_for(document)
         if not fixes:
-            return fixit.FixResult(
+            result = fixit.FixResult(
                 status=fixit.MANUAL, manual=fixit.manual_commands(outcome.cause, document)
             )
+            if prepared.scenario.proves_export and prepared.replay is None:
+                result = fixit.prove_export(
+                    result,
+                    str((outcome.cause or {}).get("fix") or ""),
+                    env=env,
+                    application=self.application_command(prepared),
+                    run=_run,
+                )
+            return result
         wanted = prepared.scenario.fix
         # The application's answer is replayed when moto cannot give AWS's: re-running it
         # would only replay the same answer, so keydoctor check is asked again instead.

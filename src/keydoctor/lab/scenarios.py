@@ -15,11 +15,14 @@ The keys they create exist only in the emulator; they are lab data, never real A
 from __future__ import annotations
 
 import json
+import secrets
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from keydoctor.lab.emulator import Emulator, Keys
+from keydoctor.lab.metadata import ContainerEndpoint, InstanceMetadata, ServedKeys
 from keydoctor.lab.replay import Answer, permanent_redirect
 from keydoctor.lab.sso_portal import RoleKeys, SsoPortal
 from keydoctor.model import Category
@@ -30,6 +33,8 @@ OTHER_REGION = "eu-west-1"
 OBJECT_KEY = "reports/2024-q1.csv"
 OBJECT_BODY = b"month,revenue\njan,100\nfeb,120\nmar,130\n"
 SECRET_KEY = "confidential/salaries.csv"
+# In a Setup's env values, the scenario's throwaway HOME (known only once it is written).
+HOME_DIR = "{HOME}"
 
 
 @dataclass(frozen=True)
@@ -52,8 +57,9 @@ class Setup:
 
     ``config`` and ``credentials`` are the text of ``~/.aws/config`` and
     ``~/.aws/credentials`` (``None``: no such file); ``env`` holds the AWS variables the
-    shell exports. ``replay``, for the failures moto cannot produce, is the recorded AWS
-    answer the application gets from a loopback server instead (``notes`` says so).
+    shell exports (:data:`HOME_DIR` in a value stands for the HOME). ``replay``, for the
+    failures moto cannot produce, is the recorded AWS answer the application gets from a
+    loopback server instead (``notes`` says so).
     """
 
     call: Call
@@ -65,6 +71,15 @@ class Setup:
     replay: Answer | None = None  # a recorded AWS answer the application gets instead
     files: dict[str, str] = field(default_factory=dict)  # more files under HOME (SSO cache)
     portal: SsoPortal | None = None  # the loopback SSO portal, stopped with the lab
+    # Loopback services the scenario started (a container credentials agent, IMDS):
+    # they serve the application and keydoctor until the lab session closes.
+    servers: list[Stoppable] = field(default_factory=list)
+
+
+class Stoppable(Protocol):
+    """A loopback service a scenario leaves running (keydoctor.lab.metadata's servers)."""
+
+    def stop(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -108,6 +123,9 @@ class Scenario:
     exit_code: int  # of keydoctor check: 0 nothing at high or above, 1 a failure
     build: Callable[[Lab], Setup]
     fix: FixStep | None = None
+    # The top cause's fix is a shell ``export NAME=VALUE`` (no file keydoctor can change):
+    # the lab carries it out in the scenario's environment, and the application must work.
+    proves_export: bool = False
 
     @property
     def expected_id(self) -> str | None:
@@ -565,6 +583,123 @@ def _trust(principal: str) -> dict[str, Any]:
     }
 
 
+def _served_role_keys(lab: Lab) -> ServedKeys:
+    """Temporary keys of a role that reads the scenario's bucket: what an agent hands out."""
+    creds = lab.assume_role(lab.reader_policy())
+    return ServedKeys(creds["access_key_id"], creds["secret_access_key"], creds["session_token"])
+
+
+def _container_token_stale(lab: Lab) -> Setup:
+    """The container credentials agent answers only its current token; the task has another.
+
+    The agent is keydoctor.lab.metadata's loopback stand-in, which answers 401 to a wrong
+    ``Authorization`` header as the EKS Pod Identity agent does; botocore's
+    ContainerProvider then gives up ("Received non 200 response 401").
+    """
+    lab.make_bucket()
+    # Tokens are secrets: new ones every run, so the leak audit can look for them.
+    agent = ContainerEndpoint(_served_role_keys(lab), token=secrets.token_urlsafe(24))
+    agent.start()
+    return Setup(
+        call=lab.get_call(),
+        config=region_config(),
+        env={
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI": agent.full_uri,
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN": secrets.token_urlsafe(24),
+        },
+        check_args=lab.check_args(),
+        notes=[
+            "The credentials agent is a loopback server (keydoctor.lab.metadata) that "
+            "serves a role's keys from the emulator; on AWS it is the ECS agent or the EKS "
+            "Pod Identity agent."
+        ],
+        servers=[agent],
+    )
+
+
+def _imds_hop_limit(lab: Lab) -> Setup:
+    """An EC2 instance profile seen from inside a container: the IMDSv2 token never comes.
+
+    With the instance's ``HttpPutResponseHopLimit`` at 1 the answer to the token PUT dies
+    at the container's bridge; the loopback IMDS (keydoctor.lab.metadata) reads the PUT
+    and never answers, and botocore ends with "Unable to locate credentials".
+    """
+    lab.make_bucket()
+    imds = InstanceMetadata(_served_role_keys(lab), role=f"{lab.prefix}-role", hop_limited=True)
+    imds.start()
+    return Setup(
+        call=lab.get_call(),
+        config=region_config(),
+        env={
+            "AWS_EC2_METADATA_DISABLED": "false",
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT": imds.endpoint,
+        },
+        check_args=lab.check_args(),
+        notes=[
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT points botocore and keydoctor at a loopback "
+            "IMDS (keydoctor.lab.metadata) that leaves the token PUT unanswered, as the hop "
+            "limit does; on EC2 the variable is not set."
+        ],
+        servers=[imds],
+    )
+
+
+def _web_identity_token_missing(lab: Lab) -> Setup:
+    """AWS_WEB_IDENTITY_TOKEN_FILE names the path of a token volume that is not mounted.
+
+    The role exists and would trust the token; botocore fails before it sends anything
+    (FileNotFoundError), and keydoctor says so offline, without asking STS.
+    """
+    lab.make_bucket()
+    role = f"{lab.prefix}-role"
+    lab.emulator.client("iam").create_role(
+        RoleName=role, AssumeRolePolicyDocument=json.dumps(_trust(lab.user_arn()))
+    )
+    return Setup(
+        call=lab.get_call(),
+        config=region_config(),
+        env={
+            "AWS_WEB_IDENTITY_TOKEN_FILE": f"{HOME_DIR}/eks.amazonaws.com/serviceaccount/token",
+            "AWS_ROLE_ARN": _role_arn(role),
+            "AWS_ROLE_SESSION_NAME": "reader",
+        },
+        check_args=lab.check_args(),
+        notes=[
+            "The token file's path stands for the volume EKS projects into a pod whose "
+            "service account has no role annotation: nothing is mounted there."
+        ],
+    )
+
+
+def _free_loopback_port() -> int:
+    """A loopback port nothing listens on (the system just handed it out and it is free)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _proxy_without_no_proxy(lab: Lab) -> Setup:
+    """The shell exports the office proxy; the local S3-compatible endpoint goes to it too.
+
+    The proxy stands for one reachable only on the office network: nothing listens at its
+    address, so every request for the emulator fails at the proxy, before any key is seen.
+    """
+    lab.make_bucket()
+    keys = lab.make_user()
+    proxy = f"http://127.0.0.1:{_free_loopback_port()}"
+    return Setup(
+        call=lab.get_call(),
+        config=region_config(),
+        credentials=ini({"default": key_section(keys)}),
+        env={"HTTP_PROXY": proxy, "HTTPS_PROXY": proxy},
+        check_args=lab.check_args(),
+        notes=[
+            "The proxy's address is a loopback port with nothing behind it, as an office "
+            "proxy is off the office network."
+        ],
+    )
+
+
 SEED_S3_KEY_ID = "seed 002 (S3InvalidAccessKeyId), seed 000 (Invalid Access Key ID)"
 SEED_PYTHON = "seed 001 (Invalid Credentials from Python)"
 
@@ -737,6 +872,60 @@ SCENARIOS: tuple[Scenario, ...] = (
         ),
         exit_code=1,
         build=_role_chain_hop,
+    ),
+    Scenario(
+        name="container-token-stale",
+        title="A container credentials token the agent no longer accepts",
+        seed="issue 15 (containers: AWS_CONTAINER_AUTHORIZATION_TOKEN wrong), AWS ECS guide "
+        "(task IAM roles), EKS Pod Identity guide",
+        expected=Category.PROVIDER_FAILURE,
+        story="The task's AWS_CONTAINER_AUTHORIZATION_TOKEN still holds the token of an "
+        "earlier start; the credentials agent answers 401 and boto3 finds no credentials.",
+        fix_says=("Set AWS_CONTAINER_AUTHORIZATION_TOKEN to the token the agent issued",),
+        exit_code=1,
+        build=_container_token_stale,
+    ),
+    Scenario(
+        name="imds-hop-limit",
+        title="IMDSv2 from inside a container on an instance with hop limit 1",
+        seed="issue 15 (IMDSv2 hop limit 1 from a container), AWS EC2 guide (configure the "
+        "instance metadata options)",
+        expected=Category.PROVIDER_FAILURE,
+        story="An application in a container on an EC2 instance with an instance profile; "
+        "the instance's hop limit is 1, the IMDSv2 token never arrives, and boto3 finds no "
+        "credentials.",
+        fix_says=(
+            "aws ec2 modify-instance-metadata-options",
+            "--http-put-response-hop-limit 2",
+        ),
+        exit_code=1,
+        build=_imds_hop_limit,
+    ),
+    Scenario(
+        name="web-identity-token-missing",
+        title="A web identity token file that is not there",
+        seed="issue 15 (web identity: token file missing or unreadable), AWS EKS guide (IAM "
+        "roles for service accounts)",
+        expected=Category.PROVIDER_FAILURE,
+        story="AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN are set, but no service account "
+        "token is mounted at the path; boto3 fails with FileNotFoundError.",
+        fix_says=("Mount or refresh the token at", "AWS_WEB_IDENTITY_TOKEN_FILE"),
+        exit_code=1,
+        build=_web_identity_token_missing,
+    ),
+    Scenario(
+        name="proxy-without-no-proxy",
+        title="A local endpoint sent to the shell's proxy",
+        seed="issue 15 (the network path: HTTPS_PROXY/NO_PROXY sending traffic to a proxy), "
+        "AWS CLI guide (using an HTTP proxy)",
+        expected=Category.REGION_ENDPOINT,
+        story="HTTP_PROXY and HTTPS_PROXY name the office proxy and NO_PROXY is not set, so "
+        "boto3 sends the requests for the local S3-compatible server to the proxy, which "
+        "cannot be reached from here.",
+        fix_says=("export NO_PROXY=127.0.0.1",),
+        exit_code=1,
+        build=_proxy_without_no_proxy,
+        proves_export=True,
     ),
 )
 

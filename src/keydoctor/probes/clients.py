@@ -68,6 +68,7 @@ def new_session(
     isolated: bool = False,
     services: Iterable[str] | None = None,
     keep_answers: bool = False,
+    metadata_timeout: float | None = None,
 ) -> Any:
     """A botocore session.
 
@@ -75,6 +76,8 @@ def new_session(
     its clients. ``services``: the only services its clients will be made for (see
     :func:`_named_services_loader`; :func:`allow_service` adds one). ``keep_answers``: every
     client keeps its raw answers for :func:`keydoctor.probes.access.answer_of`.
+    ``metadata_timeout``: the container credentials endpoint is asked once, with this
+    timeout (see :func:`_ask_container_once`).
     """
     import botocore.session
 
@@ -90,7 +93,39 @@ def new_session(
         from keydoctor.probes.access import keep_answers as keeping
 
         keeping(session)
+    if metadata_timeout is not None:
+        _ask_container_once(session, metadata_timeout)
     return session
+
+
+def _ask_container_once(session: Any, timeout: float) -> None:
+    """Make the session's container provider ask its endpoint once, within ``timeout``.
+
+    botocore's ``ContainerMetadataFetcher`` tries three times with a one-second pause
+    after each failure (two-second timeout each), and every client whose credentials
+    are not resolved yet starts over: a refused token cost a check about ten seconds.
+    A probe reports the first answer as it is, like every other probe (one attempt, the
+    probes' timeout); the application's own botocore keeps its retries. The endpoint
+    contract (URL, token header, answer) stays botocore's own code.
+    """
+    import botocore.credentials
+    import botocore.httpsession
+    import botocore.utils
+
+    class OnceFetcher(botocore.utils.ContainerMetadataFetcher):  # type: ignore[misc]
+        RETRY_ATTEMPTS = 1
+        TIMEOUT_SECONDS = timeout
+
+    fetcher = OnceFetcher(
+        session=botocore.httpsession.URLLib3Session(timeout=timeout), sleep=lambda _: None
+    )
+    resolver = session.get_component("credential_provider")
+    providers = getattr(resolver, "providers", None)
+    if not isinstance(providers, list):
+        return
+    for index, provider in enumerate(providers):
+        if getattr(provider, "METHOD", None) == botocore.credentials.ContainerProvider.METHOD:
+            providers[index] = botocore.credentials.ContainerProvider(fetcher=fetcher)
 
 
 def allow_service(session: Any, service: str) -> None:

@@ -137,6 +137,7 @@ class Transport:
                     isolated=self.target.isolated,
                     services=PROBED_SERVICES,
                     keep_answers=True,
+                    metadata_timeout=self.target.timeout,
                 )
             clients.allow_service(self._session, service)
             made = clients.make_client(
