@@ -341,3 +341,61 @@ def test_a_write_names_kms_generate_data_key_on_the_buckets_default_key(
     assert f"S3 must also call kms:GenerateDataKey as the caller on KMS key {key_arn}" in \
         finding["explanation"]
     assert '"Action": "kms:GenerateDataKey"' in finding["fix"]
+
+
+def test_a_grant_for_the_caller_keeps_the_key_policy_from_being_blamed(
+    moto_server: Emulator, clean_env: dict[str, str]
+) -> None:
+    # The key policy names only the key's admins, as above, but a grant gives the caller
+    # kms:Decrypt: AWS's grants allow on their own, so the key is not the refusal.
+    bucket, key_arn = _kms_bucket(moto_server)
+    keys = _kms_reader(moto_server, bucket, "kms:GetKeyPolicy", "kms:DescribeKey",
+                       "kms:ListGrants", "kms:Decrypt")
+    grant_id = moto_server.client("kms").create_grant(
+        KeyId=key_arn, GranteePrincipal=f"arn:aws:iam::{ACCOUNT}:user/{keys.user}",
+        Operations=["Decrypt", "DescribeKey"])["GrantId"]
+    code, doc = _check(moto_server, clean_env, keys, "--bucket", bucket,
+                       "--key", "reports/q1.csv")
+    assert code == 1
+    finding = _finding(doc, f"s3:HeadObject {bucket}/reports/q1.csv")
+    assert finding["title"] != "The KMS key policy does not allow kms:Decrypt", finding
+    assert (f"Grant {grant_id} on KMS key {key_arn} lets the caller call kms:Decrypt, so the "
+            "key does not refuse.") in finding["explanation"], finding["explanation"]
+    probes = {p["name"]: p for p in doc["probes"]}
+    assert probes[f"kms:ListGrants {key_arn}"]["answer"] == (
+        f"grant {grant_id} allows kms:Decrypt")
+
+
+def test_a_grant_only_for_someone_else_leaves_the_key_policy_named(
+    moto_server: Emulator, clean_env: dict[str, str]
+) -> None:
+    bucket, key_arn = _kms_bucket(moto_server)
+    keys = _kms_reader(moto_server, bucket, "kms:GetKeyPolicy", "kms:DescribeKey",
+                       "kms:ListGrants", "kms:Decrypt")
+    moto_server.client("kms").create_grant(
+        KeyId=key_arn, GranteePrincipal=f"arn:aws:iam::{ACCOUNT}:role/someone-else",
+        Operations=["Decrypt"])
+    code, doc = _check(moto_server, clean_env, keys, "--bucket", bucket,
+                       "--key", "reports/q1.csv")
+    assert code == 1
+    finding = _finding(doc, f"s3:HeadObject {bucket}/reports/q1.csv")
+    assert finding["title"] == "The KMS key policy does not allow kms:Decrypt"
+    probes = {p["name"]: p for p in doc["probes"]}
+    assert probes[f"kms:ListGrants {key_arn}"]["answer"] == (
+        "1 grant(s), none lets the caller call kms:Decrypt")
+
+
+def test_grants_that_cannot_be_listed_are_said_to_possibly_allow(
+    moto_server: Emulator, clean_env: dict[str, str]
+) -> None:
+    bucket, key_arn = _kms_bucket(moto_server)
+    keys = _kms_reader(moto_server, bucket, "kms:GetKeyPolicy", "kms:DescribeKey",
+                       "kms:Decrypt")
+    code, doc = _check(moto_server, clean_env, keys, "--bucket", bucket,
+                       "--key", "reports/q1.csv")
+    assert code == 1
+    finding = _finding(doc, f"s3:HeadObject {bucket}/reports/q1.csv")
+    assert finding["title"] == "The KMS key policy does not allow kms:Decrypt"
+    assert (f"A grant on key {key_arn} could still allow kms:Decrypt: keydoctor could not "
+            "list the grants (kms:ListGrants was refused") in finding["explanation"], \
+        finding["explanation"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from keydoctor.probes.outcome import ProbeResult
-from keydoctor.probes.policy import Verdict, parse_document
+from keydoctor.probes.policy import NO_ALLOW, Verdict, parse_document
 from keydoctor.probes.transport import Transport
 
 if TYPE_CHECKING:
@@ -90,6 +90,75 @@ def read_key(transport: Transport, key: str, region: str, account: str) -> KeyRe
     return reading
 
 
+# ListGrants answers at most this many grants per page; one page is read.
+GRANTS_PAGE = 100
+
+
+@dataclass
+class GrantReading:
+    """Whether a grant on the key lets the caller do what S3 asks KMS for.
+
+    Grants are the key's other way to allow (AWS's "Grants in AWS KMS" page): a grant whose
+    grantee is the caller and whose operations include the one S3 needs allows it even when
+    the key policy does not. An explicit Deny still wins over a grant, so grants are read only
+    for a key policy that simply does not allow.
+    """
+
+    grant_id: str | None  # the grant that allows, when one does
+    problem: str | None  # "a grant ... could still allow it": what could not be decided
+    probe: ProbeResult
+
+
+def principal_arns(arn: str, account: str) -> frozenset[str]:
+    """The ARNs a grant may name for this caller: its own, and its role's for a session.
+
+    A grant names an IAM principal; an assumed-role session (``arn:aws:sts::A:assumed-role/
+    R/s``) is matched by its role ``arn:aws:iam::A:role/R``.
+    """
+    arns = {arn}
+    parts = arn.split(":", 5)
+    if len(parts) == 6 and parts[5].startswith("assumed-role/"):
+        role = parts[5].split("/")[1]
+        arns.add(f"arn:aws:iam::{account}:role/{role}")
+    return frozenset(arns)
+
+
+def caller_grant(transport: Transport, arn: str, region: str, principals: frozenset[str],
+                 kms_action: str) -> GrantReading:
+    """Read the key's grants (one page) and find one that lets ``principals`` do
+    ``kms_action`` (``kms:Decrypt`` / ``kms:GenerateDataKey``)."""
+    operation = kms_action.split(":", 1)[-1]
+    probe = ProbeResult(name=f"kms:ListGrants {arn}", service="kms", operation="ListGrants",
+                        asked=f"Does a grant let me call {kms_action}? (to explain a denial)",
+                        action="kms:ListGrants", resource=arn)
+    answer = transport.ask(probe, lambda c: c.list_grants(KeyId=arn, Limit=GRANTS_PAGE),
+                           region=region)
+    if answer is None:
+        probe.answer = f"could not read them ({probe.failure.code if probe.failure else 'error'})"
+        return GrantReading(None, f"a grant on key {arn} could still allow {kms_action}: "
+                            f"keydoctor could not list the grants ({_refused(probe)})", probe)
+    grants = [g for g in answer.get("Grants") or [] if isinstance(g, dict)]
+    mine = [g for g in grants if g.get("GranteePrincipal") in principals
+            and operation in (g.get("Operations") or [])]
+    plain = [g for g in mine if not g.get("Constraints")]
+    if plain:
+        grant_id = str(plain[0].get("GrantId", "?"))
+        probe.answer = f"grant {grant_id} allows {kms_action}"
+        return GrantReading(grant_id, None, probe)
+    problem = None
+    if mine:
+        # S3 sends the encryption context aws:s3:arn; a constrained grant turns on it.
+        problem = (f"grant {mine[0].get('GrantId', '?')} on key {arn} allows {kms_action} "
+                   "only for a given encryption context (S3 sends aws:s3:arn): it could "
+                   "allow this request")
+    elif answer.get("Truncated"):
+        problem = (f"key {arn} has more than {GRANTS_PAGE} grants and keydoctor read the "
+                   f"first {GRANTS_PAGE}: a later one could allow {kms_action}")
+    probe.answer = (f"{len(grants)} grant(s), none lets the caller call {kms_action}"
+                    if problem is None else f"{len(grants)} grant(s) read; see the finding")
+    return GrantReading(None, problem, probe)
+
+
 @dataclass
 class BucketKey:
     """What a bucket's default encryption says about its KMS key, read once per bucket."""
@@ -120,11 +189,14 @@ def bucket_key(transport: Transport, bucket: str, region: str, account: str) -> 
 
 
 def explain(found: BucketKey, s3_action: str, verdict: Verdict,
-            decide: Callable[[dict[str, Any], str], Decision | None]) -> Verdict:
+            decide: Callable[[dict[str, Any], str], Decision | None],
+            grants: Callable[[str, str], GrantReading] | None = None) -> Verdict:
     """The S3 verdict (IAM and the bucket allow) completed by the KMS half.
 
     ``decide(document, arn)`` runs the evaluator on the key policy. A KMS denial becomes the
-    verdict; a part that could not be read is added to the S3 verdict's details.
+    verdict; a part that could not be read is added to the S3 verdict's details. When the key
+    policy simply does not allow, ``grants(arn, kms_action)`` reads the key's grants: a grant
+    for the caller allows, so the key policy is not named as the refusal.
     """
     from keydoctor.probes import why
 
@@ -137,6 +209,16 @@ def explain(found: BucketKey, s3_action: str, verdict: Verdict,
         if decision is not None:
             kms = why.kms_verdict(decision, s3_action, verdict.allow_policy,
                                   reading.arn)
+            if kms is not None and kms.decision == NO_ALLOW and grants is not None \
+                    and kms.kms_action:
+                grant = grants(reading.arn, kms.kms_action)
+                if grant.grant_id is not None:
+                    notes.append(f"grant {grant.grant_id} on KMS key {reading.arn} lets the "
+                                 f"caller call {kms.kms_action}, so the key does not refuse")
+                    kms = None
+                elif grant.problem:
+                    kms.detail = f"{kms.detail} {_sentence(grant.problem)}" if kms.detail \
+                        else _sentence(grant.problem)
             if kms is not None:
                 # What the S3 half could not see (a boundary, context) still stands.
                 if verdict.detail:
@@ -144,6 +226,10 @@ def explain(found: BucketKey, s3_action: str, verdict: Verdict,
                         verdict.detail
                 return kms
     if notes:
-        extra = " ".join(n[0].upper() + n[1:] + "." for n in notes)
+        extra = " ".join(_sentence(n) for n in notes)
         verdict.detail = f"{verdict.detail} {extra}" if verdict.detail else extra
     return verdict
+
+
+def _sentence(note: str) -> str:
+    return note[0].upper() + note[1:] + "."

@@ -36,6 +36,7 @@ from keydoctor.probes.rules import (
     CONTAINER_ANSWER_UNUSABLE,
     CONTAINER_TOKEN_REFUSED,
     CONTAINER_UNREACHABLE,
+    DURATION_ABOVE_ROLE_MAXIMUM,
     EXTERNAL_ID_REFUSED,
     IMDS_NO_ROLE,
     IMDS_TOKEN_UNANSWERED,
@@ -478,6 +479,19 @@ def _ask_sts(probe: ProbeResult, target: Target, call: Any) -> dict[str, Any] | 
     return response
 
 
+def _duration(settings: Mapping[str, Any]) -> int | None:
+    """The profile's ``duration_seconds`` as botocore sends it (an integer), or None.
+
+    A value botocore could not turn into an integer is KD507's to report, not asked here.
+    """
+    value = settings.get("duration_seconds")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
 def _session_name(settings: Mapping[str, Any]) -> str:
     name = settings.get("role_session_name")
     if isinstance(name, str) and name:
@@ -659,6 +673,9 @@ def role_chain_check(
         external_id = hop.settings.get("external_id")
         if isinstance(external_id, str) and external_id:
             params["ExternalId"] = external_id
+        duration = _duration(hop.settings)
+        if duration is not None:
+            params["DurationSeconds"] = duration  # botocore sends it too
         client = _sts_client(target, current)
         answer = _ask_sts(probe, target, lambda c=client, p=params: c.assume_role(**p))
         if answer is None:
@@ -667,7 +684,40 @@ def role_chain_check(
                 f"{failure.code}: {failure.message or failure.reason}" if failure else "no answer"
             )
             probe.answer = said
-            if failure is not None and failure.outcome == oc.DENIED and "ExternalId" in params:
+            if (
+                failure is not None
+                and "DurationSeconds" in params
+                and "MaxSessionDuration" in (failure.message or "")
+            ):
+                check.findings.append(
+                    DURATION_ABOVE_ROLE_MAXIMUM.finding(
+                        f"STS refused AssumeRole on {hop.role_arn} (profile {hop.profile}): "
+                        f"the profile asks for duration_seconds = {params['DurationSeconds']}, "
+                        f"longer than the role's maximum session. STS answered {said.rstrip('.')}.",
+                        command(
+                            "aws",
+                            "configure",
+                            "set",
+                            "duration_seconds",
+                            "3600",
+                            *profile_args(hop.profile),
+                        )
+                        + "   (one hour is within every role's maximum; or ask the role's "
+                        "owner to raise it: "
+                        + command(
+                            "aws",
+                            "iam",
+                            "update-role",
+                            "--role-name",
+                            hop.role_arn.rsplit("/", 1)[-1],
+                            "--max-session-duration",
+                            str(params["DurationSeconds"]),
+                        )
+                        + ")",
+                        source.location,
+                    )
+                )
+            elif failure is not None and failure.outcome == oc.DENIED and "ExternalId" in params:
                 # AWS's AccessDenied is the same for a principal the trust policy does not
                 # name and for an sts:ExternalId condition not met; the profile sends one.
                 check.findings.append(

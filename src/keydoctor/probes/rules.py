@@ -526,6 +526,26 @@ EXTERNAL_ID_REFUSED = Rule(
     ),
 )
 
+DURATION_ABOVE_ROLE_MAXIMUM = Rule(
+    code="KD638",
+    name="duration-above-role-maximum",
+    severity=Severity.CRITICAL,
+    category=Category.CONFIG_MALFORMED,
+    title="duration_seconds is longer than the role's maximum session",
+    docs=(
+        "botocore sends a profile's `duration_seconds` as AssumeRole's DurationSeconds. "
+        "Each role has a maximum session duration (MaxSessionDuration, one hour unless its "
+        "owner raised it, up to twelve), and STS refuses a longer request with a "
+        "ValidationError naming MaxSessionDuration, so every call through the profile fails "
+        "although the trust policy and the keys are fine. The offline rule KD507 knows only "
+        "the limits every role shares (900 to 43,200 seconds, one hour for a chained role); "
+        "the role's own maximum is known to STS. Fix: ask for a session the role allows: "
+        "aws configure set duration_seconds 3600 --profile PROFILE (one hour is within every "
+        "role's maximum), or have the role's owner raise it (aws iam update-role "
+        "--max-session-duration)."
+    ),
+)
+
 WEB_IDENTITY_NOT_TRUSTED = Rule(
     code="KD624",
     name="web-identity-not-trusted",
@@ -632,4 +652,5 @@ RULES: tuple[Rule, ...] = (
     SSO_TOKEN_REFUSED,
     SSO_ROLE_NOT_ASSIGNED,
     EXTERNAL_ID_REFUSED,
+    DURATION_ABOVE_ROLE_MAXIMUM,
 )

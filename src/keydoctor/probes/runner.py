@@ -338,7 +338,17 @@ def run_probes(
                         return why.decide_kms(read.policies, document, arn, who, p, key,
                                               secure, read.boundary)
 
-                    verdict = kms.explain(bucket_keys[bucket], probe.action, verdict, decide)
+                    def grants(arn: str, kms_action: str,
+                               who: Identity = identity) -> kms.GrantReading:
+                        # A key ARN names its region: ListGrants goes where the key lives.
+                        grant = kms.caller_grant(transport, arn, arn.split(":")[3] or used_region,
+                                                 kms.principal_arns(who.arn, who.account),
+                                                 kms_action)
+                        probes.append(grant.probe)
+                        return grant
+
+                    verdict = kms.explain(bucket_keys[bucket], probe.action, verdict, decide,
+                                          grants)
                 if (
                     verdict is not None
                     and verdict.decision == ALLOWED
