@@ -218,6 +218,17 @@ def test_tls_fails_with_the_default_bundle_and_says_so(
     assert line["reachable"] is True
     assert line["tls"].startswith("not verified with botocore's default: ")
     assert "certificate" in line["tls"] or "issuer" in line["tls"]
+    # The finding names the one variable that mends it; with the server's own authority in
+    # it (as a person would put their proxy's or server's CA there), TLS verifies.
+    (unreached,) = [f for f in doc["findings"] if f["code"] == "KD901"]
+    assert "the TLS handshake with" in unreached["explanation"]
+    step = unreached["fix"].split("   (", 1)[0]
+    assert step == "export AWS_CA_BUNDLE=/path/to/ca.pem"
+    name, value = step.removeprefix("export ").split("=", 1)
+    _, fixed = check(dict(env, **{name: value.replace("/path/to/ca.pem", tls_server["ca"])}),
+                     tls_server["url"])
+    assert only_line(fixed)["tls"].startswith("verified (TLS")
+    assert "KD901" not in {f["code"] for f in fixed["findings"]}
     text = subprocess.run(
         [sys.executable, "-m", "keydoctor", "check", "--endpoint-url", tls_server["url"]],
         env=env,

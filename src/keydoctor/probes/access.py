@@ -355,3 +355,8 @@ def _judge_silence(raw: RawAnswer, failure: Unanswered, target: Target, where: s
     if kind == NO_REGION:
         return Failure(oc.ERROR, name, text, "no region is configured")
     return Failure(oc.ERROR, name, text, "unexpected error")
+
+
+def tls_refused(failure: Failure | None) -> bool:
+    """Whether a probe failed in the TLS handshake (its certificate was not trusted)."""
+    return failure is not None and failure.outcome == oc.UNREACHABLE and failure.code == "SSLError"

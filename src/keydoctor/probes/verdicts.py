@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from keydoctor.catalog import codes
 from keydoctor.model import CredentialSource, Finding, Severity
+from keydoctor.probes import access
 from keydoctor.probes import outcome as oc
 from keydoctor.probes import rules as R
 from keydoctor.probes.capabilities import AWS, Capabilities, Endpoint
@@ -234,6 +235,16 @@ def auth_findings(
     return findings
 
 
+# A certificate the default bundle does not trust: a TLS-inspecting proxy, or a server with
+# its own authority. Only the bundle holding that authority's certificate mends it (the
+# network-path section shows which bundle was tried).
+_TLS_FIX = (
+    "export AWS_CA_BUNDLE=/path/to/ca.pem   (the PEM certificate of the authority that signed "
+    "the endpoint's certificate, or of the TLS-inspecting proxy in between; your network team "
+    "has it), then run keydoctor check again"
+)
+
+
 def reach_findings(probes: list[ProbeResult], endpoint: Endpoint = AWS) -> list[Finding]:
     """One finding per distinct reason an endpoint could not be used."""
     seen: dict[tuple[str, str], list[ProbeResult]] = {}
@@ -249,9 +260,10 @@ def reach_findings(probes: list[ProbeResult], endpoint: Endpoint = AWS) -> list[
                 R.UNREACHABLE.finding(
                     f"Could not reach the endpoint because {reason} ({names}). This says nothing "
                     "about the keys.",
-                    "Check --endpoint-url / AWS_ENDPOINT_URL, HTTPS_PROXY and NO_PROXY, the "
-                    "network "
-                    "and AWS_CA_BUNDLE; then run keydoctor check again",
+                    _TLS_FIX
+                    if any(access.tls_refused(p.failure) for p in hits)
+                    else "Check --endpoint-url / AWS_ENDPOINT_URL, HTTPS_PROXY and NO_PROXY, "
+                    "the network and AWS_CA_BUNDLE; then run keydoctor check again",
                 )
             )
         elif kind == oc.SERVER_ERROR:
