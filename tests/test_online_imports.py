@@ -34,9 +34,39 @@ NOT_ON_THE_PLAIN_PATH = (
 )
 
 
+# ``-X importtime`` writes each line through ``sys.stderr``, a TextIOWrapper that is not
+# safe for two threads at once: a probe thread's import finishing while the main thread's
+# does can lose a line. The child runs keydoctor with stderr behind a lock, so that every
+# import is logged once, in the order the imports finished.
+_LOCKED_STDERR = """
+import runpy, sys, threading
+
+class LockedStderr:
+    def __init__(self, stream):
+        self._stream, self._lock = stream, threading.Lock()
+
+    def write(self, text):
+        with self._lock:
+            written = self._stream.write(text)
+            self._stream.flush()
+            return written
+
+    def flush(self):
+        with self._lock:
+            self._stream.flush()
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+sys.stderr = LockedStderr(sys.stderr)
+sys.argv = ["keydoctor", *sys.argv[1:]]
+runpy.run_module("keydoctor", run_name="__main__", alter_sys=True)
+"""
+
+
 def _imported(env: dict[str, str], *args: str) -> tuple[list[str], str]:
     proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "keydoctor", *args],
+        [sys.executable, "-X", "importtime", "-c", _LOCKED_STDERR, *args],
         env=env,
         capture_output=True,
         text=True,
