@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import uuid
@@ -34,31 +33,39 @@ NOT_ON_THE_PLAIN_PATH = (
 )
 
 
-# ``-X importtime`` writes each line through ``sys.stderr``, a TextIOWrapper that is not
-# safe for two threads at once: a probe thread's import finishing while the main thread's
-# does can lose a line. The child runs keydoctor with stderr behind a lock, so that every
-# import is logged once, in the order the imports finished.
-_LOCKED_STDERR = """
-import runpy, sys, threading
+# ``-X importtime`` misses lines when a probe thread imports beside the main thread (its
+# counters and its writes to sys.stderr are shared), so the child records, itself, the name
+# of every module whose code finished running, in that order, under a lock, and writes the
+# list once at exit.
+_RECORDING = """
+import atexit, importlib.machinery, runpy, sys, threading
 
-class LockedStderr:
-    def __init__(self, stream):
-        self._stream, self._lock = stream, threading.Lock()
+done, lock = [], threading.Lock()
+FILE_LOADERS = (importlib.machinery.SourceFileLoader, importlib.machinery.SourcelessFileLoader,
+                importlib.machinery.ExtensionFileLoader)
 
-    def write(self, text):
-        with self._lock:
-            written = self._stream.write(text)
-            self._stream.flush()
-            return written
+class Recorder:
+    def find_spec(self, name, path, target=None):
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        loader = spec.loader
+        if isinstance(loader, FILE_LOADERS):
+            run = loader.exec_module
+            def exec_module(module, run=run, name=name):
+                run(module)
+                with lock:
+                    done.append(name)
+            loader.exec_module = exec_module
+        return spec
 
-    def flush(self):
-        with self._lock:
-            self._stream.flush()
-
-    def __getattr__(self, name):
-        return getattr(self._stream, name)
-
-sys.stderr = LockedStderr(sys.stderr)
+sys.meta_path.insert(0, Recorder())
+atexit.register(lambda: sys.__stderr__.write("".join(f"imported: {n}\\n" for n in done)))
 sys.argv = ["keydoctor", *sys.argv[1:]]
 runpy.run_module("keydoctor", run_name="__main__", alter_sys=True)
 """
@@ -66,19 +73,17 @@ runpy.run_module("keydoctor", run_name="__main__", alter_sys=True)
 
 def _imported(env: dict[str, str], *args: str) -> tuple[list[str], str]:
     proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", _LOCKED_STDERR, *args],
+        [sys.executable, "-c", _RECORDING, *args],
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert proc.returncode in (0, 1), proc.stderr[-2000:]
-    names = []  # in the order their imports finished
-    for line in proc.stderr.splitlines():
-        match = re.match(r"import time:\s+\d+ \|\s+\d+ \|\s*(\S+)", line)
-        if match:
-            names.append(match.group(1))
-    assert "keydoctor.probes.runner" in names, "importtime output not understood"
+    # in the order their imports finished
+    names = [line.removeprefix("imported: ") for line in proc.stderr.splitlines()
+             if line.startswith("imported: ")]
+    assert "keydoctor.probes.runner" in names, "import record not understood"
     return names, proc.stdout
 
 
