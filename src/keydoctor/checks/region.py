@@ -129,19 +129,28 @@ _FLAGS = (
 )
 
 
-@functools.lru_cache(maxsize=1)
-def _endpoints() -> list[dict[str, Any]]:
-    """botocore's endpoints.json partitions (read only when a variant is asked for)."""
+@functools.lru_cache(maxsize=2)
+def _botocore_data(name: str) -> list[dict[str, Any]]:
+    """The partitions of one of botocore's data files, or [] when it cannot be read.
+
+    The file is found through the import system and read as plain JSON, so botocore
+    itself is never imported: offline checks stay free of it.
+    """
     spec = importlib.util.find_spec("botocore")
     if spec is None or not spec.submodule_search_locations:
         return []
-    path = os.path.join(list(spec.submodule_search_locations)[0], "data", "endpoints.json")
+    path = os.path.join(list(spec.submodule_search_locations)[0], "data", name)
     try:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
     except (OSError, ValueError):
         return []
     return list(data.get("partitions", []))
+
+
+def _endpoints() -> list[dict[str, Any]]:
+    """botocore's endpoints.json partitions (read only when a variant is asked for)."""
+    return _botocore_data("endpoints.json")
 
 
 def variant_endpoint(service: str, region: str, tags: frozenset[str]) -> str | None:
@@ -259,19 +268,9 @@ def check_variant_endpoints(ctx: AuditContext) -> Iterator[Finding]:
 _WELL_FORMED = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d+$")
 
 
-@functools.lru_cache(maxsize=1)
 def partitions() -> list[dict[str, Any]]:
     """botocore's partitions.json, or an empty list when it cannot be found."""
-    spec = importlib.util.find_spec("botocore")
-    if spec is None or not spec.submodule_search_locations:
-        return []
-    path = os.path.join(list(spec.submodule_search_locations)[0], "data", "partitions.json")
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError):
-        return []
-    return list(data.get("partitions", []))
+    return _botocore_data("partitions.json")
 
 
 def partition_of(region: str) -> str | None:
