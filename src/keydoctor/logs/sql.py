@@ -123,31 +123,41 @@ FROM (
 """
 
 
-def _duckdb_group(name: str) -> str:
-    return f"nullif(regexp_extract(line, '{ACCESS_LOG_LINE}', {ACCESS_LOG_GROUPS[name]}), '-')"
+def _access_log_reader(lines: str, pattern: str, matches: str, iso_time: str) -> str:
+    """The S3 access log reader over ``lines`` (a relation with a ``line`` column).
 
+    One text serves both engines, which differ in three places only, each passed in:
+    ``pattern`` is ACCESS_LOG_LINE as the engine's string literals need it (Spark reads
+    backslash escapes, DuckDB does not), ``matches`` tests ``line`` against ``{pattern}``,
+    and ``iso_time`` turns the log's ``{time}`` (``06/Feb/2026:00:00:38``) into ISO text.
+    """
 
-DUCKDB_ACCESS_LOG = f"""
-WITH lines AS (
-  SELECT unnest(string_split(content, chr(10))) AS line FROM read_text($files)
-), kept AS (
-  SELECT line FROM lines WHERE trim(line) <> ''
-)
-SELECT CASE WHEN regexp_matches(line, '{ACCESS_LOG_LINE}') THEN 'event'
+    def group(name: str) -> str:
+        return f"nullif(regexp_extract(line, '{pattern}', {ACCESS_LOG_GROUPS[name]}), '-')"
+
+    return f"""
+SELECT CASE WHEN {matches.format(pattern=pattern)} THEN 'event'
             ELSE 'malformed' END AS kind,
-       strftime(strptime(substr({_duckdb_group("time")}, 1, 20), '%d/%b/%Y:%H:%M:%S'),
-                '%Y-%m-%dT%H:%M:%SZ') AS event_time,
-       CAST(NULL AS VARCHAR) AS key_id,
-       {_duckdb_group("requester")} AS requester,
-       {_duckdb_group("ip")} AS ip,
-       {_duckdb_group("ua")} AS user_agent,
-       {_duckdb_group("error")} AS error_code,
-       nullif(regexp_extract({_duckdb_group("requester")}, '{ARN_ACCOUNT}', 1), '') AS account,
-       CAST(NULL AS VARCHAR) AS region,
+       {iso_time.format(time=f"substr({group('time')}, 1, 20)")} AS event_time,
+       CAST(NULL AS STRING) AS key_id,
+       {group("requester")} AS requester,
+       {group("ip")} AS ip,
+       {group("ua")} AS user_agent,
+       {group("error")} AS error_code,
+       nullif(regexp_extract({group("requester")}, '{ARN_ACCOUNT}', 1), '') AS account,
+       CAST(NULL AS STRING) AS region,
        's3.amazonaws.com' AS service,
-       {_duckdb_group("operation")} AS operation
-FROM kept
+       {group("operation")} AS operation
+FROM {lines} WHERE trim(line) <> ''
 """
+
+
+DUCKDB_ACCESS_LOG = _access_log_reader(
+    "(SELECT unnest(string_split(content, chr(10))) AS line FROM read_text($files))",
+    ACCESS_LOG_LINE,
+    "regexp_matches(line, '{pattern}')",
+    "strftime(strptime({time}, '%d/%b/%Y:%H:%M:%S'), '%Y-%m-%dT%H:%M:%SZ')",
+)
 
 # Spark: CloudTrail is read by Spark's own JSON reader (``multiLine``: one document per
 # file) with a schema of only the fields used, so Jackson skips everything else and no
@@ -216,27 +226,12 @@ FROM (
 """
 
 
-def _spark_group(name: str) -> str:
-    pattern = ACCESS_LOG_LINE.replace("\\", "\\\\")
-    return f"nullif(regexp_extract(line, '{pattern}', {ACCESS_LOG_GROUPS[name]}), '-')"
-
-
-SPARK_ACCESS_LOG = f"""
-SELECT CASE WHEN line RLIKE '{ACCESS_LOG_LINE.replace(chr(92), chr(92) * 2)}' THEN 'event'
-            ELSE 'malformed' END AS kind,
-       date_format(to_timestamp(substr({_spark_group("time")}, 1, 20), 'dd/MMM/yyyy:HH:mm:ss'),
-                   "yyyy-MM-dd'T'HH:mm:ss'Z'") AS event_time,
-       CAST(NULL AS STRING) AS key_id,
-       {_spark_group("requester")} AS requester,
-       {_spark_group("ip")} AS ip,
-       {_spark_group("ua")} AS user_agent,
-       {_spark_group("error")} AS error_code,
-       nullif(regexp_extract({_spark_group("requester")}, '{ARN_ACCOUNT}', 1), '') AS account,
-       CAST(NULL AS STRING) AS region,
-       's3.amazonaws.com' AS service,
-       {_spark_group("operation")} AS operation
-FROM access_lines WHERE trim(line) <> ''
-"""
+SPARK_ACCESS_LOG = _access_log_reader(
+    "access_lines",
+    ACCESS_LOG_LINE.replace("\\", "\\\\"),
+    "line RLIKE '{pattern}'",
+    "date_format(to_timestamp({time}, 'dd/MMM/yyyy:HH:mm:ss'), \"yyyy-MM-dd'T'HH:mm:ss'Z'\")",
+)
 
 # The one grouping, over any relation of EVENT_COLUMNS. {events} is a table name or a
 # parenthesised query; {where} comes from :func:`filters`.
