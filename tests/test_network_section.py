@@ -37,18 +37,27 @@ def _name(common: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
 
 
-def make_ca(folder: Path) -> tuple[Path, Path, Path]:
-    """A CA and a server certificate for localhost/127.0.0.1 it signed: (ca, cert, key)."""
+def _certificate(
+    subject: str, issuer: x509.Name, key: ec.EllipticCurvePrivateKey
+) -> x509.CertificateBuilder:
+    """A certificate for ``subject`` valid from an hour ago for a day, extensions to add."""
     now = dt.datetime.now(dt.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = (
+    return (
         x509.CertificateBuilder()
-        .subject_name(_name("keydoctor test CA"))
-        .issuer_name(_name("keydoctor test CA"))
-        .public_key(ca_key.public_key())
+        .subject_name(_name(subject))
+        .issuer_name(issuer)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(hours=1))
         .not_valid_after(now + dt.timedelta(days=1))
+    )
+
+
+def make_ca(folder: Path) -> tuple[Path, Path, Path]:
+    """A CA and a server certificate for localhost/127.0.0.1 it signed: (ca, cert, key)."""
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        _certificate("keydoctor test CA", _name("keydoctor test CA"), ca_key)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(False, False, False, False, False, True, True, False, False),
@@ -58,13 +67,7 @@ def make_ca(folder: Path) -> tuple[Path, Path, Path]:
     )
     key = ec.generate_private_key(ec.SECP256R1())
     cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name("localhost"))
-        .issuer_name(ca.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(days=1))
+        _certificate("localhost", ca.subject, key)
         .add_extension(
             x509.SubjectAlternativeName(
                 [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
@@ -160,18 +163,11 @@ def proxy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         process.wait(timeout=10)
 
 
-def check(env: dict[str, str], endpoint: str) -> tuple[subprocess.CompletedProcess[str], Any]:
+def run_check(env: dict[str, str], endpoint: str, *args: str) -> str:
+    """``keydoctor check`` against ``endpoint`` as a user runs it: its standard output,
+    after making sure it neither crashed nor printed the secret."""
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "keydoctor",
-            "check",
-            "--format",
-            "json",
-            "--endpoint-url",
-            endpoint,
-        ],
+        [sys.executable, "-m", "keydoctor", "check", "--endpoint-url", endpoint, *args],
         env=env,
         capture_output=True,
         text=True,
@@ -179,7 +175,12 @@ def check(env: dict[str, str], endpoint: str) -> tuple[subprocess.CompletedProce
     )
     assert "Traceback" not in proc.stderr, proc.stderr
     assert SECRET not in proc.stdout and SECRET not in proc.stderr
-    return proc, json.loads(proc.stdout)
+    return proc.stdout
+
+
+def check(env: dict[str, str], endpoint: str) -> Any:
+    """The JSON document of ``keydoctor check``."""
+    return json.loads(run_check(env, endpoint, "--format", "json"))
 
 
 @pytest.fixture
@@ -193,6 +194,12 @@ def env(clean_env: dict[str, str]) -> dict[str, str]:
     return dict(kept, AWS_ACCESS_KEY_ID=KEY_ID, AWS_SECRET_ACCESS_KEY=SECRET)
 
 
+@pytest.fixture
+def trusting_env(env: dict[str, str], tls_server: dict[str, Any]) -> dict[str, str]:
+    """The keys, with the test server's own CA as AWS_CA_BUNDLE."""
+    return dict(env, AWS_CA_BUNDLE=tls_server["ca"])
+
+
 def only_line(doc: Any) -> dict[str, Any]:
     lines = doc["network_path"]
     assert len(lines) == 1  # one custom endpoint: every service goes there
@@ -200,10 +207,9 @@ def only_line(doc: Any) -> dict[str, Any]:
 
 
 def test_tls_verifies_with_the_servers_own_ca(
-    tls_server: dict[str, Any], env: dict[str, str]
+    tls_server: dict[str, Any], trusting_env: dict[str, str]
 ) -> None:
-    _, doc = check(dict(env, AWS_CA_BUNDLE=tls_server["ca"]), tls_server["url"])
-    line = only_line(doc)
+    line = only_line(check(trusting_env, tls_server["url"]))
     assert line["proxy"] is None and line["reach"] == "connected"
     assert line["dns"].split(", ")[0] in ("127.0.0.1", "::1")
     assert line["ca_bundle"] == f"AWS_CA_BUNDLE ({tls_server['ca']})"
@@ -213,7 +219,7 @@ def test_tls_verifies_with_the_servers_own_ca(
 def test_tls_fails_with_the_default_bundle_and_says_so(
     tls_server: dict[str, Any], env: dict[str, str]
 ) -> None:
-    proc, doc = check(env, tls_server["url"])
+    doc = check(env, tls_server["url"])
     line = only_line(doc)
     assert line["reachable"] is True
     assert line["tls"].startswith("not verified with botocore's default: ")
@@ -225,34 +231,27 @@ def test_tls_fails_with_the_default_bundle_and_says_so(
     step = unreached["fix"].split("   (", 1)[0]
     assert step == "export AWS_CA_BUNDLE=/path/to/ca.pem"
     name, value = step.removeprefix("export ").split("=", 1)
-    _, fixed = check(dict(env, **{name: value.replace("/path/to/ca.pem", tls_server["ca"])}),
-                     tls_server["url"])
+    fixed = check(
+        dict(env, **{name: value.replace("/path/to/ca.pem", tls_server["ca"])}), tls_server["url"]
+    )
     assert only_line(fixed)["tls"].startswith("verified (TLS")
     assert "KD901" not in {f["code"] for f in fixed["findings"]}
-    text = subprocess.run(
-        [sys.executable, "-m", "keydoctor", "check", "--endpoint-url", tls_server["url"]],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    ).stdout
+    text = run_check(env, tls_server["url"])
     section = text.index("Network path")
     assert section < text.index("Identity")  # before anything is said about credentials
     assert f"FAIL {tls_server['url']}: direct;" in text
 
 
 def test_proxy_is_used_unless_no_proxy_names_the_host(
-    tls_server: dict[str, Any], proxy_server: str, env: dict[str, str]
+    tls_server: dict[str, Any], proxy_server: str, trusting_env: dict[str, str]
 ) -> None:
-    proxied = dict(env, AWS_CA_BUNDLE=tls_server["ca"], HTTPS_PROXY=proxy_server)
-    _, doc = check(proxied, tls_server["url"])
-    line = only_line(doc)
+    proxied = dict(trusting_env, HTTPS_PROXY=proxy_server)
+    line = only_line(check(proxied, tls_server["url"]))
     assert line["proxy"] == proxy_server
     assert line["dns"] == "left to the proxy"
     assert line["reach"] == "via the proxy's tunnel"
     assert line["tls"].startswith("verified (TLS")  # the tunnel carries our own handshake
-    _, doc = check(dict(proxied, NO_PROXY="localhost"), tls_server["url"])
-    line = only_line(doc)
+    line = only_line(check(dict(proxied, NO_PROXY="localhost"), tls_server["url"]))
     assert line["proxy"] is None and line["reach"] == "connected"
 
 
@@ -264,6 +263,6 @@ def test_network_section_matches_the_schema(
     schema = json.loads(
         (Path(__file__).resolve().parents[1] / "docs" / "schema.json").read_text(encoding="utf-8")
     )
-    _, doc = check(env, tls_server["url"])
+    doc = check(env, tls_server["url"])
     jsonschema.validate(doc, schema)
     assert "network_path" in schema["properties"]
