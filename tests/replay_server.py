@@ -5,10 +5,15 @@ cross-region redirects, refusing inactive keys). For those, tests serve the answ
 gives, as AWS documents them: status, headers (S3's ``Server: AmazonS3`` included) and the
 XML body. Each test says which behaviour it replays. Requests are routed by operation: the
 ``Action`` of a query-protocol body (STS, IAM) or the method and path of an S3 request.
+
+In front of moto (``upstream``), the server replays only what moto gets wrong and passes
+every other request to moto unchanged; a ``route`` decides from the request itself when
+the operation alone does not (AssumeRole refused only above the role's maximum duration).
 """
 
 from __future__ import annotations
 
+import http.client
 import threading
 import time
 import urllib.parse
@@ -28,6 +33,7 @@ class Answer:
     date_offset: float = 0.0  # seconds added to the Date header (clock skew)
 
 
+# (operation, body, headers) -> the answer to replay, or None for the usual lookup.
 Route = Callable[[str, str, dict[str, str]], Answer | None]
 
 STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
@@ -111,11 +117,21 @@ def operation_of(method: str, path: str, body: str) -> str:
 
 
 class ReplayServer:
-    """Serves ``answers[operation]`` (an Answer, or a list consumed in order)."""
+    """Serves ``route``'s answer, else ``answers[operation]``, else forwards the request to
+    ``upstream`` when there is one, else answers ``default``."""
 
-    def __init__(self, answers: dict[str, Answer], default: Answer | None = None) -> None:
+    def __init__(
+        self,
+        answers: dict[str, Answer],
+        default: Answer | None = None,
+        *,
+        route: Route | None = None,
+        upstream: str | None = None,
+    ) -> None:
         self.answers = answers
         self.default = default or s3_error("AccessDenied", "Access Denied", 403)
+        self.route = route
+        self.upstream = upstream
         self.seen: list[tuple[str, dict[str, str]]] = []
         owner = self
 
@@ -127,10 +143,18 @@ class ReplayServer:
 
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
+                raw = self.rfile.read(length) if length else b""
+                body = raw.decode("utf-8", "replace")
                 op = operation_of(self.command, self.path, body)
                 owner.seen.append((op, dict(self.headers)))
-                answer = owner.answers.get(op, owner.default)
+                answer = owner.route(op, body, dict(self.headers)) if owner.route else None
+                if answer is None:
+                    answer = owner.answers.get(op)
+                if answer is None and owner.upstream is not None:
+                    self._forward(owner.upstream, raw)
+                    return
+                if answer is None:
+                    answer = owner.default
                 if answer.delay:
                     time.sleep(answer.delay)
                 payload = answer.body.encode()
@@ -151,6 +175,27 @@ class ReplayServer:
                 if self.command != "HEAD":
                     self.wfile.write(payload)
 
+            def _forward(self, upstream: str, raw: bytes) -> None:
+                """The request to ``upstream`` byte for byte, and its answer back: the Host
+                header goes on as the client signed it, so the signature still holds."""
+                target = urllib.parse.urlsplit(upstream)
+                conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
+                conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+                for name, value in self.headers.items():
+                    conn.putheader(name, value)
+                conn.endheaders(raw)
+                answer = conn.getresponse()
+                payload = answer.read()
+                self.send_response_only(answer.status)
+                for name, value in answer.getheaders():
+                    if name.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(payload)
+                conn.close()
+
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _serve
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -168,8 +213,14 @@ class ReplayServer:
 
 
 @contextmanager
-def replaying(answers: dict[str, Answer], default: Answer | None = None) -> Iterator[ReplayServer]:
-    server = ReplayServer(answers, default).start()
+def replaying(
+    answers: dict[str, Answer],
+    default: Answer | None = None,
+    *,
+    route: Route | None = None,
+    upstream: str | None = None,
+) -> Iterator[ReplayServer]:
+    server = ReplayServer(answers, default, route=route, upstream=upstream).start()
     try:
         yield server
     finally:

@@ -4,7 +4,7 @@
 ``StringEquals`` on ``sts:ExternalId`` as AWS does, so a wrong or missing external id is
 refused by moto itself with the AccessDenied AWS gives (which never says that the external
 id was the reason). ``duration_seconds`` above the role's ``MaxSessionDuration``: moto
-does not check it, so a loopback server in front of moto answers an AssumeRole that asks
+does not check it, so the replay server in front of moto answers an AssumeRole that asks
 for more than the role's maximum with the ValidationError AWS gives ("The requested
 DurationSeconds exceeds the MaxSessionDuration set for this role.", as people paste it from
 the AWS CLI; the corpus cases k4206-k4207 quote it) and passes every other request to moto
@@ -13,22 +13,17 @@ unchanged, so the check after the fix runs against moto itself.
 
 from __future__ import annotations
 
-import http.client
 import json
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from keydoctor.lab.emulator import Emulator
 from keydoctor.shell import runnable_part
-from replay_server import sts_error
+from replay_server import Answer, Route, replaying, sts_error
 
 ACCOUNT = "123456789012"
 ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
@@ -102,65 +97,20 @@ def test_wrong_external_id_refused_by_moto_then_fixed(
     assert hop["outcome"] == "ok"
 
 
-@contextmanager
-def _sts_enforcing_max_session(upstream: str, maximum: int) -> Iterator[str]:
-    """A loopback endpoint that refuses AssumeRole above ``maximum`` seconds as STS does,
-    and forwards every other request, byte for byte, to moto (the signature still holds:
-    the Host header is passed on as the client signed it)."""
-    target = urllib.parse.urlsplit(upstream)
+def _refusing_above(maximum: int) -> Route:
+    """A route that refuses AssumeRole above ``maximum`` seconds as STS does; every other
+    request (an AssumeRole within the maximum too) goes on to moto."""
     refusal = sts_error(
         "ValidationError",
         "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
         status=400,
     )
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def route(operation: str, body: str, headers: dict[str, str]) -> Answer | None:
+        asked = urllib.parse.parse_qs(body).get("DurationSeconds", ["0"])[0]
+        return refusal if operation == "AssumeRole" and int(asked) > maximum else None
 
-        def log_message(self, *args: object) -> None:
-            return
-
-        def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
-            asked = form.get("DurationSeconds", ["0"])[0]
-            if form.get("Action") == ["AssumeRole"] and int(asked) > maximum:
-                payload = refusal.body.encode()
-                self.send_response(refusal.status)
-                self.send_header("Content-Type", "text/xml")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-                return
-            conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
-            conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
-            for name, value in self.headers.items():
-                conn.putheader(name, value)
-            conn.endheaders(body)
-            answer = conn.getresponse()
-            payload = answer.read()
-            self.send_response_only(answer.status)
-            for name, value in answer.getheaders():
-                if name.lower() not in ("content-length", "transfer-encoding", "connection"):
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(payload)
-            conn.close()
-
-        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _serve
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    return route
 
 
 def test_duration_above_the_roles_maximum_is_named_then_fixed(
@@ -186,7 +136,8 @@ def test_duration_above_the_roles_maximum_is_named_then_fixed(
         "source_profile = base\nduration_seconds = 28800\nregion = us-east-1\n",
         encoding="utf-8",
     )
-    with _sts_enforcing_max_session(moto_server.endpoint, maximum) as endpoint:
+    with replaying({}, route=_refusing_above(maximum), upstream=moto_server.endpoint) as server:
+        endpoint = server.endpoint
         env = dict(clean_env, AWS_ENDPOINT_URL=endpoint, PATH=BIN + ":" + clean_env["PATH"])
         proc, doc = _check(env, "--profile", "reports", "--endpoint-url", endpoint)
         assert user.secret_access_key not in proc.stdout + proc.stderr
