@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -181,11 +182,24 @@ def test_bad_ranking_weights_are_catalog_errors(raw: dict[str, Any], message: st
 
 
 def test_reading_the_weights_leaves_the_catalog_loader_unloaded() -> None:
-    """A healthy online check reads ranking.toml only: the catalog's schema is not compiled."""
+    """A healthy online check reads the weights only: neither the catalog's schema nor the
+    TOML parser is loaded."""
     code = (
         "import sys; from keydoctor.catalog.ranking import weights; weights(); "
-        "print('keydoctor.catalog.schema' in sys.modules)"
+        "print('keydoctor.catalog.schema' in sys.modules, 'tomllib' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "False"
+    assert done.stdout.strip() == "False False"
+
+
+def test_ranking_json_is_ranking_toml_as_written() -> None:
+    """ranking.json is what `python -m keydoctor.catalog.ranking --write` makes of ranking.toml:
+    a weight edited in the TOML and not regenerated fails here."""
+    from keydoctor.catalog import ranking
+
+    packaged = Path(ranking.__file__).with_name("ranking.json").read_text("utf-8")
+    document = ranking.toml_document()
+    assert json.loads(packaged) == document
+    assert packaged == ranking.json_text(document)
+    assert ranking.weights() == ranking.parse_weights(document)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import urllib.parse
 
+from keydoctor.probes.arns import grant_resource
 from keydoctor.probes.identity import parse_arn
 from keydoctor.probes.policy import (
     ALLOWED,
@@ -14,7 +15,6 @@ from keydoctor.probes.policy import (
     NamedPolicy,
     evaluate,
     for_principal,
-    grant_resource,
     parse_document,
 )
 

@@ -20,6 +20,7 @@ JSON with its tab spelt ``\\t``, no search can find it any more. So:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -364,7 +365,14 @@ _ENDINGS = " \t\r\n"
 # else (digits, %-escapes, mixed case, long runs) may be a secret.
 # (one way to match each run, so a failed match never backtracks through the runs)
 _LETTERS = r"(?:[A-Z]{1,5}|[A-Z][a-z]{1,11}|[a-z]{1,12})"
-_PLAIN_WORD = re.compile(rf"^[(\[\"']?{_LETTERS}(?:[_'-]{_LETTERS})*[)\]\"'.,:;!?]*$")
+
+
+@functools.cache
+def _plain_word() -> re.Pattern[str]:
+    """Compiled on first use: only file diffs show comments, and a check never does."""
+    return re.compile(rf"^[(\[\"']?{_LETTERS}(?:[_'-]{_LETTERS})*[)\]\"'.,:;!?]*$")
+
+
 _PUNCTUATION = re.compile(r"^[^\w\s]{1,3}$")
 _PLACEHOLDER = re.compile(r"^<[a-z][a-z ]{0,40}>$")
 _SECRET_FLAG = re.compile(r"(?i)^--?[\w-]*(?:secret|password|passwd|token|key)[\w-]*$")
@@ -409,7 +417,7 @@ def mask_words(text: str) -> str:
             not part
             or part.isspace()
             or _PUNCTUATION.match(part)
-            or (_PLAIN_WORD.match(part) and any(c.isalpha() for c in part))
+            or (_plain_word().match(part) and any(c.isalpha() for c in part))
         ):
             shown.append(part)
         else:

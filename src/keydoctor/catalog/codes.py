@@ -8,7 +8,6 @@ regular expressions), so the online check pays well under a millisecond for it.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -118,7 +117,9 @@ def parse_table(raw: dict[str, Any]) -> CodeTable:
 
 @lru_cache(maxsize=1)
 def code_table() -> CodeTable:
-    """The packaged table, parsed once per process."""
+    """The packaged table, parsed once per process (only when an answer needs a family)."""
+    import tomllib
+
     text = Path(__file__).with_name("codes.toml").read_text("utf-8")
     return parse_table(tomllib.loads(text))
 

@@ -1,5 +1,10 @@
 """The ranker's weights (``ranking.toml``) and the scoring of one catalog cause.
 
+``ranking.toml`` is the file people edit; ``ranking.json`` is the same document, written
+by ``python -m keydoctor.catalog.ranking --write``, and the one a command reads: Python's
+TOML parser alone costs an online check about 3% of its instructions, for 2 KB of data
+(``tests/test_catalog.py`` fails when the two differ).
+
 Scoring lives here, beside the data, so that ``explain`` (clues found in a text) and
 ``check`` (clues established by the audit and the probes) score a cause with the same
 arithmetic: the cause's prior, plus the weight of every clue that fired, plus a boost for
@@ -8,7 +13,8 @@ every audit finding of the cause's category.
 
 from __future__ import annotations
 
-import tomllib
+import json
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -109,8 +115,20 @@ def parse_weights(raw: dict[str, Any]) -> Weights:
 @lru_cache(maxsize=1)
 def weights() -> Weights:
     """The packaged weights, parsed once per process."""
-    text = Path(__file__).with_name("ranking.toml").read_text("utf-8")
-    return parse_weights(tomllib.loads(text))
+    text = Path(__file__).with_name("ranking.json").read_text("utf-8")
+    return parse_weights(json.loads(text))
+
+
+def toml_document() -> dict[str, Any]:
+    """``ranking.toml`` as written, the source of ``ranking.json``."""
+    import tomllib
+
+    return tomllib.loads(Path(__file__).with_name("ranking.toml").read_text("utf-8"))
+
+
+def json_text(document: dict[str, Any]) -> str:
+    """The text ``--write`` gives ``ranking.json`` for ``document``."""
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
 @dataclass(frozen=True)
@@ -160,3 +178,20 @@ def audit_boost(
     boost = sum(table.finding_boost(finding) for finding in mine)
     said = [f"the audit of this machine found {f.code}: {f.title}" for f in mine]
     return boost, tuple(mine), said
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``--write``: regenerate ``ranking.json`` from ``ranking.toml`` (validated first)."""
+    args = sys.argv[1:] if argv is None else argv
+    document = toml_document()
+    parse_weights(document)
+    text = json_text(document)
+    if args == ["--write"]:
+        Path(__file__).with_name("ranking.json").write_text(text, "utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

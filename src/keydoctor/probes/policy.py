@@ -153,25 +153,6 @@ def least_privilege_statement(action: str, resource: str) -> str:
     return json.dumps(statement)
 
 
-def object_resource(bucket: str, key: str | None) -> str:
-    """The ARN an object probe touches, and the prefix form to grant (bucket/prefix/*)."""
-    if not key:
-        return f"arn:aws:s3:::{bucket}/*"
-    return f"arn:aws:s3:::{bucket}/{key.lstrip('/')}"
-
-
-def grant_resource(bucket: str, key: str | None) -> str:
-    """Least privilege for objects: the key's prefix with /*, or the bucket's objects."""
-    k = (key or "").lstrip("/")
-    if k.endswith("/"):
-        prefix = k.rstrip("/")
-    elif "/" in k:
-        prefix = k.rsplit("/", 1)[0]
-    else:
-        return f"arn:aws:s3:::{bucket}/*"
-    return f"arn:aws:s3:::{bucket}/{prefix}/*"
-
-
 def _principal_values(statement: dict[str, Any]) -> list[str] | None:
     """The AWS principals a resource-policy statement names (None: no Principal key)."""
     if "Principal" not in statement:

@@ -197,8 +197,7 @@ def run_probes(
             meanwhile()
         # What judges the answers (it loads the rules) is loaded while they travel. Only
         # this thread imports it: no probe thread loads the rules' package.
-        from keydoctor.probes import kms, verdicts, why
-        from keydoctor.probes.policy import ALLOWED, evaluate
+        from keydoctor.probes import verdicts
         from keydoctor.probes.rules import (
             LIST_BUCKETS_DENIED,
             PROVIDER_FAILED,
@@ -288,6 +287,11 @@ def run_probes(
                 for bucket, probe in denied
             )
         elif denied and identity is not None:
+            # Only a denial is explained from policies: a healthy check never loads the
+            # evaluator's readers of IAM, bucket and KMS key policies.
+            from keydoctor.probes import kms, why
+            from keydoctor.probes.policy import ALLOWED, evaluate
+
             if progress is not None:
                 progress("reading the caller's own policies to explain a denial")
             reading = read_own_policies(transport, identity)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from keydoctor.probes import outcome as oc
+from keydoctor.probes.arns import grant_resource, object_resource
 from keydoctor.probes.identity import describe_failure
 from keydoctor.probes.outcome import ProbeResult
-from keydoctor.probes.policy import grant_resource, object_resource, parse_document
 from keydoctor.probes.transport import Transport
 
 
@@ -185,6 +185,8 @@ def bucket_policy(transport: Transport, bucket: str) -> tuple[ProbeResult, dict[
             "no bucket policy" if code == "NoSuchBucketPolicy" else (f"could not read it ({code})")
         )
         return probe, None
+    from keydoctor.probes.policy import parse_document  # only a denial reads a policy
+
     document = parse_document(answer.get("Policy"))
     probe.answer = "read" if document is not None else "unreadable policy document"
     return probe, document

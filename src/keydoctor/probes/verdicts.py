@@ -14,6 +14,7 @@ from keydoctor.model import CredentialSource, Finding, Severity
 from keydoctor.probes import access
 from keydoctor.probes import outcome as oc
 from keydoctor.probes import rules as R
+from keydoctor.probes.arns import grant_resource
 from keydoctor.probes.capabilities import AWS, Capabilities, Endpoint
 from keydoctor.probes.iam import QUARANTINE_PREFIX, KeysReport
 from keydoctor.probes.identity import ROOT, Identity
@@ -24,7 +25,6 @@ from keydoctor.probes.policy import (
     KMS_KEY,
     NO_ALLOW,
     Verdict,
-    grant_resource,
     least_privilege_statement,
 )
 from keydoctor.probes.transport import server_time
