@@ -14,11 +14,13 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from keydoctor.lab.emulator import Emulator
 from keydoctor.logs import exports, scan
 from keydoctor.redact import mask_key_id
 
@@ -212,3 +214,29 @@ def test_spark_and_duckdb_agree_on_exports(tmp_path: Path) -> None:
     assert spark["read"]["truncated_files"] == 2  # one JSON, one CSV export
     # Each event was written four times (JSON and three exports), plus the hostile rows.
     assert sum(k["events"] for k in spark["keys"]) == 4 * truth["events"] + 1 + 1
+
+
+def test_exports_under_an_s3_prefix_give_the_local_answer(
+    hostile: tuple[Path, dict[str, Any]], moto_server: Emulator, clean_env: dict[str, str]
+) -> None:
+    """Exports copied from a bucket are sniffed like local ones; foreign ones keep their URL."""
+    out, _ = hostile
+    root = out / "exports"
+    bucket = f"kd-results-{uuid.uuid4().hex[:8]}"
+    moto_server.create_bucket(bucket)
+    s3 = moto_server.client("s3")
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        s3.upload_file(str(path), bucket, "results/" + path.relative_to(root).as_posix())
+    assert moto_server.admin is not None
+    env = dict(
+        clean_env,
+        AWS_ACCESS_KEY_ID=moto_server.admin.access_key_id,
+        AWS_SECRET_ACCESS_KEY=moto_server.admin.secret_access_key,
+        AWS_DEFAULT_REGION="us-east-1",
+    )
+    remote = answer(env, f"s3://{bucket}/results/", "--endpoint-url", moto_server.endpoint)
+    local = answer(None, str(root))
+    assert remote["keys"] == local["keys"] and remote["keys"]
+    for field in ("files", "records", "malformed_records", "foreign_files", "truncated_files"):
+        assert remote["read"][field] == local["read"][field], field
+    assert f"s3://{bucket}/results/hostile/inventory.csv" in remote["read"]["set_aside"]
