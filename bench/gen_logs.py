@@ -639,13 +639,19 @@ def _hostile_csv(world: World, out: Path) -> dict[str, int]:
         f"{world.start:%Y/%m/%d}",
     ]
     line = _athena_line(good)
-    # One good row and three malformed ones: too few fields, too many, bytes not UTF-8.
+    # A second good row whose quoted user agent holds a CRLF (one value on two lines).
+    split = _athena_line([*good[:7], "homegrown/0.2\r\n(two lines)", *good[8:]])
+    # Two good rows, an empty line (skipped), and four malformed rows: too few fields, too
+    # many, bytes that are not UTF-8, blanks only.
     body = (
         header.encode()
         + line.encode()
+        + split.encode()
+        + b"\n"
         + _athena_line(good[:5]).encode()
         + _athena_line([*good, "extra"]).encode()
         + line.encode().replace(b"homegrown", b"home\xff\xfegrown")
+        + b"   \n"
     )
     (folder / "bad-rows.csv").write_bytes(body)
     # A CSV of something else (foreign), and binary bytes under a CSV name (foreign).
@@ -654,7 +660,7 @@ def _hostile_csv(world: World, out: Path) -> dict[str, int]:
     # A saved result cut short in transit: the first half of a gzip export.
     whole = gzip.compress((header + line * 200).encode(), mtime=0)
     (folder / "result_9.csv.gz").write_bytes(whole[: len(whole) // 2])
-    return {"events": 1, "malformed_records": 3, "foreign_files": 2, "truncated_files": 1}
+    return {"events": 2, "malformed_records": 4, "foreign_files": 2, "truncated_files": 1}
 
 
 def generate(

@@ -117,12 +117,13 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, A
 
 
 def test_hostile_exports_are_counted_never_fatal(hostile: tuple[Path, dict[str, Any]]) -> None:
-    """Bad rows (too few fields, too many, bytes that are not UTF-8), a CSV of something
-    else, binary bytes named .csv, a gzip export cut short: all counted, none fatal."""
+    """Bad rows (too few fields, too many, bytes that are not UTF-8, blanks), a CSV of
+    something else, binary bytes named .csv, a gzip export cut short: all counted, none
+    fatal; a value on two lines (CRLF inside quotes) is one value of one row."""
     out, truth = hostile
     document = answer(None, str(out / "exports"))
     read, bad = document["read"], truth["hostile_csv"]
-    assert read["malformed_records"] == bad["malformed_records"] == 3
+    assert read["malformed_records"] == bad["malformed_records"] == 4
     assert read["truncated_files"] == bad["truncated_files"] == 1
     metadata = len(list((out / "exports" / "athena").rglob("*.csv.metadata")))
     assert metadata == 2
@@ -146,6 +147,7 @@ def test_no_secret_from_a_csv_row_is_printed(hostile: tuple[Path, dict[str, Any]
         for key in truth["keys"]:
             assert all(key[i : i + 8] not in text for i in range(len(key) - 7))
         assert "homegrown" in text  # the row that carried the secret was read
+        assert "homegrown/0.2 (two lines)" in text  # CRLF inside quotes: one space
 
 
 def test_header_names_never_reach_sql(tmp_path: Path) -> None:
@@ -210,10 +212,10 @@ def test_spark_and_duckdb_agree_on_exports(tmp_path: Path) -> None:
     assert spark.pop("engine") == "spark" and duck.pop("engine") == "duckdb"
     assert spark == duck
     hostile = truth["hostile"]["malformed_records"] + truth["hostile_csv"]["malformed_records"]
-    assert spark["read"]["malformed_records"] == hostile == 5
+    assert spark["read"]["malformed_records"] == hostile == 6
     assert spark["read"]["truncated_files"] == 2  # one JSON, one CSV export
     # Each event was written four times (JSON and three exports), plus the hostile rows.
-    assert sum(k["events"] for k in spark["keys"]) == 4 * truth["events"] + 1 + 1
+    assert sum(k["events"] for k in spark["keys"]) == 4 * truth["events"] + 1 + 2
 
 
 def test_exports_under_an_s3_prefix_give_the_local_answer(
