@@ -10,6 +10,18 @@ forgotten host (``InvalidAccessKeyId``), denials and bad signatures mixed in, as
 sessions (``ASIA`` keys with a session context), and, with ``--hostile``, what a real bucket
 also holds: malformed records, a truncated gzip, digest files and other foreign objects.
 
+``--csv athena|lake|lake-flat`` (repeatable) also writes the same events as query results
+saved as CSV, under ``OUT/exports/``, one file per account × region × day: ``athena`` as
+Athena writes the result of ``SELECT *`` on the CloudTrail table (``Unsaved/yyyy/mm/dd/
+<query id>.csv`` with its ``.csv.metadata``; lower-case columns, every value quoted, NULL an
+empty unquoted field, ``useridentity`` as the struct's text ``{type=IAMUser, …,
+accesskeyid=AKIA…, …}``); ``lake`` as CloudTrail Lake saves a query's results
+(``AWSLogs/<account>/CloudTrail-Lake/Query/yyyy/mm/dd/<query id>/result_<n>.csv.gz`` and
+``result_sign.json``; columns named as selected, ``eventTime`` printed as a timestamp
+``2026-01-01 13:32:14.000``, ``userIdentity`` as JSON text); ``lake-flat`` the same with
+``userIdentity.accessKeyId``, ``.arn`` and ``.accountId`` selected as columns of their own.
+The same events in another shape, so the answers can be compared key by key.
+
 The output is a function of the arguments alone (seeded random, gzip mtime 0), so a test
 and a benchmark can rely on exact counts; ``--summary`` prints the truth (events per key,
 per source) as JSON for tests to compare with.
@@ -24,7 +36,10 @@ not knowledge of keydoctor (which reads them through its catalog).
 from __future__ import annotations
 
 import argparse
+import csv
 import gzip
+import hashlib
+import io
 import json
 import os
 import random
@@ -244,6 +259,188 @@ class Slice:
     day_index: int
     files: int
     records: int
+    csv: tuple[str, ...] = ()  # the CSV export shapes to write the slice's events in too
+    number: int = 0  # the slice's rank, which numbers its CSV files
+
+
+CSV_SHAPES = ("athena", "lake", "lake-flat")
+# Columns of ``SELECT *`` on the Athena CloudTrail table (keydoctor's own ``--engine athena``
+# DDL, partitions last), and of the CloudTrail Lake queries written here.
+ATHENA_COLUMNS = (
+    "eventversion",
+    "useridentity",
+    "eventtime",
+    "eventsource",
+    "eventname",
+    "awsregion",
+    "sourceipaddress",
+    "useragent",
+    "errorcode",
+    "errormessage",
+    "requestparameters",
+    "responseelements",
+    "recipientaccountid",
+    "account",
+    "region",
+    "day",
+)
+LAKE_COLUMNS = (
+    "eventTime",
+    "eventSource",
+    "eventName",
+    "awsRegion",
+    "sourceIPAddress",
+    "userAgent",
+    "errorCode",
+    "errorMessage",
+    "recipientAccountId",
+    "userIdentity",
+)
+LAKE_FLAT_COLUMNS = (
+    "eventTime",
+    "userIdentity.accessKeyId",
+    "userIdentity.arn",
+    "userIdentity.accountId",
+    "eventSource",
+    "eventName",
+    "awsRegion",
+    "sourceIPAddress",
+    "userAgent",
+    "errorCode",
+)
+
+
+def _struct_text(value: Any) -> str:
+    """A value as Athena prints a struct: ``{type=IAMUser, arn=…, sessioncontext=null}``."""
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k.lower()}={_struct_text(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def _athena_identity(identity: dict[str, Any]) -> str:
+    """``userIdentity`` in the field order of the Athena table's struct."""
+    fields = ("type", "principalId", "arn", "accountId", "invokedBy", "accessKeyId", "userName")
+    ordered: dict[str, Any] = {name: identity.get(name) for name in fields}
+    context = identity.get("sessionContext")
+    ordered["sessionContext"] = (
+        None
+        if context is None
+        else {
+            "attributes": context.get("attributes"),
+            "sessionIssuer": context.get("sessionIssuer"),
+        }
+    )
+    return _struct_text(ordered)
+
+
+def _athena_line(values: list[str | None]) -> str:
+    """Athena's CSV: every value quoted (quotes doubled), NULL an empty unquoted field."""
+    return ",".join("" if v is None else '"' + v.replace('"', '""') + '"' for v in values) + "\n"
+
+
+def _export_id(seed: int, name: str) -> str:
+    """A query id fixed by the arguments, not drawn from the slice's random stream."""
+    digest = hashlib.sha256(f"{seed}/{name}".encode()).hexdigest()
+    return str(uuid.UUID(digest[:32]))
+
+
+def _write_exports(
+    world: World, out: Path, piece: Slice, region: str, day: date, records: list[dict[str, Any]]
+) -> int:
+    """The slice's records as CSV query results, in each requested shape; bytes written."""
+    account = world.accounts[piece.account_index]
+    ran = world.start + timedelta(days=world.days)  # the query runs after the last day
+    written = 0
+    for shape in piece.csv:
+        if shape == "athena":
+            folder = out / "exports" / "athena" / "Unsaved" / f"{ran:%Y/%m/%d}"
+            folder.mkdir(parents=True, exist_ok=True)
+            lines = [_athena_line(list(ATHENA_COLUMNS))]
+            for r in records:
+                lines.append(
+                    _athena_line(
+                        [
+                            r["eventVersion"],
+                            _athena_identity(r["userIdentity"]),
+                            r["eventTime"],
+                            r["eventSource"],
+                            r["eventName"],
+                            r["awsRegion"],
+                            r["sourceIPAddress"],
+                            r["userAgent"],
+                            r.get("errorCode"),
+                            r.get("errorMessage"),
+                            None
+                            if r["requestParameters"] is None
+                            else json.dumps(r["requestParameters"], separators=(",", ":")),
+                            None,
+                            r["recipientAccountId"],
+                            account,
+                            region,
+                            f"{day:%Y/%m/%d}",
+                        ]
+                    )
+                )
+            path = folder / f"{_export_id(piece.seed, f'{shape}/{piece.number}')}.csv"
+            path.write_text("".join(lines), encoding="utf-8")
+            # Athena's own binary description of the result, beside it: not CSV.
+            (folder / f"{path.name}.metadata").write_bytes(b"\x0a\x08\x12\x06" + bytes(40))
+            written += path.stat().st_size
+            continue
+        flat = shape == "lake-flat"
+        query = _export_id(piece.seed, f"{shape}/account/{piece.account_index}")
+        folder = (
+            out
+            / "exports"
+            / shape
+            / "AWSLogs"
+            / account
+            / "CloudTrail-Lake"
+            / "Query"
+            / f"{ran:%Y/%m/%d}"
+            / query
+        )
+        folder.mkdir(parents=True, exist_ok=True)
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(LAKE_FLAT_COLUMNS if flat else LAKE_COLUMNS)
+        for r in records:
+            identity = r["userIdentity"]
+            moment = r["eventTime"].replace("T", " ").replace("Z", ".000")
+            common = [r["eventSource"], r["eventName"], r["awsRegion"], r["sourceIPAddress"]]
+            if flat:
+                row = [
+                    moment,
+                    identity.get("accessKeyId"),
+                    identity.get("arn"),
+                    identity.get("accountId"),
+                    *common,
+                    r["userAgent"],
+                    r.get("errorCode"),
+                ]
+            else:
+                row = [
+                    moment,
+                    *common,
+                    r["userAgent"],
+                    r.get("errorCode"),
+                    r.get("errorMessage"),
+                    r["recipientAccountId"],
+                    json.dumps(identity, separators=(",", ":")),
+                ]
+            writer.writerow(row)
+        path = folder / f"result_{piece.number + 1}.csv.gz"
+        with (
+            open(path, "wb") as raw,
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as handle,
+        ):
+            handle.write(text.getvalue().encode())
+        # The query's sign file (hashes and signature of its results): not events.
+        (folder / "result_sign.json").write_text(json.dumps({"version": "1.0"}))
+        written += path.stat().st_size
+    return written
 
 
 def _write_slice(world: World, out: Path, piece: Slice) -> dict[str, Any]:
@@ -268,6 +465,7 @@ def _write_slice(world: World, out: Path, piece: Slice) -> dict[str, Any]:
     folder.mkdir(parents=True, exist_ok=True)
     truth: dict[str, Any] = {"events": Counter(), "errors": Counter(), "sources": Counter()}
     written = 0
+    exported: list[dict[str, Any]] = []
     for number in range(piece.files):
         minute = (number * 1440) // max(piece.files, 1)
         stamp = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(minutes=minute)
@@ -276,6 +474,8 @@ def _write_slice(world: World, out: Path, piece: Slice) -> dict[str, Any]:
             when = stamp + timedelta(seconds=rng.randrange(1440 * 60 // max(piece.files, 1)))
             record = _event(rng, world, account, region, when, piece.day_index)
             records.append(record)
+            if piece.csv:
+                exported.append(record)
             key = record["userIdentity"]["accessKeyId"]
             truth["events"][key] += 1
             truth["sources"][f"{key}|{record['sourceIPAddress']}"] += 1
@@ -293,6 +493,9 @@ def _write_slice(world: World, out: Path, piece: Slice) -> dict[str, Any]:
             handle.write(body)
         written += path.stat().st_size
     truth["bytes"] = written
+    truth["csv_bytes"] = (
+        _write_exports(world, out, piece, region, day, exported) if piece.csv else 0
+    )
     return truth
 
 
@@ -402,6 +605,64 @@ def _hostile(world: World, out: Path) -> dict[str, int]:
     return {"malformed_records": 2, "truncated_files": 1, "unreadable_files": 1, "foreign_files": 3}
 
 
+def _hostile_csv(world: World, out: Path) -> dict[str, int]:
+    """What a folder of saved query results also holds, beside good exports."""
+    folder = out / "exports" / "hostile"
+    folder.mkdir(parents=True, exist_ok=True)
+    account, user = world.accounts[0], world.users[0]
+    header = _athena_line(list(ATHENA_COLUMNS))
+    identity = {
+        "type": "IAMUser",
+        "principalId": other_id(user.key, "AIDA"),
+        "arn": f"arn:aws:iam::{account}:user/{user.name}",
+        "accountId": account,
+        "accessKeyId": user.key,
+        "userName": user.name,
+    }
+    good: list[str | None] = [
+        "1.09",
+        _athena_identity(identity),
+        f"{world.start:%Y-%m-%d}T12:00:00Z",
+        "sts.amazonaws.com",
+        "GetCallerIdentity",
+        world.regions[0],
+        "192.0.2.98",
+        # A program that put its secret in its user agent: never to be printed.
+        f"homegrown/0.1 aws_secret_access_key={PLANTED_SECRET}",
+        None,
+        None,
+        json.dumps({"secretAccessKey": PLANTED_SECRET}),
+        None,
+        account,
+        account,
+        world.regions[0],
+        f"{world.start:%Y/%m/%d}",
+    ]
+    line = _athena_line(good)
+    # A second good row whose quoted user agent holds a CRLF (one value on two lines).
+    split = _athena_line([*good[:7], "homegrown/0.2\r\n(two lines)", *good[8:]])
+    # Two good rows, an empty line (skipped), and four malformed rows: too few fields, too
+    # many, bytes that are not UTF-8, blanks only.
+    body = (
+        header.encode()
+        + line.encode()
+        + split.encode()
+        + b"\n"
+        + _athena_line(good[:5]).encode()
+        + _athena_line([*good, "extra"]).encode()
+        + line.encode().replace(b"homegrown", b"home\xff\xfegrown")
+        + b"   \n"
+    )
+    (folder / "bad-rows.csv").write_bytes(body)
+    # A CSV of something else (foreign), and binary bytes under a CSV name (foreign).
+    (folder / "inventory.csv").write_text("bucket,key,size\ndata,k/1,10\n")
+    (folder / "dump.csv").write_bytes(b"\x00\x9f\x92\x96PK\x03\x04" + bytes(range(256)))
+    # A saved result cut short in transit: the first half of a gzip export.
+    whole = gzip.compress((header + line * 200).encode(), mtime=0)
+    (folder / "result_9.csv.gz").write_bytes(whole[: len(whole) // 2])
+    return {"events": 2, "malformed_records": 4, "foreign_files": 2, "truncated_files": 1}
+
+
 def generate(
     out: Path,
     *,
@@ -415,19 +676,28 @@ def generate(
     s3_lines: int = 40,
     hostile: bool = False,
     jobs: int = 1,
+    csv_shapes: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Write the tree under ``out``; return the truth about what was written."""
+    unknown = set(csv_shapes) - set(CSV_SHAPES)
+    if unknown:
+        raise ValueError(f"CSV shapes are {', '.join(CSV_SHAPES)}, not {', '.join(unknown)}")
     world = build_world(seed, accounts, regions, start, days)
-    slices = [
-        Slice(seed, a, r, d, files, records)
+    places = [
+        (a, r, d)
         for a in range(len(world.accounts))
         for r in range(len(world.regions))
         for d in range(days)
+    ]
+    slices = [
+        Slice(seed, a, r, d, files, records, tuple(csv_shapes), number)
+        for number, (a, r, d) in enumerate(places)
     ]
     events: Counter[str] = Counter()
     errors: Counter[str] = Counter()
     sources: Counter[str] = Counter()
     total_bytes = 0
+    csv_bytes = 0
     if jobs > 1:
         with ProcessPoolExecutor(jobs) as pool:
             results = list(
@@ -440,6 +710,7 @@ def generate(
         errors.update(truth["errors"])
         sources.update(truth["sources"])
         total_bytes += truth["bytes"]
+        csv_bytes += truth["csv_bytes"]
     by_key: dict[str, Any] = defaultdict(dict)
     for pair, count in sources.items():
         key, ip = pair.split("|")
@@ -449,6 +720,7 @@ def generate(
         "accounts": world.accounts,
         "regions": world.regions,
         "cloudtrail_bytes": total_bytes,
+        "csv_bytes": csv_bytes,
         "events": sum(events.values()),
         "keys": {
             key: {"events": events[key], "errors": errors[key], "sources": by_key[key]}
@@ -465,6 +737,8 @@ def generate(
         summary["s3_access"] = _s3_access_logs(world, out, random.Random(seed + 1), s3_lines)
     if hostile:
         summary["hostile"] = _hostile(world, out)
+    if hostile and csv_shapes:
+        summary["hostile_csv"] = _hostile_csv(world, out)
     return summary
 
 
@@ -481,6 +755,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--s3-lines", type=int, default=40, help="access log lines per bucket")
     parser.add_argument("--hostile", action="store_true", help="add malformed and foreign files")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--csv",
+        action="append",
+        default=[],
+        choices=CSV_SHAPES,
+        help="also write the events as CSV query results of this shape, under OUT/exports",
+    )
     parser.add_argument(
         "--target-mb",
         type=float,
@@ -505,6 +786,7 @@ def main(argv: list[str] | None = None) -> int:
         s3_lines=args.s3_lines,
         hostile=args.hostile,
         jobs=args.jobs,
+        csv_shapes=tuple(args.csv),
     )
     if args.summary:
         json.dump(summary, sys.stdout, indent=1)

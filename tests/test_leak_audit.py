@@ -454,8 +454,47 @@ def test_logs_in_every_format(tmp_path: Path) -> None:
         f'"GET /k?X-Amz-Credential={key}&X-Amz-Signature={V_SECRET} HTTP/1.1" 403 AccessDenied '
         f'1 - 1 1 "-" "ua aws_secret_access_key={V_SECRET}" -\n'
     )
+    # The same secrets in CSV exports: an Athena result (the key inside the useridentity
+    # struct's text) and a CloudTrail Lake result (userIdentity as JSON text, gzip).
+    exported = tmp_path / "exports"
+    exported.mkdir()
+    struct = (
+        "{type=IAMUser, principalid=AIDAEXAMPLE, arn=arn:aws:iam::111122223333:user/csv, "
+        f"accountid=111122223333, invokedby=null, accesskeyid={key}, username=csv, "
+        "sessioncontext=null}"
+    )
+    row = [
+        "2026-01-01T00:00:00Z",
+        struct,
+        f"aws_secret_access_key={V_SECRET}",
+        f"tool/1.0 aws_secret_access_key={V_SECRET} aws_session_token={V_TOKEN}",
+        "x",
+        f"secret {V_SECRET} password {V_PASSWORD}",
+        json.dumps({"secretAccessKey": V_SECRET, "token": V_TOKEN}),
+    ]
+    header = "eventtime,useridentity,sourceipaddress,useragent,errorcode,errormessage,"
+    header += "requestparameters\n"
+    quoted = ",".join('"' + v.replace('"', '""') + '"' for v in row) + "\n"
+    (exported / "0f1e2d3c-athena.csv").write_text(header + quoted)
+    lake_identity = json.dumps({"accessKeyId": session_key, "arn": "arn:aws:iam::1:user/l"})
+    lake_row = [
+        "2026-01-01 00:00:00.000",
+        lake_identity,
+        f"ua aws_secret_access_key={V_SECRET}",
+        f"password {V_PASSWORD} token {V_TOKEN}",
+    ]
+    lake = "eventTime,userIdentity,userAgent,errorMessage\n"
+    lake += ",".join('"' + v.replace('"', '""') + '"' for v in lake_row) + "\n"
+    with gzip.open(exported / "result_1.csv.gz", "wt") as handle:
+        handle.write(lake)
     env = _env(tmp_path, {})
     leaks: list[str] = []
+    for fmt in ("text", "json"):
+        stdout, stderr = _keydoctor(env, "logs", str(exported), "--format", fmt, "--quiet")
+        assert "AKIA" in stdout and "ASIA" in stdout  # both keys come out of the CSV, masked
+        leaks += chosen_leaks(f"logs csv {fmt}", stdout, stderr, {V_SECRET, V_TOKEN, V_PASSWORD})
+        for name, text in _texts(stdout, stderr).items():
+            leaks += unmasked_ids(f"logs csv {fmt} {name}", text, {key, session_key})
     for fmt in ("text", "json"):
         stdout, stderr = _keydoctor(env, "logs", str(tmp_path), "--format", fmt, "--quiet")
         assert "AKIA" in stdout  # the key is reported, masked

@@ -8,6 +8,11 @@ whole list in one pass with its typed JSON reader, skips corrupt files
 (``ignoreCorruptFiles``) and names them after the fact from the files whose own row
 (``sql.SPARK_MARKS``) did not come back.
 
+CloudTrail Lake and Athena CSV exports are read in groups of files with the same header
+(one query text per header shape, ``sql.duckdb_csv`` / ``sql.spark_csv``). Their malformed
+rows come back beside the rows, not in them: DuckDB lists them in its ``reject_errors``
+table, Spark marks them in a corrupt-record column; both are counted as malformed records.
+
 ``duckdb`` and ``pyspark`` are imported here, lazily, only by the engine that runs.
 """
 
@@ -16,11 +21,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from keydoctor.errors import UsageError
-from keydoctor.logs import sql
-from keydoctor.logs.scan import ACCESS_LOG, CLOUDTRAIL, LogFile, why_unreadable
+from keydoctor.logs import exports, sql
+from keydoctor.logs.scan import ACCESS_LOG, CLOUDTRAIL, CSV_EXPORT, LogFile, why_unreadable
 
 Row = tuple[Any, ...]
 Progress = Callable[[int, int, int], None]  # files done, bytes done, records so far
@@ -114,11 +120,72 @@ def run_duckdb(files: list[LogFile], where: str, progress: Progress | None = Non
             records += sum(int(r[-1]) for r in rows)
             if progress is not None:
                 progress(result.files_read, result.bytes_read, records)
+    for batch in _csv_batches(files, result):
+        rows = _duckdb_csv_batch(connection, duckdb.Error, batch, where, result)
+        result.merge(rows)
+        result.files_read += len(batch)
+        result.bytes_read += sum(f.size for f in batch)
+        records += sum(int(r[-1]) for r in rows)
+        if progress is not None:
+            progress(result.files_read, result.bytes_read, records)
     connection.close()
     aside = {*result.truncated, *result.unreadable}
     result.files_read -= len(aside)
     result.bytes_read -= sum(f.size for f in files if f.path in aside)
     return result
+
+
+def _shapes(files: list[LogFile]) -> dict[tuple[str, ...], list[LogFile]]:
+    """CSV exports grouped by header; one query text reads each group."""
+    shapes: dict[tuple[str, ...], list[LogFile]] = {}
+    for item in files:
+        if item.kind == CSV_EXPORT and item.columns != exports.UNREADABLE:
+            shapes.setdefault(item.columns, []).append(item)
+    return shapes
+
+
+def _csv_batches(files: list[LogFile], result: ReadResult) -> list[list[LogFile]]:
+    """Batches of same-header CSV exports; one that could not be opened is set aside."""
+    for item in files:
+        if item.kind == CSV_EXPORT and item.columns == exports.UNREADABLE:
+            result.set_aside(item.path)
+            result.files_read += 1  # taken back with the other set-aside files
+            result.bytes_read += item.size
+    return [batch for group in _shapes(files).values() for batch in _batches(group)]
+
+
+def _malformed(count: int) -> Row:
+    return ("malformed", *(None,) * (len(sql.GROUP_COLUMNS) - 1), None, None, count)
+
+
+def _duckdb_csv_batch(
+    connection: Any, error: type[Exception], batch: list[LogFile], where: str, result: ReadResult
+) -> list[Row]:
+    """One batch of same-header exports; a failing batch is read again file by file."""
+    columns = batch[0].columns
+    found = exports.roles(columns)
+    assert found is not None  # the listing kept only exports with a known header
+    query = sql.grouped("(" + sql.duckdb_csv(found, len(columns)) + ")", where)
+
+    def read(paths: list[str]) -> list[Row]:
+        try:
+            after = connection.execute(sql.DUCKDB_CSV_LAST_SCAN).fetchone()[0]
+        except error:
+            after = 0  # no scan has kept rejects yet: DuckDB creates the table on the first
+        rows: list[Row] = connection.execute(query, {"files": paths}).fetchall()
+        rejected = connection.execute(sql.DUCKDB_CSV_REJECTS, {"after": after}).fetchone()[0]
+        return rows + ([_malformed(int(rejected))] if rejected else [])
+
+    try:
+        return read([f.path for f in batch])
+    except error:
+        rows: list[Row] = []
+        for item in batch:
+            try:
+                rows += read([item.path])
+            except error:
+                result.set_aside(item.path)
+        return rows
 
 
 def spark_session(master: str = "local[2]") -> Any:
@@ -178,6 +245,7 @@ def run_spark(files: list[LogFile], where: str, progress: Progress | None = None
         lines.createOrReplaceTempView("access_lines")
         seen |= {r[0] for r in lines.select("file").distinct().collect()}
         frames.append(spark.sql(sql.SPARK_ACCESS_LOG))
+    frames += _spark_csv_frames(spark, files, result, seen)
     if frames:
         events = frames[0]
         for frame in frames[1:]:
@@ -199,7 +267,7 @@ def run_spark(files: list[LogFile], where: str, progress: Progress | None = None
         result.merge([r for r in rows if r[0] not in sql.SPARK_MARKS])
     read = {_local(uri) for uri in seen}
     for item in files:
-        if item.path in result.unreadable:
+        if item.path in result.unreadable or item.path in result.truncated:
             continue
         if os.path.realpath(item.path) in read:
             result.files_read += 1
@@ -211,6 +279,57 @@ def run_spark(files: list[LogFile], where: str, progress: Progress | None = None
     if progress is not None:
         progress(result.files_read, result.bytes_read, sum(int(r[-1]) for r in result.rows))
     return result
+
+
+def _spark_csv_frames(
+    spark: Any, files: list[LogFile], result: ReadResult, seen: set[str]
+) -> list[Any]:
+    """One frame of EVENT_COLUMNS per header shape of the CSV exports.
+
+    Spark's ``ignoreCorruptFiles`` keeps the rows read before a gzip stream breaks, where
+    DuckDB keeps none of that file; so compressed exports are checked first (one
+    decompression, as ``zcat`` does) and a broken one is set aside before Spark sees it.
+    """
+    frames = []
+    for item in files:
+        if item.kind == CSV_EXPORT and (
+            item.columns == exports.UNREADABLE or (item.path.endswith(".gz") and _broken(item.path))
+        ):
+            result.set_aside(item.path)
+    aside = {*result.truncated, *result.unreadable}
+    for number, (columns, group) in enumerate(_shapes(files).items()):
+        paths = [f.path for f in group if f.path not in aside]
+        if not paths:
+            continue
+        found = exports.roles(columns)
+        assert found is not None  # the listing kept only exports with a known header
+        view = f"csv_export_{number}"
+        (
+            spark.read.schema(sql.spark_csv_schema(len(columns)))
+            .option("header", "true")
+            .option("multiLine", "true")
+            .option("escape", '"')
+            .option("mode", "PERMISSIVE")
+            .option("columnNameOfCorruptRecord", "_corrupt")
+            .csv(paths)
+            .createOrReplaceTempView(view)
+        )
+        frames.append(spark.sql(sql.spark_csv(found, len(columns), view)))
+        seen |= {Path(p).resolve().as_uri() for p in paths}
+    return frames
+
+
+def _broken(path: str) -> bool:
+    import gzip
+    import zlib
+
+    try:
+        with gzip.open(path, "rb") as handle:
+            while handle.read(1 << 20):
+                pass
+    except (EOFError, zlib.error, OSError):
+        return True
+    return False
 
 
 def _local(uri: str) -> str:

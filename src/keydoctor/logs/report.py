@@ -118,8 +118,13 @@ class LogReport:
 
 
 def clean(value: object) -> str:
-    """A value from a log line, made safe to print: scrubbed, one line, bounded."""
-    text = scrub_patterns(str(value)).replace("\n", " ").replace("\r", " ")
+    """A value from a log line, made safe to print: scrubbed, one line, bounded.
+
+    A line break is one space however it was written: Spark's CSV reader turns a CRLF
+    inside a quoted field into LF where DuckDB keeps it, and the answers must not differ.
+    """
+    text = str(value).replace("\r\n", "\n")
+    text = scrub_patterns(text).replace("\n", " ").replace("\r", " ")
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 
 

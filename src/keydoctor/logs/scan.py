@@ -3,9 +3,10 @@
 A log bucket holds more than logs: digest files, READMEs, objects someone dropped there.
 The names decide (CloudTrail writes ``…/CloudTrail/<region>/yyyy/mm/dd/*.json.gz``, S3
 writes ``[prefix]YYYY-mm-DD-HH-MM-SS-<16 hex>``); anything else is counted as foreign and
-never opened, so a stray binary cannot fail the read. ``s3://bucket/prefix`` is listed and
-copied to a private temporary folder with the resolved credentials, then read like a
-local tree.
+never opened, so a stray binary cannot fail the read. A ``*.csv`` or ``*.csv.gz`` file may
+be a CloudTrail Lake or Athena export: its first line decides (``exports.py``).
+``s3://bucket/prefix`` is listed and copied to a private temporary folder with the resolved
+credentials, then read like a local tree.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from keydoctor.errors import InputError
+from keydoctor.logs import exports
 
 CLOUDTRAIL = "cloudtrail"
 ACCESS_LOG = "access-log"
+CSV_EXPORT = "csv-export"
 _ACCESS_LOG_NAME = re.compile(r".*\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-[0-9A-Fa-f]{16}")
 _JSON_NAME = re.compile(r".+\.json(\.gz)?")
 # CloudTrail's folder date: a file under yyyy/mm/dd holds events of that day (UTC), give or
@@ -36,6 +39,7 @@ class LogFile:
     path: str
     kind: str
     size: int
+    columns: tuple[str, ...] = ()  # a CSV export's header (empty: the file cannot be opened)
 
 
 @dataclass
@@ -58,8 +62,12 @@ def classify(name: str) -> str | None:
     """``cloudtrail``, ``access-log`` or ``None`` (foreign) from a file's path."""
     parts = name.replace("\\", "/").split("/")
     base = parts[-1]
+    if "CloudTrail-Lake" in parts and base == "result_sign.json":
+        return None  # the signature of a saved CloudTrail Lake query, not events
     if _JSON_NAME.fullmatch(base) and "CloudTrail-Digest" not in parts:
         return CLOUDTRAIL
+    if exports.is_csv_name(base):
+        return CSV_EXPORT
     if _ACCESS_LOG_NAME.fullmatch(base):
         return ACCESS_LOG
     return None
@@ -90,8 +98,20 @@ def list_local(paths: list[str], listing: Listing | None = None) -> Listing:
             elif kind == CLOUDTRAIL and too_old(path.as_posix(), listing.since):
                 listing.pruned += 1
             else:
-                listing.files.append(LogFile(str(path), kind, path.stat().st_size))
+                admit(listing, str(path), str(path), kind)
     return listing
+
+
+def admit(listing: Listing, shown: str, local: str, kind: str) -> None:
+    """Add a file to read; a CSV whose header is not a CloudTrail export is foreign."""
+    columns: tuple[str, ...] = ()
+    if kind == CSV_EXPORT:
+        header = exports.sniff(local)
+        if header is None:
+            listing.foreign.append(shown)
+            return
+        columns = header
+    listing.files.append(LogFile(local, kind, Path(local).stat().st_size, columns))
 
 
 def split_s3_url(url: str) -> tuple[str, str]:
@@ -129,7 +149,7 @@ def download_s3(urls: list[str], client: Any, listing: Listing) -> Listing:
                 with open(target, "wb") as handle:
                     while chunk := body.read(1 << 20):
                         handle.write(chunk)
-                listing.files.append(LogFile(str(target), kind, target.stat().st_size))
+                admit(listing, f"s3://{bucket}/{key}", str(target), kind)
     return listing
 
 

@@ -318,3 +318,118 @@ def athena(location: str, where: str, since_day: str | None) -> str:
         + grouped(events, where)
         + ";\n"
     )
+
+
+# CloudTrail Lake and Athena CSV exports (``exports.py`` says which file is one and which
+# column plays which role). Columns are addressed by position (``c0``, ``c1``…), every one
+# read as text; an empty field is NULL, as Athena writes NULL. The key id, the ARN and the
+# account come from flattened columns when the query selected them, else out of the
+# ``userIdentity`` text, whichever way it was rendered: Athena's struct text
+# (``{type=IAMUser, principalid=…, arn=arn:…, accountid=…, accesskeyid=AKIA…, …}``) or JSON
+# text (``{"accessKeyId":"AKIA…","arn":"arn:…"}``). The first match is the caller's own field
+# (the struct puts ``sessioncontext``, with the issuer's ARN, last). RE2 and
+# java.util.regex read these patterns alike. Times are made ISO text: Athena's CloudTrail
+# table holds ``2026-01-03T13:32:14Z`` as written, CloudTrail Lake's timestamp prints as
+# ``2026-01-03 13:32:14.000``; both become ``2026-01-03T13:32:14Z``.
+CSV_IDENTITY_KEY = r'[{,]\s*"?(?:accesskeyid|accessKeyId)"?\s*[=:]\s*"?([A-Z0-9]+)'
+CSV_IDENTITY_ARN = r'[{,]\s*"?arn"?\s*[=:]\s*"?(arn:[^",}]*)'
+CSV_IDENTITY_ACCOUNT = r'[{,]\s*"?(?:accountid|accountId)"?\s*[=:]\s*"?([0-9]{12})'
+CSV_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}"
+# A row Spark decoded with replacement characters held bytes that are not UTF-8; DuckDB
+# refuses such a row (INVALID ENCODING), so both count it as malformed.
+SPARK_REPLACEMENT = "decode(unhex('EFBFBD'), 'UTF-8')"
+
+
+def _csv_select(roles: dict[str, int], dialect: str) -> str:
+    """The EVENT_COLUMNS of one CSV row, from the roles' column positions."""
+    text = "VARCHAR" if dialect == "duckdb" else "STRING"
+
+    def escaped(pattern: str) -> str:
+        return pattern if dialect == "duckdb" else pattern.replace("\\", "\\\\")
+
+    def column(role: str) -> str | None:
+        return f"nullif(c{roles[role]}, '')" if role in roles else None
+
+    def from_identity(pattern: str) -> str | None:
+        if "identity" not in roles:
+            return None
+        return f"nullif(regexp_extract(c{roles['identity']}, '{escaped(pattern)}', 1), '')"
+
+    def first(*parts: str | None) -> str:
+        kept = [p for p in parts if p is not None]
+        if not kept:
+            return f"CAST(NULL AS {text})"
+        return kept[0] if len(kept) == 1 else "coalesce(" + ", ".join(kept) + ")"
+
+    time = column("time") or f"CAST(NULL AS {text})"
+    matches = (
+        f"regexp_matches({time}, '{CSV_TIME}')"
+        if dialect == "duckdb"
+        else f"{time} RLIKE '{CSV_TIME}'"
+    )
+    return ",\n       ".join(
+        [
+            f"CASE WHEN {matches} THEN substr({time}, 1, 10) || 'T' || substr({time}, 12, 8)"
+            f" || 'Z' ELSE {time} END AS event_time",
+            first(column("key_id"), from_identity(CSV_IDENTITY_KEY)) + " AS key_id",
+            first(column("requester"), from_identity(CSV_IDENTITY_ARN)) + " AS requester",
+            first(column("ip")) + " AS ip",
+            first(column("user_agent")) + " AS user_agent",
+            first(column("error_code")) + " AS error_code",
+            first(
+                column("account"),
+                column("identity_account"),
+                from_identity(CSV_IDENTITY_ACCOUNT),
+            )
+            + " AS account",
+            first(column("region")) + " AS region",
+            first(column("service")) + " AS service",
+            first(column("operation")) + " AS operation",
+        ]
+    )
+
+
+def duckdb_csv(roles: dict[str, int], width: int) -> str:
+    """DuckDB's reader of CSV exports with one header shape (``width`` columns).
+
+    Rows that do not fit (too few or too many fields, bytes that are not UTF-8) are left out
+    by ``store_rejects`` and listed in DuckDB's ``reject_errors`` table; the engine counts
+    them there as malformed records (:data:`DUCKDB_CSV_REJECTS`).
+    """
+    columns = ", ".join(f"'c{n}': 'VARCHAR'" for n in range(width))
+    return f"""
+SELECT 'event' AS kind,
+       {_csv_select(roles, "duckdb")}
+FROM read_csv($files, header = true, auto_detect = false, delim = ',', quote = '"',
+              escape = '"', compression = 'auto', store_rejects = true,
+              columns = {{{columns}}})
+"""
+
+
+# The rows of reject_errors written by scans after a given scan id (one row per error, so
+# a line with two errors is counted once).
+DUCKDB_CSV_REJECTS = """
+SELECT count(*)
+FROM (SELECT DISTINCT scan_id, file_id, line FROM reject_errors WHERE scan_id > $after)
+"""
+DUCKDB_CSV_LAST_SCAN = "SELECT coalesce(max(scan_id), 0) FROM reject_errors"
+
+
+def spark_csv_schema(width: int) -> str:
+    return ", ".join(f"c{n} STRING" for n in range(width)) + ", _corrupt STRING"
+
+
+def spark_csv(roles: dict[str, int], width: int, view: str) -> str:
+    """Spark's rows of the CSV exports in ``view`` (read with :func:`spark_csv_schema`).
+
+    Spark keeps a row whose field count differs from the header's in ``_corrupt``; such a
+    row, and one holding bytes that are not UTF-8, is malformed, as it is to DuckDB.
+    """
+    values = ", ".join(f"c{n}" for n in range(width))
+    return f"""
+SELECT CASE WHEN _corrupt IS NOT NULL
+              OR instr(concat_ws('', {values}), {SPARK_REPLACEMENT}) > 0
+            THEN 'malformed' ELSE 'event' END AS kind,
+       {_csv_select(roles, "spark")}
+FROM {view}
+"""
