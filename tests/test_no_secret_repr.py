@@ -55,7 +55,7 @@ def test_credential_holders_print_no_secret() -> None:
     from keydoctor.model import CredentialSource, Location
     from keydoctor.probes.clients import StaticKeys
     from keydoctor.probes.outcome import ProbeResult
-    from keydoctor.probes.runner import Step, StepAnswer, StepPlan
+    from keydoctor.probes.plans import Step, StepAnswer, StepPlan
     from keydoctor.probes.transport import Target
 
     keys = StaticKeys("AKIAY34FZKBOKMUTVV7A", VALUE, VALUE + "token")

@@ -1,4 +1,4 @@
-"""Plans of dependent steps (probes.runner.run_plans) against the real moto server.
+"""Plans of dependent steps (probes.plans.run_plans) against the real moto server.
 
 A step's ``then`` reads its answer and names the steps it unlocks: here, the bucket's
 region is read first and the listing is asked in the region that answer named. A step
@@ -15,7 +15,7 @@ from keydoctor.lab.emulator import Emulator
 from keydoctor.probes import outcome as oc
 from keydoctor.probes import s3 as s3_probes
 from keydoctor.probes.clients import StaticKeys
-from keydoctor.probes.runner import Asked, Step, StepAnswer, StepPlan, ask_with, run_plans
+from keydoctor.probes.plans import Asked, Step, StepAnswer, StepPlan, ask_with, run_plans
 from keydoctor.probes.transport import Transport
 
 READ = {

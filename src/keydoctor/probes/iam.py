@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from keydoctor.probes import outcome as oc
 from keydoctor.probes.identity import ASSUMED_ROLE, IAM_USER, Identity
 from keydoctor.probes.outcome import ProbeResult
-from keydoctor.probes.policy import NamedPolicy, parse_document
 from keydoctor.probes.transport import Transport
+
+if TYPE_CHECKING:
+    from keydoctor.probes.policy import NamedPolicy
 
 QUARANTINE_PREFIX = "AWSCompromisedKeyQuarantine"
 
@@ -148,6 +150,9 @@ BOUNDARY_UNREAD = "could not read the permissions boundary: it could change the 
 
 def read_own_policies(transport: Transport, identity: Identity) -> PolicyReading:
     """Inline, attached and group policies of a user; inline and attached of a role."""
+    # Only a denial reads policies: the parser is loaded then, not by a healthy check.
+    from keydoctor.probes.policy import NamedPolicy, parse_document
+
     probe = ProbeResult(
         name="iam:read-own-policies",
         service="iam",
@@ -267,6 +272,8 @@ def _read_boundary(transport: Transport, identity: Identity, reading: PolicyRead
     ``boundary_problem`` and reported as a part that could change the answer. It does not
     make the reading incomplete, since the identity policies are still all known.
     """
+    from keydoctor.probes.policy import NamedPolicy, parse_document
+
     name = identity.name
     if name is None:
         return

@@ -8,6 +8,7 @@ reporters mask again.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from keydoctor.catalog import codes
 from keydoctor.model import CredentialSource, Finding, Severity
@@ -19,17 +20,12 @@ from keydoctor.probes.capabilities import AWS, Capabilities, Endpoint
 from keydoctor.probes.iam import QUARANTINE_PREFIX, KeysReport
 from keydoctor.probes.identity import ROOT, Identity
 from keydoctor.probes.outcome import ProbeResult
-from keydoctor.probes.policy import (
-    BOUNDARY,
-    EXPLICIT_DENY,
-    KMS_KEY,
-    NO_ALLOW,
-    Verdict,
-    least_privilege_statement,
-)
 from keydoctor.probes.transport import server_time
 from keydoctor.redact import mask_key_id
 from keydoctor.shell import command, profile_args
+
+if TYPE_CHECKING:
+    from keydoctor.probes.policy import Verdict
 
 SKEW_REPORTED = 60.0  # seconds: the issue's threshold for a finding
 SKEW_REFUSED = 300.0  # seconds: AWS refuses signatures beyond 5 minutes
@@ -457,6 +453,15 @@ def denial_finding(
     endpoint: Endpoint = AWS,
 ) -> Finding:
     """Why one S3 probe was denied: explicit Deny, missing Allow, or cannot tell."""
+    # The evaluator's module is loaded by a denial only (a healthy check never needs it).
+    from keydoctor.probes.policy import (
+        BOUNDARY,
+        EXPLICIT_DENY,
+        KMS_KEY,
+        NO_ALLOW,
+        least_privilege_statement,
+    )
+
     action = probe.action or "s3:*"
     resource = probe.resource or f"arn:aws:s3:::{bucket}"
     grant = resource
@@ -596,6 +601,8 @@ def denial_without_identity(
     right is missing and where it is granted: in AWS's IAM, or, at a server without IAM
     or STS, in that server's own user admin or a bucket policy.
     """
+    from keydoctor.probes.policy import least_privilege_statement
+
     endpoint = capabilities.endpoint
     action = probe.action or "s3:*"
     resource = probe.resource or f"arn:aws:s3:::{bucket}"

@@ -1,6 +1,6 @@
 """Ask AWS what the cluster will ask, with the statement's own credentials.
 
-Each statement becomes one :class:`~keydoctor.probes.runner.StepPlan`, run by the shared
+Each statement becomes one :class:`~keydoctor.probes.plans.StepPlan`, run by the shared
 runner on the same transport, clients and classification as ``keydoctor check``. For
 keys: who they belong to (STS GetCallerIdentity), then where the bucket lives
 (:func:`keydoctor.probes.s3.bucket_region`, the one reading of a bucket's region), then,
@@ -27,7 +27,7 @@ from keydoctor.model import Finding, Location
 from keydoctor.probes import outcome as oc
 from keydoctor.probes import s3 as s3_probes
 from keydoctor.probes.clients import StaticKeys
-from keydoctor.probes.runner import (
+from keydoctor.probes.plans import (
     ENDS_PLAN,
     Asked,
     Step,

@@ -1,6 +1,6 @@
 """The one place where a statement's probe answers become KD8xx findings.
 
-:mod:`keydoctor.redshift.probe` plans the questions and :mod:`keydoctor.probes.runner`
+:mod:`keydoctor.redshift.probe` plans the questions and :mod:`keydoctor.probes.plans`
 asks them; every answer arrives here already classified (denied, not found, refused
 keys, no answer ...) by :func:`keydoctor.probes.access.classify`, and :func:`judge` reads
 the answers in the order they were planned. An answer that ends the statement's probes
@@ -22,8 +22,8 @@ from keydoctor.checks.base import Rule
 from keydoctor.model import Finding, Location
 from keydoctor.probes import outcome as oc
 from keydoctor.probes.clients import StaticKeys
+from keydoctor.probes.plans import StepAnswer
 from keydoctor.probes.policy import parse_document
-from keydoctor.probes.runner import StepAnswer
 from keydoctor.redshift import rules as R
 from keydoctor.redshift.checks import (
     StatementResult,
