@@ -1,0 +1,116 @@
+"""Count the instructions of ``keydoctor check --bucket B`` and of ``aws sts get-caller-identity``.
+
+Wall and CPU time on a shared machine move with its load (``check_vs_cli.py`` gives them with
+the load average beside them); the number of instructions a process executes does not. This
+runs both commands once under Valgrind's ``callgrind`` (every thread counted, the Python
+start included) against the same local moto server and credentials file as
+``check_vs_cli.py``, and prints the two counts and their ratio. Valgrind slows a program
+about fifty times, so the probes' timeout is raised for the run; the answers are the same.
+
+Needs Valgrind (``apt-get install valgrind``) and the bench extra
+(``pip install -e '.[bench]'``). Run: ``python bench/check_instructions.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from keydoctor.lab.emulator import Emulator
+
+TARGET = 0.40  # the online check's budget against one `aws sts get-caller-identity`
+_REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
+
+
+def _aws() -> str:
+    local = Path(sys.executable).with_name("aws")
+    found = str(local) if local.exists() else shutil.which("aws")
+    if not found:
+        raise SystemExit("the AWS CLI is missing: pip install -e '.[bench]'")
+    return found
+
+
+def instructions(cmd: list[str], env: dict[str, str]) -> int:
+    """Instructions executed by ``cmd`` and all its threads, as callgrind counts them."""
+    run = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+        env=env, capture_output=True, text=True, timeout=900,
+    )
+    found = _REFS.search(run.stderr)
+    if run.returncode not in (0, 1) or found is None:
+        raise SystemExit(f"{cmd[0]} failed under valgrind: {run.stderr.strip()[-400:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args()
+    if not shutil.which("valgrind"):
+        raise SystemExit("valgrind is missing: apt-get install valgrind")
+    emulator = Emulator.start_subprocess()
+    try:
+        emulator.create_admin()
+        bucket = "bench-bucket"
+        emulator.create_bucket(bucket)
+        keys = emulator.create_user(
+            "bench-user",
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["s3:*", "iam:Get*", "iam:List*", "sts:GetCallerIdentity"],
+                        "Resource": "*",
+                    }
+                ],
+            },
+        )
+        emulator.enforce_auth()
+        home = Path(tempfile.mkdtemp(prefix="kd-bench-"))
+        (home / ".aws").mkdir()
+        (home / ".aws" / "credentials").write_text(
+            f"[default]\naws_access_key_id = {keys.access_key_id}\n"
+            f"aws_secret_access_key = {keys.secret_access_key}\n"
+        )
+        (home / ".aws" / "config").write_text("[default]\nregion = us-east-1\n")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(HOME=str(home), AWS_EC2_METADATA_DISABLED="true", AWS_PAGER="")
+        endpoint = ["--endpoint-url", emulator.endpoint]
+        check = [sys.executable, "-m", "keydoctor", "check", "--bucket", bucket,
+                 "--timeout", "60", *endpoint]
+        sts = [_aws(), "sts", "get-caller-identity", *endpoint]
+        # one plain run of each first, so that both start from written bytecode
+        for cmd in (check, sts):
+            subprocess.run(cmd, env=env, capture_output=True, timeout=120)
+        kd = instructions(check, env)
+        aws = instructions(sts, env)
+    finally:
+        emulator.stop()
+    ratio = kd / aws
+    figures = {
+        "keydoctor_check_instructions": kd,
+        "aws_sts_get_caller_identity_instructions": aws,
+        "ratio": round(ratio, 3),
+        "target_ratio": TARGET,
+        "target_met": ratio <= TARGET,
+    }
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        print(f"keydoctor check --bucket B     {kd:>15,} instructions")
+        print(f"aws sts get-caller-identity    {aws:>15,} instructions")
+        verdict = "met" if ratio <= TARGET else "NOT met"
+        print(f"check = {ratio:.3f}x (target <= {TARGET:.2f}: {verdict})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
