@@ -433,9 +433,7 @@ def test_rank_names_no_clue_outside_the_catalog_and_scrubs_the_reasons() -> None
 
 
 def _ranked(category: Category, probability: float) -> RankedCause:
-    return RankedCause(
-        f"id-{category.value}", category, "t", "e", "f", None, 0.0, (), probability
-    )
+    return RankedCause(f"id-{category.value}", category, "t", "e", "f", None, 0.0, (), probability)
 
 
 def test_no_question_when_the_top_cause_is_probable_enough() -> None:
@@ -845,3 +843,19 @@ def test_a_denial_without_the_request() -> None:
     assert denial is not None
     assert (denial.principal, denial.action, denial.resource) == (None, None, None)
     assert matcher._denial("no phrase here", Redactor()) is None
+
+
+def test_diagnose_reports_tool_language_status_and_operation() -> None:
+    text = (
+        "botocore.exceptions.ClientError: An error occurred (AccessDenied) when calling the "
+        "GetObject operation: Access Denied (Status Code: 403)"
+    )
+    explanation = matcher.diagnose(text, catalog=CATALOG)
+    # facts.py reads a botocore ClientError as boto3 (its readers list boto3 first)
+    assert (explanation.tool, explanation.language) == ("boto3", "Python")
+    assert explanation.status == 403
+    assert explanation.operation == "GetObject"
+    assert explanation.regions == ()
+    assert explanation.bucket is None
+    assert explanation.endpoint is None
+    assert explanation.keys == ()
