@@ -179,8 +179,47 @@ def test_of_wordings_at_one_place_the_most_specific_is_kept() -> None:
     assert _hits(text) == [("InvalidToken", 19, 1)]
     far = "aws Token expired;" + "." * 400 + "Token invalid here"
     assert _hits(far) == [("InvalidToken", 418, 1), ("ExpiredToken", 4, 1)]
-    at_400 = "aws Token expired" + "." * 383 + "Token invalid here"
-    assert _hits(at_400) == [("InvalidToken", 400, 1)]
+    at_400 = "aws Token expired" + "." * 387 + "Token invalid here"  # 4 and 404
+    assert _hits(at_400) == [("InvalidToken", 404, 1)]
+    at_401 = "aws Token expired" + "." * 388 + "Token invalid here"  # 4 and 405
+    assert _hits(at_401) == [("InvalidToken", 405, 1), ("ExpiredToken", 4, 1)]
+
+
+def test_a_wording_dropped_at_one_place_leaves_the_others() -> None:
+    # ExpiredToken gives way to InvalidToken beside it; SignatureDoesNotMatch, of the same
+    # priority as ExpiredToken but later, is far from both and stays.
+    text = (
+        "aws Token expired; Token invalid here"
+        + "." * 500
+        + "The request signature we calculated does not match"
+    )
+    assert _hits(text) == [("InvalidToken", 19, 1), ("SignatureDoesNotMatch", 537, 1)]
+
+
+def test_a_wording_dropped_near_a_code_leaves_the_others() -> None:
+    text = (
+        "AccessDenied The request signature we calculated does not match"
+        + "." * 500
+        + "aws Token invalid here"
+    )
+    assert _hits(text) == [("AccessDenied", 0, 2), ("InvalidToken", 567, 1)]
+
+
+def test_the_distance_to_a_code_is_measured_between_the_two() -> None:
+    message = "The request signature we calculated does not match"
+    text = "." * 500 + "KMSAccessDenied" + "." * 85 + message  # 500 and 600
+    assert _hits(text) == [("KMSAccessDenied", 500, 2)]
+
+
+def test_the_second_wording_of_an_error_alone() -> None:
+    assert _hits("aws: access is denied") == [("AccessDenied", 5, 1)]
+
+
+def test_a_weak_wording_does_not_hide_a_strong_one_of_the_same_error() -> None:
+    entry = _entry("Both", messages=(r"short words", r"a long wording of the same error"))
+    catalog = Catalog(clues={}, errors=(entry,))
+    hits = matcher._find_hits(catalog, "short words, a long wording of the same error")
+    assert [(h.entry.code, h.position) for h in hits] == [("Both", 13)]
 
 
 def test_of_wordings_of_one_priority_the_first_is_kept() -> None:
@@ -513,6 +552,8 @@ def test_the_question_masks_a_bucket_that_holds_a_key_id() -> None:
 def test_the_line_of_an_error() -> None:
     text = "first line\n   the AccessDenied line  \nlast"
     assert matcher._line_at(text, 18, Redactor()) == "the AccessDenied line"
+    many = "one\ntwo\nthe AccessDenied line\nfour\nfive"
+    assert matcher._line_at(many, 12, Redactor()) == "the AccessDenied line"
     assert matcher._line_at("only AccessDenied", 5, Redactor()) == "only AccessDenied"
     assert matcher._line_at("AccessDenied\nnext", 0, Redactor()) == "AccessDenied"
 
@@ -621,6 +662,11 @@ def test_secret_values_by_label_and_by_shape() -> None:
     assert values == [SECRET, token, SECRET, "Zz9" * 13 + "Q"]
 
 
+def test_a_bare_run_that_is_no_secret_does_not_stop_the_search() -> None:
+    text = "x " + "A1" * 20 + " y " + "Ab1" * 13 + "c z"
+    assert matcher._secret_values(text) == ["Ab1" * 13 + "c"]
+
+
 def test_secret_values_bare_needs_upper_lower_and_digit() -> None:
     assert matcher._secret_values("x " + "A1" * 20 + " y") == []
     assert matcher._secret_values("x " + "a1" * 20 + " y") == []
@@ -682,6 +728,15 @@ def test_read_marks_a_pasted_secret() -> None:
     assert bare.prepared.secrets == ("Ab1" * 13 + "c",)
 
 
+def test_read_orders_wordings_by_priority() -> None:
+    text = "aws Token expired;" + "." * 500 + "Token invalid here"
+    read = matcher._read(text, None, CATALOG)
+    assert [(h.entry.code, h.position) for h in read.hits] == [
+        ("InvalidToken", 518),
+        ("ExpiredToken", 4),
+    ]
+
+
 def test_read_applies_the_hints() -> None:
     read = matcher._read("AccessDenied", {"tool": "s3cmd", "region": "eu-west-1"}, CATALOG)
     assert read.facts.tool == "s3cmd"
@@ -739,6 +794,61 @@ def test_text_features_with_the_packaged_catalog() -> None:
     found = matcher.text_features("An error occurred (AccessDenied) when calling GetObject")
     assert [code for code, _, _ in found] == ["AccessDenied"]
     assert "shown:code" in found[0][2]
+
+
+def test_diagnose_shows_the_line_of_an_error_at_the_start() -> None:
+    explanation = matcher.diagnose("AccessDenied here\nnext", catalog=CATALOG)
+    assert explanation.errors[0].line == "AccessDenied here"
+
+
+DENY_WORDS = Clue("explicit-deny-words", "the text speaks of an explicit deny", re.compile("deny"))
+
+
+def test_diagnose_asks_the_deciding_question_when_unsure() -> None:
+    catalog = Catalog(clues={**CLUES, DENY_WORDS.name: DENY_WORDS}, errors=CATALOG.errors)
+    text = "Bucket: logs AccessDenied explicit deny"
+    [(_, _, features)] = matcher.text_features(text, catalog=catalog)
+    pm = _learned_score(Category.PERMISSION_MISSING, features, 0)
+    ed = _learned_score(Category.EXPLICIT_DENY, features, 1)
+    top = max(_softmax({Category.PERMISSION_MISSING: pm, Category.EXPLICIT_DENY: ed}).values())
+    assert top < _MODEL["calibration"]["threshold"]  # the premise: neither is probable enough
+    explanation = matcher.diagnose(text, catalog=catalog)
+    [error] = explanation.errors
+    first = Category.PERMISSION_MISSING if pm > ed else Category.EXPLICIT_DENY
+    second = Category.EXPLICIT_DENY if pm > ed else Category.PERMISSION_MISSING
+    assert error.question == Question(
+        (first, second),
+        "keydoctor check --bucket logs",
+        "where the caller may read its own policies, it names an explicit Deny statement or "
+        "the missing Allow",
+    )
+    deny = next(c for c in error.causes if c.cause_id == "deny")
+    assert deny.why == ("the text speaks of an explicit deny",)
+
+
+def test_diagnose_asks_nothing_when_sure() -> None:
+    explanation = matcher.diagnose("s3 AccessDenied", catalog=CATALOG)
+    assert explanation.errors[0].question is None
+
+
+def test_diagnose_keeps_a_causes_confirming_command() -> None:
+    cause = Cause("c", Category.KMS, "t", "e", "f", "aws kms describe-key", 0.0, ())
+    entry = _entry("KMSAccessDenied", patterns=(r"KMSAccessDenied",), causes=(cause,))
+    explanation = matcher.diagnose("KMSAccessDenied", catalog=Catalog({}, (entry,)))
+    assert explanation.errors[0].causes[0].confirm == "aws kms describe-key"
+
+
+def test_rank_of_three_causes_of_one_category() -> None:
+    entry = _entry(
+        "AccessDenied",
+        causes=(
+            _cause("a", Category.PERMISSION_MISSING),
+            _cause("b", Category.PERMISSION_MISSING),
+            _cause("c", Category.PERMISSION_MISSING),
+            _cause("d", Category.EXPLICIT_DENY),
+        ),
+    )
+    assert _ids(matcher._rank(entry, frozenset(), CATALOG, [], Redactor())) == ["a", "d", "b", "c"]
 
 
 def test_diagnose_one_error_whole() -> None:
