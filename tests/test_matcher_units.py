@@ -969,3 +969,35 @@ def test_diagnose_reports_tool_language_status_and_operation() -> None:
     assert explanation.bucket is None
     assert explanation.endpoint is None
     assert explanation.keys == ()
+
+
+def test_a_clue_is_named_from_a_weight_of_0_2() -> None:
+    """The clue of smallest weight at or above 0.2 is named; the largest below is not."""
+    weights = [
+        (w, Category(name), f)
+        for name, table in _MODEL["category"].items()
+        for f, w in table["weights"].items()
+        if f.startswith("clue:")
+    ]
+    w_at, category, at = min((item for item in weights if item[0] >= 0.2), key=lambda i: i[0])
+    w_below, below_category, below = max(
+        (item for item in weights if 0 < item[0] < 0.2), key=lambda i: i[0]
+    )
+    assert w_below < 0.2 <= w_at
+    for cat, feature, named in ((category, at, True), (below_category, below, False)):
+        name = feature.partition(":")[2]
+        entry = _entry("AccessDenied", causes=(_cause("x", cat),))
+        catalog = Catalog(clues={name: Clue(name, f"why {name}", None)}, errors=(entry,))
+        [ranked] = matcher._rank(entry, frozenset({feature}), catalog, [], Redactor())
+        expected = (f"why {name}",) if named else ("the likeliest cause of AccessDenied",)
+        assert ranked.why == expected
+
+
+def test_a_pasted_secret_is_hidden_where_it_shows_again_in_the_errors_line() -> None:
+    """A secret taken out under its label may show again bare, in a shape no pattern
+    knows (31 characters here): the error's line hides it too, by its value."""
+    secret = "Ab1" * 10 + "X"
+    text = f"aws_secret_access_key={secret}\nAccessDenied for {secret}"
+    explanation = matcher.diagnose(text, catalog=CATALOG)
+    assert explanation.errors[0].line == "AccessDenied for <secret redacted>"
+    assert secret not in repr(explanation)
