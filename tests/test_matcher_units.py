@@ -354,11 +354,12 @@ _MODEL: dict[str, Any] = json.loads(LEARNED.read_text("utf-8"))
 def _learned_score(category: Category, features: frozenset[str], position: int) -> float:
     """learned.json's formula, written from its ``about``, on the numbers of the file."""
     table = _MODEL["category"].get(category.value, {})
-    total = table.get("bias", 0.0) + sum(table.get("weights", {}).get(f, 0.0) for f in features)
+    total = float(table.get("bias", 0.0))
+    total += sum(float(table.get("weights", {}).get(f, 0.0)) for f in features)
     positions = _MODEL["listing"]["positions"]
     if position < len(positions):
         total += positions[position]
-    return total / _MODEL["calibration"]["temperature"]
+    return total / float(_MODEL["calibration"]["temperature"])
 
 
 def _softmax(scores: dict[Category, float]) -> dict[Category, float]:
