@@ -21,14 +21,18 @@ from keydoctor.catalog.ranking import (
     Scored,
     Weights,
     audit_boost,
+    json_text,
+    main,
     parse_weights,
     score_cause,
+    toml_document,
     weights,
 )
 from keydoctor.catalog.schema import CatalogError, Cause
 from keydoctor.model import Category, Finding, Severity
 
 RANKING = Path(__file__).resolve().parents[1] / "src" / "keydoctor" / "catalog" / "ranking.toml"
+RANKING_JSON = RANKING.with_name("ranking.json")
 
 
 def _document() -> dict[str, Any]:
@@ -351,3 +355,31 @@ def test_audit_boost_of_nothing() -> None:
 def test_audit_boost_with_the_packaged_weights() -> None:
     findings = [_finding("KD1", Severity.HIGH, Category.KMS)]
     assert audit_boost(Category.KMS, findings)[0] == 3.0
+
+
+def test_toml_document_is_ranking_toml_as_written() -> None:
+    document = toml_document()
+    assert set(document) == {"finding", "standalone", "observed"}
+    assert document["finding"] == {"boost_critical": 3.0, "boost_high": 3.0}
+    assert document["observed"]["accepted_penalty"] == -20.0
+    assert document["standalone"]["unreachable"] == ["KD901"]
+    assert document == tomllib.loads(RANKING.read_text("utf-8"))
+
+
+def test_json_text_is_sorted_indented_and_ends_with_a_newline() -> None:
+    assert json_text({"b": 1, "a": [1.5, "x"]}) == (
+        '{\n  "a": [\n    1.5,\n    "x"\n  ],\n  "b": 1\n}\n'
+    )
+
+
+def test_main_prints_the_json_of_ranking_toml(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main([]) == 0
+    printed = capsys.readouterr().out
+    assert printed == RANKING_JSON.read_text("utf-8")
+    assert main(["--check"]) == 0
+    assert capsys.readouterr().out == printed
+    monkeypatch.setattr("sys.argv", ["ranking"])
+    assert main() == 0
+    assert capsys.readouterr().out == printed
