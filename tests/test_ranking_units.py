@@ -383,3 +383,103 @@ def test_main_prints_the_json_of_ranking_toml(
     monkeypatch.setattr("sys.argv", ["ranking"])
     assert main() == 0
     assert capsys.readouterr().out == printed
+
+
+SMALL_TOML = """
+[finding]
+boost_critical = 1.5
+boost_high = 2
+
+[standalone]
+observed_critical = 3.0
+observed_high = 4.0
+predicted_critical = 5.0
+predicted_high = 6.0
+misnamed_section_bonus = 7.0
+misnamed_section = ["KD1"]
+explains_unreachable = []
+unreachable = ["KD2"]
+explains_unreachable_bonus = 8.0
+
+[observed]
+restates_answer = []
+ruled_out_by_acceptance = ["kms"]
+accepted_penalty = -9.0
+"""
+
+SMALL_JSON = """{
+  "finding": {
+    "boost_critical": 1.5,
+    "boost_high": 2
+  },
+  "observed": {
+    "accepted_penalty": -9.0,
+    "restates_answer": [],
+    "ruled_out_by_acceptance": [
+      "kms"
+    ]
+  },
+  "standalone": {
+    "explains_unreachable": [],
+    "explains_unreachable_bonus": 8.0,
+    "misnamed_section": [
+      "KD1"
+    ],
+    "misnamed_section_bonus": 7.0,
+    "observed_critical": 3.0,
+    "observed_high": 4.0,
+    "predicted_critical": 5.0,
+    "predicted_high": 6.0,
+    "unreachable": [
+      "KD2"
+    ]
+  }
+}
+"""
+
+
+@pytest.fixture
+def beside(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The module's files looked up in a folder of the test's own (``__file__`` moved
+    there), so that ``--write`` writes there and not into the package."""
+    from keydoctor.catalog import ranking
+
+    (tmp_path / "ranking.toml").write_text(SMALL_TOML, "utf-8")
+    monkeypatch.setattr(ranking, "__file__", str(tmp_path / "ranking.py"))
+    return tmp_path
+
+
+def test_write_makes_ranking_json_from_ranking_toml(
+    beside: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.argv", ["ranking"])
+    assert main(["--write"]) == 0
+    assert (beside / "ranking.json").read_text("utf-8") == SMALL_JSON
+    assert capsys.readouterr().out == ""
+
+
+def test_write_from_the_command_line(
+    beside: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.argv", ["ranking", "--write"])
+    assert main() == 0
+    assert (beside / "ranking.json").read_text("utf-8") == SMALL_JSON
+    assert capsys.readouterr().out == ""
+
+
+def test_without_write_nothing_is_written(
+    beside: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.argv", ["ranking", "--write"])
+    for argv in ([], ["--WRITE"], ["--write", "--write"], ["write"]):
+        assert main(argv) == 0
+        assert capsys.readouterr().out == SMALL_JSON
+    assert not (beside / "ranking.json").exists()
+
+
+def test_a_bad_ranking_toml_is_refused_before_anything_is_written(beside: Path) -> None:
+    (beside / "ranking.toml").write_text(SMALL_TOML.replace("boost_high = 2", ""), "utf-8")
+    with pytest.raises(CatalogError) as caught:
+        main(["--write"])
+    assert str(caught.value) == "ranking.toml [finding]: boost_high must be a number"
+    assert not (beside / "ranking.json").exists()
