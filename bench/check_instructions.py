@@ -1,4 +1,4 @@
-"""Count the instructions of ``keydoctor check --bucket B`` and of ``aws sts get-caller-identity``.
+"""Count the instructions of keydoctor's check and of the AWS CLI command it is measured against.
 
 Wall and CPU time on a shared machine move with its load (``check_vs_cli.py`` gives them with
 the load average beside them); the number of instructions a process executes does not. This
@@ -6,6 +6,8 @@ runs both commands once under Valgrind's ``callgrind`` (every thread counted, th
 start included) against the same local moto server and credentials file as
 ``check_vs_cli.py``, and prints the two counts and their ratio. Valgrind slows a program
 about fifty times, so the probes' timeout is raised for the run; the answers are the same.
+With ``--offline``: ``keydoctor check --offline`` against ``aws configure list`` on the
+setup of ``offline_vs_cli.py`` (target 0.25).
 
 Needs Valgrind (``apt-get install valgrind``) and the bench extra
 (``pip install -e '.[bench]'``). Run: ``python bench/check_instructions.py``.
@@ -26,6 +28,7 @@ from pathlib import Path
 from keydoctor.lab.emulator import Emulator
 
 TARGET = 0.40  # the online check's budget against one `aws sts get-caller-identity`
+OFFLINE_TARGET = 0.25  # the offline audit's budget against `aws configure list`
 _REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
 
 
@@ -52,9 +55,12 @@ def instructions(cmd: list[str], env: dict[str, str]) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--offline", action="store_true", help="check --offline, configure list")
     args = parser.parse_args()
     if not shutil.which("valgrind"):
         raise SystemExit("valgrind is missing: apt-get install valgrind")
+    if args.offline:
+        return report(*offline(), OFFLINE_TARGET, "check --offline", "configure list", args.json)
     emulator = Emulator.start_subprocess()
     try:
         emulator.create_admin()
@@ -94,21 +100,44 @@ def main() -> int:
         aws = instructions(sts, env)
     finally:
         emulator.stop()
+    return report(kd, aws, TARGET, "check --bucket B", "sts get-caller-identity", args.json)
+
+
+def offline() -> tuple[int, int]:
+    """``keydoctor check --offline`` and ``aws configure list`` on the offline bench's files."""
+    from offline_vs_cli import CONFIG, CREDENTIALS
+
+    home = Path(tempfile.mkdtemp(prefix="kd-bench-"))
+    (home / ".aws").mkdir()
+    (home / ".aws" / "credentials").write_text(CREDENTIALS)
+    (home / ".aws" / "config").write_text(CONFIG)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(HOME=str(home), AWS_EC2_METADATA_DISABLED="true", AWS_PAGER="")
+    audit = [sys.executable, "-m", "keydoctor", "check", "--offline"]
+    listing = [_aws(), "configure", "list"]
+    for cmd in (audit, listing):
+        subprocess.run(cmd, env=env, capture_output=True, timeout=120)
+    return instructions(audit, env), instructions(listing, env)
+
+
+def report(kd: int, aws: int, target: float, ours: str, theirs: str, as_json: bool) -> int:
     ratio = kd / aws
     figures = {
-        "keydoctor_check_instructions": kd,
-        "aws_sts_get_caller_identity_instructions": aws,
+        "keydoctor": ours,
+        "aws": theirs,
+        "keydoctor_instructions": kd,
+        "aws_instructions": aws,
         "ratio": round(ratio, 3),
-        "target_ratio": TARGET,
-        "target_met": ratio <= TARGET,
+        "target_ratio": target,
+        "target_met": ratio <= target,
     }
-    if args.json:
+    if as_json:
         print(json.dumps(figures, indent=2))
     else:
-        print(f"keydoctor check --bucket B     {kd:>15,} instructions")
-        print(f"aws sts get-caller-identity    {aws:>15,} instructions")
-        verdict = "met" if ratio <= TARGET else "NOT met"
-        print(f"check = {ratio:.3f}x (target <= {TARGET:.2f}: {verdict})")
+        print(f"keydoctor {ours:<24} {kd:>15,} instructions")
+        print(f"aws {theirs:<30} {aws:>15,} instructions")
+        verdict = "met" if ratio <= target else "NOT met"
+        print(f"keydoctor = {ratio:.3f}x (target <= {target:.2f}: {verdict})")
     return 0
 
 
