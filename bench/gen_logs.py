@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import gzip
 import hashlib
 import io
@@ -45,6 +46,7 @@ import os
 import random
 import sys
 import uuid
+from array import array
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -163,90 +165,206 @@ def build_world(seed: int, accounts: int, regions: int, start: date, days: int) 
     return world
 
 
-def _event(
-    rng: random.Random,
-    world: World,
-    account: str,
-    region: str,
-    when: datetime,
-    day_index: int,
-) -> dict[str, Any]:
-    source, name, read_only = rng.choice(OPERATIONS)
-    error: str | None = None
-    users = [u for u in world.users if u.account == account]
-    roll = rng.random()
-    if roll < 0.2:  # an assumed-role session
-        key, host = rng.choice(world.role_keys[account])
-        identity: dict[str, Any] = {
-            "type": "AssumedRole",
-            "principalId": f"{other_id(key, 'AROA')}:ci-session",
-            "arn": f"arn:aws:sts::{account}:assumed-role/ci-runner/ci-session",
-            "accountId": account,
-            "accessKeyId": key,
-            "sessionContext": {
-                "sessionIssuer": {
-                    "type": "Role",
-                    "principalId": other_id(key, "AROA"),
-                    "arn": f"arn:aws:iam::{account}:role/ci-runner",
-                    "accountId": account,
-                    "userName": "ci-runner",
-                },
-                "attributes": {
-                    "creationDate": when.strftime("%Y-%m-%dT%H:00:00Z"),
-                    "mfaAuthenticated": "false",
-                },
+# How often each kind of event happens, as thresholds on one 16-bit draw (0 to 65535).
+ROLE_SHARE = 13107  # 20 % of events come from an assumed-role session
+STALE_SHARE = 9830  # after the rotation, 15 % of the rotated user's events: the stale host
+DENIED_SHARE = 1966  # 3 % of a user's other events are denied
+SIGNATURE_SHARE = 655  # and 1 % of the rest carry a bad signature
+# Per record, 48 bytes of the slice's seeded stream: 24 for the ids (requestID, eventID), then
+# 12 draws of 16 bits for the choices.
+DRAW_BYTES = 48
+NO_ERROR, UNKNOWN_KEY, DENIED, SIGNATURE = range(4)
+
+
+def _compact(value: Any) -> str:
+    """A value as ``json.dumps(..., separators=(",", ":"))`` writes it inside a record."""
+    return json.dumps(value, separators=(",", ":"))
+
+
+ERROR_FIELDS = (
+    "",
+    *(
+        f',"errorCode":{_compact(code)},"errorMessage":{_compact(MESSAGES[code])}'
+        for code in (UNKNOWN_KEY_CODE, DENIED_CODE, SIGNATURE_CODE)
+    ),
+)
+
+
+@functools.cache
+def _clock() -> tuple[str, ...]:
+    """``HH:MM:SS`` for every second of a day: an index instead of a strftime per record."""
+    return tuple(f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86400))
+
+
+# An actor is a key used from one host, its identity already rendered as JSON:
+# (head, tail, host, is_role, key, ip). A record starts with ``head``; a role session's head
+# stops at its creation hour (which varies), and ``tail`` closes the identity after it.
+Actor = tuple[str, str, str, bool, str, str]
+HOUR_MARK = "\u2460hour\u2460"  # stands for the creation hour while the identity is rendered
+
+
+def _actor(key: str, host: Host, identity: dict[str, Any], role: bool) -> Actor:
+    text = '{"eventVersion":"1.09","userIdentity":' + _compact(identity) + ',"eventTime":"'
+    head, _, tail = text.partition(_compact(HOUR_MARK)[1:-1]) if role else (text, "", "")
+    where = f'{host.ip}","userAgent":{_compact(host.user_agent)},"requestParameters":'
+    return (head, tail, where, role, key, host.ip)
+
+
+def _user_actor(account: str, user: User, key: str, host: Host) -> Actor:
+    identity = {
+        "type": "IAMUser",
+        "principalId": other_id(key, "AIDA"),
+        "arn": f"arn:aws:iam::{account}:user/{user.name}",
+        "accountId": account,
+        "accessKeyId": key,
+        "userName": user.name,
+    }
+    return _actor(key, host, identity, role=False)
+
+
+def _role_actor(account: str, key: str, host: Host) -> Actor:
+    identity = {
+        "type": "AssumedRole",
+        "principalId": f"{other_id(key, 'AROA')}:ci-session",
+        "arn": f"arn:aws:sts::{account}:assumed-role/ci-runner/ci-session",
+        "accountId": account,
+        "accessKeyId": key,
+        "sessionContext": {
+            "sessionIssuer": {
+                "type": "Role",
+                "principalId": other_id(key, "AROA"),
+                "arn": f"arn:aws:iam::{account}:role/ci-runner",
+                "accountId": account,
+                "userName": "ci-runner",
             },
-        }
-    else:
-        user = rng.choice(users)
-        key, host = user.key, rng.choice(user.hosts)
-        if user.rotated_to is not None and day_index >= world.rotation_day:
-            if user.stale_host is not None and rng.random() < 0.15:
-                host, error = user.stale_host, UNKNOWN_KEY_CODE
-            else:
-                key = user.rotated_to
-        identity = {
-            "type": "IAMUser",
-            "principalId": other_id(key, "AIDA"),
-            "arn": f"arn:aws:iam::{account}:user/{user.name}",
-            "accountId": account,
-            "accessKeyId": key,
-            "userName": user.name,
-        }
-        if error is None and rng.random() < 0.03:
-            error = DENIED_CODE
-        elif error is None and rng.random() < 0.01:
-            error = SIGNATURE_CODE
-    record: dict[str, Any] = {
-        "eventVersion": "1.09",
-        "userIdentity": identity,
-        "eventTime": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "eventSource": source,
-        "eventName": name,
-        "awsRegion": region,
-        "sourceIPAddress": host.ip,
-        "userAgent": host.user_agent,
-        "requestParameters": {"bucketName": f"data-{account}", "key": f"k/{rng.randrange(10**6)}"}
-        if source.startswith("s3")
-        else None,
-        "responseElements": None,
-        "requestID": uuid.UUID(int=rng.getrandbits(128)).hex.upper()[:16],
-        "eventID": str(uuid.UUID(int=rng.getrandbits(128))),
-        "readOnly": read_only,
-        "eventType": "AwsApiCall",
-        "managementEvent": not source.startswith("s3"),
-        "recipientAccountId": account,
-        "eventCategory": "Data" if source.startswith("s3") else "Management",
-        "tlsDetails": {
-            "tlsVersion": "TLSv1.3",
-            "cipherSuite": "TLS_AES_128_GCM_SHA256",
-            "clientProvidedHostHeader": f"{source.split('.')[0]}.{region}.amazonaws.com",
+            "attributes": {"creationDate": HOUR_MARK, "mfaAuthenticated": "false"},
         },
     }
-    if error is not None:
-        record["errorCode"] = error
-        record["errorMessage"] = MESSAGES[error]
-    return record
+    return _actor(key, host, identity, role=True)
+
+
+# An operation's fragments in one account and region: (from the time's "Z" to the source
+# address's opening quote; from after eventID to the end; the start of an S3 object's
+# request parameters, or None).
+Operation = tuple[str, str, str | None]
+
+
+def _operation(account: str, region: str, source: str, name: str, read_only: bool) -> Operation:
+    s3 = source.startswith("s3")
+    middle = (
+        f'Z","eventSource":{_compact(source)},"eventName":{_compact(name)},'
+        f'"awsRegion":{_compact(region)},"sourceIPAddress":"'
+    )
+    tls = {
+        "tlsVersion": "TLSv1.3",
+        "cipherSuite": "TLS_AES_128_GCM_SHA256",
+        "clientProvidedHostHeader": f"{source.split('.')[0]}.{region}.amazonaws.com",
+    }
+    end = (
+        f',"readOnly":{_compact(read_only)},"eventType":"AwsApiCall",'
+        f'"managementEvent":{_compact(not s3)},"recipientAccountId":{_compact(account)},'
+        f'"eventCategory":{_compact("Data" if s3 else "Management")},"tlsDetails":{_compact(tls)}'
+    )
+    bucket = f'{{"bucketName":{_compact(f"data-{account}")},"key":"k/' if s3 else None
+    return (middle, end, bucket)
+
+
+@dataclass
+class Cast:
+    """Who may send an event in one account on one day, and the indexes the draws pick from."""
+
+    actors: list[Actor] = field(default_factory=list)
+    roles: list[int] = field(default_factory=list)
+    # Per user: the actors of its hosts, and its stale host's actor after the rotation (or -1).
+    users: list[tuple[list[int], int]] = field(default_factory=list)
+
+    def add(self, actor: Actor) -> int:
+        self.actors.append(actor)
+        return len(self.actors) - 1
+
+
+def _cast(world: World, account: str, day_index: int) -> Cast:
+    cast = Cast()
+    for key, host in world.role_keys[account]:
+        cast.roles.append(cast.add(_role_actor(account, key, host)))
+    for user in (u for u in world.users if u.account == account):
+        rotated = user.rotated_to is not None and day_index >= world.rotation_day
+        key = user.rotated_to if rotated and user.rotated_to is not None else user.key
+        hosts = [cast.add(_user_actor(account, user, key, host)) for host in user.hosts]
+        stale = -1
+        if rotated and user.stale_host is not None:
+            stale = cast.add(_user_actor(account, user, user.key, user.stale_host))
+        cast.users.append((hosts, stale))
+    return cast
+
+
+def _draws(label: str, records: int) -> tuple[str, str, array[int]]:
+    """A file's random stream: SHAKE-256 of its place in the tree, so the same arguments write
+    the same bytes on any machine, in any process, in any order. Returns its hex (lower and
+    upper case, for the ids) and its 16-bit draws (little-endian everywhere)."""
+    raw = hashlib.shake_256(label.encode()).digest(records * DRAW_BYTES + 8)
+    draws = array("H", raw)
+    if sys.byteorder == "big":
+        draws.byteswap()
+    text = raw.hex()
+    return text, text.upper(), draws
+
+
+def _records(
+    cast: Cast,
+    operations: list[Operation],
+    day_text: str,
+    base: int,
+    window: int,
+    count: int,
+    label: str,
+    tally: list[int],
+) -> tuple[list[str], str]:
+    """One file's records as JSON text, and the file name's random part.
+
+    This is the hot path of a large tree: a record is its actor's and operation's prepared
+    fragments with the time, ids, object key and error put in between, so nothing is built as
+    a dict or encoded by ``json`` per record. ``tally[actor * 4 + error]`` counts what was
+    written, the truth ``--summary`` reports.
+    """
+    hexes, upper, draws = _draws(label, count)
+    clock = _clock()
+    hours = [f"{day_text}{hour:02d}:00:00Z" for hour in range(24)]
+    actors, roles, users = cast.actors, cast.roles, cast.users
+    records = []
+    for i in range(count):
+        j = i * 2 * DRAW_BYTES  # the record's hex characters
+        d = i * DRAW_BYTES // 2 + 12  # its first 16-bit draw, after the ids' bytes
+        middle, end, bucket = operations[draws[d] & 7]
+        error = NO_ERROR
+        if draws[d + 1] < ROLE_SHARE:
+            actor = roles[draws[d + 2] & 1]
+        else:
+            hosts, stale = users[draws[d + 2] % len(users)]
+            actor = hosts[draws[d + 3] % len(hosts)]
+            if stale >= 0 and draws[d + 4] < STALE_SHARE:
+                actor, error = stale, UNKNOWN_KEY
+            elif draws[d + 5] < DENIED_SHARE:
+                error = DENIED
+            elif draws[d + 6] < SIGNATURE_SHARE:
+                error = SIGNATURE
+        head, tail, where, role, _, _ = actors[actor]
+        second = base + ((draws[d + 7] << 16) | draws[d + 8]) % window
+        if role:
+            head = head + hours[second // 3600] + tail
+        parameters = (
+            "null"
+            if bucket is None
+            else f'{bucket}{((draws[d + 9] << 16) | draws[d + 10]) % 1000000}"}}'
+        )
+        records.append(
+            f'{head}{day_text}{clock[second]}{middle}{where}{parameters},"responseElements":null,'
+            f'"requestID":"{upper[j : j + 16]}","eventID":"{hexes[j + 16 : j + 24]}-'
+            f"{hexes[j + 24 : j + 28]}-{hexes[j + 28 : j + 32]}-{hexes[j + 32 : j + 36]}-"
+            f'{hexes[j + 36 : j + 48]}"{end}{ERROR_FIELDS[error]}}}'
+        )
+        tally[actor * 4 + error] += 1
+    return records, hexes[-16:]
 
 
 @dataclass(frozen=True)
@@ -445,9 +563,6 @@ def _write_exports(
 
 def _write_slice(world: World, out: Path, piece: Slice) -> dict[str, Any]:
     """Write the slice's files; return the truth it wrote (events and errors per key)."""
-    rng = random.Random(
-        f"{piece.seed}/{piece.account_index}/{piece.region_index}/{piece.day_index}"
-    )
     account = world.accounts[piece.account_index]
     region = world.regions[piece.region_index]
     day = world.start + timedelta(days=piece.day_index)
@@ -463,35 +578,38 @@ def _write_slice(world: World, out: Path, piece: Slice) -> dict[str, Any]:
         / f"{day:%d}"
     )
     folder.mkdir(parents=True, exist_ok=True)
-    truth: dict[str, Any] = {"events": Counter(), "errors": Counter(), "sources": Counter()}
+    cast = _cast(world, account, piece.day_index)
+    operations = [_operation(account, region, *operation) for operation in OPERATIONS]
+    tally = [0] * (4 * len(cast.actors))
+    files = max(piece.files, 1)
+    window = 1440 * 60 // files
     written = 0
     exported: list[dict[str, Any]] = []
     for number in range(piece.files):
-        minute = (number * 1440) // max(piece.files, 1)
+        minute = (number * 1440) // files
         stamp = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(minutes=minute)
-        records = []
-        for _ in range(piece.records):
-            when = stamp + timedelta(seconds=rng.randrange(1440 * 60 // max(piece.files, 1)))
-            record = _event(rng, world, account, region, when, piece.day_index)
-            records.append(record)
-            if piece.csv:
-                exported.append(record)
-            key = record["userIdentity"]["accessKeyId"]
-            truth["events"][key] += 1
-            truth["sources"][f"{key}|{record['sourceIPAddress']}"] += 1
-            if "errorCode" in record:
-                truth["errors"][key] += 1
-        name = (
-            f"{account}_CloudTrail_{region}_{stamp:%Y%m%dT%H%MZ}_{rng.getrandbits(64):016x}.json.gz"
+        label = (
+            f"{piece.seed}/{piece.account_index}/{piece.region_index}/{piece.day_index}/{number}"
         )
-        body = json.dumps({"Records": records}, separators=(",", ":")).encode()
-        path = folder / name
-        with (
-            open(path, "wb") as raw,
-            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as handle,
-        ):
-            handle.write(body)
-        written += path.stat().st_size
+        records, suffix = _records(
+            cast, operations, f"{day:%Y-%m-%d}T", minute * 60, window, piece.records, label, tally
+        )
+        if piece.csv:
+            exported.extend(json.loads(record) for record in records)
+        name = f"{account}_CloudTrail_{region}_{stamp:%Y%m%dT%H%MZ}_{suffix}.json.gz"
+        body = ('{"Records":[' + ",".join(records) + "]}").encode()
+        # zlib's level 6 (its default), one call; mtime 0 keeps the bytes a function of the
+        # arguments.
+        packed = gzip.compress(body, compresslevel=6, mtime=0)
+        (folder / name).write_bytes(packed)
+        written += len(packed)
+    truth: dict[str, Any] = {"events": Counter(), "errors": Counter(), "sources": Counter()}
+    for index, (_, _, _, _, key, ip) in enumerate(cast.actors):
+        counts = tally[4 * index : 4 * index + 4]
+        if sum(counts):
+            truth["events"][key] += sum(counts)
+            truth["errors"][key] += sum(counts[1:])
+            truth["sources"][f"{key}|{ip}"] += sum(counts)
     truth["bytes"] = written
     truth["csv_bytes"] = (
         _write_exports(world, out, piece, region, day, exported) if piece.csv else 0
