@@ -183,7 +183,8 @@ _TOOLS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
             r"(?i)\bterraform\b|│ Error:|Error: (?:error )?configuring (?:Terraform|S3 Backend)|"
             r"Error configuring the backend|No valid credential sources found|"
             # Terraform before 0.12 listed each resource's error as "* aws_x.name: ...".
-            r"(?-i:Error refreshing state: |\* (?:module\.[\w-]{1,80}\.)?aws_[a-z0-9_]{2,60}\.[\w-]{1,80}: )"
+            r"(?-i:Error refreshing state: |"
+            r"\* (?:module\.[\w-]{1,80}\.)?aws_[a-z0-9_]{2,60}\.[\w-]{1,80}: )"
         ),
     ),
     ("hadoop-s3a", "Java", re.compile(r"\bs3a://|org\.apache\.hadoop|fs\.s3a\.|S3AFileSystem")),

@@ -117,18 +117,18 @@ def _find_hits(catalog: Catalog, text: str) -> list[_Hit]:
             hits.append(best)
     # The codes each tool's shape shows: one the patterns missed because the text names it
     # by another of its names (an alias) is its catalog error, shown; the others are unknown.
-    found = {h.entry.code for h in hits}
+    listed = {h.entry.code for h in hits}
     unknown = False
     for code, position, _shape in read_codes(text):
-        entry = catalog.by_code(code)
-        if entry is None:
+        named = catalog.by_code(code)
+        if named is None:
             unknown = True
-        elif entry.code not in found:
-            found.add(entry.code)
-            hits.append(_Hit(entry, position, 2))
+        elif named.code not in listed:
+            listed.add(named.code)
+            hits.append(_Hit(named, position, 2))
         else:
             for hit in hits:
-                if hit.entry is entry and hit.strength < 2:
+                if hit.entry is named and hit.strength < 2:
                     hit.strength, hit.position = 2, position
     if not hits:
         # No code and no known wording, but the tool printed the HTTP status (s3fs's "HTTP
