@@ -98,6 +98,18 @@ FIX_FACTS: dict[str, tuple[str, ...]] = {
     "key-id-whitespace": ("aws configure set aws_access_key_id", "dos2unix"),
     "post-policy-condition": ("starts-with", "conditions"),
     "policy-document-invalid": ("file://", "aws accessanalyzer validate-policy"),
+    # IAM: a user holds two access keys at most; delete one before creating another.
+    "access-key-quota": ("aws iam list-access-keys", "delete"),
+    "quota-reached": ("Service Quotas",),
+    # S3's error body names the refused argument (ArgumentName / ArgumentValue).
+    "argument-invalid": ("ArgumentName", "ArgumentValue"),
+    "bucket-missing": ("aws s3 ls", "s3://"),
+    "iam-entity-missing": ("aws iam list-roles", "not the ARN"),
+    # Cognito: the Logins key is the provider name the identity pool was set up with.
+    "cognito-logins-mismatch": ("Logins", "aws cognito-identity describe-identity-pool"),
+    # STS AssumeRole: RoleSessionName must match [\w+=,.@-]*, set by role_session_name.
+    "validation-value-invalid": ("role_session_name",),
+    "parameter-invalid": ("API reference",),
 }
 
 

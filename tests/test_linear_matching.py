@@ -4,7 +4,7 @@
 newlines: the tool-detection pattern ``(?m)^\\s*...`` re-scanned the whole run of
 whitespace from every line start. This file guards every pattern of the catalog's TOML
 files and of the readers (``catalog/facts.py``, ``catalog/matcher.py``,
-``catalog/regions.py``, ``redact.py``)
+``catalog/regions.py``, ``catalog/shapes.py``, ``redact.py``)
 in two ways, neither of them a wall-clock bound:
 
 * a static check of each pattern's parse tree for the shapes that backtrack
@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 
 from keydoctor import redact
-from keydoctor.catalog import facts, matcher, regions
+from keydoctor.catalog import facts, matcher, regions, shapes
 from keydoctor.catalog.schema import load_catalog
 
 try:  # Python 3.11 names the parser sre_parse; 3.12+ re._parser
@@ -47,7 +47,7 @@ MAXREPEAT = sre_parse.MAXREPEAT
 
 
 def _module_patterns() -> Iterator[tuple[str, re.Pattern[str]]]:
-    for module in (facts, matcher, regions, redact):
+    for module in (facts, matcher, regions, shapes, redact):
         for name, value in vars(module).items():
             if isinstance(value, re.Pattern):
                 yield f"{module.__name__}.{name}", value
@@ -61,6 +61,8 @@ def _module_patterns() -> Iterator[tuple[str, re.Pattern[str]]]:
                         yield f"{module.__name__}.{name}[{index}]", item
                     elif isinstance(item, tuple) and isinstance(item[-1], re.Pattern):
                         yield f"{module.__name__}.{name}[{item[0]}]", item[-1]
+                    elif isinstance(item, shapes.Shape):
+                        yield f"{module.__name__}.{name}[{item.name}]", item.pattern
 
 
 def all_patterns() -> list[tuple[str, re.Pattern[str]]]:
@@ -85,7 +87,12 @@ PATTERNS = all_patterns()
 def test_every_reader_is_covered() -> None:
     """The collection is not silently empty: the catalog and all three readers count."""
     sources = {name.split(" ")[0].rsplit(".", 1)[0] for name, _ in PATTERNS}
-    assert {"keydoctor.catalog.facts", "keydoctor.catalog.matcher", "keydoctor.redact"} <= sources
+    assert {
+        "keydoctor.catalog.facts",
+        "keydoctor.catalog.matcher",
+        "keydoctor.catalog.shapes",
+        "keydoctor.redact",
+    } <= sources
     assert len(PATTERNS) > 300
 
 

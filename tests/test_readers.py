@@ -396,6 +396,31 @@ GOLDEN = (
         operation="PutObject",
     ),
     Golden(
+        # Ruby SDK v3 developer guide: a service error is raised as Aws::<Service>::Errors::
+        # <Code> from the seahorse client in aws-sdk-core (C++ also lives in Aws::).
+        "ruby",
+        "/usr/local/bundle/gems/aws-sdk-core-3.190.0/lib/seahorse/client/plugins/"
+        "raise_response_errors.rb:17:in `call': The AWS Access Key Id you provided does not "
+        "exist in our records. (Aws::S3::Errors::InvalidAccessKeyId)",
+        "aws-sdk-ruby",
+        "Ruby",
+        "InvalidAccessKeyId",
+        "key-id-wrong",
+    ),
+    Golden(
+        # Terraform before 0.12 listed each resource's error as "* aws_type.name: ...",
+        # the AWS provider wrapping the Go SDK v1's awserr text.
+        "terraform-0.11",
+        "Error: Error applying plan:\n\n1 error(s) occurred:\n\n* aws_s3_bucket.logs: Error "
+        "creating S3 bucket: AccessDenied: Access Denied\n\tstatus code: 403, request id: "
+        "4442587FB7D0A2F9, host id: c2FtcGxl",
+        "terraform",
+        "Go",
+        "AccessDenied",
+        "permission-missing",
+        status=403,
+    ),
+    Golden(
         "cpp",
         "[ERROR] 2024-03-02 10:11:12 AWSClient [140] HTTP response code: 403\nException name: "
         "InvalidAccessKeyId\nError message: The AWS Access Key Id you provided does not exist "

@@ -181,7 +181,10 @@ _TOOLS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
         "Go",
         re.compile(
             r"(?i)\bterraform\b|│ Error:|Error: (?:error )?configuring (?:Terraform|S3 Backend)|"
-            r"Error configuring the backend|No valid credential sources found"
+            r"Error configuring the backend|No valid credential sources found|"
+            # Terraform before 0.12 listed each resource's error as "* aws_x.name: ...".
+            r"(?-i:Error refreshing state: |"
+            r"\* (?:module\.[\w-]{1,80}\.)?aws_[a-z0-9_]{2,60}\.[\w-]{1,80}: )"
         ),
     ),
     ("hadoop-s3a", "Java", re.compile(r"\bs3a://|org\.apache\.hadoop|fs\.s3a\.|S3AFileSystem")),
@@ -285,6 +288,17 @@ _TOOLS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
         ),
     ),
     ("aws-sdk-php", "PHP", re.compile(r"Aws\\\\?[A-Z]\w*\\\\?|AWS HTTP error")),
+    # Ruby's errors are classes Aws::<Service>::Errors::<Code> (Aws::Errors::... for the
+    # SDK's own), raised from the aws-sdk-core / aws-sigv4 / seahorse gems; C++'s namespace
+    # is Aws:: too, so Ruby is asked first.
+    (
+        "aws-sdk-ruby",
+        "Ruby",
+        re.compile(
+            r"\bAws::(?:\w{1,40}::)?Errors::|\bAws::\w{1,40}::Types::|aws-sdk-core|aws-sigv4|"
+            r"seahorse/client|aws-sdk-ruby"
+        ),
+    ),
     ("aws-sdk-cpp", "C++", re.compile(r"AWSAuthV4Signer|Aws::")),
     (
         "aws-sdk-js-v3",

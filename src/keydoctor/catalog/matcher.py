@@ -31,6 +31,7 @@ from keydoctor.catalog.ranking import audit_boost
 from keydoctor.catalog.regions import REGION
 from keydoctor.catalog.result import ErrorReport, Explanation, RankedCause
 from keydoctor.catalog.schema import Catalog, ErrorEntry, load_catalog
+from keydoctor.catalog.shapes import read_codes
 from keydoctor.model import Category, Finding
 from keydoctor.redact import Redactor, contains_secret_shape, scrub_patterns
 
@@ -38,18 +39,8 @@ _WHY_CLUES = 3  # the clues named in a cause's why, largest weight first
 _WHY_WEIGHT = 0.2  # a clue whose learned weight is smaller is too weak to name as a reason
 _NEAR = 400  # a message-only match this close to another error's code belongs to it
 _LINE_MAX = 240
-_UNKNOWN_CODE = (
-    re.compile(r"An error occurred \((\w{3,60})\) when calling"),
-    re.compile(r"Error Code: (\w{3,60})[;)]"),
-    re.compile(r"<Code>(\w{3,60})</Code>"),
-    re.compile(r"\"(?:code|Code|__type)\"\s*:\s*\"(?:[\w.#]*#)?(\w{3,60})\""),
-    re.compile(r"api error (\w{3,60}):"),
-    re.compile(r"A client error \((\w{3,60})\) occurred when calling"),
-    re.compile(r"AWS Error Code: (\w{3,60}),"),
-    re.compile(r"S3 error: \d{3} \((\w{3,60})\)"),
-    re.compile(r"\bcode[:=] ?(\w{3,60}), message[:=]"),
-)
-# The catalog's errors for a status shown without a code.
+# The catalog's errors for a status shown without a code; any other status is read as the
+# catalog error of the family codes.toml files it under (see _bare_status).
 _BARE_STATUS = {400: "400 Bad Request", 403: "403 Forbidden"}
 _HINT_KEYS = {"code", "tool", "operation", "region", "endpoint_url", "service"}
 _SECRET_VALUES = (
@@ -73,6 +64,23 @@ _AWS_CONTEXT = re.compile(
     r"\bkms\b|bucket|redshift|athena|lambda|dynamodb|\bsqs\b|\bsns\b|\bec2\b|\becr\b|\beks\b|"
     r"cloudwatch|terraform|minio|\bsso\b|identity center|request ?id|x-amz-request-id"
 )
+
+
+def _bare_status(catalog: Catalog, status: int) -> ErrorEntry | None:
+    """The catalog error a status shown without a code stands for: the catalog's own
+    bare-status error, else the error of the code family ``codes.toml`` puts the status in
+    (S3 answers a HEAD to a bucket of another region with a body-less 301, to a bucket
+    still propagating with a 307)."""
+    if status in _BARE_STATUS:
+        return catalog.by_code(_BARE_STATUS[status])
+    name = families.family(str(status))
+    if name is None:
+        return None
+    for code in sorted(families.codes(name)):
+        entry = None if code.isdigit() else catalog.by_code(code)
+        if entry is not None:
+            return entry
+    return None
 
 
 @dataclass
@@ -107,15 +115,29 @@ def _find_hits(catalog: Catalog, text: str) -> list[_Hit]:
                 best = _Hit(entry, found.start(), 1)
         if best is not None:
             hits.append(best)
+    # The codes each tool's shape shows: one the patterns missed because the text names it
+    # by another of its names (an alias) is its catalog error, shown; the others are unknown.
+    listed = {h.entry.code for h in hits}
+    unknown = False
+    for code, position, _shape in read_codes(text):
+        named = catalog.by_code(code)
+        if named is None:
+            unknown = True
+        elif named.code not in listed:
+            listed.add(named.code)
+            hits.append(_Hit(named, position, 2))
+        else:
+            for hit in hits:
+                if hit.entry is named and hit.strength < 2:
+                    hit.strength, hit.position = 2, position
     if not hits:
         # No code and no known wording, but the tool printed the HTTP status (s3fs's "HTTP
         # response code =400", the C++ SDK's "HTTP response code: 403"): in an AWS context
         # that is the catalog's bare-status error, read weakly. A code the catalog does not
         # know says more than its status: it is listed as unknown instead.
         shown = status_shown(text)
-        unknown = any(pattern.search(text) for pattern in _UNKNOWN_CODE)
         if shown is not None and not unknown and aws_context():
-            bare = catalog.by_code(_BARE_STATUS.get(shown[0], ""))
+            bare = _bare_status(catalog, shown[0])
             if bare is not None:
                 hits.append(_Hit(bare, shown[1], 1))
     # A more specific error hides a generic one (KMSAccessDenied hides AccessDenied), but
@@ -474,10 +496,7 @@ def diagnose(
         )
     unknown: list[str] = []
     if not reports:
-        for pattern in _UNKNOWN_CODE:
-            for found in pattern.finditer(text):
-                if found.group(1) not in unknown:
-                    unknown.append(found.group(1))
+        unknown = [code for code, _position, _shape in read_codes(text)]
     warnings: list[str] = []
     if secret_in_text:
         warnings.append(
