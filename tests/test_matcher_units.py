@@ -248,8 +248,9 @@ def test_codes_shown_come_first_then_by_priority() -> None:
 def test_a_bare_status_in_an_aws_context_is_the_catalogs_status_error() -> None:
     assert _hits("aws s3 ls: HTTP/1.1 403 from the server") == [("403 Forbidden", 11, 1)]
     assert _hits("bucket: S3 error: 400 here") == [("400 Bad Request", 8, 1)]
-    # "An error occurred (400) when calling" shows 400 in a code's place: an unknown code.
-    assert _hits("bucket: An error occurred (400) when calling") == []
+    # "An error occurred (400) when calling" is botocore's line for an answer without a
+    # body (a HEAD): the status stands in the code's place and is read as that status.
+    assert _hits("bucket: An error occurred (400) when calling") == [("400 Bad Request", 8, 1)]
 
 
 def test_a_bare_status_needs_the_aws_context_and_no_unknown_code() -> None:
