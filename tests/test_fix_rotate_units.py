@@ -291,6 +291,7 @@ def test_sts_unreachable_changes_nothing(tmp_path: Path) -> None:
     assert plan.blocked is not None
     assert plan.blocked.startswith("STS could not be reached (")
     assert plan.blocked.endswith("); nothing was changed. Check the network or --endpoint-url")
+    assert plan.blocked.startswith("STS could not be reached (EndpointConnectionError)")
     # The key to be rotated is known to the redactor before anything is asked.
     assert OTHER_SECRET not in redactor.scrub(f"x {OTHER_SECRET} {OTHER_ID}")
     assert OTHER_ID not in redactor.scrub(f"x {OTHER_ID}")
@@ -355,6 +356,8 @@ def test_credentials_file_plan_in_order(tmp_path: Path, moto: Emulator) -> None:
         f"UpdateAccessKey {user.user} {user.access_key_id} Inactive",
         f"forget {at}",
     ]
+    status = plan.steps[3]
+    assert isinstance(status, rotate.SetStatus) and status.timeout == 3.0
     write = plan.steps[1]
     assert isinstance(write, FileWrite)
     assert write.path == path
@@ -615,6 +618,7 @@ def test_verify_retries_while_the_key_propagates(tmp_path: Path, moto: Emulator)
         rotate.Verify(target, caller, 0.0).run(state)
     assert "did not work after 1 attempt(s): " in str(error.value)
     assert not str(error.value).endswith("None")
+    assert str(error.value).endswith(" attempt(s): EndpointConnectionError")
 
 
 def _target(
@@ -999,3 +1003,298 @@ def test_deleting_an_orphan_falls_back_to_the_orphan_itself(tmp_path: Path, moto
     assert state.log == [
         f"deleted the key {mask_key_id(made['AccessKeyId'])} of the interrupted rotation"
     ]
+
+
+# -- what the plan hands on: journal, redactor, file kind, places and timeouts ---------------
+
+NO_DELETE = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": [
+                "iam:CreateAccessKey",
+                "iam:ListAccessKeys",
+                "iam:UpdateAccessKey",
+                "sts:GetCallerIdentity",
+            ],
+            "Resource": "*",
+        }
+    ],
+}
+
+
+def _learned(redactor: Redactor, key_id: str, secret: str) -> bool:
+    """Whether the redactor hides these exact values inside longer runs of characters,
+    where no pattern of key ids or secrets matches: only values it was given are found
+    there."""
+    return redactor.scrub(f"a{secret}b Z{key_id}9") == (
+        f"a<secret redacted>b Z{mask_key_id(key_id)}9"
+    )
+
+
+def test_the_redactor_learns_only_given_values() -> None:
+    assert not _learned(Redactor(), OTHER_ID, OTHER_SECRET)
+    assert _learned(Redactor([OTHER_SECRET], [OTHER_ID]), OTHER_ID, OTHER_SECRET)
+
+
+def test_the_journal_records_a_file_rotation(tmp_path: Path, moto: Emulator) -> None:
+    """Written in UTC whatever the local zone, with the file the new key goes into."""
+    import re
+    import time
+    from datetime import UTC
+
+    user = new_user(moto)
+    env = home_with(tmp_path, creds_text(user))
+    path = os.path.join(env["HOME"], ".aws", "credentials")
+    redactor = Redactor()
+    plan = plan_for(env, moto, redactor=redactor)
+    assert _learned(redactor, user.access_key_id, user.secret_access_key)
+    create = plan.steps[0]
+    assert isinstance(create, rotate.CreateKey) and create.handoff is None
+    zone = os.environ.get("TZ")
+    os.environ["TZ"] = "EST+5"
+    time.tzset()
+    try:
+        before = datetime.now(UTC).replace(microsecond=0)
+        state = RunState()
+        create.run(state)
+        after = datetime.now(UTC)
+    finally:
+        if zone is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = zone
+        time.tzset()
+    new_id, secret = state.values["new_key_id"], state.values["new_secret"].reveal()
+    assert _learned(redactor, new_id, secret)
+    record = journal.read(journal_of(env))
+    assert isinstance(record, journal.Journal)
+    assert record == journal.Journal(
+        profile="default",
+        user=user.user,
+        arn=f"arn:aws:iam::123456789012:user/{user.user}",
+        old_key_id=user.access_key_id,
+        new_key_id=new_id,
+        new_secret=record.new_secret,
+        file=path,
+        handoff=None,
+        started=record.started,
+    )
+    assert record.new_secret.reveal() == secret
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", record.started)
+    started = datetime.strptime(record.started, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    assert before <= started <= after
+
+
+def test_the_journal_records_an_environment_rotation(tmp_path: Path, moto: Emulator) -> None:
+    user = new_user(moto)
+    env = home_with(tmp_path) | {
+        "AWS_ACCESS_KEY_ID": user.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": user.secret_access_key,
+    }
+    handoff = os.path.join(env["HOME"], ".aws", f"keydoctor-new-key-{user.user}.env")
+    plan = plan_for(env, moto)
+    create = plan.steps[0]
+    assert isinstance(create, rotate.CreateKey) and create.handoff == handoff
+    state = RunState()
+    create.run(state)
+    record = journal.read(journal_of(env))
+    assert isinstance(record, journal.Journal)
+    assert (record.file, record.handoff) == (None, handoff)
+    assert record.new_key_id == state.values["new_key_id"]
+
+
+def test_an_environment_rotation_resumes_with_its_handoff_file(
+    tmp_path: Path, moto: Emulator
+) -> None:
+    """The journal names the hand-off file: a resumed rotation writes that one (not a
+    ``-2`` beside it) if it is missing, and leaves it as it is if it was written."""
+    user = new_user(moto)
+    env = home_with(tmp_path) | {
+        "AWS_ACCESS_KEY_ID": user.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": user.secret_access_key,
+    }
+    handoff = os.path.join(env["HOME"], ".aws", f"keydoctor-new-key-{user.user}.env")
+    first = plan_for(env, moto)
+    state = RunState()
+    first.steps[0].run(state)  # killed after the key was made, before the file
+    resumed = plan_for(env, moto)
+    assert [type(s).__name__ for s in resumed.steps] == [
+        "AdoptKey",
+        "FileWrite",
+        "Verify",
+        "ForgetJournal",
+    ]
+    write = resumed.steps[1]
+    assert isinstance(write, FileWrite) and write.path == handoff
+    first.steps[1].run(state)  # killed after the hand-off file was written
+    text = Path(handoff).read_text()
+    resumed = plan_for(env, moto)
+    assert [type(s).__name__ for s in resumed.steps] == ["AdoptKey", "Verify", "ForgetJournal"]
+    assert resumed.notes[-1] == (
+        "then deactivate the old key: aws iam update-access-key --user-name "
+        f"{user.user} --access-key-id <old key id> --status Inactive, and delete {handoff}"
+    )
+    outcome = execute(resumed)
+    assert outcome.error is None
+    assert Path(handoff).read_text() == text
+    assert f"AWS_ACCESS_KEY_ID={state.values['new_key_id']}\n" in text
+
+
+def test_a_config_profile_is_verified_from_the_config_file(tmp_path: Path, moto: Emulator) -> None:
+    user = new_user(moto)
+    config = (
+        "[profile dev]\n"
+        f"aws_access_key_id = {user.access_key_id}\n"
+        f"aws_secret_access_key = {user.secret_access_key}\n"
+    )
+    plan = plan_for(home_with(tmp_path, config=config), moto, "dev")
+    verify = plan.steps[2]
+    assert isinstance(verify, rotate.Verify)
+    arn = f"arn:aws:iam::123456789012:user/{user.user}"
+    assert verify.fingerprint() == f"verify {arn} from config at {moto.endpoint}"
+
+
+def test_a_named_credentials_profile_elsewhere(
+    tmp_path: Path, moto: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A credentials file named by AWS_SHARED_CREDENTIALS_FILE through a link: the journal
+    goes beside the real file, the key is replaced in the profile's own section, and the
+    verify window comes from KEYDOCTOR_VERIFY_SECONDS when none is given."""
+    user = new_user(moto)
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "creds").write_text(
+        "[other]\nregion = x\n\n" + creds_text(user, "dev").removeprefix("# personal keys\n")
+    )
+    link = tmp_path / "link"
+    link.mkdir()
+    os.symlink(real / "creds", link / "creds")
+    env = home_with(tmp_path) | {"AWS_SHARED_CREDENTIALS_FILE": str(link / "creds")}
+    monkeypatch.setenv(rotate.VERIFY_ENV, "3.5")
+    plan = rotate.plan_rotation(env, "dev", endpoint_url=moto.endpoint)
+    assert plan.blocked is None
+    at = journal.journal_path(str(real), "dev")
+    assert plan.steps[0].title.endswith(
+        f"the new key is kept in the journal {at} (0600) until the rotation is done"
+    )
+    write = plan.steps[1]
+    assert isinstance(write, FileWrite)
+    assert write.preview_after == (
+        "[other]\nregion = x\n\n[dev]\naws_access_key_id = <new access key id>\n"
+        "aws_secret_access_key = <new secret access key>\n"
+    )
+    assert "(retried for up to 3.5s)" in plan.steps[2].title
+    status = plan.steps[3]
+    assert isinstance(status, rotate.SetStatus) and status.timeout == 3.5
+
+
+def test_without_home_in_the_environment(
+    tmp_path: Path, moto: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No HOME among the variables given: the user's home folder is asked of the system."""
+    user = new_user(moto)
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    env = {
+        "AWS_ACCESS_KEY_ID": user.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": user.secret_access_key,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    plan = plan_for(env, moto)
+    assert plan.blocked is None
+    write = plan.steps[1]
+    assert isinstance(write, FileWrite)
+    assert write.path == str(home / ".aws" / f"keydoctor-new-key-{user.user}.env")
+    at = journal.journal_path(str(home / ".aws"), "default")
+    assert plan.steps[0].title.endswith(f"the journal {at} (0600) until the rotation is done")
+
+
+def test_a_key_that_may_not_list_keys_resumes_and_rolls_back(
+    tmp_path: Path, moto: Emulator
+) -> None:
+    """Without ListAccessKeys keydoctor cannot know which keys still exist: it assumes the
+    journal's keys do (resume, delete the orphan, retire the old key), never that they
+    are gone."""
+    user = new_user(moto, NO_LIST)
+    env = home_with(tmp_path, creds_text(user))
+    state = RunState()
+    plan_for(env, moto).steps[0].run(state)
+    new_id, secret = state.values["new_key_id"], state.values["new_secret"].reveal()
+    redactor = Redactor()
+    plan = plan_for(env, moto, redactor=redactor)
+    assert [type(s).__name__ for s in plan.steps] == [
+        "AdoptKey",
+        "FileWrite",
+        "Verify",
+        "SetStatus",
+        "ForgetJournal",
+    ]
+    assert _learned(redactor, new_id, secret)
+    plan = plan_for(env, moto, rollback=True)
+    assert [type(s).__name__ for s in plan.steps] == ["DeleteOrphan", "ForgetJournal"]
+    Path(env["HOME"], ".aws", "credentials").write_text(creds_text(Keys(user.user, new_id, secret)))
+    plan = plan_for(env, moto)
+    assert [type(s).__name__ for s in plan.steps] == [
+        "AdoptKey",
+        "Verify",
+        "SetStatus",
+        "ForgetJournal",
+    ]
+
+
+def test_a_journal_that_cannot_be_written_nor_the_key_deleted(
+    tmp_path: Path, moto: Emulator
+) -> None:
+    user = new_user(moto, NO_DELETE)
+    env = home_with(tmp_path, creds_text(user))
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("x")
+    at = str(blocked / "journal.json")
+    caller = rotate.Caller(f"arn:aws:iam::123456789012:user/{user.user}", "1", user.user)
+    state = RunState()
+    with pytest.raises(FixError) as error:
+        rotate.CreateKey(_target(env, moto, user), caller, None, at).run(state)
+    new_id = state.values["new_key_id"]
+    assert str(error.value) == (
+        f"could not write the rotation journal {at} (Not a directory), nor delete the new "
+        f"key {mask_key_id(new_id)} again: delete it in the IAM console (user {user.user}); "
+        "nothing else changed"
+    )
+    assert keys_of(moto, user.user) == {user.access_key_id: "Active", new_id: "Active"}
+
+
+def test_a_journal_write_failing_without_an_os_reason(tmp_path: Path, moto: Emulator) -> None:
+    """A path the system refuses before any call (a NUL byte) fails with a ValueError,
+    which has no ``strerror``: the message names its class."""
+    user = new_user(moto)
+    env = home_with(tmp_path, creds_text(user))
+    at = str(tmp_path / "jour\0nal.json")
+    caller = rotate.Caller(f"arn:aws:iam::123456789012:user/{user.user}", "1", user.user)
+    state = RunState()
+    with pytest.raises(FixError) as error:
+        rotate.CreateKey(_target(env, moto, user), caller, None, at).run(state)
+    assert str(error.value) == (
+        f"could not write the rotation journal {at} (ValueError); the new key "
+        f"{mask_key_id(state.values['new_key_id'])} was deleted again and nothing else changed"
+    )
+    assert keys_of(moto, user.user) == {user.access_key_id: "Active"}
+
+
+def test_an_unreadable_list_of_keys_is_refused(tmp_path: Path) -> None:
+    """Replayed: a network page (text, status 200) where IAM's answer should be, as a
+    captive portal gives; botocore cannot parse it and gives no error code."""
+    from replay_server import Answer, caller_identity, replaying
+
+    env = home_with(tmp_path, creds_text(Keys("x", OTHER_ID, OTHER_SECRET)))
+    answers = {
+        "GetCallerIdentity": caller_identity("arn:aws:iam::123456789012:user/gone"),
+        "ListAccessKeys": Answer(
+            200, "Sign in to use this network", {"Content-Type": "text/plain"}
+        ),
+    }
+    with replaying(answers) as server:
+        plan = rotate.plan_rotation(env, None, endpoint_url=server.endpoint, verify_seconds=1)
+    assert plan.blocked == "iam:ListAccessKeys for gone failed (ResponseParserError)"
