@@ -131,6 +131,7 @@ def run_probes(
             )
             target = dataclasses.replace(target, source=source)
     transport = Transport(target)
+    transport.prepare_direct()
     key = plan.key
     with ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="probe") as pool:
         sts_future = pool.submit(who_am_i, transport)

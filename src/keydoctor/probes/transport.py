@@ -92,6 +92,22 @@ class Transport:
             return existing
         return self.botocore_client(service, region)
 
+    def prepare_direct(self, services: tuple[str, ...] = PROBED_SERVICES) -> None:
+        """Make the direct clients before the questions go out, where they apply.
+
+        The probe threads would otherwise load the HTTP client and the signer themselves,
+        beside the caller's own imports, and the first request would leave only when both
+        were done. A service that needs botocore gets nothing here (its client is made
+        by the thread that asks, as before).
+        """
+        region = self.target.region
+        with self._lock:
+            for service in services:
+                if (service, region) not in self._fast:
+                    made = self._fast_client(service, region)
+                    if made is not None:
+                        self._fast[(service, region)] = made
+
     def _fast_client(self, service: str, region: str) -> Any:
         target = self.target
         keys = target.static_keys()
