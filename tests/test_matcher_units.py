@@ -21,7 +21,7 @@ import pytest
 from keydoctor.catalog import matcher
 from keydoctor.catalog.denials import EXPLICIT_DENY, IDENTITY, AwsDenial
 from keydoctor.catalog.facts import TextFacts
-from keydoctor.catalog.learned import Question
+from keydoctor.catalog.learned import LearnedWeights, Question
 from keydoctor.catalog.result import RankedCause
 from keydoctor.catalog.schema import Catalog, Cause, Clue, ErrorEntry
 from keydoctor.model import Category, Finding, Severity
@@ -267,6 +267,81 @@ def test_a_bare_status_is_not_added_beside_a_hit() -> None:
 def test_a_bare_status_of_a_catalog_without_it() -> None:
     catalog = Catalog(clues={}, errors=(ACCESS,))
     assert matcher._find_hits(catalog, "aws: HTTP/1.1 403 here") == []
+
+
+REDIRECT = _entry("PermanentRedirect", patterns=(r"\bPermanentRedirect\b",))
+TEMPORARY = _entry("TemporaryRedirect", patterns=(r"\bTemporaryRedirect\b",))
+NO_SUCH_KEY = _entry("NoSuchKey", patterns=(r"\bNoSuchKey\b",))
+NOT_FOUND = _entry("NotFound", patterns=(r"\bNotFound\b",))
+
+
+def test_a_bare_status_of_a_code_family_is_that_familys_error() -> None:
+    # codes.toml files 301 under PermanentRedirect's family and 307 under
+    # TemporaryRedirect's: S3's body-less answers to a HEAD.
+    catalog = Catalog(clues={}, errors=(REDIRECT, TEMPORARY))
+    assert [
+        (h.entry.code, h.position, h.strength)
+        for h in matcher._find_hits(catalog, "aws s3 ls: HTTP/1.1 301 Moved Permanently")
+    ] == [("PermanentRedirect", 11, 1)]
+    assert [
+        (h.entry.code, h.position)
+        for h in matcher._find_hits(catalog, "aws s3 ls: HTTP/1.1 307 Temporary Redirect")
+    ] == [("TemporaryRedirect", 11)]
+    # 418 is in no family; 404's family has no error in this catalog.
+    assert matcher._find_hits(catalog, "aws s3 ls: HTTP/1.1 418 teapot") == []
+    assert matcher._find_hits(catalog, "aws s3 ls: HTTP/1.1 404 Not Found") == []
+
+
+def test_a_bare_status_takes_the_first_code_of_its_family_the_catalog_holds() -> None:
+    # The not-found family is NoSuchKey, NotFound and 404, read in name order.
+    text = "aws s3 ls: HTTP/1.1 404 Not Found"
+    both = Catalog(clues={}, errors=(NOT_FOUND, NO_SUCH_KEY))
+    assert [h.entry.code for h in matcher._find_hits(both, text)] == ["NoSuchKey"]
+    only_second = Catalog(clues={}, errors=(NOT_FOUND,))
+    assert [h.entry.code for h in matcher._find_hits(only_second, text)] == ["NotFound"]
+
+
+def test_a_bare_status_is_not_looked_up_as_a_code() -> None:
+    # The family's "301" is the status itself: an error that takes 301 as a name is not
+    # what a bare 301 stands for; the family's named code is.
+    moved = _entry("Moved", patterns=(r"\bMovedAway\b",), aliases=("301",))
+    catalog = Catalog(clues={}, errors=(moved, REDIRECT))
+    hits = matcher._find_hits(catalog, "aws s3 ls: HTTP/1.1 301 Moved Permanently")
+    assert [h.entry.code for h in hits] == ["PermanentRedirect"]
+
+
+POLICY = _entry(
+    "MalformedPolicyDocument",
+    patterns=(r"\bMalformedPolicyDocument\b",),
+    aliases=("MalformedPolicy", "MalformedPolicyException"),
+)
+
+
+def test_a_code_shown_by_another_of_its_names_is_its_error_once() -> None:
+    # No pattern knows the aliases; botocore's shape shows the first at 19 and S3's XML
+    # body the second (one error: one hit, at the first place).
+    catalog = Catalog(clues={}, errors=(POLICY,))
+    text = (
+        "An error occurred (MalformedPolicy) when calling the PutBucketPolicy operation\n"
+        "<Code>MalformedPolicyException</Code>"
+    )
+    assert [
+        (h.entry.code, h.position, h.strength) for h in matcher._find_hits(catalog, text)
+    ] == [("MalformedPolicyDocument", 19, 2)]
+
+
+def test_a_wording_is_shown_plainly_when_a_shape_shows_its_code() -> None:
+    # ExpiredToken has no pattern: its wording at 4, its code in botocore's shape at 38.
+    assert _hits("aws Token expired; An error occurred (ExpiredToken) when calling") == [
+        ("ExpiredToken", 38, 2)
+    ]
+
+
+def test_a_code_shown_again_in_a_shape_changes_nothing() -> None:
+    # AccessDenied's pattern finds it at 0 and the XML body again at 26: the hit stays at
+    # 0; the wording of another error, 549 characters on, stays a wording.
+    text = "AccessDenied first; <Code>AccessDenied</Code>" + "." * 500 + "aws Token invalid here"
+    assert _hits(text) == [("AccessDenied", 0, 2), ("InvalidToken", 549, 1)]
 
 
 # --- _ClueState, _words, _features ----------------------------------------------------
@@ -1003,3 +1078,23 @@ def test_a_pasted_secret_is_hidden_where_it_shows_again_in_the_errors_line() -> 
     explanation = matcher.diagnose(text, catalog=CATALOG)
     assert explanation.errors[0].line == "AccessDenied for <secret redacted>"
     assert secret not in repr(explanation)
+
+
+def test_a_clue_of_weight_exactly_0_2_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The edge itself, on weights set here (the packaged fit has no clue at exactly 0.2):
+    0.2 is named, 0.1999 is not."""
+    weights = LearnedWeights(
+        provenance={},
+        temperature=1.0,
+        threshold=0.5,
+        bias={},
+        weights={Category.PERMISSION_MISSING: {"clue:at-edge": 0.2, "clue:below-edge": 0.1999}},
+        positions=(),
+    )
+    monkeypatch.setattr(matcher, "learned", lambda: weights)
+    clues = {name: Clue(name, f"why {name}", None) for name in ("at-edge", "below-edge")}
+    entry = _entry("AccessDenied", causes=(_cause("x", Category.PERMISSION_MISSING),))
+    catalog = Catalog(clues=clues, errors=(entry,))
+    features = frozenset({"clue:at-edge", "clue:below-edge"})
+    [ranked] = matcher._rank(entry, features, catalog, [], Redactor())
+    assert ranked.why == ("why at-edge",)
