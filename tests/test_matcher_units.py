@@ -325,9 +325,9 @@ def test_a_code_shown_by_another_of_its_names_is_its_error_once() -> None:
         "An error occurred (MalformedPolicy) when calling the PutBucketPolicy operation\n"
         "<Code>MalformedPolicyException</Code>"
     )
-    assert [
-        (h.entry.code, h.position, h.strength) for h in matcher._find_hits(catalog, text)
-    ] == [("MalformedPolicyDocument", 19, 2)]
+    assert [(h.entry.code, h.position, h.strength) for h in matcher._find_hits(catalog, text)] == [
+        ("MalformedPolicyDocument", 19, 2)
+    ]
 
 
 def test_a_wording_is_shown_plainly_when_a_shape_shows_its_code() -> None:
