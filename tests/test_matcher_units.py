@@ -1098,3 +1098,66 @@ def test_a_clue_of_weight_exactly_0_2_is_named(monkeypatch: pytest.MonkeyPatch) 
     features = frozenset({"clue:at-edge", "clue:below-edge"})
     [ranked] = matcher._rank(entry, features, catalog, [], Redactor())
     assert ranked.why == ("why at-edge",)
+
+
+# --- the names the text gives an error (_shown_names, _aliases) -------------------------
+
+
+def _names(text: str, catalog: Catalog = CATALOG) -> dict[str, list[str]]:
+    return {h.entry.code: h.names for h in matcher._find_hits(catalog, text)}
+
+
+def test_a_code_written_with_its_namespace_is_listed_under_both_names() -> None:
+    # Ruby's class path before the code: the code itself is the catalog code (not repeated
+    # in the aliases), the qualified class is a name the text gave it.
+    text = "unable to sign (Aws::Sigv4::Errors::AccessDenied)"
+    assert _names(text) == {"AccessDenied": ["AccessDenied", "Aws::Sigv4::Errors::AccessDenied"]}
+    error = matcher.diagnose(text, catalog=CATALOG).errors[0]
+    assert error.aliases == ("Aws::Sigv4::Errors::AccessDenied",)
+
+
+def test_an_alias_the_catalog_lists_is_not_listed_twice() -> None:
+    # botocore's shape shows the alias MalformedPolicy at 19: a name of the hit, already
+    # among the entry's aliases, which keep their order.
+    catalog = Catalog(clues={}, errors=(POLICY,))
+    text = "An error occurred (MalformedPolicy) when calling the PutBucketPolicy operation"
+    assert _names(text, catalog) == {"MalformedPolicyDocument": ["MalformedPolicy"]}
+    error = matcher.diagnose(text, catalog=catalog).errors[0]
+    assert error.aliases == ("MalformedPolicy", "MalformedPolicyException")
+
+
+def test_the_exception_that_carried_a_matched_wording_is_named() -> None:
+    # The wording of AccessDenied at 39; the class just before it, with its package, is
+    # what the program raised: both forms are names of the error.
+    text = "Exception: java.nio.file.AccessDeniedException: Access Denied by aws"
+    assert _names(text)["AccessDenied"] == [
+        "AccessDeniedException",
+        "java.nio.file.AccessDeniedException",
+    ]
+    node = "TypeError [ERR_X]: Token expired on aws"
+    assert _names(node)["ExpiredToken"] == ["TypeError"]
+
+
+def test_a_class_not_right_before_the_wording_is_not_its_name() -> None:
+    # The class ends a sentence elsewhere on the line: it carried nothing matched.
+    assert _names("IllegalStateException: retry; aws Token expired")["ExpiredToken"] == []
+    # A lower-case word before a colon is no class.
+    assert _names("problem: Token expired on aws")["ExpiredToken"] == []
+
+
+def test_the_code_a_hidden_error_showed_is_listed_by_the_error_that_hid_it() -> None:
+    # The wrapper S3ServiceException (code shown at 0) gives way to SignatureDoesNotMatch
+    # (wording at 24): its report lists the shown code, the name the reader pasted.
+    text = "S3ServiceException (403) The request signature we calculated does not match"
+    hits = matcher._find_hits(CATALOG, text)
+    assert [(h.entry.code, h.names) for h in hits] == [
+        ("SignatureDoesNotMatch", ["S3ServiceException"])
+    ]
+    error = matcher.diagnose(text, catalog=CATALOG).errors[0]
+    assert error.aliases == ("S3ServiceException",)
+
+
+def test_a_bare_status_is_named_by_its_number() -> None:
+    catalog = Catalog(clues={}, errors=(BAD,))
+    hits = matcher._find_hits(catalog, "aws s3 cp: status code: 400, request id: X")
+    assert [(h.entry.code, h.names) for h in hits] == [("400 Bad Request", ["400"])]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from keydoctor.catalog import codes as families
@@ -88,6 +88,45 @@ class _Hit:
     entry: ErrorEntry
     position: int
     strength: int  # 3: told by the caller; 2: the code itself is shown; 1: only the wording
+    names: list[str] = field(default_factory=list)  # what the text called it (_shown_names)
+
+
+# The name of a class or code as the text wrote it: an identifier, and the package, module
+# or namespace path before it (Java's ``java.lang.X``, .NET's ``Amazon.Runtime.X``, Ruby's
+# ``Aws::S3::Errors::X``). Each search is on a short window before one error, never the text.
+_IDENT = re.compile(r"[A-Za-z_$][\w$]{0,79}")
+_QUALIFIER = re.compile(r"(?:[A-Za-z_$][\w$]{0,59}(?:\.|::)){1,12}\Z")
+# The exception a message was raised with, right before it: ``java.lang.X: message``,
+# ``Amazon.Runtime.X: message``, Node's ``TypeError [ERR_CODE]: message``.
+_THROWN = re.compile(
+    r"(?<![\w$.:])((?:[A-Za-z_$][\w$]{0,59}(?:\.|::)){0,12}[A-Z][\w$]{0,59}(?:Exception|Error))"
+    r"(?: \[[A-Z0-9_]{1,40}\])?:[ \t]{1,4}\Z"
+)
+_NAME_WINDOW = 200
+
+
+def _shown_names(text: str, hit: _Hit, catalog: Catalog) -> list[str]:
+    """The names the text gives this error besides its catalog code: the alias it shows
+    (``InvalidParameterValueException``), that name with its namespace
+    (``Aws::Sigv4::Errors::MissingCredentialsError``), and the exception class that carried
+    a message matched by its wording (``java.lang.IllegalArgumentException``, both with
+    and without the package), so a reader finds in the report the name they pasted."""
+    if hit.position < 0:
+        return []
+    names: list[str] = []
+    before = text[max(0, hit.position - _NAME_WINDOW) : hit.position]
+    word = _IDENT.match(text, hit.position)
+    if word is not None and catalog.by_code(word.group(0)) is hit.entry:
+        names.append(word.group(0))
+        qualifier = _QUALIFIER.search(before)
+        if qualifier is not None:
+            names.append(qualifier.group(0) + word.group(0))
+    thrown = _THROWN.search(before)
+    if thrown is not None:
+        qualified = thrown.group(1)
+        short = re.split(r"\.|::", qualified)[-1]
+        names.extend(dict.fromkeys((short, qualified)))
+    return names
 
 
 def _find_hits(catalog: Catalog, text: str) -> list[_Hit]:
@@ -139,18 +178,27 @@ def _find_hits(catalog: Catalog, text: str) -> list[_Hit]:
         if shown is not None and not unknown and aws_context():
             bare = _bare_status(catalog, shown[0])
             if bare is not None:
-                hits.append(_Hit(bare, shown[1], 1))
+                hits.append(_Hit(bare, shown[1], 1, [str(shown[0])]))
+    for hit in hits:
+        hit.names.extend(_shown_names(text, hit, catalog))
     # A more specific error hides a generic one (KMSAccessDenied hides AccessDenied), but
     # only when it is shown at least as plainly: a code shown beats a message matched.
     # Wrappers (negative priority, e.g. Redshift's S3ServiceException) always give way.
     strength = {h.entry.code: h.strength for h in hits}
     wrappers = {h.entry.code for h in hits if h.entry.priority < 0}
-    subsumed = {
-        s
+    hides = [
+        (h, s)
         for h in hits
         for s in h.entry.subsumes
         if s in strength and (h.strength >= strength[s] or s in wrappers)
-    }
+    ]
+    subsumed = {s for _h, s in hides}
+    # The code a hidden error showed is a name of the error that hid it: a text that says
+    # InvalidParameterValueException reads as RoleNotAssumable, which then lists that name.
+    for hider, code in hides:
+        for other in hits:
+            if other.entry.code == code and other.strength >= 2:
+                hider.names.extend(other.names or [code])
     hits = [h for h in hits if h.entry.code not in subsumed]
     strong = [h for h in hits if h.strength == 2]
     kept: list[_Hit] = []
@@ -349,6 +397,17 @@ def text_features(
     ]
 
 
+def _aliases(hit: _Hit, redactor: Redactor) -> tuple[str, ...]:
+    """The error's documented other names, then the names the text gave it."""
+    seen = {hit.entry.code.lower(), *(a.lower() for a in hit.entry.aliases)}
+    shown: list[str] = []
+    for name in hit.names:
+        if name.lower() not in seen:
+            seen.add(name.lower())
+            shown.append(redactor.scrub(name))
+    return (*hit.entry.aliases, *shown)
+
+
 def _line_at(text: str, position: int, redactor: Redactor) -> str:
     """The line an error was seen in, redacted whole and only then cut to a window.
 
@@ -488,7 +547,7 @@ def diagnose(
                 http_status=hit.entry.http_status,
                 title=hit.entry.title,
                 meaning=hit.entry.meaning,
-                aliases=hit.entry.aliases,
+                aliases=_aliases(hit, redactor),
                 line=_line_at(text, hit.position, redactor) if hit.position >= 0 else "",
                 causes=causes,
                 question=_question(causes, facts, redactor),

@@ -55,6 +55,8 @@ class ErrorReport:
     http_status: int | None
     title: str
     meaning: str
+    # The catalog's other names for the error, then those the text gave it (a class with
+    # its namespace, the exception that carried the message, a code it stands in for).
     aliases: tuple[str, ...]
     line: str  # the (masked, shortened) line where it was found
     causes: tuple[RankedCause, ...]
