@@ -125,6 +125,11 @@ def test_a_short_message_counts_only_in_an_aws_context() -> None:
     assert _hits("nginx: Access Denied") == []
     assert _hits("s3: Access Denied") == [("AccessDenied", 4, 1)]
     assert _hits("Access Denied by aws") == [("AccessDenied", 0, 1)]
+    # "AWS" glued to a class name says AWS; a word that only starts with those letters
+    # ("AWSOME", "awsome") does not.
+    assert _hits("AWSLambda: Access Denied") == [("AccessDenied", 11, 1)]
+    assert _hits("AWSOME: Access Denied") == []
+    assert _hits("awsome: Access Denied") == []
 
 
 def test_a_message_of_twenty_characters_counts_anywhere() -> None:

@@ -58,11 +58,14 @@ _SECRET_VALUES = (
 
 # A short, generic wording ("Access Denied", "403 Forbidden", "Token expired") only counts as
 # an AWS error when something in the text says AWS; otherwise any web server's 403 would be.
+# "AWS" glued to a class name (AWSLambda, AWSSecurityTokenService, an error printed after
+# "AWS" without a blank) says it too.
 _WEAK_MESSAGE = 20
 _AWS_CONTEXT = re.compile(
     r"(?i)\baws\b|aws_|amazon|\bs3a?\b|s3://|boto|arn:aws|x-amz|\bA[KS]IA[A-Z0-9]{12}|\bsts\b|\biam\b|"
     r"\bkms\b|bucket|redshift|athena|lambda|dynamodb|\bsqs\b|\bsns\b|\bec2\b|\becr\b|\beks\b|"
-    r"cloudwatch|terraform|minio|\bsso\b|identity center|request ?id|x-amz-request-id"
+    r"cloudwatch|terraform|minio|\bsso\b|identity center|request ?id|x-amz-request-id|"
+    r"(?-i:\bAWS[A-Z][a-z])"
 )
 
 
