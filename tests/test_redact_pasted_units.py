@@ -260,6 +260,13 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
     ("\n  token: >\n    abcd\n  x: 1", f"\n  token: >\n{TOK}\n  x: 1", ("    abcd", "abcd")),
     ("token: >\n  abcd\nx\n", f"token: >\n{TOK}\nx\n", ("  abcd", "abcd")),
     (f"token\n{RANDOM20}\n", f"token\n{RANDOM20}\n", ()),
+    # an error class that starts the next sentence is no value, for a token or a secret;
+    # with a digit, or not followed by a blank, it is a value as before
+    ("session token:  ValidationError: bad", "session token:  ValidationError: bad", ()),
+    ("secret: ExpiredTokenException: x y", "secret: ExpiredTokenException: x y", ()),
+    ("token=ValidationError:", "token=ValidationError:", ()),
+    ("token: Abc1Error: x", f"token: {TOK} x", ("Abc1Error:",)),
+    ("token: ValidationError:x", f"token: {TOK}", ("ValidationError:x",)),
 ]
 
 

@@ -566,6 +566,9 @@ _NEAR_LABEL = 24  # a random-looking run this close after a label is its value
 _BASE64_RUN = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{16,}")
 # The starts of STS session tokens: a run that begins so is a token whatever its length.
 _TOKEN_STARTS = ("IQoJb3JpZ2lu", "FwoGZXIvYXdz", "FQoGZXIvYXdz", "AgoJb3JpZ2lu")
+# An error class introducing its message, letters only: where a value would stand it is
+# the start of the next sentence of an error text, never a key or a token.
+_ERROR_NAME = re.compile(r"[A-Z][A-Za-z]{1,60}(?:Error|Exception):")
 _VARIABLE = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|%[A-Za-z_][A-Za-z0-9_]*%")
 
 
@@ -692,6 +695,11 @@ def _labelled_value(text: str, label: re.Match[str]) -> tuple[int, int, bool] | 
     if variable is not None and _piece_end(text, variable.end()) == variable.end():
         # ``${NAME}`` holds a brace, where an unquoted value ends: without this the "$"
         # alone would be taken for the value and a variable reported as a pasted secret.
+        return None
+    first = _piece_end(text, start)
+    if _ERROR_NAME.fullmatch(text, start, first) and text[first : first + 1] in ("", " ", "\t"):
+        # "in get session token: ValidationError: 1 validation error": the label word ends
+        # a sentence and an error class starts the next one; no secret is named so.
         return None
     end = _unquoted_end(text, start, token)
     return (start, end, token) if end > start else None
