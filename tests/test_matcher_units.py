@@ -256,6 +256,17 @@ def test_a_bare_status_in_an_aws_context_is_the_catalogs_status_error() -> None:
     # "An error occurred (400) when calling" is botocore's line for an answer without a
     # body (a HEAD): the status stands in the code's place and is read as that status.
     assert _hits("bucket: An error occurred (400) when calling") == [("400 Bad Request", 8, 1)]
+    # Any tool's "Client error (400)" is the status too (an HTTP client's wording).
+    assert _hits("bucket: Client error (400) downloading x") == [("400 Bad Request", 8, 1)]
+
+
+def test_a_bare_401_is_the_catalogs_401_error() -> None:
+    unauthorized = _entry("401 Unauthorized", aliases=("Unauthorized",))
+    catalog = Catalog(clues={}, errors=(unauthorized,))
+    hits = matcher._find_hits(catalog, "s3 bucket: HTTP/1.1 401 from the server")
+    assert [(h.entry.code, h.position, h.strength, h.names) for h in hits] == [
+        ("401 Unauthorized", 11, 1, ["401"])
+    ]
 
 
 def test_a_bare_status_needs_the_aws_context_and_no_unknown_code() -> None:

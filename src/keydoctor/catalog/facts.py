@@ -354,12 +354,15 @@ def language_of(tool: str) -> str | None:
 
 # The HTTP status a tool printed, in each tool's words: Java's "Status Code: 403", Go's
 # "status code: 403" and "StatusCode: 403", JavaScript's "statusCode: 403", the AWS CLI's
-# "A client error (403)", s3cmd's "S3 error: 403 (", the C++ SDK's and s3fs's "HTTP response
-# code: 403", PHP's (Guzzle's) "resulted in a `403 Forbidden` response", a raw "HTTP/1.1 403".
+# "A client error (403)" (and any tool's "Client error (400)" or "Server error (503)"),
+# s3cmd's "S3 error: 403 (", the C++ SDK's and s3fs's "HTTP response code: 403", PHP's
+# (Guzzle's) "resulted in a `403 Forbidden` response", a raw "HTTP/1.1 403".
 _STATUS = (
     re.compile(r"(?i)\b(?:status[ _]?code|response code)\W{0,3}([1-5]\d\d)\b"),
     re.compile(r"resulted in a `([1-5]\d\d) "),
-    re.compile(r"(?:A client error|An error occurred) \(([1-5]\d\d)\)"),
+    re.compile(
+        r"(?:A client error|An error occurred|\b[Cc]lient error|\b[Ss]erver error) \(([1-5]\d\d)\)"
+    ),
     re.compile(r"\bS3 error: ([1-5]\d\d)\b"),
     re.compile(r"\bHTTP/[12](?:\.[01])? ([1-5]\d\d)\b"),
 )

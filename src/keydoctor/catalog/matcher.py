@@ -41,7 +41,7 @@ _NEAR = 400  # a message-only match this close to another error's code belongs t
 _LINE_MAX = 240
 # The catalog's errors for a status shown without a code; any other status is read as the
 # catalog error of the family codes.toml files it under (see _bare_status).
-_BARE_STATUS = {400: "400 Bad Request", 403: "403 Forbidden"}
+_BARE_STATUS = {400: "400 Bad Request", 401: "401 Unauthorized", 403: "403 Forbidden"}
 _HINT_KEYS = {"code", "tool", "operation", "region", "endpoint_url", "service"}
 _SECRET_VALUES = (
     re.compile(
