@@ -403,3 +403,54 @@ def test_code_hint_comes_first_even_when_the_text_shows_others() -> None:
     assert "AccessDenied" in hinted.errors[0].line
     unseen = diagnose_text("boom", hints={"code": "ExpiredToken"})
     assert unseen.errors[0].line == ""
+
+
+# Texts written from each tool's documented wording (not corpus cases): the code or class
+# they show is reported, under the catalog's name and the name the text used.
+@pytest.mark.parametrize(
+    ("text", "code", "names"),
+    [
+        # The Ruby SDK names a body-less 401 by its status text.
+        ("Aws::S3::Errors::Unauthorized (Unauthorized)", "401 Unauthorized", {"unauthorized"}),
+        (
+            "backup: failed to check if s3 bucket [b] exists, error: 401 Unauthorized",
+            "401 Unauthorized",
+            set(),
+        ),
+        (
+            "InvalidArgumentException: The specified input parameter has a value that is not "
+            "valid.",
+            "InvalidParameterValue",
+            {"invalidargumentexception"},
+        ),
+        (
+            "Caused by: java.lang.ClassNotFoundException: "
+            "software.amazon.awssdk.services.sts.internal.StsWebIdentityCredentialsProviderFactory",
+            "ServiceModuleMissing",
+            {"classnotfoundexception", "java.lang.classnotfoundexception"},
+        ),
+        (
+            "org.apache.hadoop.security.AccessControlException: Permission denied: "
+            "s3n://bucket/key",
+            "403 Forbidden",
+            {"accesscontrolexception", "org.apache.hadoop.security.accesscontrolexception"},
+        ),
+        (
+            "(Aws::Sigv4::Errors::MissingCredentialsError)",
+            "MissingCredentialsError",
+            {"aws::sigv4::errors::missingcredentialserror"},
+        ),
+        # A label word before the error class is not taken for a pasted token.
+        (
+            "Error in get session token:  ValidationError: 1 validation error detected",
+            "ValidationError",
+            set(),
+        ),
+    ],
+)
+def test_the_code_and_the_name_the_text_used_are_reported(
+    text: str, code: str, names: set[str]
+) -> None:
+    result = diagnose_text(text)
+    assert [e.code for e in result.errors][:1] == [code]
+    assert names <= {a.lower() for a in result.errors[0].aliases}
