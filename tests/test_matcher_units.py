@@ -1177,3 +1177,25 @@ def test_a_bare_status_is_named_by_its_number() -> None:
     catalog = Catalog(clues={}, errors=(BAD,))
     hits = matcher._find_hits(catalog, "aws s3 cp: status code: 400, request id: X")
     assert [(h.entry.code, h.names) for h in hits] == [("400 Bad Request", ["400"])]
+
+
+def test_a_name_a_code_pattern_stands_for_is_listed() -> None:
+    # ACCESS's pattern \(AccessDenied\) is no name; a pattern that is a whole word is.
+    synonym = _entry("NoCredentialsError", patterns=(r"\bNoCredentialsError\b", r"\bNoAuthFound\b"))
+    catalog = Catalog(clues={}, errors=(synonym,))
+    assert _names("aws: NoAuthFound here", catalog) == {"NoCredentialsError": ["NoAuthFound"]}
+    error = matcher.diagnose("aws: NoAuthFound here", catalog=catalog).errors[0]
+    assert error.aliases == ("NoAuthFound",)
+
+
+def test_an_alias_a_shape_shows_after_the_first_place_is_listed() -> None:
+    # The code at 0 places the hit (its own name first); botocore's shape shows the alias
+    # MalformedPolicy further on, which is listed too.
+    catalog = Catalog(clues={}, errors=(POLICY,))
+    text = "MalformedPolicyDocument first; An error occurred (MalformedPolicy) when calling"
+    hits = matcher._find_hits(catalog, text)
+    assert [(h.entry.code, h.position, h.names) for h in hits] == [
+        ("MalformedPolicyDocument", 0, ["MalformedPolicy", "MalformedPolicyDocument"])
+    ]
+    error = matcher.diagnose(text, catalog=catalog).errors[0]
+    assert error.aliases == ("MalformedPolicy", "MalformedPolicyException")

@@ -108,6 +108,12 @@ _THROWN = re.compile(
 _NAME_WINDOW = 200
 
 
+def _names_entry(word: str, entry: ErrorEntry, catalog: Catalog) -> bool:
+    """Whether a word is a name of the entry: its code or an alias, or a name one of its
+    code patterns stands for whole (``NoAuthHandlerFound`` for NoCredentialsError)."""
+    return catalog.by_code(word) is entry or any(p.fullmatch(word) for p in entry.patterns)
+
+
 def _shown_names(text: str, hit: _Hit, catalog: Catalog) -> list[str]:
     """The names the text gives this error besides its catalog code: the alias it shows
     (``InvalidParameterValueException``), that name with its namespace
@@ -119,7 +125,7 @@ def _shown_names(text: str, hit: _Hit, catalog: Catalog) -> list[str]:
     names: list[str] = []
     before = text[max(0, hit.position - _NAME_WINDOW) : hit.position]
     word = _IDENT.match(text, hit.position)
-    if word is not None and catalog.by_code(word.group(0)) is hit.entry:
+    if word is not None and _names_entry(word.group(0), hit.entry, catalog):
         names.append(word.group(0))
         qualifier = _QUALIFIER.search(before)
         if qualifier is not None:
@@ -167,11 +173,13 @@ def _find_hits(catalog: Catalog, text: str) -> list[_Hit]:
             unknown = True
         elif named.code not in listed:
             listed.add(named.code)
-            hits.append(_Hit(named, position, 2))
+            hits.append(_Hit(named, position, 2, [code]))
         else:
             for hit in hits:
-                if hit.entry is named and hit.strength < 2:
-                    hit.strength, hit.position = 2, position
+                if hit.entry is named:
+                    hit.names.append(code)  # wherever it stands: the name the tool used
+                    if hit.strength < 2:
+                        hit.strength, hit.position = 2, position
     if not hits:
         # No code and no known wording, but the tool printed the HTTP status (s3fs's "HTTP
         # response code =400", the C++ SDK's "HTTP response code: 403"): in an AWS context
@@ -183,7 +191,7 @@ def _find_hits(catalog: Catalog, text: str) -> list[_Hit]:
             if bare is not None:
                 hits.append(_Hit(bare, shown[1], 1, [str(shown[0])]))
     for hit in hits:
-        hit.names.extend(_shown_names(text, hit, catalog))
+        hit.names = list(dict.fromkeys([*hit.names, *_shown_names(text, hit, catalog)]))
     # A more specific error hides a generic one (KMSAccessDenied hides AccessDenied), but
     # only when it is shown at least as plainly: a code shown beats a message matched.
     # Wrappers (negative priority, e.g. Redshift's S3ServiceException) always give way.
