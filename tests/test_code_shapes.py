@@ -160,6 +160,14 @@ GOLDEN = (
         "BucketAlreadyOwnedByYou",
         None,
     ),
+    Golden(
+        "dotnet",
+        "AWS SDK for .NET, AmazonServiceException.BuildGenericErrorMessage",
+        "Amazon.S3.AmazonS3Exception: Error making request with Error Code Forbidden and Http "
+        "Status Code Forbidden. No further error information was returned by the service.",
+        "Forbidden",
+        "403 Forbidden",
+    ),
 )
 
 

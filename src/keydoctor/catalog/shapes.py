@@ -24,7 +24,10 @@ tool's documentation or source gives for its error text:
   ``name: 'Code'`` / ``Code: 'Code'`` (v3);
 * Rust SDK: ``ErrorMetadata { code: Some("Code"), message: … }``;
 * S3's XML body ``<Code>Code</Code>``, the JSON services' ``"__type": "…#Code"`` /
-  ``"code": "Code"``, s3cmd's ``S3 error: 403 (Code)``.
+  ``"code": "Code"``, s3cmd's ``S3 error: 403 (Code)``;
+* .NET SDK (and the AWS Tools for PowerShell) for an answer without a body:
+  ``Error making request with Error Code Code and Http Status Code Status.`` (the code is
+  the status's name, ``Forbidden``, when the service sent none).
 
 Every pattern is bounded (no nested repeats) and searched once per text.
 """
@@ -76,6 +79,10 @@ SHAPES: tuple[Shape, ...] = (
     Shape("rust", re.compile(r"\bcode: Some\(\"" + _CODE + r"\"\)")),
     Shape("s3cmd", re.compile(r"\bS3 error: \d{3} \(" + _CODE + r"\)")),
     Shape("rest-code", re.compile(r"\bcode[:=] ?" + _CODE + r", message[:=]")),
+    Shape(
+        "dotnet",
+        re.compile(r"\bError making request with Error Code " + _CODE + r" and Http Status Code"),
+    ),
 )
 
 # Words that stand where a code stands but name no AWS error: the JavaScript error class, a
