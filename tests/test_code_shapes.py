@@ -183,6 +183,26 @@ def test_shape_golden(golden: Golden) -> None:
         assert golden.error in [e.code for e in result.errors], result.error_code
 
 
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        # A CloudTrail event (EC2 prefixes its codes with "Client.") and a Lambda function's
+        # error object: the JSON reader takes the code after these keys too.
+        (
+            '{"eventSource": "ec2.amazonaws.com", "errorCode": "Client.UnauthorizedOperation"}',
+            "UnauthorizedOperation",
+        ),
+        (
+            '{"errorType": "AccessDeniedException", "errorMessage": "User is not authorized"}',
+            "AccessDeniedException",
+        ),
+    ],
+)
+def test_json_reads_cloudtrail_and_lambda_error_keys(text: str, code: str) -> None:
+    assert [(c, shape) for c, _position, shape in read_codes(text)] == [(code, "json")]
+    assert diagnose_text(text).error_code == code
+
+
 def test_every_shape_has_a_golden_case() -> None:
     assert {s.name for s in SHAPES} == {g.shape for g in GOLDEN}
 

@@ -24,7 +24,9 @@ tool's documentation or source gives for its error text:
   ``name: 'Code'`` / ``Code: 'Code'`` (v3);
 * Rust SDK: ``ErrorMetadata { code: Some("Code"), message: … }``;
 * S3's XML body ``<Code>Code</Code>``, the JSON services' ``"__type": "…#Code"`` /
-  ``"code": "Code"``, s3cmd's ``S3 error: 403 (Code)``;
+  ``"code": "Code"``, a CloudTrail event's ``"errorCode": "Code"`` (EC2's with a
+  ``Client.`` prefix), a Lambda function's ``"errorType": "Code"``, s3cmd's
+  ``S3 error: 403 (Code)``;
 * .NET SDK (and the AWS Tools for PowerShell) for an answer without a body:
   ``Error making request with Error Code Code and Http Status Code Status.`` (the code is
   the status's name, ``Forbidden``, when the service sent none).
@@ -57,7 +59,11 @@ SHAPES: tuple[Shape, ...] = (
     Shape("s3-xml", re.compile(r"<Code>" + _CODE + r"</Code>")),
     Shape(
         "json",
-        re.compile(r"\"(?:code|Code|__type)\"\s*:\s*\"(?:[\w.]*#)?" + _CODE + r"\""),
+        re.compile(
+            r"\"(?:code|Code|__type|errorCode|ErrorCode|errorType)\"\s*:\s*\"(?:[\w.]*#)?"
+            + _CODE
+            + r"\""
+        ),
     ),
     Shape("go-v2", re.compile(r"\bapi error " + _CODE + r":")),
     Shape(
