@@ -696,8 +696,8 @@ def _labelled_value(text: str, label: re.Match[str]) -> tuple[int, int, bool] | 
         # ``${NAME}`` holds a brace, where an unquoted value ends: without this the "$"
         # alone would be taken for the value and a variable reported as a pasted secret.
         return None
-    first = _piece_end(text, start)
-    if _ERROR_NAME.fullmatch(text, start, first) and text[first : first + 1] in ("", " ", "\t"):
+    piece = _piece_end(text, start)
+    if _ERROR_NAME.fullmatch(text, start, piece) and text[piece : piece + 1] in ("", " ", "\t"):
         # "in get session token: ValidationError: 1 validation error": the label word ends
         # a sentence and an error class starts the next one; no secret is named so.
         return None
