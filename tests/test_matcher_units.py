@@ -1154,9 +1154,14 @@ def test_the_exception_that_carried_a_matched_wording_is_named() -> None:
     assert _names(node)["ExpiredToken"] == ["TypeError"]
 
 
-def test_a_class_not_right_before_the_wording_is_not_its_name() -> None:
-    # The class ends a sentence elsewhere on the line: it carried nothing matched.
-    assert _names("IllegalStateException: retry; aws Token expired")["ExpiredToken"] == []
+def test_the_class_heading_the_line_is_a_name_and_a_class_inside_it_is_not() -> None:
+    # Java's "Class: message (…; Error Code: …)": the class heads the error's line.
+    text = "  Caused by: com.example.S3Exception: x; aws Token expired"
+    assert _names(text)["ExpiredToken"] == ["S3Exception", "com.example.S3Exception"]
+    # A class in the middle of the line, not right before the wording, carried nothing.
+    assert _names("retry after IllegalStateException: x; aws Token expired")["ExpiredToken"] == []
+    # Nor does one heading another line.
+    assert _names("IllegalStateException: x\naws Token expired")["ExpiredToken"] == []
     # A lower-case word before a colon is no class.
     assert _names("problem: Token expired on aws")["ExpiredToken"] == []
 

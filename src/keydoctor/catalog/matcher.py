@@ -105,6 +105,13 @@ _THROWN = re.compile(
     r"(?<![\w$.:])((?:[A-Za-z_$][\w$]{0,59}(?:\.|::)){0,12}[A-Z][\w$]{0,59}(?:Exception|Error))"
     r"(?: \[[A-Z0-9_]{1,40}\])?:[ \t]{1,4}\Z"
 )
+# The exception heading the line an error is on: ``com.amazonaws...AmazonS3Exception:
+# Forbidden (Service: …; Error Code: 403 Forbidden; …)``, ``Caused by: X: …``.
+_LINE_CLASS = re.compile(
+    r"[ \t]{0,40}(?:Caused by: |Exception in thread \"[^\"\n]{0,80}\" )?"
+    r"((?:[A-Za-z_$][\w$]{0,59}(?:\.|::)){0,12}[A-Z][\w$]{0,59}(?:Exception|Error))"
+    r"(?: \[[A-Z0-9_]{1,40}\])?:[ \t]"
+)
 _NAME_WINDOW = 200
 
 
@@ -118,8 +125,9 @@ def _shown_names(text: str, hit: _Hit, catalog: Catalog) -> list[str]:
     """The names the text gives this error besides its catalog code: the alias it shows
     (``InvalidParameterValueException``), that name with its namespace
     (``Aws::Sigv4::Errors::MissingCredentialsError``), and the exception class that carried
-    a message matched by its wording (``java.lang.IllegalArgumentException``, both with
-    and without the package), so a reader finds in the report the name they pasted."""
+    it: right before a message matched by its wording, else heading its line
+    (``java.lang.IllegalArgumentException``, both with and without the package), so a
+    reader finds in the report the name they pasted."""
     if hit.position < 0:
         return []
     names: list[str] = []
@@ -131,6 +139,9 @@ def _shown_names(text: str, hit: _Hit, catalog: Catalog) -> list[str]:
         if qualifier is not None:
             names.append(qualifier.group(0) + word.group(0))
     thrown = _THROWN.search(before)
+    if thrown is None:
+        line_start = text.rfind("\n", 0, hit.position) + 1
+        thrown = _LINE_CLASS.match(text, line_start, hit.position)
     if thrown is not None:
         qualified = thrown.group(1)
         short = re.split(r"\.|::", qualified)[-1]
