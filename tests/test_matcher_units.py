@@ -1204,3 +1204,12 @@ def test_an_alias_a_shape_shows_after_the_first_place_is_listed() -> None:
     ]
     error = matcher.diagnose(text, catalog=catalog).errors[0]
     assert error.aliases == ("MalformedPolicy", "MalformedPolicyException")
+
+
+def test_an_unknown_code_on_the_line_of_a_wording_is_its_name() -> None:
+    # botocore's shape shows a code no entry holds on the line ExpiredToken's wording is
+    # matched on: the service's name for it. One on another line is not.
+    text = "aws: An error occurred (SessionGone) when calling the X operation: Token expired"
+    assert _names(text)["ExpiredToken"] == ["SessionGone"]
+    other = "An error occurred (SessionGone) when calling the X operation\naws Token expired"
+    assert _names(other)["ExpiredToken"] == []

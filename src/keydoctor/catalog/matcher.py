@@ -178,10 +178,12 @@ def _find_hits(catalog: Catalog, text: str) -> list[_Hit]:
     # by another of its names (an alias) is its catalog error, shown; the others are unknown.
     listed = {h.entry.code for h in hits}
     unknown = False
+    unnamed: list[tuple[str, int]] = []
     for code, position, _shape in read_codes(text):
         named = catalog.by_code(code)
         if named is None:
             unknown = True
+            unnamed.append((code, position))
         elif named.code not in listed:
             listed.add(named.code)
             hits.append(_Hit(named, position, 2, [code]))
@@ -203,6 +205,14 @@ def _find_hits(catalog: Catalog, text: str) -> list[_Hit]:
                 hits.append(_Hit(bare, shown[1], 1, [str(shown[0])]))
     for hit in hits:
         hit.names = list(dict.fromkeys([*hit.names, *_shown_names(text, hit, catalog)]))
+        if hit.strength == 1 and unnamed:
+            # A code the catalog does not hold, shown on the line of a wording it knows, is
+            # the service's name for that error: botocore's "An error occurred (Code) when
+            # calling …: wording", Java's "wording (…; Error Code: Code; …)".
+            start = text.rfind("\n", 0, hit.position) + 1
+            end = text.find("\n", hit.position)
+            end = len(text) if end < 0 else end
+            hit.names.extend(c for c, at in unnamed if start <= at < end and c not in hit.names)
     # A more specific error hides a generic one (KMSAccessDenied hides AccessDenied), but
     # only when it is shown at least as plainly: a code shown beats a message matched.
     # Wrappers (negative priority, e.g. Redshift's S3ServiceException) always give way.
