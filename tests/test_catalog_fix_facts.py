@@ -110,15 +110,26 @@ FIX_FACTS: dict[str, tuple[str, ...]] = {
     # STS AssumeRole: RoleSessionName must match [\w+=,.@-]*, set by role_session_name.
     "validation-value-invalid": ("role_session_name",),
     "parameter-invalid": ("API reference",),
+    # Cognito: an identity pool hands out credentials only through the roles set on it.
+    "cognito-role-missing": ("aws cognito-identity get-identity-pool-roles", "aud"),
+    # The Java SDK v2 loads the STS/SSO credential providers from their own modules.
+    "sdk-module-missing": ("software.amazon.awssdk:sts", "aws-java-sdk-sts"),
+    # The general causes explain shows for a category its error's entry does not list.
+    "provider-chain-failure": ("aws configure list", "aws sso login", "hop-limit 2"),
+    "not-an-auth-problem": ("aws sts get-caller-identity", "aws s3api head-object"),
+    "credential-hygiene": ("keydoctor check", "keydoctor fix rotate-key"),
 }
 
 
 def _causes() -> dict[str, list[str]]:
     """Every fix of every cause, by cause id (a shared cause appears under many errors)."""
     fixes: dict[str, list[str]] = {}
-    for entry in load_catalog().errors:
+    catalog = load_catalog()
+    for entry in catalog.errors:
         for cause in entry.causes:
             fixes.setdefault(cause.id, []).append(cause.fix)
+    for cause in catalog.general.values():
+        fixes.setdefault(cause.id, []).append(cause.fix)
     return fixes
 
 

@@ -20,8 +20,11 @@ What it does, and why each step is so:
   choosing the model, the temperature and the threshold. The held-out side is for the
   final report (``bench/explain_eval.py``) alone.
 * **The model** scores every cause category with a bias plus a weight per feature, and a
-  softmax over the categories the error's catalog causes offer (a conditional logit: an
-  error can only be explained by the causes the catalog knows for it). Two regularised
+  softmax over every category the catalog has a cause to show for: those the error's
+  entry lists, and the others by their general cause (``general = true`` in
+  ``causes.toml``). Where the entry lists a category (1st, 2nd, 3rd, later, or not at
+  all) is a fitted feature, so the catalog's order counts as evidence without fencing the
+  answer in: one real error in seven has a cause its entry does not name. Two regularised
   families are tried, multinomial logistic regression with an L2 penalty and Bernoulli
   naive Bayes with additive smoothing, each at a few strengths; the one with the best
   5-fold top-1 (then log-loss) wins. Folds are by source thread (sha256 of the URL), so a
@@ -66,6 +69,7 @@ sys.path.insert(0, str(HERE))
 from split import normalise  # noqa: E402
 
 from keydoctor.catalog.matcher import text_features  # noqa: E402
+from keydoctor.catalog.schema import load_catalog  # noqa: E402
 from keydoctor.model import Category  # noqa: E402
 
 FOLDS = 5
@@ -77,7 +81,7 @@ BINS = 5
 CATEGORIES = tuple(c.value for c in Category)
 DECIMALS = 4
 MIN_WORD_CASES = 3  # a word near the error is a feature once this many training cases show it
-LISTED = 3  # positions in an error's list of causes that carry a weight of their own
+LISTED = 4  # weights for an error's 1st, 2nd, 3rd and every later listed category
 
 
 @dataclass(frozen=True)
@@ -89,11 +93,14 @@ class Example:
     label: str
     causes: tuple[str, ...]  # the category of each catalog cause, catalog order; () if no error
     features: frozenset[str]
+    # The categories explain weighs: the listed ones in catalog order, then every other
+    # category with a general cause, in causes.toml's order (as matcher._rank does).
+    candidates: tuple[str, ...] = ()
 
     @property
     def fittable(self) -> bool:
-        """An error was found and its catalog causes offer the labelled category."""
-        return self.label in self.causes
+        """An error was found and the labelled category is among its candidates."""
+        return self.label in self.candidates
 
 
 @dataclass(frozen=True)
@@ -125,7 +132,12 @@ def _example(case: dict[str, object]) -> Example:
     errors = text_features(str(case["text"]))
     causes = tuple(c.value for c in errors[0][1]) if errors else ()
     features = errors[0][2] if errors else frozenset()
-    return Example(str(case["id"]), str(case["source"]), str(case["category"]), causes, features)
+    listed = tuple(dict.fromkeys(causes))
+    general = tuple(c.value for c in load_catalog().general if c.value not in listed)
+    candidates = listed + general if errors else ()
+    return Example(
+        str(case["id"]), str(case["source"]), str(case["category"]), causes, features, candidates
+    )
 
 
 def train_examples() -> tuple[list[Example], int]:
@@ -186,13 +198,14 @@ def design(examples: Sequence[Example], vocab: Sequence[str]) -> np.ndarray:
 def _mask(examples: Sequence[Example]) -> np.ndarray:
     mask = np.zeros((len(examples), len(CATEGORIES)), dtype=bool)
     for row, example in enumerate(examples):
-        for category in example.causes:
+        for category in example.candidates:
             mask[row, CATEGORIES.index(category)] = True
     return mask
 
 
 def _listed(examples: Sequence[Example]) -> np.ndarray:
-    """(examples, categories, LISTED): 1 where the category is the error's n-th listed one.
+    """(examples, categories, LISTED): 1 where the category is the error's n-th listed one
+    (the last column for every later place; a category the entry does not list has none).
 
     The catalog lists each error's causes most common first (from AWS's documentation);
     that order is evidence like any other, and its weight is fitted, not set by hand.
@@ -200,8 +213,7 @@ def _listed(examples: Sequence[Example]) -> np.ndarray:
     listed = np.zeros((len(examples), len(CATEGORIES), LISTED))
     for row, example in enumerate(examples):
         for position, category in enumerate(dict.fromkeys(example.causes)):
-            if position < LISTED:
-                listed[row, CATEGORIES.index(category), position] = 1.0
+            listed[row, CATEGORIES.index(category), min(position, LISTED - 1)] = 1.0
     return listed
 
 
@@ -279,9 +291,9 @@ def fit(kind: str, strength: float, examples: Sequence[Example]) -> Model:
 
 
 def ranked(example: Example, scores: np.ndarray) -> list[str]:
-    """The example's distinct cause categories as explain orders them: by score, then by
-    catalog order (explain lists one cause per category before the rest)."""
-    distinct = list(dict.fromkeys(example.causes))
+    """The example's candidate categories as explain orders them: by score, then by
+    candidate order (explain lists one cause per category before the rest)."""
+    distinct = list(example.candidates)
     order = sorted(
         range(len(distinct)),
         key=lambda i: (-scores[CATEGORIES.index(distinct[i])], i),
@@ -291,7 +303,7 @@ def ranked(example: Example, scores: np.ndarray) -> list[str]:
 
 def top_probability(example: Example, scores: np.ndarray, temperature: float) -> tuple[str, float]:
     """The top category among the example's candidates, and its probability."""
-    candidates = list(dict.fromkeys(example.causes))
+    candidates = list(example.candidates)
     values = np.array([scores[CATEGORIES.index(c)] for c in candidates]) / temperature
     values = np.exp(values - values.max())
     values /= values.sum()
@@ -321,13 +333,13 @@ def figures(
     top1 = top3 = 0
     losses: list[float] = []
     for example, row in zip(examples, scores, strict=True):
-        if not example.causes:
+        if not example.candidates:
             continue
         order = ranked(example, row)
         top1 += order[0] == example.label
         top3 += example.label in order[:3]
         if example.fittable:
-            candidates = list(dict.fromkeys(example.causes))
+            candidates = list(example.candidates)
             values = np.array([row[CATEGORIES.index(c)] for c in candidates]) / temperature
             logp = values - values.max() - math.log(np.exp(values - values.max()).sum())
             losses.append(-float(logp[candidates.index(example.label)]))
@@ -387,7 +399,7 @@ def top_pairs(
     """(top probability, top was right) for every example with an error found."""
     pairs: list[tuple[float, bool]] = []
     for example, row in zip(examples, scores, strict=True):
-        if example.causes:
+        if example.candidates:
             best, chance = top_probability(example, row, temperature)
             pairs.append((chance, best == example.label))
     return pairs
@@ -466,7 +478,8 @@ def render(fitted: Fitted) -> str:
         "about": "Generated by evals/corpus/fit.py --write from the training side of "
         "evals/corpus/ and tests/data/: do not edit by hand. explain scores a category as "
         "(bias + the weights of the features present + listing.positions[where the error's "
-        "catalog causes list it]) / calibration.temperature.",
+        "catalog causes list it, the last for every later place; nothing when they do not]) "
+        "/ calibration.temperature, over every category with a cause to show.",
         "provenance": {
             "corpus_sha256": digest(CASES),
             "split_sha256": digest(SPLIT),
@@ -490,7 +503,7 @@ def report(fitted: Fitted) -> str:
     lines = [
         f"train: {fitted.train_cases} cases ({fitted.corpus_cases} of the corpus's training side, "
         f"{fitted.train_cases - fitted.corpus_cases} of tests/data), {fitted.fitted_cases} with "
-        "the labelled category among the first error's catalog causes"
+        "an error found and the labelled category among its candidates"
     ]
     for kind, strength, result in fitted.tried:
         lines.append(

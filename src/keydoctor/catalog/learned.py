@@ -64,15 +64,23 @@ class LearnedWeights:
     weights: Mapping[Category, Mapping[str, float]]
     positions: tuple[float, ...]  # added to an error's 1st, 2nd, ... listed category
 
-    def score(self, category: Category, features: Iterable[str], position: int) -> float:
+    def score(self, category: Category, features: Iterable[str], position: int | None) -> float:
         """The category's learned score for these features, already divided by the
         temperature; ``position`` is where the error's catalog causes list the category
-        (0 first). A feature the fit never saw adds nothing."""
+        (0 first; the last number of ``positions`` counts for it and every later place),
+        None when they do not list it. A feature the fit never saw adds nothing."""
         table = self.weights.get(category, {})
-        total = self.bias.get(category, 0.0) + sum(table.get(f, 0.0) for f in features)
-        if position < len(self.positions):
-            total += self.positions[position]
-        return total / self.temperature
+        terms = [self.bias.get(category, 0.0), *(table.get(f, 0.0) for f in features)]
+        if position is not None and self.positions:
+            terms.append(self.positions[min(position, len(self.positions) - 1)])
+        # fsum: the features are a set, whose order changes with each process's string
+        # hashing; a plain sum would then differ in its last bits from run to run.
+        return math.fsum(terms) / self.temperature
+
+    def weighs(self, features: Iterable[str]) -> bool:
+        """Whether any of these features carries a weight: a text with none of them has no
+        evidence to rank causes on beyond the biases, and is not guessed at."""
+        return any(f in table for f in features for table in self.weights.values())
 
     def contributions(self, category: Category, features: Iterable[str]) -> list[tuple[str, float]]:
         """The features that raised this category, largest weight first (for ``why``)."""

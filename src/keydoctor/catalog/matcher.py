@@ -278,6 +278,9 @@ _SHOWN = {1: "message", 2: "code", 3: "caller"}  # how an error was found, by hi
 # never weighed adds nothing.
 _WORD = re.compile(r"[A-Za-z][a-z0-9]{2,23}|[A-Z]{2,}[a-z0-9]*")
 _WORD_WINDOW = 600
+# A category its error's entry does not list is shown (by its general cause) only when it
+# ranks among this many: the first three lines a person reads, as top-3 is measured.
+_UNLISTED_SHOWN = 3
 _WORDS_MAX = 200
 
 
@@ -307,6 +310,14 @@ def _features(hit: _Hit, clues: _ClueState, facts: TextFacts, text: str) -> froz
     family = families.family(code)
     if family is not None:
         found.add(f"family:{family}")
+    return frozenset(found | _context_features(clues, facts, text, hit.position))
+
+
+def _context_features(clues: _ClueState, facts: TextFacts, text: str, position: int) -> set[str]:
+    """The features of a text that do not depend on an error code: every clue and computed
+    fact that fired, the tool and its language, the HTTP status, the words near
+    ``position`` (the start of the text when it is -1)."""
+    found: set[str] = set()
     found.update(f"clue:{name}" for name in clues.names() if clues.fired(name))
     if facts.tool:
         found.add(f"tool:{facts.tool}")
@@ -314,35 +325,49 @@ def _features(hit: _Hit, clues: _ClueState, facts: TextFacts, text: str) -> froz
         found.add(f"language:{facts.language}")
     if facts.status:
         found.add(f"status:{facts.status}")
-    found.update(_words(text, hit.position))
-    return frozenset(found)
+    found.update(_words(text, position))
+    return found
 
 
 def _rank(
-    entry: ErrorEntry,
+    entry: ErrorEntry | None,
     features: frozenset[str],
     catalog: Catalog,
     findings: list[Finding],
     redactor: Redactor,
 ) -> tuple[RankedCause, ...]:
-    """The entry's causes ordered by the learned score of their category.
+    """The entry's causes ordered by the learned score of their category, and the general
+    cause of any category its entry does not list that ranks among the first three.
 
-    The text evidence is weighed by ``learned.json``; the offline audit's findings (with
-    ``--check``) add ``ranking.toml``'s boost, as they do for ``check``. Causes of one
-    category keep the catalog's order among themselves and share its probability.
+    Every category with a cause to show is weighed, not only the listed ones: the fit
+    showed that one real error in seven has a cause its entry does not name (an
+    ``AccessDenied`` from a KMS key, a ``SignatureDoesNotMatch`` from a wrong region), and
+    where the entry lists a category is itself a fitted feature. The text evidence is
+    weighed by ``learned.json``; the offline audit's findings (with ``--check``) add
+    ``ranking.toml``'s boost, as they do for ``check``. Causes of one category keep the
+    catalog's order among themselves and share its probability.
+
+    ``entry`` is None for a text with no error keydoctor knows: the categories are then
+    weighed on the rest of its evidence alone (tool, status, clues, words).
     """
     model = learned()
-    categories = list(dict.fromkeys(c.category for c in entry.causes))
+    own = entry.causes if entry is not None else ()
+    subject = entry.code if entry is not None else "this text"
+    listed = list(dict.fromkeys(c.category for c in own))
+    categories = listed + [c for c in catalog.general if c not in listed]
     scores: dict[Category, float] = {}
     audit: dict[Category, list[str]] = {}
     for position, category in enumerate(categories):
         boost, _mine, said = audit_boost(category, findings)
-        scores[category] = model.score(category, features, position) + boost
+        where = position if position < len(listed) else None
+        scores[category] = model.score(category, features, where) + boost
         audit[category] = said
     chances = probabilities(scores)
-    top = max(categories, key=lambda c: (scores[c], -categories.index(c)))
+    order = sorted(categories, key=lambda c: (-scores[c], categories.index(c)))
+    top = order[0]
+    shown = list(own) + [catalog.general[c] for c in order[:_UNLISTED_SHOWN] if c not in listed]
     ranked: list[tuple[float, int, RankedCause]] = []
-    for index, cause in enumerate(entry.causes):
+    for index, cause in enumerate(shown):
         category = cause.category
         why: list[str] = []
         for feature, weight in model.contributions(category, features):
@@ -352,11 +377,15 @@ def _rank(
             if len(why) == _WHY_CLUES:
                 break
         why = [redactor.scrub(reason) for reason in why] + audit[category]
-        if not why:
+        if entry is None:
+            why.append("no known error code was found; the rest of the text points to it")
+        elif category not in listed:
+            why.append(f"not a usual cause of {subject}, but the evidence in the text points to it")
+        elif not why:
             why.append(
-                f"the likeliest cause of {entry.code}"
+                f"the likeliest cause of {subject}"
                 if category is top
-                else f"a known cause of {entry.code}"
+                else f"a known cause of {subject}"
             )
         ranked.append(
             (
@@ -419,6 +448,9 @@ def text_features(
     read = _read(raw, hints, catalog)
     facts = read.facts
     clues = _ClueState(catalog, read.prepared.text, facts.flags)
+    if not read.hits:
+        context = _context_features(clues, facts, read.prepared.text, -1)
+        return [("", (), frozenset(context | {"shown:none"}))]
     return [
         (
             hit.entry.code,
@@ -586,8 +618,14 @@ def diagnose(
             )
         )
     unknown: list[str] = []
+    guesses: tuple[RankedCause, ...] = ()
     if not reports:
         unknown = [code for code, _position, _shape in read_codes(text)]
+        context = frozenset(_context_features(clues, facts, text, -1) | {"shown:none"})
+        # Only a text about AWS or S3 is guessed at: "Permission denied (publickey)" from ssh
+        # has words the weights know but is no AWS failure.
+        if _AWS_CONTEXT.search(text) and learned().weighs(context - {"shown:none"}):
+            guesses = _rank(None, context, catalog, findings, redactor)
     warnings: list[str] = []
     if secret_in_text:
         warnings.append(
@@ -615,6 +653,8 @@ def diagnose(
         unknown_codes=tuple(redactor.scrub(c) for c in unknown),
         warnings=tuple(warnings),
         denied_by=_denial(text, redactor),
+        guesses=guesses,
+        guess_question=_question(guesses, facts, redactor) if guesses else None,
     )
 
 

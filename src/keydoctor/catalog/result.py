@@ -89,7 +89,9 @@ class Explanation:
     ``errors`` lists every distinct error found, the most telling first; the top-level
     fields (``error_code``, ``service``, ``causes``) repeat the first one so that the
     common single-error case reads simply. ``found`` is False when the text shows no AWS
-    error keydoctor knows; ``unknown_codes`` then lists AWS-looking codes it did see.
+    error keydoctor knows; ``unknown_codes`` then lists AWS-looking codes it did see, and
+    ``guesses`` the causes the rest of its evidence points to (tool, status, clues, words),
+    the top-level ``causes`` and ``question`` then being those.
     """
 
     found: bool
@@ -110,6 +112,8 @@ class Explanation:
     # AWS's own words for the layer that decided a denial ("with an explicit deny in a
     # service control policy"), read into the policy evaluator's layers.
     denied_by: AwsDenial | None = None
+    guesses: tuple[RankedCause, ...] = ()
+    guess_question: Question | None = None
 
     @property
     def error_code(self) -> str | None:
@@ -121,15 +125,16 @@ class Explanation:
 
     @property
     def causes(self) -> tuple[RankedCause, ...]:
-        return self.errors[0].causes if self.errors else ()
+        return self.errors[0].causes if self.errors else self.guesses
 
     @property
     def question(self) -> Question | None:
-        return self.errors[0].question if self.errors else None
+        return self.errors[0].question if self.errors else self.guess_question
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "found": self.found,
+            "guessed": not self.errors and bool(self.guesses),
             "error_code": self.error_code,
             "service": self.service,
             "tool": self.tool,

@@ -30,7 +30,7 @@ Layout of the files:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -94,10 +94,18 @@ class ErrorEntry:
 
 @dataclass(frozen=True)
 class Catalog:
-    """The whole catalog: clues by name, errors in file order."""
+    """The whole catalog: clues by name, errors in file order, and the general cause of
+    each category (``general = true`` in ``causes.toml``).
+
+    ``explain`` weighs every category for every error, not only those the error's entry
+    lists: a pasted ``AccessDenied`` may come from a KMS key or a wrong region that its
+    entry does not name. When such a category ranks among the first three, its general
+    cause is what is shown.
+    """
 
     clues: dict[str, Clue]
     errors: tuple[ErrorEntry, ...]
+    general: dict[Category, Cause] = field(default_factory=dict)
 
     def by_code(self, code: str) -> ErrorEntry | None:
         lowered = code.lower()
@@ -110,6 +118,7 @@ class Catalog:
 _CLUE_KEYS = {"pattern", "why"}
 _CAUSE_KEYS = {"category", "title", "explanation", "fix", "confirm"}
 _CAUSE_ITEM_KEYS = _CAUSE_KEYS | {"use", "id", "prior", "clues"}
+_SHARED_CAUSE_KEYS = _CAUSE_KEYS | {"general"}
 _ERROR_KEYS = {
     "code",
     "service",
@@ -321,14 +330,25 @@ def parse_catalog(files: dict[str, str], facts: dict[str, str]) -> Catalog:
             target.update(section)
     clues = _parse_clues(raw_clues, facts)
     shared: dict[str, dict[str, Any]] = {}
+    general: dict[Category, Cause] = {}
     for cause_id, table in raw_causes.items():
         where = f"[cause.{cause_id}]"
         if not _NAME.match(cause_id):
             raise _fail(where, "cause ids are lower-case kebab-case")
         if not isinstance(table, dict):
             raise _fail(where, "must be a table")
-        _unknown(where, table, _CAUSE_KEYS)
+        _unknown(where, table, _SHARED_CAUSE_KEYS)
         shared[cause_id] = _parse_cause_def(where, table, cause_id)
+        marked = table.get("general", False)
+        if not isinstance(marked, bool):
+            raise _fail(where, "'general' must be true or false")
+        if marked:
+            category = shared[cause_id]["category"]
+            if category in general:
+                raise _fail(
+                    where, f"a second general cause of {category.value} ({general[category].id})"
+                )
+            general[category] = Cause(prior=1.0, clues=(), **shared[cause_id])
     errors: list[ErrorEntry] = []
     for name, data in parsed.items():
         items = data.get("error", [])
@@ -347,7 +367,7 @@ def parse_catalog(files: dict[str, str], facts: dict[str, str]) -> Catalog:
         for ref in entry.subsumes + entry.related:
             if ref.lower() not in known:
                 raise _fail(f"{entry.source} {entry.code}", f"refers to unknown error '{ref}'")
-    return Catalog(clues=clues, errors=tuple(errors))
+    return Catalog(clues=clues, errors=tuple(errors), general=general)
 
 
 _CACHE: list[Catalog] = []

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from keydoctor.catalog.denials import AwsDenial
-    from keydoctor.catalog.result import ErrorReport, ExplainResult
+    from keydoctor.catalog.learned import Question
+    from keydoctor.catalog.result import ErrorReport, ExplainResult, RankedCause
     from keydoctor.reporters import Formatter
 
 TOP_CAUSES = 3
@@ -99,6 +100,10 @@ class ExplainTextFormatter:
                 )
             else:
                 lines.append("No AWS error found in this text.")
+            if result.guesses:
+                lines.extend(f"  {item}" for item in _context(result))
+                lines += ["", "  From the rest of the text, the likeliest causes:"]
+                lines.extend(self._causes(result.guesses, result.guess_question))
             return "\n".join(lines).lstrip("\n") + "\n"
         context = _context(result)
         if len(result.errors) > 1:
@@ -115,9 +120,7 @@ class ExplainTextFormatter:
             )
         return "\n".join(lines) + "\n"
 
-    def _error(
-        self, error: ErrorReport, context: list[str], denied: AwsDenial | None
-    ) -> list[str]:
+    def _error(self, error: ErrorReport, context: list[str], denied: AwsDenial | None) -> list[str]:
         status = f" (HTTP {error.http_status})" if error.http_status else ""
         lines = [f"{error.code}{status}: {error.title}", f"  service: {error.service}"]
         lines.extend(f"  {item}" for item in context)
@@ -129,7 +132,12 @@ class ExplainTextFormatter:
             if command:
                 lines.append(f"  check it offline with that policy saved to a file: {command}")
         lines += [f"  {error.meaning}", "", "  Likely causes, most likely first:"]
-        shown = error.causes if self.show_all else error.causes[:TOP_CAUSES]
+        return lines + self._causes(error.causes, error.question)
+
+    def _causes(self, causes: tuple[RankedCause, ...], question: Question | None) -> list[str]:
+        """The ranked causes, each with why and how to fix, and the deciding question."""
+        lines: list[str] = []
+        shown = causes if self.show_all else causes[:TOP_CAUSES]
         for rank, cause in enumerate(shown, start=1):
             chance = f" ({cause.probability:.0%})"
             lines.append(f"  {rank}. [{cause.category.value}] {cause.title}{chance}")
@@ -138,17 +146,15 @@ class ExplainTextFormatter:
             lines.append(f"     fix: {cause.fix}")
             if cause.confirm:
                 lines.append(f"     confirm: {cause.confirm}")
-        hidden = len(error.causes) - len(shown)
+        hidden = len(causes) - len(shown)
         if hidden > 0:
             lines.append(f"  (+{hidden} less likely causes: --all shows them)")
-        if error.question is not None and error.causes:
-            first, second = error.question.between
-            lines.append(
-                f"  Not sure: the first cause is only {error.causes[0].probability:.0%} likely."
-            )
+        if question is not None and causes:
+            first, second = question.between
+            lines.append(f"  Not sure: the first cause is only {causes[0].probability:.0%} likely.")
             pair = f"{first.value} from {second.value}" if second is not first else first.value
-            lines.append(f"  To tell {pair}, run: {error.question.command}")
-            lines.append(f"     ({error.question.why})")
+            lines.append(f"  To tell {pair}, run: {question.command}")
+            lines.append(f"     ({question.why})")
         return lines
 
 
