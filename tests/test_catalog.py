@@ -203,3 +203,42 @@ def test_ranking_json_is_ranking_toml_as_written() -> None:
     assert json.loads(packaged) == document
     assert packaged == ranking.json_text(document)
     assert ranking.weights() == ranking.parse_weights(document)
+
+
+_SHARED = """
+[cause.one]
+category = "kms"
+general = {general}
+title = "t"
+explanation = "e"
+fix = "f"
+
+[cause.two]
+category = "kms"
+general = {second}
+title = "t2"
+explanation = "e2"
+fix = "f2"
+"""
+
+
+def test_general_causes_are_one_per_category() -> None:
+    """``general = true`` names the cause shown for a category its error does not list."""
+    files = {"causes.toml": _SHARED.format(general="true", second="false"), **_files(_GOOD_ERROR)}
+    catalog = parse_catalog(files, FACTS)
+    assert [(c, cause.id) for c, cause in catalog.general.items()] == [(Category.KMS, "one")]
+    with pytest.raises(CatalogError, match="a second general cause of kms"):
+        parse_catalog(
+            {**files, "causes.toml": _SHARED.format(general="true", second="true")}, FACTS
+        )
+    with pytest.raises(CatalogError, match="'general' must be true or false"):
+        parse_catalog(
+            {**files, "causes.toml": _SHARED.format(general='"yes"', second="false")}, FACTS
+        )
+
+
+def test_the_shipped_catalog_has_a_general_cause_for_every_category() -> None:
+    general = load_catalog().general
+    assert set(general) == set(Category)
+    for category, cause in general.items():
+        assert cause.category is category and cause.fix and cause.explanation

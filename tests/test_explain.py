@@ -13,6 +13,8 @@ import pytest
 
 from keydoctor.catalog import Explanation, diagnose_text
 from keydoctor.catalog.facts import decode_account, reduce_text
+from keydoctor.catalog.learned import learned
+from keydoctor.catalog.schema import load_catalog
 from keydoctor.model import Category, Finding, Severity
 
 REPO = Path(__file__).resolve().parent.parent
@@ -324,6 +326,57 @@ def test_no_aws_error_is_said_plainly() -> None:
         assert not result.found
         assert result.errors == ()
         assert result.causes == ()
+
+
+def test_a_text_about_aws_without_a_known_error_is_guessed_at_and_says_so() -> None:
+    """No code, no known wording, but AWS words the learned weights know: the likeliest
+    causes are ranked on that evidence alone, each a category's general cause, and the
+    answer stays "not found" (exit 1) with ``guessed`` set."""
+    text = "my s3 upload keeps failing since I rotated the credentials, is the bucket policy wrong?"
+    result = diagnose_text(text)
+    assert not result.found and result.errors == ()
+    assert result.guesses and result.causes == result.guesses
+    assert len({c.category for c in result.causes}) == len(result.causes) <= 3
+    general = {c.category: c.id for c in load_catalog().general.values()}
+    assert all(general[c.category] == c.cause_id for c in result.causes)
+    chances = [c.probability for c in result.causes]
+    assert chances == sorted(chances, reverse=True) and sum(chances) < 1
+    assert result.causes[0].why[-1] == (
+        "no known error code was found; the rest of the text points to it"
+    )
+    document = result.to_dict()
+    assert document["guessed"] is True and document["found"] is False
+    assert [c["id"] for c in document["causes"]] == [c.cause_id for c in result.causes]
+    # Below the fitted threshold the answer names the command that decides.
+    if result.causes[0].probability < learned().threshold:
+        assert document["uncertain"] and document["question"]["command"]
+    # The same words without anything about AWS are not guessed at.
+    plain = diagnose_text("my upload keeps failing since I rotated the password, is it wrong?")
+    assert plain.causes == () and plain.to_dict()["guessed"] is False
+
+
+def test_a_category_the_entry_does_not_list_is_shown_by_its_general_cause() -> None:
+    """Every category is weighed: one the error's entry does not list, ranked among the
+    first three, is shown by its general cause and says why it is there."""
+    catalog = load_catalog()
+    seen = 0
+    for text in (
+        # entries that list one or two categories: the first three lines still name three
+        "botocore.exceptions.NoRegionError: You must specify a region.",
+        "Error: AccessControlListNotSupported: The bucket does not allow ACLs",
+    ):
+        result = diagnose_text(text)
+        entry = catalog.by_code(result.errors[0].code)
+        assert entry is not None
+        listed = {c.category for c in entry.causes}
+        for cause in result.causes:
+            if cause.category not in listed:
+                seen += 1
+                assert cause.cause_id == catalog.general[cause.category].id
+                assert cause.why[-1].startswith(f"not a usual cause of {entry.code}")
+                firsts = list(dict.fromkeys(c.category for c in result.causes))
+                assert firsts.index(cause.category) < 3
+    assert seen, "no text brought an unlisted category into the first three"
 
 
 def test_unknown_aws_code_is_named_but_not_explained() -> None:

@@ -260,11 +260,28 @@ def test_json_follows_the_documented_schema(clean_env: dict[str, str]) -> None:
         "operation: The difference between the request time and the current time is "
         "too large.",
         "An error occurred (AccessDenied) when calling the GetObject operation: Access Denied",
+        GUESSED,
     ):
         doc = json.loads(run(["--format", "json", text], clean_env).stdout)
         validator.validate(doc)
         seen.add(doc["uncertain"])
     assert seen == {True, False}, "one sure and one unsure answer among the texts"
+
+
+GUESSED = "my s3 upload keeps failing since I rotated the credentials, is the bucket policy wrong?"
+
+
+def test_a_guess_is_printed_as_one_and_exits_1(clean_env: dict[str, str]) -> None:
+    """No known error: the text says so first, then the causes the rest of the text points
+    to; the exit code stays 1 (no AWS error found)."""
+    text = run([GUESSED], clean_env)
+    assert text.returncode == 1
+    out = text.stdout.decode()
+    assert out.startswith("No AWS error found in this text.\n")
+    assert "From the rest of the text, the likeliest causes:" in out
+    assert "  1. [" in out and "     fix: " in out
+    doc = json.loads(run(["--format", "json", GUESSED], clean_env).stdout)
+    assert doc["found"] is False and doc["guessed"] is True and doc["causes"]
 
 
 def test_text_says_when_it_is_not_sure_and_what_decides(clean_env: dict[str, str]) -> None:
