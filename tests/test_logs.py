@@ -8,7 +8,6 @@ the code under test.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -29,6 +28,8 @@ from keydoctor.redact import mask_key_id
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import gen_logs  # noqa: E402
 
+from logs_cli import answer, logs  # noqa: E402
+
 START = date(2026, 1, 1)
 
 
@@ -37,25 +38,6 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]
     out = tmp_path_factory.mktemp("logs")
     truth = gen_logs.generate(out, seed=11, accounts=2, regions=2, days=4, hostile=True)
     return out, truth
-
-
-def logs(env: dict[str, str] | None, *args: str) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "keydoctor", "logs", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert "Traceback" not in proc.stderr, proc.stderr
-    return proc
-
-
-def answer(env: dict[str, str] | None, *args: str) -> dict[str, Any]:
-    proc = logs(env, *args, "--format", "json", "--quiet")
-    assert proc.returncode == 0, proc.stderr
-    document: dict[str, Any] = json.loads(proc.stdout)
-    return document
 
 
 def test_every_key_is_counted_as_written(tree: tuple[Path, dict[str, Any]]) -> None:

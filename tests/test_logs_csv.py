@@ -9,10 +9,8 @@ events, key by key and source by source, and both with the generator's own count
 from __future__ import annotations
 
 import gzip
-import json
 import os
 import shutil
-import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -27,26 +25,9 @@ from keydoctor.redact import mask_key_id
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import gen_logs  # noqa: E402
 
+from logs_cli import answer, logs  # noqa: E402
+
 SHAPES = ("athena", "lake", "lake-flat")
-
-
-def logs(env: dict[str, str] | None, *args: str) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "keydoctor", "logs", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert "Traceback" not in proc.stderr, proc.stderr
-    return proc
-
-
-def answer(env: dict[str, str] | None, *args: str) -> dict[str, Any]:
-    proc = logs(env, *args, "--format", "json", "--quiet")
-    assert proc.returncode == 0, proc.stderr
-    document: dict[str, Any] = json.loads(proc.stdout)
-    return document
 
 
 @pytest.fixture(scope="module")
