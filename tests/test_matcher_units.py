@@ -793,6 +793,32 @@ def test_text_clues_of_the_packaged_catalog() -> None:
     assert clues.fired("region-named") is True
 
 
+def test_default_region_clue_fires_on_us_east_1_and_the_global_s3_host_only() -> None:
+    """The clue stands for "the client fell back to the default", so a regional host or a
+    longer region name must not fire it."""
+    for text in ("in region us-east-1", "https://s3.amazonaws.com/b/k", "b.s3.amazonaws.com"):
+        assert matcher.text_clues(text).fired("default-region") is True, text
+    for text in ("https://s3.us-west-2.amazonaws.com/b", "us-east-2", "s3-eu-west-1"):
+        assert matcher.text_clues(text).fired("default-region") is False, text
+
+
+def test_region_unset_value_clue_needs_an_empty_region_setting() -> None:
+    """An empty region value is what the clue reports; a region that is set, or another key
+    that is None, is not."""
+    for text in ("region: None", "'region': None", "region_name = None", "Region = null"):
+        assert matcher.text_clues(text).fired("region-unset-value") is True, text
+    for text in ("region: eu-west-1", "profile: None", "regions: None", "region: Nonesuch"):
+        assert matcher.text_clues(text).fired("region-unset-value") is False, text
+
+
+def test_assumed_role_caller_clue_fires_on_a_session_arn_not_a_role_arn() -> None:
+    """A caller that is an assumed-role session already got past the trust policy."""
+    session = "User: arn:aws:sts::123456789012:assumed-role/Deploy/ci is not authorized"
+    assert matcher.text_clues(session).fired("assumed-role-caller") is True
+    role = "User: arn:aws:iam::123456789012:role/Deploy is not authorized to assume-role"
+    assert matcher.text_clues(role).fired("assumed-role-caller") is False
+
+
 def test_read_puts_the_callers_code_first() -> None:
     text = "aws Token invalid here" + "." * 500 + "AccessDenied"
     read = matcher._read(text, {"code": "kms.accessdenied"}, CATALOG)
