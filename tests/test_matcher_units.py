@@ -909,11 +909,13 @@ def test_text_features_of_each_error() -> None:
             ),
         ),
     ]
-    # No error: one entry without a code or causes, with the text's own evidence (for the
-    # fit to learn how a text without a known error is guessed at).
-    assert matcher.text_features("nothing here", catalog=CATALOG) == [
-        ("", (), frozenset({"shown:none", "word:nothing", "word:here"}))
+    # No error in a text about AWS: one entry without a code or causes, with the text's own
+    # evidence (for the fit to learn how such a text is guessed at); a text not about AWS
+    # is not guessed at, so it gives nothing to fit.
+    assert matcher.text_features("bucket: nothing here", catalog=CATALOG) == [
+        ("", (), frozenset({"shown:none", "word:bucket", "word:nothing", "word:here"}))
     ]
+    assert matcher.text_features("nothing here", catalog=CATALOG) == []
 
 
 def test_text_features_with_the_packaged_catalog() -> None:

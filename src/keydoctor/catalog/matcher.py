@@ -449,6 +449,10 @@ def text_features(
     facts = read.facts
     clues = _ClueState(catalog, read.prepared.text, facts.flags)
     if not read.hits:
+        # As diagnose does: only a text about AWS is guessed at, so only such a text is
+        # fitted (and counted) as one.
+        if not _AWS_CONTEXT.search(read.prepared.text):
+            return []
         context = _context_features(clues, facts, read.prepared.text, -1)
         return [("", (), frozenset(context | {"shown:none"}))]
     return [
