@@ -329,6 +329,18 @@ def _context_features(clues: _ClueState, facts: TextFacts, text: str, position: 
     return found
 
 
+def _guess_features(clues: _ClueState, facts: TextFacts, text: str) -> frozenset[str] | None:
+    """The features of a text with no known error, or None when it is not guessed at.
+
+    Only a text about AWS or S3 is: "Permission denied (publickey)" from ssh has words the
+    weights know but is no AWS failure. One function for :func:`diagnose` and for the fit
+    (:func:`text_features`), so the fit counts exactly the texts a user gets a guess for.
+    """
+    if not _AWS_CONTEXT.search(text):
+        return None
+    return frozenset(_context_features(clues, facts, text, -1) | {"shown:none"})
+
+
 def _rank(
     entry: ErrorEntry | None,
     features: frozenset[str],
@@ -449,12 +461,8 @@ def text_features(
     facts = read.facts
     clues = _ClueState(catalog, read.prepared.text, facts.flags)
     if not read.hits:
-        # As diagnose does: only a text about AWS is guessed at, so only such a text is
-        # fitted (and counted) as one.
-        if not _AWS_CONTEXT.search(read.prepared.text):
-            return []
-        context = _context_features(clues, facts, read.prepared.text, -1)
-        return [("", (), frozenset(context | {"shown:none"}))]
+        guessed = _guess_features(clues, facts, read.prepared.text)
+        return [("", (), guessed)] if guessed is not None else []
     return [
         (
             hit.entry.code,
@@ -625,10 +633,8 @@ def diagnose(
     guesses: tuple[RankedCause, ...] = ()
     if not reports:
         unknown = [code for code, _position, _shape in read_codes(text)]
-        context = frozenset(_context_features(clues, facts, text, -1) | {"shown:none"})
-        # Only a text about AWS or S3 is guessed at: "Permission denied (publickey)" from ssh
-        # has words the weights know but is no AWS failure.
-        if _AWS_CONTEXT.search(text) and learned().weighs(context - {"shown:none"}):
+        context = _guess_features(clues, facts, text)
+        if context is not None and learned().weighs(context - {"shown:none"}):
             guesses = _rank(None, context, catalog, findings, redactor)
     warnings: list[str] = []
     if secret_in_text:
