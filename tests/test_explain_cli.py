@@ -338,3 +338,38 @@ def test_batch_lines_are_the_json_formatters_document(
     assert formatter.format(BatchLine(1, explained, 7)) == lines[0] + "\n"
     assert formatter.format(BatchLine(3, explained)) == lines[2] + "\n"
     assert BatchLine(1, explained).found and not BatchLine(2, error="unreadable").found
+
+
+def test_the_question_for_an_invalid_token_decides_it(
+    clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A bare "security token is invalid" is as often temporary keys without their token as
+    keys sent to another partition or endpoint; explain asks the command that tells them
+    apart, and that command, run literally, does: KD501 for an ASIA key without a token,
+    none for a long-term key."""
+    text = "InvalidClientTokenId: The security token included in the request is invalid."
+    doc = json.loads(run(["--format", "json", text], clean_env).stdout)
+    assert doc["uncertain"] is True
+    assert set(doc["question"]["between"]) == {"session-token", "region-endpoint"}
+    command = doc["question"]["command"].split()
+    assert command == ["keydoctor", "check", "--offline"]
+    codes = {}
+    for key_id in (KEY_ID, "AKIAY34FZKBOKMUTVV7A"):
+        aws = Path(clean_env["HOME"]) / ".aws"
+        aws.mkdir(exist_ok=True)
+        credentials = aws / "credentials"
+        credentials.write_text(
+            f"[default]\naws_access_key_id = {key_id}\naws_secret_access_key = {SECRET}\n"
+        )
+        credentials.chmod(0o600)
+        checked = subprocess.run(
+            [sys.executable, "-m", "keydoctor", *command[1:], "--format", "json"],
+            env=clean_env,
+            capture_output=True,
+            timeout=60,
+        )
+        assert checked.returncode in (0, 1), checked.stderr
+        _no_secret(checked)
+        codes[key_id[:4]] = {f["code"] for f in json.loads(checked.stdout)["findings"]}
+    assert "KD501" in codes["ASIA"]
+    assert "KD501" not in codes["AKIA"]

@@ -448,5 +448,5 @@ def test_the_packaged_questions() -> None:
         "it shows whether any key is found, and from which source",
     )
     assert table.single[Category.SESSION_TOKEN][0] == "keydoctor check --offline"
-    assert len(table.pairs) == 21
+    assert len(table.pairs) == 27
     assert questions() is table
