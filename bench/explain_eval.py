@@ -61,6 +61,7 @@ def _categories(result: dict[str, object]) -> list[str]:
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "evals" / "corpus" / "cases.jsonl"
 SPLIT = REPO / "evals" / "corpus" / "split.json"
+BLIND = REPO / "evals" / "blind"
 SAMPLES = (
     REPO / "tests" / "data" / "errors-sample.jsonl",
     REPO / "tests" / "data" / "explain_cases.jsonl",
@@ -141,6 +142,32 @@ def calibration(
     return rows
 
 
+def blind_readings(heldout: frozenset[str]) -> list[str]:
+    """What readers who saw only the held-out texts (``evals/blind``) ranked first and in
+    their first three: how much of the cause the text holds, beside keydoctor's figures."""
+    labels = {}
+    for line in CORPUS.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            case = json.loads(line)
+            if case["source"] in heldout:
+                labels[case["id"]] = case["category"]
+    lines = []
+    for path in sorted(BLIND.glob("*.jsonl")):
+        reading = {
+            row["id"]: row["top3"]
+            for row in map(json.loads, path.read_text(encoding="utf-8").splitlines())
+        }
+        missing = len(set(labels) - set(reading))
+        top1 = sum(reading[i][0] == want for i, want in labels.items() if i in reading)
+        top3 = sum(want in reading[i] for i, want in labels.items() if i in reading)
+        total = len(labels) or 1
+        lines.append(
+            f"blind reading {path.stem}: {len(labels)} held-out cases; top-1 {top1 / total:.1%}, "
+            f"top-3 {top3 / total:.1%}" + (f" ({missing} not read)" if missing else "")
+        )
+    return lines
+
+
 def five_fold() -> str:
     """The fitting script's 5-fold figures on the training side, or why they are missing."""
     proc = subprocess.run(
@@ -184,6 +211,9 @@ def main() -> int:
             for name_, count, predicted, observed in figures["calibration"]:
                 print(f"    {name_}: {count:3d}  {predicted:.2f}  {observed:.2f}")
     if not args.files:
+        split = json.loads(SPLIT.read_text(encoding="utf-8"))
+        for line in blind_readings(frozenset(split["heldout_sources"])):
+            print(line)
         print(five_fold())
     return 0
 
