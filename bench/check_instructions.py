@@ -17,27 +17,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
-from keydoctor.lab.emulator import Emulator
+from cli_setup import aws_cli, cli_env, credentials_ini, moto_bench
 
 TARGET = 0.40  # the online check's budget against one `aws sts get-caller-identity`
 OFFLINE_TARGET = 0.25  # the offline audit's budget against `aws configure list`
 _REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
-
-
-def _aws() -> str:
-    local = Path(sys.executable).with_name("aws")
-    found = str(local) if local.exists() else shutil.which("aws")
-    if not found:
-        raise SystemExit("the AWS CLI is missing: pip install -e '.[bench]'")
-    return found
 
 
 def instructions(cmd: list[str], env: dict[str, str]) -> int:
@@ -61,45 +50,18 @@ def main() -> int:
         raise SystemExit("valgrind is missing: apt-get install valgrind")
     if args.offline:
         return report(*offline(), OFFLINE_TARGET, "check --offline", "configure list", args.json)
-    emulator = Emulator.start_subprocess()
-    try:
-        emulator.create_admin()
-        bucket = "bench-bucket"
-        emulator.create_bucket(bucket)
-        keys = emulator.create_user(
-            "bench-user",
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Action": ["s3:*", "iam:Get*", "iam:List*", "sts:GetCallerIdentity"],
-                        "Resource": "*",
-                    }
-                ],
-            },
-        )
-        emulator.enforce_auth()
-        home = Path(tempfile.mkdtemp(prefix="kd-bench-"))
-        (home / ".aws").mkdir()
-        (home / ".aws" / "credentials").write_text(
-            f"[default]\naws_access_key_id = {keys.access_key_id}\n"
-            f"aws_secret_access_key = {keys.secret_access_key}\n"
-        )
-        (home / ".aws" / "config").write_text("[default]\nregion = us-east-1\n")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(HOME=str(home), AWS_EC2_METADATA_DISABLED="true", AWS_PAGER="")
-        endpoint = ["--endpoint-url", emulator.endpoint]
-        check = [sys.executable, "-m", "keydoctor", "check", "--bucket", bucket,
+    with moto_bench() as moto, cli_env(
+        credentials_ini(moto.keys.access_key_id, moto.keys.secret_access_key)
+    ) as env:
+        endpoint = moto.endpoint_args
+        check = [sys.executable, "-m", "keydoctor", "check", "--bucket", moto.bucket,
                  "--timeout", "60", *endpoint]
-        sts = [_aws(), "sts", "get-caller-identity", *endpoint]
+        sts = [aws_cli(), "sts", "get-caller-identity", *endpoint]
         # one plain run of each first, so that both start from written bytecode
         for cmd in (check, sts):
             subprocess.run(cmd, env=env, capture_output=True, timeout=120)
         kd = instructions(check, env)
         aws = instructions(sts, env)
-    finally:
-        emulator.stop()
     return report(kd, aws, TARGET, "check --bucket B", "sts get-caller-identity", args.json)
 
 
@@ -107,17 +69,12 @@ def offline() -> tuple[int, int]:
     """``keydoctor check --offline`` and ``aws configure list`` on the offline bench's files."""
     from offline_vs_cli import CONFIG, CREDENTIALS
 
-    home = Path(tempfile.mkdtemp(prefix="kd-bench-"))
-    (home / ".aws").mkdir()
-    (home / ".aws" / "credentials").write_text(CREDENTIALS)
-    (home / ".aws" / "config").write_text(CONFIG)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(HOME=str(home), AWS_EC2_METADATA_DISABLED="true", AWS_PAGER="")
     audit = [sys.executable, "-m", "keydoctor", "check", "--offline"]
-    listing = [_aws(), "configure", "list"]
-    for cmd in (audit, listing):
-        subprocess.run(cmd, env=env, capture_output=True, timeout=120)
-    return instructions(audit, env), instructions(listing, env)
+    listing = [aws_cli(), "configure", "list"]
+    with cli_env(CREDENTIALS, CONFIG) as env:
+        for cmd in (audit, listing):
+            subprocess.run(cmd, env=env, capture_output=True, timeout=120)
+        return instructions(audit, env), instructions(listing, env)
 
 
 def report(kd: int, aws: int, target: float, ours: str, theirs: str, as_json: bool) -> int:

@@ -19,27 +19,16 @@ import importlib.util
 import json
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-from keydoctor.lab.emulator import Emulator
+from cli_setup import aws_cli, cli_env, credentials_ini, moto_bench
 
 # The online check (identity, buckets, region, list, read) may cost at most this share of one
 # `aws sts get-caller-identity`: the redesign into one access layer must not cost speed.
 TARGET = 0.40
-
-
-def _aws() -> str:
-    local = Path(sys.executable).with_name("aws")
-    found = str(local) if local.exists() else shutil.which("aws")
-    if not found:
-        raise SystemExit("the AWS CLI is missing: pip install -e '.[bench]'")
-    return found
 
 
 def _timed(cmds: list[list[str]], env: dict[str, str]) -> tuple[float, float]:
@@ -80,36 +69,12 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
 
-    emulator = Emulator.start_subprocess()
-    try:
-        emulator.create_admin()
-        bucket = "bench-bucket"
-        emulator.create_bucket(bucket)
-        keys = emulator.create_user(
-            "bench-user",
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Action": ["s3:*", "iam:Get*", "iam:List*", "sts:GetCallerIdentity"],
-                        "Resource": "*",
-                    }
-                ],
-            },
-        )
-        emulator.enforce_auth()
-        home = Path(tempfile.mkdtemp(prefix="kd-bench-"))
-        (home / ".aws").mkdir()
-        (home / ".aws" / "credentials").write_text(
-            f"[default]\naws_access_key_id = {keys.access_key_id}\n"
-            f"aws_secret_access_key = {keys.secret_access_key}\n"
-        )
-        (home / ".aws" / "config").write_text("[default]\nregion = us-east-1\n")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(HOME=str(home), AWS_EC2_METADATA_DISABLED="true", AWS_PAGER="")
-        endpoint = ["--endpoint-url", emulator.endpoint]
-        aws = _aws()
+    with moto_bench() as moto, cli_env(
+        credentials_ini(moto.keys.access_key_id, moto.keys.secret_access_key)
+    ) as env:
+        endpoint = moto.endpoint_args
+        bucket = moto.bucket
+        aws = aws_cli()
         keydoctor = [sys.executable, "-m", "keydoctor", "check", "--bucket", bucket, *endpoint]
         manual = [
             [aws, "configure", "list"],
@@ -131,8 +96,6 @@ def main() -> int:
             )
             rows.append((kd_wall, loop_wall, one_wall))
             cpu_rows.append((kd_cpu, one_cpu))
-    finally:
-        emulator.stop()
 
     kd = statistics.median(r[0] for r in rows)
     loop = statistics.median(r[1] for r in rows)

@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from cli_setup import aws_cli, cli_env
 
 TARGET = 0.25
 
@@ -55,14 +54,6 @@ SETUPS: dict[str, dict[str, str]] = {
         "AWS_SECRET_ACCESS_KEY": "q4Sl0Ut2Vw6Xy8Za1Bc3De5Fg7Hi9Jk1Lm3No5Pq",
     },
 }
-
-
-def _aws() -> str:
-    local = Path(sys.executable).with_name("aws")
-    found = str(local) if local.exists() else shutil.which("aws")
-    if not found:
-        raise SystemExit("the AWS CLI is missing: pip install -e '.[bench]'")
-    return found
 
 
 def _keydoctor() -> list[str]:
@@ -97,7 +88,7 @@ def compile_bytecode() -> None:
 
 def measure(env: dict[str, str], rounds: int) -> dict[str, float]:
     keydoctor = [*_keydoctor(), "check", "--offline"]
-    aws = [_aws(), "configure", "list"]
+    aws = [aws_cli(), "configure", "list"]
     for cmd in (keydoctor, aws):  # warm-up: the first runs pay for cold disk caches
         _timed(cmd, env)
     kd_times: list[float] = []
@@ -124,18 +115,9 @@ def main() -> int:
     args = parser.parse_args()
 
     compile_bytecode()
-    home = Path(tempfile.mkdtemp(prefix="kd-bench-offline-"))
-    try:
-        (home / ".aws").mkdir()
-        (home / ".aws" / "credentials").write_text(CREDENTIALS)
-        (home / ".aws" / "config").write_text(CONFIG)
-        os.chmod(home / ".aws" / "credentials", 0o600)
-        base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        base.update(HOME=str(home), AWS_EC2_METADATA_DISABLED="true", AWS_PAGER="")
+    with cli_env(CREDENTIALS, CONFIG, prefix="kd-bench-offline-", private=True) as base:
         base.pop("NO_COLOR", None)
         results = {name: measure({**base, **extra}, args.rounds) for name, extra in SETUPS.items()}
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
 
     worst = max(r["ratio_median_of_pairs"] for r in results.values())
     if args.json:

@@ -15,28 +15,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from cli_setup import aws_cli, cli_env, credentials_ini
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from seaweed import BUCKET, READER, SETUPS, Seaweed  # noqa: E402
 
 TARGET = 0.40
-
-
-def _aws() -> str:
-    local = Path(sys.executable).with_name("aws")
-    found = str(local) if local.exists() else shutil.which("aws")
-    if not found:
-        raise SystemExit("the AWS CLI is missing: pip install -e '.[bench]'")
-    return found
 
 
 def _timed(cmd: list[str], env: dict[str, str]) -> float:
@@ -54,45 +45,36 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
 
-    aws = _aws()
-    home = Path(tempfile.mkdtemp(prefix="kd-bench-"))
-    (home / ".aws").mkdir()
-    (home / ".aws" / "credentials").write_text(
-        f"[default]\naws_access_key_id = {READER.access_key_id}\n"
-        f"aws_secret_access_key = {READER.secret}\n"
-    )
-    (home / ".aws" / "config").write_text("[default]\nregion = us-east-1\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(HOME=str(home), AWS_EC2_METADATA_DISABLED="true", AWS_PAGER="")
-    # As installed, both programs run from compiled bytecode: let the warm-up write it.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    server = Seaweed.start()
+    aws = aws_cli()
     figures: dict[str, dict[str, float]] = {}
-    try:
-        for setup in SETUPS:
-            endpoint = server.endpoint(setup)
-            keydoctor = [
-                sys.executable,
-                "-m",
-                "keydoctor",
-                "check",
-                "--endpoint-url",
-                endpoint,
-                "--bucket",
-                BUCKET,
-            ]
-            listing = [aws, "--endpoint-url", endpoint, "s3", "ls", f"s3://{BUCKET}"]
-            _timed(keydoctor, env)  # warm-up: cold disk caches
-            _timed(listing, env)
-            rows = [(_timed(keydoctor, env), _timed(listing, env)) for _ in range(args.rounds)]
-            figures[setup] = {
-                "keydoctor_check_s": round(statistics.median(r[0] for r in rows), 3),
-                "aws_s3_ls_s": round(statistics.median(r[1] for r in rows), 3),
-                "ratio_median_of_pairs": round(statistics.median(r[0] / r[1] for r in rows), 3),
-            }
-    finally:
-        server.stop()
-        shutil.rmtree(home, ignore_errors=True)
+    with cli_env(credentials_ini(READER.access_key_id, READER.secret)) as env:
+        # As installed, both programs run from compiled bytecode: let the warm-up write it.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        server = Seaweed.start()
+        try:
+            for setup in SETUPS:
+                endpoint = server.endpoint(setup)
+                keydoctor = [
+                    sys.executable,
+                    "-m",
+                    "keydoctor",
+                    "check",
+                    "--endpoint-url",
+                    endpoint,
+                    "--bucket",
+                    BUCKET,
+                ]
+                listing = [aws, "--endpoint-url", endpoint, "s3", "ls", f"s3://{BUCKET}"]
+                _timed(keydoctor, env)  # warm-up: cold disk caches
+                _timed(listing, env)
+                rows = [(_timed(keydoctor, env), _timed(listing, env)) for _ in range(args.rounds)]
+                figures[setup] = {
+                    "keydoctor_check_s": round(statistics.median(r[0] for r in rows), 3),
+                    "aws_s3_ls_s": round(statistics.median(r[1] for r in rows), 3),
+                    "ratio_median_of_pairs": round(statistics.median(r[0] / r[1] for r in rows), 3),
+                }
+        finally:
+            server.stop()
 
     worst = max(f["ratio_median_of_pairs"] for f in figures.values())
     if args.json:
